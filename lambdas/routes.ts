@@ -1,0 +1,47 @@
+/**
+ * The one description of the HTTP API. The CDK API construct and the local gateway both read it,
+ * so a route exists in both places or in neither.
+ *
+ * `group` names the Lambda that serves the route: routes that need the same permissions share one
+ * function, so a cold start is paid once per group and each function's IAM policy stays narrow.
+ */
+export type Scope = 'files:read' | 'files:write' | 'files:admin';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteGroup = 'file-types' | 'files' | 'uploads' | 'downloads';
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/v1/files/{id}`. */
+  path: string;
+  /** The export of `lambdas/handlers/<handler>.ts`, named by the route's purpose. */
+  handler: string;
+  group: RouteGroup;
+  scope: Scope;
+}
+
+export const routes: readonly Route[] = [
+  { method: 'GET', path: '/v1/file-types', handler: 'listFileTypes', group: 'file-types', scope: 'files:read' },
+  { method: 'GET', path: '/v1/file-types/{id}', handler: 'getFileType', group: 'file-types', scope: 'files:read' },
+  { method: 'POST', path: '/v1/files', handler: 'createFile', group: 'files', scope: 'files:write' },
+  { method: 'GET', path: '/v1/files', handler: 'listFiles', group: 'files', scope: 'files:read' },
+  { method: 'GET', path: '/v1/files/{id}', handler: 'getFile', group: 'files', scope: 'files:read' },
+  { method: 'PATCH', path: '/v1/files/{id}', handler: 'updateFile', group: 'files', scope: 'files:write' },
+  { method: 'DELETE', path: '/v1/files/{id}', handler: 'deleteFile', group: 'files', scope: 'files:write' },
+  { method: 'PUT', path: '/v1/files/{id}/upload', handler: 'createUploadUrl', group: 'uploads', scope: 'files:write' },
+  { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
+  { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },
+];
+
+export const routeGroups: readonly RouteGroup[] = [...new Set(routes.map((r) => r.group))];
+
+/** API Gateway's route key, which is also what the group entrypoint dispatches on. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** Source file of a group's Lambda entrypoint, relative to the repository root. */
+export const entrypointFile = (group: RouteGroup): string => `lambdas/entrypoints/api-${group}.ts`;
+
+/** Processors triggered by S3 (through SQS), each its own Lambda. */
+export const processorEntrypoints = {
+  metadata: 'lambdas/entrypoints/process-metadata.ts',
+  thumbnails: 'lambdas/entrypoints/process-thumbnails.ts',
+} as const;
