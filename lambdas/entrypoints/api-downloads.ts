@@ -1,2 +1,5 @@
-// Placeholder until the group's handlers land.
-export const handler = async (): Promise<void> => undefined;
+import { createDownloadUrl } from '../handlers/create-download-url';
+import { createThumbnailUrl } from '../handlers/create-thumbnail-url';
+import { apiGroup } from '../http/api-group';
+
+export const handler = apiGroup('downloads', { createDownloadUrl, createThumbnailUrl });

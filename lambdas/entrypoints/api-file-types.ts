@@ -1,2 +1,5 @@
-// Placeholder until the group's handlers land.
-export const handler = async (): Promise<void> => undefined;
+import { getFileType } from '../handlers/get-file-type';
+import { listFileTypes } from '../handlers/list-file-types';
+import { apiGroup } from '../http/api-group';
+
+export const handler = apiGroup('file-types', { listFileTypes, getFileType });

@@ -1,2 +1,8 @@
-// Placeholder until the group's handlers land.
-export const handler = async (): Promise<void> => undefined;
+import { createFile } from '../handlers/create-file';
+import { deleteFile } from '../handlers/delete-file';
+import { getFile } from '../handlers/get-file';
+import { listFiles } from '../handlers/list-files';
+import { updateFile } from '../handlers/update-file';
+import { apiGroup } from '../http/api-group';
+
+export const handler = apiGroup('files', { createFile, listFiles, getFile, updateFile, deleteFile });

@@ -1,2 +1,4 @@
-// Placeholder until the group's handlers land.
-export const handler = async (): Promise<void> => undefined;
+import { createUploadUrl } from '../handlers/create-upload-url';
+import { apiGroup } from '../http/api-group';
+
+export const handler = apiGroup('uploads', { createUploadUrl });

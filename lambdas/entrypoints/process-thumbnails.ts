@@ -1,3 +1,16 @@
-import sharp from 'sharp';
-// Placeholder until the thumbnail processor lands.
-export const handler = async (): Promise<string> => sharp.versions.vips ?? '';
+import { processThumbnails } from '../domain/processing';
+import type { Deps, ThumbnailJob } from '../domain/ports';
+import { log } from '../log';
+import { getServices } from '../services';
+import { sqsBatch } from './sqs-batch';
+
+/** The thumbnail processor: each SQS message is a job queued by the metadata processor. */
+export function createThumbnailsHandler(deps: () => Deps) {
+  return sqsBatch('Thumbnail processing', async (message) => {
+    const job = JSON.parse(message.body) as ThumbnailJob;
+    const outcome = await processThumbnails(deps(), job);
+    log('info', 'Made thumbnails', { fileId: job.fileId, sequencer: job.contentSequencer, outcome });
+  });
+}
+
+export const handler = createThumbnailsHandler(getServices);

@@ -1,0 +1,230 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { FileChanges, FileRecord, ListFilter } from '../domain/model';
+import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
+import { tableSchema } from './table-schema';
+
+const { partitionKey: PK, sortKey: SK } = tableSchema;
+const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
+const FILE_SK = 'FILE';
+
+const enc = encodeURIComponent;
+const filePk = (id: string) => `FILE#${id}`;
+const tenantPk = (tenantId: string) => `T#${enc(tenantId)}`;
+const listOrder = (file: FileRecord) => `${file.createdAt}#${file.id}`;
+
+/** One index item per tag, link and external id: its GSI partition is what a list filter queries. */
+function indexPartition(tenantId: string, filter: ListFilter): string {
+  switch (filter.kind) {
+    case 'tag':
+      return `${tenantPk(tenantId)}#TAG#${enc(filter.tag)}`;
+    case 'externalId':
+      return `${tenantPk(tenantId)}#EXT#${enc(filter.externalId)}`;
+    case 'link':
+      return `${tenantPk(tenantId)}#LINK#${enc(filter.link.type)}#${enc(filter.link.id)}`;
+  }
+}
+
+function filtersOf(file: Pick<FileRecord, 'tags' | 'links' | 'externalId'>): ListFilter[] {
+  return [
+    ...file.tags.map((tag): ListFilter => ({ kind: 'tag', tag })),
+    ...file.links.map((link): ListFilter => ({ kind: 'link', link })),
+    ...(file.externalId === null ? [] : [{ kind: 'externalId', externalId: file.externalId } as ListFilter]),
+  ];
+}
+
+function matches(file: FileRecord, filter: ListFilter): boolean {
+  switch (filter.kind) {
+    case 'tag':
+      return file.tags.includes(filter.tag);
+    case 'externalId':
+      return file.externalId === filter.externalId;
+    case 'link':
+      return file.links.some((l) => l.type === filter.link.type && l.id === filter.link.id);
+  }
+}
+
+function indexItems(file: FileRecord): Map<string, Record<string, string>> {
+  const items = new Map<string, Record<string, string>>();
+  for (const filter of filtersOf(file)) {
+    const gsiPk = indexPartition(file.tenantId, filter);
+    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: listOrder(file) });
+  }
+  return items;
+}
+
+function toRecord(item: Record<string, unknown>): FileRecord {
+  const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, ...record } = item;
+  return record as unknown as FileRecord;
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, gsiPk: string): Record<string, unknown> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new BadCursor('The cursor is not one this API issued.');
+  }
+  const valid =
+    typeof key === 'object' && key !== null &&
+    [PK, SK, GSI_PK, GSI_SK].every((k) => typeof (key as Record<string, unknown>)[k] === 'string') &&
+    Object.keys(key).length === 4 &&
+    (key as Record<string, unknown>)[GSI_PK] === gsiPk;
+  if (!valid) throw new BadCursor('The cursor does not belong to this query.');
+  return key as Record<string, unknown>;
+}
+
+/**
+ * Files in one DynamoDB table. The file item is the truth; index items are hints written before
+ * and removed after the file item changes, and every list verifies hits against the file item,
+ * so a crash between the writes can leave a stale hint but never a wrong answer.
+ */
+export class DynamoFileRepository implements FileRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(file: FileRecord): Promise<void> {
+    await this.writeIndexItems([...indexItems(file).values()], []);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...file, [PK]: filePk(file.id), [SK]: FILE_SK, [GSI_PK]: tenantPk(file.tenantId), [GSI_SK]: listOrder(file) },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
+  }
+
+  async get(id: string): Promise<FileRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [PK]: filePk(id), [SK]: FILE_SK }, ConsistentRead: true }));
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord> {
+    const next: FileRecord = { ...current, ...changes, version: current.version + 1, updatedAt: now.toISOString() };
+    const before = indexItems(current);
+    const after = indexItems(next);
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, item]) => item);
+    const removed = [...before].filter(([k]) => !after.has(k)).map(([, item]) => item);
+    await this.writeIndexItems(added, []);
+
+    const fields = Object.entries({ ...changes, version: next.version, updatedAt: next.updatedAt });
+    const names: Record<string, string> = { '#v': 'version' };
+    const values: Record<string, unknown> = { ':expected': current.version };
+    const sets = fields.map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: filePk(current.id), [SK]: FILE_SK },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#v = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        await this.writeIndexItems([], added);
+        throw new StaleWrite(current.id);
+      }
+      throw error;
+    }
+    await this.writeIndexItems([], removed);
+    return next;
+  }
+
+  async delete(file: FileRecord): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: filePk(file.id), [SK]: FILE_SK } }));
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': filePk(file.id) },
+        ProjectionExpression: '#pk, #sk',
+      }),
+    );
+    await this.writeIndexItems([], Items);
+  }
+
+  async list(tenantId: string, query: { limit: number; cursor?: string; filter?: ListFilter }) {
+    const { filter, limit } = query;
+    const gsiPk = filter ? indexPartition(tenantId, filter) : tenantPk(tenantId);
+    let startKey = query.cursor ? decodeCursor(query.cursor, gsiPk) : undefined;
+    const items: FileRecord[] = [];
+    // Whole pages are consumed, so the last page's key is an exact cursor even when stale hints
+    // were dropped; looping fills the page the caller asked for.
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: GSI,
+          KeyConditionExpression: '#gpk = :gpk',
+          ExpressionAttributeNames: { '#gpk': GSI_PK },
+          ExpressionAttributeValues: { ':gpk': gsiPk },
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const found = page.Items ?? [];
+      const files = filter ? await this.getMany(found.map((i) => String(i[PK]))) : found.map(toRecord);
+      items.push(...files.filter((f) => f.tenantId === tenantId && (!filter || matches(f, filter))));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return { items, nextCursor: startKey ? encodeCursor(startKey) : null };
+  }
+
+  private async getMany(pks: string[]): Promise<FileRecord[]> {
+    const byPk = new Map<string, FileRecord>();
+    for (let i = 0; i < pks.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + 100).map((pk) => ({ [PK]: pk, [SK]: FILE_SK }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await backOff(attempt);
+        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.tableName] ?? []) byPk.set(String(item[PK]), toRecord(item));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return pks.flatMap((pk) => byPk.get(pk) ?? []);
+  }
+
+  private async writeIndexItems(puts: Record<string, unknown>[], deletes: Record<string, unknown>[]): Promise<void> {
+    const requests = [
+      ...puts.map((Item) => ({ PutRequest: { Item } })),
+      ...deletes.map((item) => ({ DeleteRequest: { Key: { [PK]: item[PK], [SK]: item[SK] } } })),
+    ];
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: typeof requests | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await backOff(attempt);
+        const result: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = result.UnprocessedItems?.[this.tableName] as typeof requests | undefined;
+      }
+    }
+  }
+}
+
+const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { fileNotFound, PreconditionFailed, ValidationError } from '../errors';
+import { canonicalMimeType, findFileType, type FileType } from './file-types';
+import type { FileChanges, FileLink, FileRecord, ListFilter, Principal } from './model';
+import { BadCursor, StaleWrite, type Deps } from './ports';
+
+export interface NewFile {
+  name: string;
+  fileTypeId: string;
+  tags?: string[];
+  externalId?: string | null;
+  links?: FileLink[];
+}
+
+export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId' | 'links'>>;
+
+/** The File of the API: public fields only, with what the file type implies. */
+export function toApiFile(file: FileRecord) {
+  const type = fileTypeOf(file);
+  return {
+    id: file.id,
+    name: file.name,
+    fileTypeId: file.fileTypeId,
+    mimeType: canonicalMimeType(type),
+    extension: type.extension,
+    status: file.status,
+    size: file.size,
+    pageCount: file.pageCount,
+    thumbnails: file.thumbnails,
+    tags: file.tags,
+    externalId: file.externalId,
+    links: file.links,
+    createdBy: file.createdBy,
+    createdAt: file.createdAt,
+    updatedAt: file.updatedAt,
+    uploadedAt: file.uploadedAt,
+    version: file.version,
+    error: file.error,
+  };
+}
+export type ApiFile = ReturnType<typeof toApiFile>;
+
+export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
+  const type = findFileType(file.fileTypeId);
+  if (!type) throw new Error(`Stored file has unknown file type ${file.fileTypeId}`);
+  return type;
+}
+
+/** The object key of a file's content: its random id, nothing a key listing could leak. */
+export const contentKeyOf = (fileId: string): string => `content/${fileId.replaceAll('-', '')}`;
+
+/** The file id behind a content key, or undefined for keys Fileport did not hand out. */
+export function fileIdOfContentKey(key: string): string | undefined {
+  const match = /^content\/([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/.exec(key);
+  return match ? match.slice(1).join('-') : undefined;
+}
+
+const uniq = <T>(values: T[], key: (v: T) => string = String): T[] => [...new Map(values.map((v) => [key(v), v])).values()];
+const linkKey = (l: FileLink) => `${l.type}\u0000${l.id}`;
+
+export async function createFile(deps: Deps, principal: Principal, input: NewFile): Promise<FileRecord> {
+  if (!findFileType(input.fileTypeId)) throw new ValidationError(`Unknown fileTypeId "${input.fileTypeId}".`, 'UNKNOWN_FILE_TYPE');
+  const id = randomUUID();
+  const now = deps.now().toISOString();
+  const file: FileRecord = {
+    id,
+    tenantId: principal.tenantId,
+    name: input.name,
+    fileTypeId: input.fileTypeId,
+    tags: uniq(input.tags ?? []),
+    externalId: input.externalId ?? null,
+    links: uniq(input.links ?? [], linkKey),
+    status: 'pending',
+    size: null,
+    pageCount: null,
+    thumbnails: [],
+    createdBy: principal.userId,
+    createdAt: now,
+    updatedAt: now,
+    uploadedAt: null,
+    version: 1,
+    error: null,
+    detectedMimeType: null,
+    contentKey: contentKeyOf(id),
+    contentSequencer: null,
+    contentETag: null,
+    thumbnailKeys: {},
+  };
+  await deps.files.create(file);
+  return file;
+}
+
+/** A file of the caller's tenant; another tenant's file is indistinguishable from a missing one. */
+export async function loadOwnFile(deps: Deps, principal: Principal, id: string): Promise<FileRecord> {
+  const file = await deps.files.get(id);
+  if (!file || file.tenantId !== principal.tenantId) throw fileNotFound(id);
+  return file;
+}
+
+const WAIT_POLL_MS = 200;
+
+/**
+ * With `waitSeconds`, holds the answer while the file has no final state yet (pending or
+ * processing), so a client that just uploaded gets its page count or thumbnails in one call.
+ */
+export async function getFile(deps: Deps, principal: Principal, id: string, waitSeconds = 0): Promise<FileRecord> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let file = await loadOwnFile(deps, principal, id);
+  while ((file.status === 'pending' || file.status === 'processing') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
+    file = await loadOwnFile(deps, principal, id);
+  }
+  return file;
+}
+
+export async function listFiles(deps: Deps, principal: Principal, query: { limit: number; cursor?: string; filter?: ListFilter }) {
+  try {
+    return await deps.files.list(principal.tenantId, query);
+  } catch (error) {
+    if (error instanceof BadCursor) throw new ValidationError(error.message, 'INVALID_CURSOR');
+    throw error;
+  }
+}
+
+export async function updateFile(deps: Deps, principal: Principal, id: string, update: FileUpdate, expectedVersion?: number): Promise<FileRecord> {
+  const changes: FileChanges = { ...update };
+  if (update.tags) changes.tags = uniq(update.tags);
+  if (update.links) changes.links = uniq(update.links, linkKey);
+  return writeWithRetry(deps, principal, id, (file) => {
+    if (expectedVersion !== undefined && file.version !== expectedVersion) {
+      throw new PreconditionFailed(`File ${id} is at version ${file.version}, not ${expectedVersion}.`);
+    }
+    return changes;
+  });
+}
+
+/** Re-reads and re-applies on a concurrent write; with If-Match the version check turns it into a 412. */
+async function writeWithRetry(deps: Deps, principal: Principal, id: string, change: (file: FileRecord) => FileChanges): Promise<FileRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const file = await loadOwnFile(deps, principal, id);
+    try {
+      return await deps.files.update(file, change(file), deps.now());
+    } catch (error) {
+      if (!(error instanceof StaleWrite) || attempt >= 4) throw error;
+    }
+  }
+}
+
+export async function deleteFile(deps: Deps, principal: Principal, id: string): Promise<void> {
+  const file = await loadOwnFile(deps, principal, id);
+  // Metadata first: from this moment the file reads as 404, and a processor that still runs for
+  // it finds no file and cleans up after itself.
+  await deps.files.delete(file);
+  await deps.objects.delete([file.contentKey, ...thumbnailObjectKeys(file)]);
+}
+
+export const thumbnailObjectKeys = (file: Pick<FileRecord, 'thumbnailKeys'>): string[] =>
+  Object.values(file.thumbnailKeys).filter((key): key is string => key !== undefined);

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { createDownloadUrl as grant } from '../domain/downloads';
+import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { fileIdParam } from './file-id';
+
+const query = z.object({
+  redirect: z.enum(['true', 'false']).default('false'),
+  disposition: z.enum(['attachment', 'inline']).default('attachment'),
+});
+
+export const createDownloadUrl: RouteHandler = async (request) => {
+  const id = fileIdParam(request);
+  const q = parseQuery(request, query);
+  const services = getServices();
+  const download = await grant(services, request.principal, id, { disposition: q.disposition, expiresIn: services.config.downloadUrlTtlSeconds });
+  return q.redirect === 'true' ? redirect(download.url) : json(200, download, { 'cache-control': 'no-store' });
+};

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { createUploadUrl as grant } from '../domain/uploads';
+import { json, parseBody, type RouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { fileIdParam } from './file-id';
+
+/** S3's limit for a single PUT. */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+const body = z.strictObject({ size: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).optional() });
+
+export const createUploadUrl: RouteHandler = async (request) => {
+  const id = fileIdParam(request);
+  const { size } = parseBody(request, body, { optional: true });
+  const services = getServices();
+  const upload = await grant(services, request.principal, id, { size, expiresIn: services.config.uploadUrlTtlSeconds });
+  return json(200, upload, { 'cache-control': 'no-store' });
+};

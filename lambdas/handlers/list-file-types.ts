@@ -1,0 +1,4 @@
+import { fileTypes } from '../domain/file-types';
+import { json, type RouteHandler } from '../http/request';
+
+export const listFileTypes: RouteHandler = async () => json(200, { items: fileTypes }, { 'cache-control': 'max-age=300' });

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { ApiEvent, ApiResult } from '../lambdas/http/request';
+import { routeKey, routes, type Route, type RouteGroup } from '../lambdas/routes';
+import type { DevAuth } from './dev-auth';
+
+export type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+export interface GatewayOptions {
+  port: number;
+  auth: DevAuth;
+  tenantClaim: string;
+  lambdas: Record<RouteGroup, ApiLambda>;
+}
+
+/** API Gateway's own payload limit. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+const compiled = routes.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+}));
+
+function match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const { route, pattern } of compiled) {
+    if (route.method !== method) continue;
+    const found = pattern.exec(path);
+    if (found) {
+      const params: Record<string, string> = {};
+      for (const [name, value] of Object.entries(found.groups ?? {})) {
+        try {
+          params[name] = decodeURIComponent(value);
+        } catch {
+          return undefined;
+        }
+      }
+      return { route, params };
+    }
+  }
+  return undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const sendError = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  sendJson(res, status, { error: { code, message } }, headers);
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Claims as API Gateway passes them to a Lambda: every value a string, arrays as `[a b]`. */
+function gatewayClaims(payload: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+}
+
+function joinMulti(entries: Iterable<[string, string]>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) out[k] = k in out ? `${out[k]},${v}` : v;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded)|text\/)/;
+
+function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<string, string>, body: Buffer, claims: Record<string, string>): ApiEvent {
+  const headers = joinMulti(Object.entries(req.headersDistinct).flatMap(([k, vs]) => (vs ?? []).map((v) => [k, v] as [string, string]))) ?? {};
+  const contentType = headers['content-type'] ?? '';
+  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: routeKey(route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: joinMulti(url.searchParams.entries()),
+    pathParameters: params,
+    body: body.length === 0 ? undefined : isText ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
+      domainName: url.host,
+      domainPrefix: url.hostname.split('.')[0] ?? '',
+      http: { method: route.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: routeKey(route),
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+function lambdaContext(name: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function sendResult(res: ServerResponse, result: ApiResult): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+}
+
+const devTokenBody = z.strictObject({
+  tenantId: z.string().min(1).max(128),
+  sub: z.string().min(1).max(128),
+  scopes: z.array(z.enum(['files:read', 'files:write', 'files:admin'])).max(10),
+});
+
+/**
+ * The local HTTP gateway: routes with the same route table as the deployed HTTP API, verifies the
+ * bearer token as the JWT authorizer would, and invokes the route group's real Lambda handler with
+ * an API Gateway v2 event. `POST /_dev/token` exists here only.
+ */
+export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    const body = await readBody(req);
+    if (body === 'too-large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
+
+    if (req.method === 'POST' && url.pathname === '/_dev/token') {
+      let input: unknown;
+      try {
+        input = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendError(res, 400, 'INVALID_JSON', 'The request body is not valid JSON.');
+      }
+      const parsed = devTokenBody.safeParse(input);
+      if (!parsed.success) return sendError(res, 400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      return sendJson(res, 200, { token: await options.auth.issue(parsed.data, options.tenantClaim) });
+    }
+
+    const found = match(req.method ?? '', url.pathname);
+    if (!found) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${url.pathname}.`);
+
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!bearer) return sendError(res, 401, 'UNAUTHORIZED', 'A bearer token is required.', { 'www-authenticate': 'Bearer' });
+    let claims: Record<string, string>;
+    try {
+      claims = gatewayClaims(await options.auth.verify(bearer));
+    } catch {
+      return sendError(res, 401, 'UNAUTHORIZED', 'The bearer token is invalid or expired.', { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+
+    const event = toEvent(req, url, found.route, found.params, body, claims);
+    const result = await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`));
+    sendResult(res, result);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // The Lambda itself failed (not an error response): API Gateway answers 500 too.
+      console.error(error);
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'The integration failed.');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,81 @@
+import { CreateBucketCommand, PutBucketCorsCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ensureTable } from './provision';
+
+type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/**
+ * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
+ * real APIs, and the deployed processor handlers fed from real SQS queues by a polling loop, the
+ * job Lambda's event source mapping does in AWS.
+ */
+export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<{ stop(): Promise<void> }> {
+  const s3 = new S3Client({ forcePathStyle: true });
+  const sqs = new SQSClient({});
+  await ensureTable(new DynamoDBClient({}), options.table);
+  await s3.send(new CreateBucketCommand({ Bucket: options.bucket })).catch((error: Error) => {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(error.name)) throw error;
+  });
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: options.bucket,
+      CORSConfiguration: { CORSRules: [{ AllowedOrigins: options.corsOrigins, AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] },
+    }),
+  );
+
+  const queue = async (name: string) => {
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const redrivePolicy = JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 5 });
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { RedrivePolicy: redrivePolicy, VisibilityTimeout: '60' } }));
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    return { url: created.QueueUrl as string, arn: arn as string };
+  };
+  const metadata = await queue('fileport-metadata');
+  const thumbnails = await queue('fileport-thumbnails');
+  process.env.FILEPORT_THUMBNAIL_QUEUE_URL = thumbnails.url;
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: options.bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [{ QueueArn: metadata.arn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'content/' }] } } }],
+      },
+    }),
+  );
+
+  const { handler: metadataHandler } = await import('../lambdas/entrypoints/process-metadata');
+  const { handler: thumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
+  let running = true;
+  const poll = async (queueUrl: string, handler: SqsHandler) => {
+    while (running) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 5, MessageSystemAttributeNames: ['All'] }));
+      if (Messages.length === 0) continue;
+      const records = Messages.map((m) => ({
+        messageId: m.MessageId as string,
+        receiptHandle: m.ReceiptHandle as string,
+        body: m.Body ?? '',
+        attributes: m.Attributes as unknown as SQSEvent['Records'][number]['attributes'],
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueUrl,
+        awsRegion: process.env.AWS_REGION ?? 'us-east-1',
+      }));
+      const { batchItemFailures } = await handler({ Records: records });
+      const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+      const done = records.filter((r) => !failed.has(r.messageId));
+      if (done.length > 0) {
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r) => ({ Id: r.messageId, ReceiptHandle: r.receiptHandle })) }));
+      }
+    }
+  };
+  const loops = [poll(metadata.url, metadataHandler), poll(thumbnails.url, thumbnailsHandler)].map((p) => p.catch((error) => console.error(error)));
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
