@@ -1,0 +1,128 @@
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
+import { Api, expectError } from './support/api';
+import { startStack, type RunningStack } from './support/local-stack';
+
+jest.setTimeout(120_000);
+
+let stack: RunningStack;
+let api: Api;
+
+beforeAll(async () => {
+  stack = await startStack();
+  api = new Api(stack.apiUrl, stack.token);
+});
+afterAll(() => stack?.stop());
+
+async function makePdf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([300, 300]).drawText(`Page ${i + 1} `.repeat(20), { x: 10, y: 150, size: 8 });
+  return doc.save({ useObjectStreams: false });
+}
+
+async function createWithGrant(name: string, fileTypeId: string) {
+  const created = await api.call('POST', '/v1/files', { body: { name, fileTypeId } });
+  const grant = await api.call('PUT', `/v1/files/${created.body.id}/upload`);
+  return { id: created.body.id as string, grant: grant.body as { url: string; headers: Record<string, string> } };
+}
+
+describe('content the client cannot be trusted with', () => {
+  it('fails a truncated PDF as CORRUPT_FILE, with its real size', async () => {
+    const pdf = await makePdf(20);
+    const truncated = pdf.subarray(0, Math.floor(pdf.length / 2));
+    const id = await api.upload({ name: 'broken.pdf', fileTypeId: 'pdf' }, truncated);
+    const file = await api.settled(id);
+    expect(file).toMatchObject({ status: 'failed', size: truncated.length, pageCount: null, error: { code: 'CORRUPT_FILE' } });
+    expect(file.error.message.length).toBeGreaterThan(0);
+  });
+
+  it('fails an image uploaded to a PDF file with the PDF Content-Type as CONTENT_MISMATCH', async () => {
+    const png = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#00f' } }).png().toBuffer();
+    const id = await api.upload({ name: 'not-a-pdf.pdf', fileTypeId: 'pdf' }, png, 'application/pdf');
+    const file = await api.settled(id);
+    expect(file).toMatchObject({ status: 'failed', size: png.length, error: { code: 'CONTENT_MISMATCH' } });
+    // Failed content is only ever handed out as an attachment, never rendered.
+    const download = await api.call('GET', `/v1/files/${id}/download?disposition=inline`);
+    expect((await fetch(download.body.url)).headers.get('content-disposition')).toMatch(/^attachment;/);
+    expectError(await api.call('GET', `/v1/files/${id}/thumbnails/small`), 404, 'NO_THUMBNAIL');
+  });
+
+  it('fails a JPEG uploaded to a PNG file', async () => {
+    const jpeg = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0f0' } }).jpeg().toBuffer();
+    const id = await api.upload({ name: 'x.png', fileTypeId: 'png' }, jpeg, 'image/png');
+    expect(await api.settled(id)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISMATCH' } });
+  });
+
+  it('keeps processing the next file after a bad one', async () => {
+    const pdf = await makePdf(3);
+    const id = await api.upload({ name: 'good.pdf', fileTypeId: 'pdf' }, pdf);
+    expect(await api.settled(id)).toMatchObject({ status: 'ready', pageCount: 3 });
+  });
+});
+
+describe('what S3 refuses', () => {
+  it('refuses an upload with another Content-Type than the signed one', async () => {
+    const { id, grant } = await createWithGrant('doc.pdf', 'pdf');
+    const put = await fetch(grant.url, { method: 'PUT', headers: { 'content-type': 'text/html' }, body: '<script>alert(1)</script>' });
+    expect(put.status).toBe(403);
+    expect((await api.call('GET', `/v1/files/${id}`)).body.status).toBe('pending');
+  });
+
+  it('refuses a body of another size than the signed Content-Length', async () => {
+    const created = await api.call('POST', '/v1/files', { body: { name: 'doc.pdf', fileTypeId: 'pdf' } });
+    const grant = await api.call('PUT', `/v1/files/${created.body.id}/upload`, { body: { size: 10 } });
+    const put = await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: 'x'.repeat(11) });
+    expect(put.status).toBe(403);
+  });
+
+  it('refuses a tampered URL', async () => {
+    const { grant } = await createWithGrant('doc.pdf', 'pdf');
+    const url = new URL(grant.url);
+    const signature = url.searchParams.get('X-Amz-Signature') as string;
+    url.searchParams.set('X-Amz-Signature', `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`);
+    expect((await fetch(url, { method: 'PUT', headers: grant.headers, body: '%PDF-1.7' })).status).toBe(403);
+
+    const otherKey = new URL(grant.url);
+    otherKey.pathname = otherKey.pathname.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
+    expect((await fetch(otherKey, { method: 'PUT', headers: grant.headers, body: '%PDF-1.7' })).status).toBe(403);
+  });
+});
+
+describe('tenant isolation', () => {
+  it("answers 404 for another tenant's file on every route, and never lists it", async () => {
+    const id = await api.upload({ name: 'secret.pdf', fileTypeId: 'pdf', tags: ['secret'] }, await makePdf(1));
+    await api.settled(id);
+    const other = api.as(await api.tokenFor('other-tenant', ['files:read', 'files:write', 'files:admin']));
+
+    expectError(await other.call('GET', `/v1/files/${id}`), 404, 'FILE_NOT_FOUND');
+    expectError(await other.call('PATCH', `/v1/files/${id}`, { body: { name: 'mine now' } }), 404, 'FILE_NOT_FOUND');
+    expectError(await other.call('PUT', `/v1/files/${id}/upload`), 404, 'FILE_NOT_FOUND');
+    expectError(await other.call('GET', `/v1/files/${id}/download`), 404, 'FILE_NOT_FOUND');
+    expectError(await other.call('GET', `/v1/files/${id}/thumbnails/small`), 404, 'FILE_NOT_FOUND');
+    expectError(await other.call('DELETE', `/v1/files/${id}`), 404, 'FILE_NOT_FOUND');
+    expect((await other.call('GET', '/v1/files')).body.items).toEqual([]);
+    expect((await other.call('GET', '/v1/files?tag=secret')).body.items).toEqual([]);
+
+    // Still there, unchanged, for its own tenant.
+    expect((await api.call('GET', `/v1/files/${id}`)).body).toMatchObject({ name: 'secret.pdf', status: 'ready' });
+  });
+});
+
+describe('expired URLs', () => {
+  let shortLived: RunningStack;
+  beforeAll(async () => {
+    shortLived = await startStack({ FILEPORT_UPLOAD_URL_TTL_SECONDS: '1', FILEPORT_DOWNLOAD_URL_TTL_SECONDS: '1' });
+  });
+  afterAll(() => shortLived?.stop());
+
+  it('refuses an upload URL used after it expired', async () => {
+    const short = new Api(shortLived.apiUrl, shortLived.token);
+    const created = await short.call('POST', '/v1/files', { body: { name: 'late.pdf', fileTypeId: 'pdf' } });
+    const grant = await short.call('PUT', `/v1/files/${created.body.id}/upload`);
+    expect(new URL(grant.body.url).searchParams.get('X-Amz-Expires')).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const put = await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: await makePdf(1) });
+    expect(put.status).toBe(403);
+    expect(await put.text()).toMatch(/expired/i);
+  });
+});

@@ -1,0 +1,88 @@
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface CallOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as is, not JSON-encoded. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A small client for the Fileport API over real HTTP. */
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {}
+
+  async call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+    const token = options.token === undefined ? this.token : options.token;
+    const headers: Record<string, string> = { ...options.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  async tokenFor(tenantId: string, scopes: string[], sub = 'user-1'): Promise<string> {
+    const response = await this.call<{ token: string }>('POST', '/_dev/token', { token: null, body: { tenantId, sub, scopes } });
+    if (response.status !== 200) throw new Error(`Could not get a dev token: ${response.status}`);
+    return response.body.token;
+  }
+
+  as(token: string): Api {
+    return new Api(this.baseUrl, token);
+  }
+
+  /** Creates a file, uploads `bytes` through a fresh upload URL and returns the file id. */
+  async upload(input: { name: string; fileTypeId: string; tags?: string[] }, bytes: Uint8Array, contentType?: string): Promise<string> {
+    const created = await this.call('POST', '/v1/files', { body: input });
+    if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+    const grant = await this.call('PUT', `/v1/files/${created.body.id}/upload`, { body: { size: bytes.length } });
+    if (grant.status !== 200) throw new Error(`upload url failed: ${grant.status} ${JSON.stringify(grant.body)}`);
+    const put = await fetch(grant.body.url, {
+      method: 'PUT',
+      headers: { 'content-type': contentType ?? grant.body.headers['Content-Type'] },
+      body: bytes,
+    });
+    if (put.status !== 200) throw new Error(`PUT to S3 failed: ${put.status} ${await put.text()}`);
+    return created.body.id;
+  }
+
+  /** Waits (server-side long poll) until the file leaves pending/processing. */
+  async settled(id: string): Promise<any> {
+    for (let i = 0; i < 6; i++) {
+      const response = await this.call('GET', `/v1/files/${id}?wait=10`);
+      if (response.status !== 200) throw new Error(`get failed: ${response.status}`);
+      if (response.body.status === 'ready' || response.body.status === 'failed') return response.body;
+    }
+    throw new Error(`File ${id} did not settle`);
+  }
+}
+
+export function expectError(response: ApiResponse, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+  expect(typeof response.body.error.message).toBe('string');
+  expect(response.body.error.message.length).toBeGreaterThan(0);
+}
+
+/** Calls `probe` until `done` holds for its result (20 s at most), and returns that result. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+export interface RunningStack {
+  apiUrl: string;
+  s3Endpoint: string;
+  /** A token for tenant `demo` with every scope, as `npm start` prints it. */
+  token: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `npm start`'s program in its own process, in memory and on free ports, exactly as a
+ * developer runs it; resolves when it prints its ready line.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<RunningStack> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, AWS_ENDPOINT_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (process.env.FILEPORT_TEST_LOGS) process.stderr.write(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const ready = await new Promise<{ apiUrl: string; s3Endpoint: string; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Local stack did not start in 90 s. stderr:\n${stderr}`)), 90_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Local stack exited with ${code}. stderr:\n${stderr}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (process.env.FILEPORT_TEST_LOGS) console.log(line);
+      if (!line.startsWith('{"apiUrl"')) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line));
+    });
+  });
+
+  return {
+    ...ready,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

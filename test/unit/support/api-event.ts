@@ -1,0 +1,33 @@
+import type { ApiEvent } from '../../../lambdas/http/request';
+
+/** An API Gateway v2 event as the JWT authorizer hands it over, for calling a route group directly. */
+export function apiEvent(routeKey: string, options: { claims?: Record<string, string> | null; pathParameters?: Record<string, string>; query?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}): ApiEvent {
+  const [method, path] = routeKey.split(' ') as [string, string];
+  const claims = options.claims === undefined ? { sub: 'u1', tenant_id: 't1', scope: 'files:read files:write' } : options.claims;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: options.headers ?? {},
+    queryStringParameters: options.query,
+    pathParameters: options.pathParameters,
+    body: options.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '1',
+      apiId: 'a',
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+      domainName: 'x',
+      domainPrefix: 'x',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      requestId: 'r',
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+  } as ApiEvent;
+}
+
+export const lambdaContext = { awsRequestId: 'req-1' } as never;
