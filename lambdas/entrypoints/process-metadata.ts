@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event } from 'aws-lambda';
 import { SqsThumbnailQueue } from '../adapters/sqs-thumbnail-queue';
-import { processUploadedObject } from '../domain/processing';
+import { processUploadedObject } from '../domain/metadata-processing';
 import type { Deps, ThumbnailQueue } from '../domain/ports';
 import { log } from '../log';
 import { getServices } from '../services';

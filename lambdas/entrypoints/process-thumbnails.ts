@@ -1,4 +1,4 @@
-import { processThumbnails } from '../domain/processing';
+import { processThumbnails } from '../domain/thumbnail-processing';
 import type { Deps, ThumbnailJob } from '../domain/ports';
 import { log } from '../log';
 import { getServices } from '../services';

@@ -14,10 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function makePdf(pages: number): Promise<Uint8Array> {
+async function makePdf(pages: number): Promise<Uint8Array<ArrayBuffer>> {
   const doc = await PDFDocument.create();
   for (let i = 0; i < pages; i++) doc.addPage([200, 200]).drawText(`Page ${i + 1}`, { x: 20, y: 100 });
-  return doc.save();
+  return new Uint8Array(await doc.save());
 }
 
 describe('the core flow: create, upload, process, download, delete', () => {

@@ -14,10 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function makePdf(pages: number): Promise<Uint8Array> {
+async function makePdf(pages: number): Promise<Uint8Array<ArrayBuffer>> {
   const doc = await PDFDocument.create();
   for (let i = 0; i < pages; i++) doc.addPage([300, 300]).drawText(`Page ${i + 1} `.repeat(20), { x: 10, y: 150, size: 8 });
-  return doc.save({ useObjectStreams: false });
+  return new Uint8Array(await doc.save({ useObjectStreams: false }));
 }
 
 async function createWithGrant(name: string, fileTypeId: string) {

@@ -54,7 +54,7 @@ export class Api {
     const put = await fetch(grant.body.url, {
       method: 'PUT',
       headers: { 'content-type': contentType ?? grant.body.headers['Content-Type'] },
-      body: bytes,
+      body: Buffer.from(bytes),
     });
     if (put.status !== 200) throw new Error(`PUT to S3 failed: ${put.status} ${await put.text()}`);
     return created.body.id;

@@ -2,7 +2,8 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { createFile } from '../../../lambdas/domain/files';
 import type { Principal } from '../../../lambdas/domain/model';
-import { processThumbnails, processUploadedObject } from '../../../lambdas/domain/processing';
+import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
+import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
 import { MemoryFiles, MemoryObjects, MemoryQueue } from '../support/memory';
 
 const principal: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:write']) };

@@ -1,11 +1,11 @@
 import { countPages } from '../processing/count-pages';
 import { ProcessingFailure } from '../processing/failure';
-import { makeThumbnails, type ThumbnailSize } from '../processing/make-thumbnails';
 import { readToBuffer } from '../processing/read-stream';
 import { contentMatches, sniffType } from '../processing/sniff-type';
+import { failed, writeForContent, type ProcessingOutcome } from './content-writes';
 import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from './files';
 import type { FileChanges, FileRecord } from './model';
-import { StaleWrite, type Deps, type ThumbnailJob, type ThumbnailQueue } from './ports';
+import { StaleWrite, type Deps, type ThumbnailQueue } from './ports';
 
 /** An object that landed under `content/`: what the S3 event says about it. */
 export interface UploadedObject {
@@ -16,35 +16,7 @@ export interface UploadedObject {
   eventTime: string;
 }
 
-export type ProcessingOutcome = 'processed' | 'thumbnails-queued' | 'stale' | 'not-a-file' | 'deleted';
-
 const SNIFF_BYTES = 4096;
-
-/**
- * Applies `change` to the file only while it still describes content `sequencer`: a newer upload
- * (or a deleted file) makes the result of this run worthless, and it is dropped.
- */
-async function writeForContent(
-  deps: Deps,
-  fileId: string,
-  sequencer: string,
-  change: (file: FileRecord) => FileChanges | undefined,
-): Promise<FileRecord | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const file = await deps.files.get(fileId);
-    if (!file || file.contentSequencer !== sequencer) return undefined;
-    const changes = change(file);
-    if (!changes) return file;
-    try {
-      return await deps.files.update(file, changes, deps.now());
-    } catch (error) {
-      if (!(error instanceof StaleWrite)) throw error;
-    }
-  }
-  throw new Error(`File ${fileId} kept changing while processing wrote its results.`);
-}
-
-const failed = (failure: ProcessingFailure): FileChanges => ({ status: 'failed', error: { code: failure.code, message: failure.message } });
 
 /**
  * Step one of processing, for every object created under `content/`: claims the file for this
@@ -141,42 +113,3 @@ async function inspect(deps: Deps, object: UploadedObject, head: Uint8Array, siz
   return { detectedMimeType, pageCount: await countPages(await readToBuffer(stored.body, stored.size)) };
 }
 
-/** Thumbnail keys carry the content's sequencer, so a late run for old content cannot overwrite new thumbnails. */
-const thumbnailKey = (file: FileRecord, sequencer: string, size: ThumbnailSize) =>
-  `thumbnails/${file.contentKey.slice('content/'.length)}/${sequencer}/${size}.webp`;
-
-/** Step two, for image types: both thumbnail sizes, then the file is ready. */
-export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<ProcessingOutcome> {
-  const file = await deps.files.get(job.fileId);
-  if (!file) return 'deleted';
-  if (file.contentSequencer !== job.contentSequencer || file.status !== 'processing') return 'stale';
-  const stored = await deps.objects.read(file.contentKey);
-  if (!stored || stored.eTag !== job.contentETag) return 'stale';
-
-  let thumbnails;
-  try {
-    thumbnails = await makeThumbnails(await readToBuffer(stored.body, stored.size));
-  } catch (error) {
-    if (!(error instanceof ProcessingFailure)) throw error;
-    await writeForContent(deps, file.id, job.contentSequencer, () => failed(error));
-    return 'processed';
-  }
-  const keys: Partial<Record<ThumbnailSize, string>> = {};
-  for (const thumbnail of thumbnails) {
-    const key = thumbnailKey(file, job.contentSequencer, thumbnail.size);
-    await deps.objects.put(key, thumbnail.data, 'image/webp');
-    keys[thumbnail.size] = key;
-  }
-  const written = await writeForContent(deps, file.id, job.contentSequencer, (current) =>
-    current.status === 'processing'
-      ? { status: 'ready', thumbnails: thumbnails.map(({ size, width, height }) => ({ size, width, height })), thumbnailKeys: keys }
-      : undefined,
-  );
-  if (!written) {
-    // The file was deleted or got new content meanwhile: these thumbnails belong to nobody. (A
-    // duplicate job for the same content writes the same keys and finds the file ready: it keeps them.)
-    await deps.objects.delete(thumbnailObjectKeys({ thumbnailKeys: keys }));
-    return 'stale';
-  }
-  return 'processed';
-}
