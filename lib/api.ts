@@ -1,0 +1,201 @@
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { entrypointFile, routeGroups, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
+import { FileportFunction } from './fileport-function';
+import type { FileportSettings } from './settings';
+import type { Storage } from './storage';
+import { cognitoCallbackUrls, FileportUserPool } from './user-pool';
+
+export interface ApiProps {
+  storage: Storage;
+  settings: FileportSettings;
+  /** Default per-route limits of the stage, in requests per second. */
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+interface GroupDefinition {
+  description: string;
+  timeout?: Duration;
+  /** Whether the group builds the data services (lambdas/services.ts), whose config includes the URL lifetimes. */
+  dataAccess: boolean;
+  /** Gives the group's function exactly the data it needs: each grant with the variable that names its target. */
+  connect(fn: FileportFunction, storage: Storage): void;
+}
+
+/**
+ * One entry per route group, so a group added to the route table does not compile until someone
+ * has decided what it may touch.
+ */
+const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
+  'file-types': {
+    description: 'Fileport API: file types (static data, no data access)',
+    dataAccess: false,
+    connect: () => {},
+  },
+  files: {
+    description: 'Fileport API: create, list, read, change and delete files',
+    dataAccess: true,
+    // GET /v1/files/{id}?wait= long-polls for processing for up to 10 s.
+    timeout: Duration.seconds(15),
+    connect: (fn, storage) => {
+      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+      storage.grantTableReadWrite(fn);
+      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+      // Deleting a file removes its bytes; this group never reads or writes object content.
+      storage.grantObjects(fn, ['s3:DeleteObject'], ['content', 'thumbnails']);
+    },
+  },
+  uploads: {
+    description: 'Fileport API: pre-signed upload URLs',
+    dataAccess: true,
+    connect: (fn, storage) => {
+      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+      // Reads the file, records the upload grant on it; never creates or deletes items.
+      storage.grantTableRead(fn);
+      storage.grantTableUpdate(fn);
+      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+      // A pre-signed URL carries the signer's rights: this is what the browser's PUT will be allowed.
+      storage.grantObjects(fn, ['s3:PutObject'], ['content']);
+    },
+  },
+  downloads: {
+    description: 'Fileport API: pre-signed download and thumbnail URLs',
+    dataAccess: true,
+    connect: (fn, storage) => {
+      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+      storage.grantTableRead(fn);
+      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+      // Signs GETs of content and thumbnails, which the browser then fetches straight from S3.
+      storage.grantObjects(fn, ['s3:GetObject'], ['content', 'thumbnails']);
+    },
+  },
+};
+
+/**
+ * The HTTP API: every route of `lambdas/routes.ts`, behind a JWT authorizer, served by one Lambda
+ * per route group. Scopes are checked in the Lambda, not by API Gateway, so that a missing scope
+ * gets the API's own 403 error body.
+ */
+export class Api extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly functions: Record<RouteGroup, FileportFunction>;
+  /** Set when no external issuer is configured and the stack brings its own. */
+  readonly userPool?: FileportUserPool;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { settings, storage } = props;
+
+    let issuer = settings.jwtIssuer;
+    let audience = settings.jwtAudience;
+    if (issuer === '') {
+      const callbackUrls = cognitoCallbackUrls(settings.corsOrigins);
+      if (callbackUrls.length === 0) {
+        throw new Error('The fallback Cognito user pool needs at least one https (or http://localhost) origin in fileport:corsOrigins.');
+      }
+      this.userPool = new FileportUserPool(this, 'Users', { callbackUrls });
+      issuer = this.userPool.issuer;
+      audience = this.userPool.audience;
+    }
+    const authorizer = new HttpJwtAuthorizer('Jwt', issuer, { jwtAudience: audience });
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Fileport file service',
+      // Every route needs a token; a route added later cannot be public by omission.
+      defaultAuthorizer: authorizer,
+      corsPreflight: {
+        allowOrigins: settings.corsOrigins,
+        allowMethods: [...new Set(routes.map((route) => apigwv2.CorsHttpMethod[route.method]))],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.hours(1),
+      },
+      // The stage is created below, with logging and throttling.
+      createDefaultStage: false,
+    });
+    this.stage = new ApiStage(this, 'Stage', { httpApi: this.httpApi, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } }).stage;
+
+    const functions: Partial<Record<RouteGroup, FileportFunction>> = {};
+    for (const group of routeGroups) {
+      const definition = groupDefinitions[group];
+      const fn = new FileportFunction(this, functionId(group), {
+        entry: entrypointFile(group),
+        description: definition.description,
+        timeout: definition.timeout,
+        environment: {
+          // Every group reads the caller's tenant from the token, data or not.
+          FILEPORT_TENANT_CLAIM: settings.tenantClaim,
+          ...(definition.dataAccess && {
+            FILEPORT_UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
+            FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
+          }),
+        },
+      });
+      definition.connect(fn, storage);
+      functions[group] = fn;
+
+      const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);
+      for (const route of routes.filter((r) => r.group === group)) {
+        this.httpApi.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration, authorizer });
+      }
+    }
+    this.functions = functions as Record<RouteGroup, FileportFunction>;
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}
+
+/** `file-types` → `FileTypesFunction`. */
+const functionId = (group: RouteGroup) =>
+  `${group
+    .split('-')
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('')}Function`;
+
+const httpMethod = (method: HttpMethod): apigwv2.HttpMethod => apigwv2.HttpMethod[method];
+
+interface ApiStageProps {
+  httpApi: apigwv2.HttpApi;
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/** The `$default` stage, with one JSON access-log line per request and default throttling. */
+class ApiStage extends Construct {
+  readonly stage: apigwv2.HttpStage;
+
+  constructor(scope: Construct, id: string, props: ApiStageProps) {
+    super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stage = props.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      // Caps what one caller (or a runaway client) can cost before it reaches Lambda and DynamoDB.
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            responseLength: '$context.responseLength',
+            sub: '$context.authorizer.claims.sub',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import * as path from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Graviton: cheaper per GB-second than x86 and at least as fast for this code. */
+const architecture = lambda.Architecture.ARM_64;
+/** npm's name for the same CPU, used to install native packages for the Lambda rather than the build host. */
+const npmCpu = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
+
+/**
+ * Packages with native binaries. esbuild must never inline one: it would bundle the JavaScript and
+ * silently drop the binary, and the function would crash on load. A function that needs one gets it
+ * installed (`nativeModules`); for every other function it stays an external `require`, which the
+ * bundling test catches.
+ */
+const nativePackages = ['sharp'];
+
+/** Repository root: route-table paths such as `lambdas/entrypoints/api-files.ts` are relative to it. */
+export const projectRoot = path.resolve(__dirname, '..');
+
+export interface FileportFunctionProps {
+  /** Entry file relative to the repository root, as `entrypointFile()` and `processorEntrypoints` give it. */
+  entry: string;
+  description?: string;
+  memorySize?: number;
+  timeout?: Duration;
+  environment?: Record<string, string>;
+  /**
+   * Packages with native binaries that esbuild cannot bundle. They are installed into the asset
+   * with npm for the Lambda's platform (linux, arm64, glibc), not for the machine running the synth.
+   */
+  nativeModules?: string[];
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Every Fileport Lambda: the runtime, CPU, bundling and logging decisions are made here once, so a
+ * function differs from another only in what it runs and what it may touch.
+ */
+export class FileportFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: FileportFunctionProps) {
+    // Created before super() so the function is born with it and never writes to an implicit,
+    // never-expiring /aws/lambda/<name> group.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+
+    // A role of our own, allowed to write to this one log group only, instead of the managed
+    // AWSLambdaBasicExecutionRole (which may create and write any log group in the account).
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the Fileport ${id} function`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: path.join(projectRoot, props.entry),
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: bundlingFor(props.nativeModules ?? []),
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the bundles are built for node22 and tested on Node 22 LTS, and moving to a newer runtime is a deliberate, tested change rather than something to follow automatically.',
+    });
+  }
+}
+
+function bundlingFor(nativeModules: string[]): BundlingOptions {
+  const common: BundlingOptions = {
+    minify: true,
+    sourceMap: true,
+    target: 'node22',
+    format: OutputFormat.CJS,
+    // Never Docker: the machines that synth this app have none, and esbuild is a dependency.
+    forceDockerBundling: false,
+    // Bundle the AWS SDK instead of using the runtime's copy: its version is ours (the lockfile's,
+    // the one the tests ran), not whatever the runtime was last patched with. The S3 presigning
+    // and checksum behaviour lambdas/adapters rely on differs between SDK versions.
+    bundleAwsSDK: true,
+    externalModules: nativePackages.filter((name) => !nativeModules.includes(name)),
+  };
+  if (nativeModules.length === 0) return common;
+  return {
+    ...common,
+    // Installed rather than bundled; CDK marks these external as well.
+    nodeModules: nativeModules,
+    // `nodeModules` runs `npm ci` in the asset directory on this machine. Without these, npm picks
+    // the optional platform packages (e.g. @img/sharp-linux-x64) for the build host; with them it
+    // installs the linux-arm64 glibc binaries that the Lambda runtime can load.
+    // (Lambda's Node.js runtimes run on Amazon Linux, which is glibc-based.)
+    environment: { npm_config_os: 'linux', npm_config_cpu: npmCpu, npm_config_libc: 'glibc' },
+  };
+}

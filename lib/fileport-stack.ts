@@ -1,0 +1,54 @@
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './api';
+import { Processing } from './processing';
+import { readSettings } from './settings';
+import { Storage } from './storage';
+
+/**
+ * The whole service in one stack. It is environment-agnostic (no account, no region, no lookups),
+ * so `cdk synth` runs anywhere, including CI machines without AWS credentials.
+ */
+export class FileportStack extends Stack {
+  readonly storage: Storage;
+  readonly api: Api;
+  readonly processing: Processing;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    // Server access logs are delivered under a bucket policy instead of the legacy
+    // LogDeliveryWrite ACL, which needs ACLs enabled on the log bucket. Set on the stack rather
+    // than in cdk.json so the stack is the same in any App, including the tests'.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const settings = readSettings(this);
+
+    this.storage = new Storage(this, 'Storage', { corsOrigins: settings.corsOrigins });
+    this.api = new Api(this, 'Api', { storage: this.storage, settings });
+    this.processing = new Processing(this, 'Processing', { storage: this.storage });
+    acknowledgeBucketNotificationsHandler(this);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Fileport HTTP API' });
+    new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Bucket of file contents and thumbnails' });
+    new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table of file metadata' });
+    const users = this.api.userPool;
+    if (users) {
+      new CfnOutput(this, 'UserPoolId', { value: users.userPool.userPoolId, description: 'Fallback Cognito user pool (no external issuer set)' });
+      new CfnOutput(this, 'UserPoolClientId', { value: users.client.userPoolClientId, description: 'App client of the fallback user pool' });
+    }
+  }
+}
+
+/**
+ * `bucket.addEventNotification` brings a CDK-owned singleton Lambda (a custom resource that calls
+ * PutBucketNotificationConfiguration at deploy time). Its role is created by aws-cdk-lib and is not
+ * ours to change, so its one finding is acknowledged here.
+ */
+function acknowledgeBucketNotificationsHandler(stack: Stack): void {
+  const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+  if (!handler) return;
+  Validations.of(handler).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      'Role of the aws-cdk-lib S3 bucket-notifications custom resource handler, created by the library; the managed policy only lets it write its own logs, and its S3 permission is scoped to the Fileport bucket.',
+  });
+}

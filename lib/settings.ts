@@ -1,0 +1,81 @@
+import type { IConstruct } from 'constructs';
+import { parseConfig } from '../lambdas/config';
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`) in one place.
+ * The defaults repeat cdk.json so that an `App` built in a test, which never reads cdk.json, gets
+ * the same stack as the CLI.
+ */
+export interface FileportSettings {
+  /** Browser origins allowed to call the API and to PUT/GET pre-signed URLs. */
+  corsOrigins: string[];
+  /** External OIDC issuer; empty means "create a Cognito user pool and use it". */
+  jwtIssuer: string;
+  jwtAudience: string[];
+  tenantClaim: string;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+}
+
+const defaults: FileportSettings = {
+  corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  jwtIssuer: '',
+  jwtAudience: [],
+  tenantClaim: 'tenant_id',
+  uploadUrlTtlSeconds: 900,
+  downloadUrlTtlSeconds: 900,
+};
+
+/** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
+function stringList(value: unknown, key: string): string[] {
+  if (Array.isArray(value)) return value.map((item) => String(item).trim()).filter(Boolean);
+  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
+  throw new Error(`Context ${key} must be a list of strings or a comma-separated string.`);
+}
+
+export function readSettings(scope: IConstruct): FileportSettings {
+  const get = (key: string): unknown => scope.node.tryGetContext(`fileport:${key}`);
+  const present = (key: string): boolean => get(key) !== undefined && get(key) !== null;
+
+  const settings: FileportSettings = {
+    corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), 'fileport:corsOrigins') : defaults.corsOrigins,
+    jwtIssuer: present('jwtIssuer') ? String(get('jwtIssuer')).trim() : defaults.jwtIssuer,
+    jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), 'fileport:jwtAudience') : defaults.jwtAudience,
+    ...lambdaSettings({
+      tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
+      uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,
+      downloadUrlTtlSeconds: present('downloadUrlTtlSeconds') ? get('downloadUrlTtlSeconds') : defaults.downloadUrlTtlSeconds,
+    }),
+  };
+
+  // An external issuer without an audience would accept tokens minted for any other client of that issuer.
+  if (settings.jwtIssuer !== '' && settings.jwtAudience.length === 0) {
+    throw new Error('Context fileport:jwtAudience is required when fileport:jwtIssuer is set.');
+  }
+  if (settings.jwtIssuer !== '' && !settings.jwtIssuer.startsWith('https://')) {
+    throw new Error(`Context fileport:jwtIssuer must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
+  }
+  return settings;
+}
+
+/**
+ * The settings that end up in Lambda environment variables, checked by the Lambdas' own config
+ * parser: a value they would reject fails the synth instead of every request after the deploy.
+ */
+function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown; downloadUrlTtlSeconds: unknown }) {
+  try {
+    const config = parseConfig({
+      // Placeholders: the real names are only known at deploy time.
+      FILEPORT_TABLE_NAME: 'synth-check',
+      FILEPORT_BUCKET_NAME: 'synth-check',
+      FILEPORT_TENANT_CLAIM: raw.tenantClaim,
+      FILEPORT_UPLOAD_URL_TTL_SECONDS: String(raw.uploadUrlTtlSeconds),
+      FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(raw.downloadUrlTtlSeconds),
+    });
+    const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds } = config;
+    return { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Context fileport:tenantClaim / uploadUrlTtlSeconds / downloadUrlTtlSeconds rejected: ${reason}`);
+  }
+}

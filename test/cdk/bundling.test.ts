@@ -1,0 +1,90 @@
+import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { FileportFunction } from '../../lib/fileport-function';
+import { synthFileport, type Synthesized } from './fixtures';
+
+/**
+ * The one test that really bundles: esbuild for every function, and `npm ci` of sharp into the
+ * thumbnails function's asset. It needs the npm registry (or a warm npm cache).
+ */
+jest.setTimeout(240_000);
+
+let synthesized: Synthesized;
+let assemblyDir: string;
+
+beforeAll(() => {
+  synthesized = synthFileport({}, { bundle: true });
+  assemblyDir = synthesized.app.synth().directory;
+});
+
+function assetDir(fn: FileportFunction): string {
+  const code = synthesized.stack.resolve((fn.node.defaultChild as CfnFunction).code) as { s3Key: string };
+  const dir = path.join(assemblyDir, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
+  expect(existsSync(dir)).toBe(true);
+  return dir;
+}
+
+/** e_machine of an ELF file: 183 is AArch64, 62 is x86-64. */
+function elfMachine(file: string): number {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+  return header.readUInt16LE(18);
+}
+
+const EM_AARCH64 = 183;
+
+describe('thumbnails function asset', () => {
+  const dir = () => assetDir(synthesized.stack.processing.thumbnailsFunction);
+
+  it('contains sharp for linux-arm64 (glibc), and no binaries for any other platform', () => {
+    const packages = readdirSync(path.join(dir(), 'node_modules', '@img')).sort();
+    expect(packages).toEqual(expect.arrayContaining(['sharp-linux-arm64', 'sharp-libvips-linux-arm64']));
+    expect(packages).not.toContain('sharp-linux-x64');
+    expect(packages).not.toContain('sharp-libvips-linux-x64');
+    // Only the two arm64 glibc packages carry binaries (next to sharp's pure-JS helpers such as colour).
+    expect(packages.filter((p) => p.startsWith('sharp-'))).toEqual(['sharp-libvips-linux-arm64', 'sharp-linux-arm64']);
+  });
+
+  it('has an AArch64 sharp addon and libvips, which the Lambda (arm64) can load', () => {
+    const addonDir = path.join(dir(), 'node_modules/@img/sharp-linux-arm64/lib');
+    const addon = readdirSync(addonDir).find((f) => f.endsWith('.node'));
+    expect(addon).toBeDefined();
+    expect(elfMachine(path.join(addonDir, addon!))).toBe(EM_AARCH64);
+    const libDir = path.join(dir(), 'node_modules/@img/sharp-libvips-linux-arm64/lib');
+    const libvips = readdirSync(libDir).find((f) => f.startsWith('libvips'));
+    expect(libvips).toBeDefined();
+    expect(elfMachine(path.join(libDir, libvips!))).toBe(EM_AARCH64);
+  });
+
+  it('loads sharp from node_modules instead of inlining it into the bundle', () => {
+    const bundle = readFileSync(path.join(dir(), 'index.js'), 'utf8');
+    // A boolean, not toContain: a failure would otherwise print the whole bundle.
+    expect(bundle.includes('require("sharp")')).toBe(true);
+    expect(existsSync(path.join(dir(), 'index.js.map'))).toBe(true);
+  });
+});
+
+describe('every other function asset', () => {
+  const others = () => [...Object.values(synthesized.stack.api.functions), synthesized.stack.processing.metadataFunction];
+
+  it('is a single minified bundle with its source map, and no node_modules', () => {
+    for (const fn of others()) {
+      const files = readdirSync(assetDir(fn)).sort();
+      expect({ fn: fn.node.path, files }).toEqual({ fn: fn.node.path, files: ['index.js', 'index.js.map'] });
+    }
+  });
+
+  it('never loads sharp (which only the thumbnails asset ships)', () => {
+    for (const fn of others()) {
+      const bundle = readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8');
+      expect({ fn: fn.node.path, requiresSharp: bundle.includes('require("sharp")') }).toEqual({ fn: fn.node.path, requiresSharp: false });
+    }
+  });
+});

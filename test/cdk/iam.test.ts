@@ -1,0 +1,109 @@
+import { logicalId, permissionsOf, roleOf, synthFileport, type Permission, type Synthesized } from './fixtures';
+import type { FileportFunction } from '../../lib/fileport-function';
+
+let synthesized: Synthesized;
+let bucketArn: string;
+let tableArn: string;
+
+beforeAll(() => {
+  synthesized = synthFileport();
+  const { stack } = synthesized;
+  bucketArn = `<${logicalId(stack, stack.storage.bucket)}.Arn>`;
+  tableArn = `<${logicalId(stack, stack.storage.table)}.Arn>`;
+});
+
+function permissions(fn: FileportFunction): Permission[] {
+  const all = permissionsOf(synthesized.template, roleOf(synthesized.template, logicalId(synthesized.stack, fn)));
+  // Grants only: a Deny would be a different kind of test.
+  expect(all.every((p) => p.effect === 'Allow')).toBe(true);
+  return all;
+}
+
+/** `action → sorted resources`, for the actions of one service. */
+function grants(fn: FileportFunction, service: string): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const p of permissions(fn).filter((p) => p.action.startsWith(`${service}:`))) {
+    (result[p.action] ??= []).push(p.resource);
+  }
+  for (const resources of Object.values(result)) resources.sort();
+  return result;
+}
+
+const content = () => `${bucketArn}/content/*`;
+const thumbnails = () => `${bucketArn}/thumbnails/*`;
+const tableAndIndex = () => [tableArn, `${tableArn}/index/gsi1`].sort();
+const readActions = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const writeActions = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const onTableAndIndex = (actions: string[]) => Object.fromEntries(actions.map((a) => [a, tableAndIndex()]));
+
+describe('API functions', () => {
+  const fn = (group: keyof Synthesized['stack']['api']['functions']) => synthesized.stack.api.functions[group];
+
+  it('file-types: no DynamoDB, S3 or SQS access at all', () => {
+    const services = new Set(permissions(fn('file-types')).map((p) => p.action.split(':')[0]));
+    expect([...services]).toEqual(['logs']);
+  });
+
+  it('files: reads and writes the table and its index; may only delete objects, under content/ and thumbnails/', () => {
+    expect(grants(fn('files'), 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn('files'), 's3')).toEqual({ 's3:DeleteObject': [content(), thumbnails()].sort() });
+  });
+
+  it('uploads: reads the table, updates items; may only PUT under content/', () => {
+    expect(grants(fn('uploads'), 'dynamodb')).toEqual({ ...onTableAndIndex(readActions), 'dynamodb:UpdateItem': [tableArn] });
+    expect(grants(fn('uploads'), 's3')).toEqual({ 's3:PutObject': [content()] });
+  });
+
+  it('downloads: reads the table; may only GET under content/ and thumbnails/', () => {
+    expect(grants(fn('downloads'), 'dynamodb')).toEqual(onTableAndIndex(readActions));
+    expect(grants(fn('downloads'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort() });
+  });
+});
+
+describe('processing functions', () => {
+  it('metadata: reads content, deletes stale content and superseded thumbnails, queues thumbnail jobs', () => {
+    const fn = synthesized.stack.processing.metadataFunction;
+    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:DeleteObject': [content(), thumbnails()].sort() });
+    const thumbnailsQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.thumbnailsQueue)}.Arn>`;
+    const metadataQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.metadataQueue)}.Arn>`;
+    const sqs = grants(fn, 'sqs');
+    expect(sqs['sqs:SendMessage']).toEqual([thumbnailsQueue]);
+    // Everything else it may do on SQS is consuming its own queue (the event source mapping's grant).
+    for (const [action, resources] of Object.entries(sqs)) {
+      if (action !== 'sqs:SendMessage') expect({ action, resources }).toEqual({ action, resources: [metadataQueue] });
+    }
+  });
+
+  it('thumbnails: reads content; writes and deletes only under thumbnails/; sends no messages', () => {
+    const fn = synthesized.stack.processing.thumbnailsFunction;
+    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:PutObject': [thumbnails()], 's3:DeleteObject': [thumbnails()] });
+    expect(grants(fn, 'sqs')['sqs:SendMessage']).toBeUndefined();
+  });
+});
+
+describe('every Fileport role', () => {
+  const all = () => {
+    const { api, processing } = synthesized.stack;
+    return [...Object.values(api.functions), processing.metadataFunction, processing.thumbnailsFunction];
+  };
+
+  it('has no wildcard actions and no `*` resources', () => {
+    for (const fn of all()) {
+      for (const p of permissions(fn)) {
+        const finding = { fn: fn.node.path, ...p, wildAction: p.action.includes('*'), anyResource: p.resource === '*' };
+        expect(finding).toMatchObject({ wildAction: false, anyResource: false });
+      }
+    }
+  });
+
+  it('writes logs to its own log group only', () => {
+    for (const fn of all()) {
+      const logs = permissions(fn).filter((p) => p.action.startsWith('logs:'));
+      const own = `<${logicalId(synthesized.stack, fn.logGroup)}.Arn>`;
+      expect(logs.map((p) => p.action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(new Set(logs.map((p) => p.resource))).toEqual(new Set([own]));
+    }
+  });
+});

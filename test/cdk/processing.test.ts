@@ -1,0 +1,126 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { logicalId, synthFileport, type Synthesized } from './fixtures';
+import type { FileportFunction } from '../../lib/fileport-function';
+
+let synthesized: Synthesized;
+
+beforeAll(() => {
+  synthesized = synthFileport();
+});
+
+const resources = () => synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(synthesized.stack, construct);
+const props = (construct: Parameters<typeof logicalId>[1]) => resources()[id(construct)]!.Properties;
+
+describe.each([
+  ['metadata', () => synthesized.stack.processing.metadataQueue, () => synthesized.stack.processing.metadataFunction],
+  ['thumbnails', () => synthesized.stack.processing.thumbnailsQueue, () => synthesized.stack.processing.thumbnailsFunction],
+] as const)('%s queue', (_name, queue: () => sqs.Queue, consumer: () => FileportFunction) => {
+  it('dead-letters a message after 5 receives, into its own encrypted DLQ', () => {
+    const redrive = props(queue()).RedrivePolicy;
+    expect(redrive.maxReceiveCount).toBe(5);
+    const dlqId = redrive.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    expect(dlqId).not.toBe(id(queue()));
+    expect(resources()[dlqId]?.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resources()[dlqId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('is encrypted (SSE-SQS) and only reachable over TLS, like its DLQ', () => {
+    expect(props(queue()).SqsManagedSseEnabled).toBe(true);
+    const dlqId = props(queue()).RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    for (const queueId of [id(queue()), dlqId]) {
+      synthesized.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+  });
+
+  it('hides a message for at least six times its consumer timeout', () => {
+    const timeout = props(consumer()).Timeout as number;
+    expect(props(queue()).VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('feeds its function in small batches that report single failed messages', () => {
+    synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [id(queue()), 'Arn'] },
+      FunctionName: { Ref: id(consumer()) },
+      BatchSize: Match.anyValue(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const mapping = Object.values(synthesized.template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === id(consumer()),
+    );
+    expect(mapping?.Properties.BatchSize).toBeLessThanOrEqual(10);
+  });
+
+  it('has an alarm that fires on the first dead-lettered message', () => {
+    const dlqId = props(queue()).RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+});
+
+it('has exactly two work queues and two DLQs, and one alarm per DLQ', () => {
+  synthesized.template.resourceCountIs('AWS::SQS::Queue', 4);
+  synthesized.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+});
+
+describe('S3 notifications', () => {
+  it('send ObjectCreated events under content/ (and only there) to the metadata queue', () => {
+    const notifications = Object.values(synthesized.template.findResources('Custom::S3BucketNotifications'));
+    expect(notifications).toHaveLength(1);
+    const config = notifications[0]!.Properties;
+    expect(config.BucketName).toEqual({ Ref: id(synthesized.stack.storage.bucket) });
+    expect(config.NotificationConfiguration).toEqual({
+      QueueConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'content/' }] } },
+          QueueArn: { 'Fn::GetAtt': [id(synthesized.stack.processing.metadataQueue), 'Arn'] },
+        },
+      ],
+    });
+  });
+});
+
+describe('processing functions', () => {
+  it('metadata: 1024 MB, knows the table, the bucket and where to queue thumbnail jobs', () => {
+    const fn = props(synthesized.stack.processing.metadataFunction);
+    expect(fn.MemorySize).toBe(1024);
+    expect(fn.Environment.Variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
+      FILEPORT_BUCKET_NAME: { Ref: id(synthesized.stack.storage.bucket) },
+      FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: id(synthesized.stack.processing.thumbnailsQueue) },
+    });
+  });
+
+  it('thumbnails: at least 1024 MB, knows the table and the bucket', () => {
+    const fn = props(synthesized.stack.processing.thumbnailsFunction);
+    expect(fn.MemorySize).toBeGreaterThanOrEqual(1024);
+    expect(fn.Environment.Variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
+      FILEPORT_BUCKET_NAME: { Ref: id(synthesized.stack.storage.bucket) },
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('name the API URL, the bucket and the table', () => {
+    const outputs = synthesized.template.toJSON().Outputs;
+    expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('.execute-api.');
+    expect(JSON.stringify(outputs.ApiUrl.Value)).toContain(id(synthesized.stack.api.httpApi));
+    expect(outputs.BucketName.Value).toEqual({ Ref: id(synthesized.stack.storage.bucket) });
+    expect(outputs.TableName.Value).toEqual({ Ref: id(synthesized.stack.storage.table) });
+  });
+});
