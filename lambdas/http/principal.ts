@@ -8,7 +8,8 @@ type Claims = Record<string, unknown>;
 function scopesOf(claims: Claims): Set<string> {
   const raw = claims.scope ?? claims.scp;
   const text = Array.isArray(raw) ? raw.join(' ') : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '') : '';
-  return new Set(text.split(/[\s,]+/).filter(Boolean));
+  // Cognito prefixes resource-server scopes with the server id: `fileport/files:read`.
+  return new Set(text.split(/[\s,]+/).filter(Boolean).map((scope) => scope.slice(scope.lastIndexOf('/') + 1)));
 }
 
 /** The caller as the JWT authorizer verified it. The token's signature was checked before the Lambda ran. */
