@@ -13,11 +13,11 @@ export interface RunningStack {
 }
 
 /**
- * Starts `npm start`'s program in its own process, in memory and on free ports, exactly as a
+ * Starts `npm start`'s program in its own process, on free ports and in memory unless given a data folder, exactly as a
  * developer runs it; resolves when it prints its ready line.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<RunningStack> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json'], {
+export async function startStack(env: Record<string, string> = {}, dataDir?: string): Promise<RunningStack> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', ...(dataDir ? ['--data-dir', dataDir] : ['--memory']), '--port', '0', '--json'], {
     cwd: ROOT,
     env: { ...process.env, ...env, AWS_ENDPOINT_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
