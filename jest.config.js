@@ -1,5 +1,5 @@
-// swc compiles TypeScript, and also the ESM-only dependencies (middy, jose), to CommonJS for Jest.
-const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+// ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose), to CommonJS for Jest.
+const transform = { '^.+\\.(t|j|mj)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] };
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose)/)'];
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 

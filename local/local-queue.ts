@@ -84,6 +84,7 @@ export class LocalQueue {
     if (!failed) return;
     if (message.receiveCount >= this.maxReceiveCount) {
       this.deadLetters.push({ id: message.id, body: message.body });
+      console.error(JSON.stringify({ level: 'error', message: `Dead-lettered after ${message.receiveCount} deliveries`, queue: this.name, body: message.body }));
       return;
     }
     this.scheduled++;

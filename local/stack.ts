@@ -16,10 +16,6 @@ export interface LocalStackOptions {
   /** Where S3 objects, the database and the signing key persist; null keeps everything in memory. */
   dataDir: string | null;
   corsOrigins?: string[];
-  /** Extra environment for the handlers (TTL settings, tenant claim…). */
-  env?: Record<string, string>;
-  /** Processing retries, as the deployed redrive policy would do them. */
-  queue?: { maxReceiveCount?: number; retryDelayMs?: number };
 }
 
 export interface LocalStack {
@@ -27,9 +23,6 @@ export interface LocalStack {
   s3Endpoint: string;
   auth: DevAuth;
   tenantClaim: string;
-  /** Resolves once every queued S3 event and thumbnail job has been processed. */
-  processingIdle(): Promise<void>;
-  deadLetters(): { queue: string; body: string }[];
   stop(): Promise<void>;
 }
 
@@ -58,12 +51,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       FILEPORT_TABLE_NAME: TABLE,
       FILEPORT_BUCKET_NAME: BUCKET,
       FILEPORT_S3_FORCE_PATH_STYLE: 'true',
-      ...options.env,
     });
 
     let s3Endpoint: string;
-    const metadataQueue = new LocalQueue('fileport-metadata', { ...options.queue });
-    const thumbnailQueue = new LocalQueue('fileport-thumbnails', { ...options.queue });
+    const metadataQueue = new LocalQueue('fileport-metadata');
+    const thumbnailQueue = new LocalQueue('fileport-thumbnails');
     if (external) {
       s3Endpoint = external;
     } else {
@@ -103,6 +95,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
     const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas });
+    // Stops (in reverse) the gateway first, then lets running processing finish (bounded) before
+    // the emulators go away under it.
+    stops.push(async () => {
+      await Promise.race([Promise.all([metadataQueue.idle(), thumbnailQueue.idle()]), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    });
     stops.push(gateway.stop);
 
     return {
@@ -110,12 +107,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Endpoint,
       auth,
       tenantClaim,
-      processingIdle: async () => {
-        await metadataQueue.idle();
-        await thumbnailQueue.idle();
-        await metadataQueue.idle();
-      },
-      deadLetters: () => [metadataQueue, thumbnailQueue].flatMap((q) => q.deadLetters.map((d) => ({ queue: q.name, body: d.body }))),
       stop,
     };
   } catch (error) {

@@ -28,40 +28,39 @@ export async function processUploadedObject(deps: Deps & { thumbnails: Thumbnail
   const fileId = fileIdOfContentKey(object.key);
   if (!fileId) return 'not-a-file';
 
-  let superseded: string[] = [];
-  const claimed = await claim(deps, fileId, object, (keys) => (superseded = keys));
+  const claimed = await claim(deps, fileId, object);
   if (claimed === 'deleted') {
     // The file was deleted before its content arrived: nothing may keep the bytes.
     await deps.objects.delete([object.key]);
     return 'deleted';
   }
   if (claimed === 'stale') return 'stale';
-  await deps.objects.delete(superseded);
+  await deps.objects.delete(claimed.superseded);
 
   const head = await deps.objects.readHead(object.key, SNIFF_BYTES);
   // Replaced or removed since the event: the newer object's own event carries on.
   if (!head || head.eTag !== object.eTag) return 'stale';
-  const type = fileTypeOf(claimed);
+  const type = fileTypeOf(claimed.file);
+  const measured: FileChanges = { size: head.size, detectedMimeType: head.size === 0 ? null : sniffType(head.bytes) };
 
-  let result: FileChanges;
+  let pageCount: number | null = null;
   try {
-    result = { size: head.size, ...(await inspect(deps, object, head.bytes, head.size, type.pageCount)) };
+    if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
+    if (!contentMatches(measured.detectedMimeType as string, type)) {
+      throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${measured.detectedMimeType}, not ${type.name}.`);
+    }
+    if (type.pageCount) pageCount = await readPageCount(deps, object);
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
-    await writeForContent(deps, fileId, object.sequencer, () => ({ size: head.size, ...failed(error) }));
-    return 'processed';
-  }
-  if (!contentMatches(result.detectedMimeType as string, type)) {
-    const failure = new ProcessingFailure('CONTENT_MISMATCH', `The content is ${result.detectedMimeType}, not ${type.name}.`);
-    await writeForContent(deps, fileId, object.sequencer, () => ({ size: head.size, detectedMimeType: result.detectedMimeType, ...failed(failure) }));
+    await writeForContent(deps, fileId, object.sequencer, () => ({ ...measured, ...failed(error) }));
     return 'processed';
   }
   if (type.thumbnails) {
-    const written = await writeForContent(deps, fileId, object.sequencer, () => result);
+    const written = await writeForContent(deps, fileId, object.sequencer, () => measured);
     if (written) await deps.thumbnails.enqueue({ fileId, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';
   }
-  await writeForContent(deps, fileId, object.sequencer, () => ({ ...result, status: 'ready' }));
+  await writeForContent(deps, fileId, object.sequencer, () => ({ ...measured, pageCount, status: 'ready' }));
   return 'processed';
 }
 
@@ -69,15 +68,14 @@ async function claim(
   deps: Deps,
   fileId: string,
   object: UploadedObject,
-  onSuperseded: (keys: string[]) => void,
-): Promise<FileRecord | 'stale' | 'deleted'> {
+): Promise<{ file: FileRecord; superseded: string[] } | 'stale' | 'deleted'> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const file = await deps.files.get(fileId);
     if (!file) return 'deleted';
     const current = file.contentSequencer ?? '';
     if (current > object.sequencer) return 'stale';
     // The same event again: done if it was finished, resumed if a crash left it half-way.
-    if (current === object.sequencer) return file.status === 'processing' ? file : 'stale';
+    if (current === object.sequencer) return file.status === 'processing' ? { file, superseded: [] } : 'stale';
     try {
       const claimed = await deps.files.update(
         file,
@@ -95,8 +93,7 @@ async function claim(
         },
         deps.now(),
       );
-      onSuperseded(thumbnailObjectKeys(file));
-      return claimed;
+      return { file: claimed, superseded: thumbnailObjectKeys(file) };
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }
@@ -104,12 +101,10 @@ async function claim(
   throw new Error(`File ${fileId} kept changing while processing claimed it.`);
 }
 
-async function inspect(deps: Deps, object: UploadedObject, head: Uint8Array, size: number, wantsPageCount: boolean): Promise<FileChanges> {
-  if (size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
-  const detectedMimeType = sniffType(head);
-  if (!wantsPageCount || detectedMimeType !== 'application/pdf') return { detectedMimeType };
+async function readPageCount(deps: Deps, object: UploadedObject): Promise<number | null> {
   const stored = await deps.objects.read(object.key);
-  if (!stored || stored.eTag !== object.eTag) return { detectedMimeType };
-  return { detectedMimeType, pageCount: await countPages(await readToBuffer(stored.body, stored.size)) };
+  // Replaced since the head was read: the newer content's event counts its pages.
+  if (!stored || stored.eTag !== object.eTag) return null;
+  return countPages(await readToBuffer(stored.body, stored.size));
 }
 
