@@ -1,16 +1,13 @@
 import { Api, expectError } from './support/api';
-import { startStack, type RunningStack } from './support/local-stack';
+import { useStack } from './support/local-stack';
 
 jest.setTimeout(120_000);
 
-let stack: RunningStack;
+const local = useStack();
 let api: Api;
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = new Api(stack.apiUrl, stack.token);
+beforeAll(() => {
+  api = local.api();
 });
-afterAll(() => stack?.stop());
 
 describe('file types', () => {
   it('lists the shipped file types with stable ids', async () => {
@@ -33,9 +30,9 @@ describe('authentication and scopes', () => {
   it('answers 401 without a token or with a bad one', async () => {
     expectError(await api.call('GET', '/v1/files', { token: null }), 401, 'UNAUTHORIZED');
     expectError(await api.call('GET', '/v1/files', { token: 'not.a.jwt' }), 401, 'UNAUTHORIZED');
-    const [header, payload] = stack.token.split('.');
+    const [header, payload] = local.stack().token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload as string, 'base64url').toString()), tenant_id: 'other' })).toString('base64url');
-    expectError(await api.call('GET', '/v1/files', { token: `${header}.${forged}.${stack.token.split('.')[2]}` }), 401, 'UNAUTHORIZED');
+    expectError(await api.call('GET', '/v1/files', { token: `${header}.${forged}.${local.stack().token.split('.')[2]}` }), 401, 'UNAUTHORIZED');
   });
 
   it('answers 403 when the token lacks the route scope', async () => {

@@ -1,24 +1,15 @@
-import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { Api, eventually, expectError } from './support/api';
-import { startStack, type RunningStack } from './support/local-stack';
+import { makePdf, useStack } from './support/local-stack';
 
 jest.setTimeout(120_000);
 
-let stack: RunningStack;
+const local = useStack();
 let api: Api;
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = new Api(stack.apiUrl, stack.token);
+beforeAll(() => {
+  api = local.api();
 });
-afterAll(() => stack?.stop());
 
-async function makePdf(pages: number): Promise<Uint8Array<ArrayBuffer>> {
-  const doc = await PDFDocument.create();
-  for (let i = 0; i < pages; i++) doc.addPage([200, 200]).drawText(`Page ${i + 1}`, { x: 20, y: 100 });
-  return new Uint8Array(await doc.save());
-}
 
 describe('the core flow: create, upload, process, download, delete', () => {
   it('counts the pages of an uploaded PDF and serves it back as an attachment', async () => {

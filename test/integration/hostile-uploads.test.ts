@@ -1,24 +1,15 @@
-import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { Api, expectError } from './support/api';
-import { startStack, type RunningStack } from './support/local-stack';
+import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';
 
 jest.setTimeout(120_000);
 
-let stack: RunningStack;
+const local = useStack();
 let api: Api;
-
-beforeAll(async () => {
-  stack = await startStack();
-  api = new Api(stack.apiUrl, stack.token);
+beforeAll(() => {
+  api = local.api();
 });
-afterAll(() => stack?.stop());
 
-async function makePdf(pages: number): Promise<Uint8Array<ArrayBuffer>> {
-  const doc = await PDFDocument.create();
-  for (let i = 0; i < pages; i++) doc.addPage([300, 300]).drawText(`Page ${i + 1} `.repeat(20), { x: 10, y: 150, size: 8 });
-  return new Uint8Array(await doc.save({ useObjectStreams: false }));
-}
 
 async function createWithGrant(name: string, fileTypeId: string) {
   const created = await api.call('POST', '/v1/files', { body: { name, fileTypeId } });

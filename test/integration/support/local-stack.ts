@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { PDFDocument } from 'pdf-lib';
+import { Api } from './api';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -50,4 +52,28 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
       await exited;
     },
   };
+}
+
+/**
+ * One local stack for the test file: started before its tests, stopped after them. Returns
+ * accessors, since the stack exists only once `beforeAll` has run.
+ */
+export function useStack(): { stack: () => RunningStack; api: () => Api } {
+  let stack: RunningStack | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.stop());
+  const started = () => {
+    if (!stack) throw new Error('The local stack has not started');
+    return stack;
+  };
+  return { stack: started, api: () => new Api(started().apiUrl, started().token) };
+}
+
+/** A PDF of `pages` pages, each with a line of text. */
+export async function makePdf(pages: number, options: { useObjectStreams?: boolean } = {}): Promise<Uint8Array<ArrayBuffer>> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([300, 300]).drawText(`Page ${i + 1} `.repeat(10), { x: 10, y: 150, size: 8 });
+  return new Uint8Array(await doc.save(options));
 }

@@ -1,6 +1,6 @@
 import { PDFDocument } from 'pdf-lib';
 import { countPages } from '../../../lambdas/processing/count-pages';
-import { ProcessingFailure } from '../../../lambdas/processing/failure';
+import { failureOf } from '../support/failure';
 
 async function pdf(pages: number, useObjectStreams = true): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -8,15 +8,6 @@ async function pdf(pages: number, useObjectStreams = true): Promise<Uint8Array> 
   return doc.save({ useObjectStreams });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<ProcessingFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProcessingFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a ProcessingFailure');
-}
 
 describe('countPages', () => {
   it('counts pages with and without object streams', async () => {

@@ -1,19 +1,10 @@
 import sharp from 'sharp';
-import { ProcessingFailure } from '../../../lambdas/processing/failure';
+import { failureOf } from '../support/failure';
 import { makeThumbnails } from '../../../lambdas/processing/make-thumbnails';
 import { pngDeclaring } from './png-bomb';
 
 const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#4a7' } });
 
-async function failureOf(promise: Promise<unknown>): Promise<ProcessingFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProcessingFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a ProcessingFailure');
-}
 
 describe('makeThumbnails', () => {
   it('makes a small and a medium WebP that fit their boxes', async () => {
