@@ -55,9 +55,8 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file, records the upload grant on it; never creates or deletes items.
+      // Reads the file to sign for its key and type; never writes.
       storage.grantTableRead(fn);
-      storage.grantTableUpdate(fn);
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
       // A pre-signed URL carries the signer's rights: this is what the browser's PUT will be allowed.
       storage.grantObjects(fn, ['s3:PutObject'], ['content']);

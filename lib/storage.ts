@@ -94,11 +94,6 @@ export class Storage extends Construct {
     return iam.Grant.addToPrincipal({ grantee, actions: [...tableReadActions, ...tableWriteActions], resourceArns: this.tableArns });
   }
 
-  /** Update only: for callers that change existing items but never create or delete them. */
-  grantTableUpdate(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
-  }
-
   /**
    * Object actions on whole prefixes only. The objects are named at run time by file id, so the
    * prefix wildcard is the narrowest grant there is; the matching cdk-nag finding is acknowledged
