@@ -96,7 +96,7 @@ function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<st
       accountId: 'local',
       apiId: 'local',
       authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
-      domainName: url.host,
+      domainName: req.headers.host ?? url.host,
       domainPrefix: url.hostname.split('.')[0] ?? '',
       http: { method: route.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
       requestId: randomUUID(),
@@ -147,7 +147,13 @@ const devTokenBody = z.strictObject({
  */
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    let url: URL;
+    try {
+      // Concatenated, not resolved: a path such as `//x` is a path here, not a host.
+      url = new URL(`http://127.0.0.1${req.url ?? '/'}`);
+    } catch {
+      return sendError(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL.');
+    }
     const body = await readBody(req);
     if (body === 'too-large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
 
