@@ -39,4 +39,24 @@ describe('countPages', () => {
     expect(encrypted).not.toBe(text);
     expect((await failureOf(countPages(Buffer.from(encrypted, 'latin1')))).code).toBe('ENCRYPTED_FILE');
   });
+
+  it('fails a page tree that contains itself as CORRUPT_FILE, quickly', async () => {
+    const objects = [
+      '<< /Type /Catalog /Pages 2 0 R >>',
+      '<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>',
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>',
+    ];
+    let text = '%PDF-1.7\n';
+    const offsets = objects.map((body, i) => {
+      const at = text.length;
+      text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+      return at;
+    });
+    const xref = text.length;
+    text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+    text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+    const started = Date.now();
+    expect((await failureOf(countPages(Buffer.from(text, 'latin1')))).code).toBe('CORRUPT_FILE');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
