@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { pngDeclaring } from '../support/png-bomb';
 import { Api, expectError } from './support/api';
 import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';
 
@@ -42,6 +43,14 @@ describe('content the client cannot be trusted with', () => {
     const jpeg = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0f0' } }).jpeg().toBuffer();
     const id = await api.upload({ name: 'x.png', fileTypeId: 'png' }, jpeg, 'image/png');
     expect(await api.settled(id)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISMATCH' } });
+  });
+
+  it('refuses a decompression bomb from its header and fails an empty upload', async () => {
+    const bomb = pngDeclaring(60_000, 60_000);
+    const bombId = await api.upload({ name: 'bomb.png', fileTypeId: 'png' }, bomb);
+    expect(await api.settled(bombId)).toMatchObject({ status: 'failed', size: bomb.length, thumbnails: [], error: { code: 'IMAGE_TOO_LARGE' } });
+    const emptyId = await api.upload({ name: 'empty.pdf', fileTypeId: 'pdf' }, new Uint8Array());
+    expect(await api.settled(emptyId)).toMatchObject({ status: 'failed', size: 0, error: { code: 'EMPTY_FILE' } });
   });
 
   it('keeps processing the next file after a bad one', async () => {

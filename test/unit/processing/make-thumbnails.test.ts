@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { failureOf } from '../support/failure';
 import { makeThumbnails } from '../../../lambdas/processing/make-thumbnails';
-import { pngDeclaring } from './png-bomb';
+import { pngDeclaring } from '../../support/png-bomb';
 
 const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#4a7' } });
 
