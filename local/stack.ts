@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3EventRecord } from 'aws-lambda';
 import { entrypointFile, routeGroups, type RouteGroup } from '../lambdas/routes';
 import { createDevAuth, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
@@ -54,6 +55,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     let s3Endpoint: string;
+    const recentEvents: S3EventRecord[] = [];
     const metadataQueue = new LocalQueue('fileport-metadata');
     const thumbnailQueue = new LocalQueue('fileport-thumbnails');
     if (external) {
@@ -72,7 +74,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
       });
-      s3.onObjectCreated((record) => metadataQueue.send(JSON.stringify({ Records: [record] })));
+      s3.onObjectCreated((record) => {
+        recentEvents.push(record);
+        if (recentEvents.length > 1000) recentEvents.shift();
+        metadataQueue.send(JSON.stringify({ Records: [record] }));
+      });
       await ensureTable(new DynamoDBClient({}), TABLE);
     }
 
@@ -94,7 +100,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
-    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas });
+    const s3Events = external
+      ? undefined
+      : {
+          recent: (key?: string) => recentEvents.filter((r) => key === undefined || r.s3.object.key === key),
+          redeliver: (record: S3EventRecord) => metadataQueue.send(JSON.stringify({ Records: [record] })),
+        };
+    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, s3Events });
     // Stops (in reverse) the gateway first, then lets running processing finish (bounded) before
     // the emulators go away under it.
     stops.push(async () => {
