@@ -1,3 +1,4 @@
+import { checkSvg } from '../processing/check-svg';
 import { countPages } from '../processing/count-pages';
 import { ProcessingFailure } from '../processing/failure';
 import { readToBuffer } from '../processing/read-stream';
@@ -50,6 +51,7 @@ export async function processUploadedObject(deps: Deps & { thumbnails: Thumbnail
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${measured.detectedMimeType}, not ${type.name}.`);
     }
     if (type.pageCount) pageCount = await readPageCount(deps, object);
+    if (type.id === 'svg') await readSvg(deps, object, head.size);
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
     await writeForContent(deps, fileId, object.sequencer, () => ({ ...measured, ...failed(error) }));
@@ -99,6 +101,16 @@ async function claim(
     }
   }
   throw new Error(`File ${fileId} kept changing while processing claimed it.`);
+}
+
+/** SVGs are text: read whole, up to a bound, to look for scripts. */
+const MAX_SVG_BYTES = 20 * 1024 * 1024;
+
+async function readSvg(deps: Deps, object: UploadedObject, size: number): Promise<void> {
+  if (size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
+  const stored = await deps.objects.read(object.key);
+  if (!stored || stored.eTag !== object.eTag) return;
+  checkSvg(await readToBuffer(stored.body, stored.size));
 }
 
 async function readPageCount(deps: Deps, object: UploadedObject): Promise<number | null> {

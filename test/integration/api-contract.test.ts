@@ -105,11 +105,18 @@ describe('input validation', () => {
     expectError(await api.call('PUT', `/v1/files/${created.body.id}/upload`, { body: { size: 6 * 1024 ** 3 } }), 400, 'VALIDATION_ERROR');
   });
 
+  it('keeps a plain SVG', async () => {
+    const created = await api.call('POST', '/v1/files', { body: { name: 'logo.svg', fileTypeId: 'svg' } });
+    const grant = await api.call('PUT', `/v1/files/${created.body.id}/upload`);
+    await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4" onclick-free="1"/></svg>' });
+    expect(await api.settled(created.body.id)).toMatchObject({ status: 'ready', error: null });
+  });
+
   it('refuses inline display of active content', async () => {
     const created = await api.call('POST', '/v1/files', { body: { name: 'drawing.svg', fileTypeId: 'svg' } });
     const grant = await api.call('PUT', `/v1/files/${created.body.id}/upload`);
     await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
-    await api.settled(created.body.id);
+    expect(await api.settled(created.body.id)).toMatchObject({ status: 'failed', error: { code: 'ACTIVE_CONTENT', message: 'The SVG contains a script element.' } });
     expectError(await api.call('GET', `/v1/files/${created.body.id}/download?disposition=inline`), 400, 'INLINE_NOT_ALLOWED');
     const download = await api.call('GET', `/v1/files/${created.body.id}/download`);
     const got = await fetch(download.body.url);
