@@ -58,6 +58,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const recentEvents: S3EventRecord[] = [];
     const metadataQueue = new LocalQueue('fileport-metadata');
     const thumbnailQueue = new LocalQueue('fileport-thumbnails');
+    // Deployed, each SQS message carries one S3 event notification; the same here.
+    const deliver = (record: S3EventRecord) => metadataQueue.send(JSON.stringify({ Records: [record] }));
     if (external) {
       s3Endpoint = external;
     } else {
@@ -77,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3.onObjectCreated((record) => {
         recentEvents.push(record);
         if (recentEvents.length > 1000) recentEvents.shift();
-        metadataQueue.send(JSON.stringify({ Records: [record] }));
+        deliver(record);
       });
       await ensureTable(new DynamoDBClient({}), TABLE);
     }
@@ -104,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ? undefined
       : {
           recent: (key?: string) => recentEvents.filter((r) => key === undefined || r.s3.object.key === key),
-          redeliver: (record: S3EventRecord) => metadataQueue.send(JSON.stringify({ Records: [record] })),
+          redeliver: deliver,
         };
     const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, s3Events });
     // Stops (in reverse) the gateway first, then lets running processing finish (bounded) before
