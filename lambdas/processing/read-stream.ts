@@ -1,12 +1,17 @@
+import { constants } from 'node:buffer';
+
 /**
  * Reads a stream of known length into one buffer allocated up front: a 500 MB object costs 500 MB,
- * not the 1 GB that collecting chunks and concatenating them would.
+ * not the 1 GB that collecting chunks and concatenating them would. A stream longer or shorter
+ * than `size` is an error (the object changed, or the connection broke), never a short buffer.
  */
 export async function readToBuffer(stream: AsyncIterable<Uint8Array>, size: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(size) || size < 0 || size > constants.MAX_LENGTH) throw new RangeError(`Cannot read an object of ${size} bytes into one buffer.`);
   const buffer = Buffer.allocUnsafe(size);
   let offset = 0;
   for await (const chunk of stream) {
-    if (offset + chunk.length > size) throw new Error(`The object is longer than its declared ${size} bytes.`);
+    // Throwing here ends the loop, which destroys the stream (no socket is left open).
+    if (chunk.length > size - offset) throw new Error(`The object is longer than its declared ${size} bytes.`);
     buffer.set(chunk, offset);
     offset += chunk.length;
   }

@@ -1,10 +1,37 @@
 import sharp from 'sharp';
 import { failureOf } from '../support/failure';
-import { makeThumbnails } from '../../../lambdas/processing/make-thumbnails';
+import { makeThumbnails, MAX_INPUT_PIXELS, thumbnailSizes } from '../../../lambdas/processing/make-thumbnails';
 import { pngDeclaring } from '../../support/png-bomb';
 
-const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#4a7' } });
+const solid = (width: number, height: number, background = '#4a7') => sharp({ create: { width, height, channels: 3, background } });
 
+/** Left half red, right half blue. */
+const halves = (width: number, height: number) =>
+  solid(width, height, '#f00').composite([{ input: { create: { width: width / 2, height, channels: 3, background: '#00f' } }, left: width / 2, top: 0 }]);
+
+/** The colour of one pixel, as 'red', 'blue' or 'other'. */
+async function colourAt(image: Buffer, x: number, y: number): Promise<string> {
+  const { data } = await sharp(image).extract({ left: x, top: y, width: 1, height: 1 }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const [r, g, b] = data;
+  if (r! > 200 && g! < 60 && b! < 60) return 'red';
+  if (b! > 200 && r! < 60 && g! < 60) return 'blue';
+  return `other(${r},${g},${b})`;
+}
+
+/** `frames` images of `width`×`height` stacked as the pages of one animated/multi-page image. */
+function pages(width: number, height: number, colours: [number, number, number][]) {
+  const raw = Buffer.concat(colours.map((c) => Buffer.alloc(width * height * 3).fill(Buffer.from(c))));
+  return sharp(raw, { raw: { width, height: height * colours.length, channels: 3, pageHeight: height } });
+}
+
+/** Rewrites the width and height in a JPEG's start-of-frame header, leaving the tiny data as it is. */
+function jpegDeclaring(jpeg: Buffer, width: number, height: number): Buffer {
+  const patched = Buffer.from(jpeg);
+  const sof = patched.indexOf(Buffer.from([0xff, 0xc0]));
+  patched.writeUInt16BE(height, sof + 5);
+  patched.writeUInt16BE(width, sof + 7);
+  return patched;
+}
 
 describe('makeThumbnails', () => {
   it('makes a small and a medium WebP that fit their boxes', async () => {
@@ -14,50 +41,101 @@ describe('makeThumbnails', () => {
       { size: 'medium', width: 1024, height: 683 },
     ]);
     for (const t of thumbs) expect(await sharp(t.data).metadata()).toMatchObject({ format: 'webp', width: t.width, height: t.height });
+    expect(thumbnailSizes).toEqual({ small: 256, medium: 1024 });
   });
 
-  it('never enlarges a small image', async () => {
-    const thumbs = await makeThumbnails(await solid(100, 50).png().toBuffer());
-    expect(thumbs.map((t) => [t.width, t.height])).toEqual([[100, 50], [100, 50]]);
+  it('fits a portrait image by its height, and never enlarges a small image', async () => {
+    const portrait = await makeThumbnails(await solid(900, 3000).png().toBuffer());
+    expect(portrait.map((t) => [t.width, t.height])).toEqual([[77, 256], [307, 1024]]);
+    const tiny = await makeThumbnails(await solid(100, 50).png().toBuffer());
+    expect(tiny.map((t) => [t.width, t.height])).toEqual([[100, 50], [100, 50]]);
   });
 
-  it('applies the EXIF orientation and drops EXIF and GPS data', async () => {
+  it('turns an image by its EXIF orientation (6: 90° clockwise)', async () => {
+    const jpeg = await halves(400, 200).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    expect(await sharp(jpeg).metadata()).toMatchObject({ width: 400, height: 200, orientation: 6 });
+    const [small, medium] = await makeThumbnails(jpeg);
+    expect([small!.width, small!.height, medium!.width, medium!.height]).toEqual([128, 256, 200, 400]);
+    // The stored left (red) half is on top once turned clockwise; turned the other way, it would be at the bottom.
+    expect(await colourAt(medium!.data, 100, 20)).toBe('red');
+    expect(await colourAt(medium!.data, 100, 380)).toBe('blue');
+  });
+
+  it('writes no EXIF, GPS, XMP or ICC data into thumbnails', async () => {
     const jpeg = await solid(400, 200)
       .jpeg()
-      .withMetadata({ orientation: 6 })
-      .withExif({ IFD0: { Copyright: 'someone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 8/1 0/1' } })
+      .withExif({ IFD0: { Copyright: 'someone', Make: 'Camera' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 8/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '11/1 34/1 0/1' } })
+      .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>')
+      .withIccProfile('p3')
       .toBuffer();
-    expect((await sharp(jpeg).metadata()).exif).toBeDefined();
-    const [small] = await makeThumbnails(jpeg);
-    expect([small?.width, small?.height]).toEqual([128, 256]);
-    const meta = await sharp(small!.data).metadata();
-    expect(meta.exif).toBeUndefined();
-    expect(meta.orientation).toBeUndefined();
+    const original = await sharp(jpeg).metadata();
+    expect(original.exif?.includes('Camera')).toBe(true);
+    expect(original.xmp).toBeDefined();
+    expect(original.icc).toBeDefined();
+    for (const thumb of await makeThumbnails(jpeg)) {
+      const meta = await sharp(thumb.data).metadata();
+      expect(meta.exif).toBeUndefined();
+      expect(meta.xmp).toBeUndefined();
+      expect(meta.icc).toBeUndefined();
+      expect(meta.orientation).toBeUndefined();
+      expect(thumb.data.includes('Camera')).toBe(false);
+    }
   });
 
-  it.each(['gif', 'webp', 'tiff'] as const)('reads %s', async (format) => {
-    const thumbs = await makeThumbnails(await solid(300, 300).toFormat(format).toBuffer());
-    expect(thumbs[0]).toMatchObject({ width: 256, height: 256 });
+  it.each(['png', 'gif', 'webp', 'tiff'] as const)('reads %s', async (format) => {
+    const thumbs = await makeThumbnails(await solid(300, 200).toFormat(format).toBuffer());
+    expect(thumbs.map((t) => [t.width, t.height])).toEqual([[256, 171], [300, 200]]);
   });
 
-  it('rejects a decompression bomb from its header, before decoding', async () => {
+  it.each(['gif', 'tiff'] as const)('reads only the first frame of a multi-page %s', async (format) => {
+    const image = await pages(120, 80, [[255, 0, 0], [0, 0, 255], [0, 255, 0]]).toFormat(format).toBuffer();
+    expect((await sharp(image).metadata()).pages).toBe(3);
+    for (const thumb of await makeThumbnails(image)) {
+      expect([thumb.width, thumb.height]).toEqual([120, 80]);
+      expect((await sharp(thumb.data).metadata()).pages ?? 1).toBe(1);
+      expect(await colourAt(thumb.data, 60, 40)).toBe('red');
+    }
+  });
+
+  it('rejects a PNG declaring 60000×60000 pixels from its header, before decoding', async () => {
     const bomb = pngDeclaring(60_000, 60_000);
     expect(bomb.length).toBeLessThan(2000);
     const started = Date.now();
     const failure = await failureOf(makeThumbnails(bomb));
     expect(failure.code).toBe('IMAGE_TOO_LARGE');
     expect(failure.message).toContain('60000×60000');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('rejects a JPEG declaring 20000×20000 pixels, and keeps the default limit at 100 megapixels', async () => {
+    const bomb = jpegDeclaring(await solid(16, 16).jpeg().toBuffer(), 20_000, 20_000);
+    expect(await sharp(bomb, { limitInputPixels: false }).metadata()).toMatchObject({ width: 20_000, height: 20_000 });
+    expect((await failureOf(makeThumbnails(bomb))).code).toBe('IMAGE_TOO_LARGE');
+    expect(MAX_INPUT_PIXELS).toBe(100_000_000);
+    // At the limit the header passes; libjpeg fills the pixels the data lacks with grey (failOn 'error').
+    const at = jpegDeclaring(await solid(16, 16).jpeg().toBuffer(), 10_000, 10_000);
+    expect((await makeThumbnails(at)).map((t) => [t.width, t.height])).toEqual([[256, 256], [1024, 1024]]);
   });
 
   it('honours a lower pixel limit', async () => {
-    const failure = await failureOf(makeThumbnails(await solid(200, 200).png().toBuffer(), { maxInputPixels: 10_000 }));
-    expect(failure.code).toBe('IMAGE_TOO_LARGE');
+    const png = await solid(200, 200).png().toBuffer();
+    expect((await failureOf(makeThumbnails(png, { maxInputPixels: 39_999 }))).code).toBe('IMAGE_TOO_LARGE');
+    expect(await makeThumbnails(png, { maxInputPixels: 40_000 })).toHaveLength(2);
   });
 
-  it('fails bytes that are no image, and a truncated image, as CORRUPT_FILE', async () => {
+  it('fails bytes that are no image, and truncated images, as CORRUPT_FILE', async () => {
     expect((await failureOf(makeThumbnails(Buffer.from('definitely not an image')))).code).toBe('CORRUPT_FILE');
+    const random = Buffer.from(Array.from({ length: 10_000 }, (_, i) => (i * 7919 + 13) % 251));
+    expect((await failureOf(makeThumbnails(random))).code).toBe('CORRUPT_FILE');
     const png = await solid(500, 500).png({ compressionLevel: 0 }).toBuffer();
     expect((await failureOf(makeThumbnails(png.subarray(0, png.length / 3)))).code).toBe('CORRUPT_FILE');
+    const jpeg = await halves(800, 600).jpeg().toBuffer();
+    expect((await failureOf(makeThumbnails(jpeg.subarray(0, jpeg.length / 2)))).code).toBe('CORRUPT_FILE');
+  });
+
+  it('makes no thumbnails of formats outside the five image types (an SVG, say)', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
+    expect((await sharp(svg).metadata()).format).toBe('svg');
+    expect((await failureOf(makeThumbnails(svg))).code).toBe('CONTENT_MISMATCH');
   });
 });
