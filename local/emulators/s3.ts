@@ -1,91 +1,160 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
-import S3rver from '@20minutes/s3rver';
-import { freePort } from './free-port';
+import S3rver, { type S3rverEventRecord } from '@20minutes/s3rver';
 
-interface RawRecord {
-  eventTime: string;
-  eventName: string;
-  awsRegion: string;
-  userIdentity: S3EventRecord['userIdentity'];
-  requestParameters: S3EventRecord['requestParameters'];
-  responseElements: S3EventRecord['responseElements'];
-  s3: { bucket: { name: string; arn: string; ownerIdentity: { principalId: string } }; object: { key: string; size?: number; eTag?: string } };
+export interface S3Emulator {
+  /** `http://127.0.0.1:<port>`; use path-style addressing (`forcePathStyle: true`). */
+  endpoint: string;
+  /** Closes the server (open connections are cut after a grace period); removes a temporary store. */
+  stop(): Promise<void>;
+  /**
+   * Called synchronously for every ObjectCreated event, before the client gets its response, with
+   * the record as S3 would deliver it. A throwing listener is logged; it does not fail the upload.
+   */
+  onObjectCreated(listener: (record: S3EventRecord) => void): void;
 }
 
-/** S3 form-encodes keys in events: spaces as `+`, slashes kept. */
-const encodeEventKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+export interface S3EmulatorOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Where objects persist; null: a temporary directory removed by stop(). */
+  directory: string | null;
+  /** Created at start when absent, with CORS for `corsOrigins`. */
+  bucket: string;
+  corsOrigins: string[];
+}
+
+const REGION = 'us-east-1';
 
 /**
- * Strictly increasing, fixed-width hex sequencers, seeded from the clock so they keep increasing
- * across restarts on the same data. (s3rver's own is the millisecond, equal for two quick PUTs.)
+ * S3 form-encodes keys in event notifications (application/x-www-form-urlencoded: spaces as `+`,
+ * everything but `*-._` and alphanumerics percent-encoded as UTF-8) and leaves `/` alone:
+ * `dir/a b (1).txt` arrives as `dir/a+b+%281%29.txt`. Decode with
+ * `decodeURIComponent(key.replace(/\+/g, ' '))`.
  */
-function sequencers(): () => string {
-  let last = 0n;
-  return () => {
-    const now = BigInt(Date.now()) * 1_000_000n;
-    last = now > last ? now : last + 1n;
-    return last.toString(16).toUpperCase().padStart(20, '0');
+export function encodeEventKey(key: string): string {
+  return new URLSearchParams([['', key]]).toString().slice(1).replace(/%2F/g, '/');
+}
+
+// Sequencers: nanoseconds since the epoch from a monotonic clock anchored to the wall clock when
+// this module loads, bumped by one when two events fall on the same reading. Strictly increasing
+// within the process, and larger than any of an earlier run on the same data unless the wall clock
+// went back. 20 hex digits, upper case, so comparing them as strings orders the events (S3's own
+// sequencers only compare after padding to equal length; these never need it).
+const clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+let lastSequencer = 0n;
+export function nextSequencer(): string {
+  const now = clockBase + process.hrtime.bigint();
+  lastSequencer = now > lastSequencer ? now : lastSequencer + 1n;
+  return lastSequencer.toString(16).toUpperCase().padStart(20, '0');
+}
+
+/** s3rver's event (lib/models/event.js) → the record S3 delivers (notification-content-structure). */
+export function toS3EventRecord(raw: S3rverEventRecord, sequencer: string): S3EventRecord {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: raw.awsRegion || REGION,
+    eventTime: raw.eventTime,
+    eventName: raw.eventName,
+    userIdentity: raw.userIdentity,
+    requestParameters: raw.requestParameters,
+    responseElements: raw.responseElements,
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: 'fileport-local',
+      // s3rver writes `arn:aws:s3: : :bucket`
+      bucket: { name: raw.s3.bucket.name, ownerIdentity: raw.s3.bucket.ownerIdentity, arn: `arn:aws:s3:::${raw.s3.bucket.name}` },
+      object: {
+        key: encodeEventKey(raw.s3.object.key),
+        size: raw.s3.object.size ?? 0,
+        eTag: (raw.s3.object.eTag ?? '').replace(/"/g, ''),
+        sequencer,
+      },
+    },
   };
 }
 
 function corsXml(origins: string[]): string {
-  const allowed = origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`).join('');
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const allowed = origins.map((o) => `<AllowedOrigin>${escape(o)}</AllowedOrigin>`).join('');
   const methods = ['GET', 'PUT', 'POST', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`).join('');
-  return `<CORSConfiguration><CORSRule>${allowed}${methods}<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+  return (
+    '<CORSConfiguration><CORSRule>' +
+    `${allowed}${methods}<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>` +
+    '</CORSRule></CORSConfiguration>'
+  );
+}
+
+/** Fails loudly when node_modules holds s3rver without patches/@20minutes+s3rver+*.patch. */
+function assertPatched(): void {
+  const file = (path: string) => readFileSync(require.resolve(`@20minutes/s3rver/${path}`), 'utf8');
+  if (!file('lib/models/event.js').includes('ObjectCreated:CompleteMultipartUpload') || !file('lib/controllers/bucket.js').includes('aes-128-cbc')) {
+    throw new Error('@20minutes/s3rver is not patched (patches/@20minutes+s3rver+*.patch): run `npx patch-package`');
+  }
 }
 
 /**
- * The S3 emulator (`@20minutes/s3rver`, which verifies SigV4 signatures and expiry), on loopback,
- * with its events turned into the shape real S3 notifications have.
+ * The S3 emulator: `@20minutes/s3rver` (patched, see patches/), verifying SigV4 signatures and
+ * expiry, on 127.0.0.1 only, with its events turned into the records real S3 notifications carry.
  */
-export async function startS3(options: { port?: number; directory: string | null; bucket: string; corsOrigins: string[] }) {
-  const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'fileport-s3-'));
+export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
+  assertPatched();
+  if (options.corsOrigins.length === 0) throw new Error('startS3: corsOrigins must name at least one origin');
+  const temporary = options.directory === null;
+  const directory = temporary ? mkdtempSync(join(tmpdir(), 'fileport-s3-')) : resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
-  const port = options.port || (await freePort());
   const server = new S3rver({
     address: '127.0.0.1',
-    port,
+    port: options.port ?? 0,
     silent: true,
     directory,
+    // Path-style only: a request to any host name other than an IP or localhost would otherwise be
+    // read as a virtual-hosted bucket.
+    vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
   });
-  await server.run();
+  let port: number;
+  try {
+    ({ port } = (await server.run()) as AddressInfo);
+  } catch (error) {
+    if (temporary) rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
 
   const listeners: ((record: S3EventRecord) => void)[] = [];
-  const nextSequencer = sequencers();
-  server.on('event', (event: { Records: RawRecord[] }) => {
+  server.on('event', (event) => {
     for (const raw of event.Records) {
       if (!raw.eventName.startsWith('ObjectCreated:')) continue;
-      const record: S3EventRecord = {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: raw.awsRegion,
-        eventTime: raw.eventTime,
-        // s3rver reports a completed multipart upload (ETag `…-N`) as a POST.
-        eventName: raw.eventName === 'ObjectCreated:Post' && raw.s3.object.eTag?.includes('-') ? 'ObjectCreated:CompleteMultipartUpload' : raw.eventName,
-        userIdentity: raw.userIdentity,
-        requestParameters: raw.requestParameters,
-        responseElements: raw.responseElements,
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'fileport-local',
-          bucket: { name: raw.s3.bucket.name, ownerIdentity: raw.s3.bucket.ownerIdentity, arn: raw.s3.bucket.arn },
-          object: { key: encodeEventKey(raw.s3.object.key), size: raw.s3.object.size ?? 0, eTag: raw.s3.object.eTag ?? '', sequencer: nextSequencer() },
-        },
-      };
-      for (const listener of listeners) listener(record);
+      const record = toS3EventRecord(raw, nextSequencer());
+      for (const listener of listeners) {
+        try {
+          listener(record);
+        } catch (error) {
+          console.error('S3 emulator: an onObjectCreated listener failed', error);
+        }
+      }
     }
   });
 
+  let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    onObjectCreated: (listener: (record: S3EventRecord) => void) => void listeners.push(listener),
-    stop: async () => {
-      await server.close();
-      if (!options.directory) rmSync(directory, { recursive: true, force: true });
-    },
+    onObjectCreated: (listener) => void listeners.push(listener),
+    stop: () =>
+      (stopped ??= (async () => {
+        const http = server.httpServer;
+        // Idle keep-alive connections are closed at once; a request still running gets 2 s.
+        const cut = setTimeout(() => http?.closeAllConnections(), 2000);
+        try {
+          await server.close();
+        } finally {
+          clearTimeout(cut);
+          if (temporary) rmSync(directory, { recursive: true, force: true });
+        }
+      })()),
   };
 }

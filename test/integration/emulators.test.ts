@@ -1,85 +1,411 @@
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
+import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { startS3 } from '../../local/emulators/s3';
 
 jest.setTimeout(60_000);
 
 const BUCKET = 'emulator-test';
+const ORIGIN = 'http://app.example';
 let s3: Awaited<ReturnType<typeof startS3>>;
+let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
 let client: S3Client;
 const events: S3EventRecord[] = [];
 
-beforeAll(async () => {
-  s3 = await startS3({ directory: null, bucket: BUCKET, corsOrigins: ['http://app.example'] });
-  s3.onObjectCreated((record) => events.push(record));
-  client = new S3Client({
-    endpoint: s3.endpoint,
+const s3Client = (endpoint: string) =>
+  new S3Client({
+    endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
-});
-afterAll(() => s3?.stop());
 
-/** What our patch of s3rver fixes, and what the local stack adds to it, against the real SDK. */
-describe('the embedded S3 emulator', () => {
-  it('pages through ListObjectsV2 and deletes in bulk (bucket-level signing, continuation tokens)', async () => {
-    const keys = Array.from({ length: 7 }, (_, i) => `list/k${i}`);
-    for (const Key of keys) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
-    const listed: string[] = [];
-    for await (const page of paginateListObjectsV2({ client, pageSize: 3 }, { Bucket: BUCKET, Prefix: 'list/' })) {
-      listed.push(...(page.Contents ?? []).map((o) => o.Key as string));
-    }
-    expect(listed.sort()).toEqual(keys);
-    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
-    expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/' }))).KeyCount).toBe(0);
+/** The S3 error a call failed with, or undefined when it succeeded. */
+async function s3Error(call: Promise<unknown>): Promise<{ name: string; status: number | undefined } | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof S3ServiceException)) throw error;
+    return { name: error.name, status: error.$metadata.httpStatusCode };
+  }
+}
+
+/** UTF-8 binary order, S3's order for keys. */
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+beforeAll(async () => {
+  [s3, dynamo] = await Promise.all([
+    startS3({ port: 0, directory: null, bucket: BUCKET, corsOrigins: [ORIGIN] }),
+    startDynamoDb({ port: 0, directory: null }),
+  ]);
+  s3.onObjectCreated((record) => events.push(record));
+  client = s3Client(s3.endpoint);
+});
+afterAll(async () => {
+  client?.destroy();
+  await Promise.all([s3?.stop(), dynamo?.stop()]);
+});
+
+describe('the embedded S3 emulator (patched s3rver) with the real SDK', () => {
+  it('listens on 127.0.0.1 with the bucket created', () => {
+    expect(s3.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s3.endpoint).not.toMatch(/:0$/);
   });
 
-  it("serves response overrides that contain RFC 3986 reserved characters '()!*", async () => {
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'doc', Body: 'hello' }));
+  it('stores, heads and reads objects with their type and metadata', async () => {
+    // Inner runs of spaces in a signed header are collapsed by the SDK when signing.
+    const put = await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'docs/hello.txt', Body: 'hello', ContentType: 'text/plain', Metadata: { title: 'a  b' } }),
+    );
+    expect(put.ETag).toBe('"5d41402abc4b2a76b9719d911017c592"');
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'docs/hello.txt' }));
+    expect(head).toMatchObject({ ContentLength: 5, ContentType: 'text/plain', ETag: put.ETag, Metadata: { title: 'a  b' } });
+    const get = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'docs/hello.txt' }));
+    expect(await get.Body?.transformToString()).toBe('hello');
+    expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'docs/missing' })))).toEqual({ name: 'NotFound', status: 404 });
+  });
+
+  it('pages through ListObjectsV2 in S3 key order, every key exactly once', async () => {
+    // The store's directory walk meets these out of order ("a/b" before "a-b" before "a").
+    const keys = ['a', 'a-b', 'a.c', 'a/b', 'a/b/c', 'ab', 'z', 'é', 'ü/x', 'B'].map((k) => `list/${k}`);
+    for (const Key of keys) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
+    const listed: string[] = [];
+    let pages = 0;
+    let ContinuationToken: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', MaxKeys: 3, ContinuationToken }));
+      pages++;
+      expect(page.KeyCount).toBe(page.Contents?.length ?? 0);
+      listed.push(...(page.Contents ?? []).map((o) => o.Key as string));
+      ContinuationToken = page.NextContinuationToken;
+      expect(ContinuationToken === undefined).toBe(!page.IsTruncated);
+    } while (ContinuationToken);
+    expect(pages).toBe(4);
+    expect(listed).toEqual([...keys].sort(byteOrder));
+
+    // With a delimiter, common prefixes are listed in order, count towards MaxKeys and page too.
+    const prefixes: string[] = [];
+    const direct: string[] = [];
+    ContinuationToken = undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await client.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', Delimiter: '/', MaxKeys: 2, ContinuationToken }),
+      );
+      prefixes.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix as string));
+      direct.push(...(page.Contents ?? []).map((o) => o.Key as string));
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+    expect(prefixes).toEqual(['list/a/', 'list/ü/']);
+    expect(direct).toEqual(['list/B', 'list/a', 'list/a-b', 'list/a.c', 'list/ab', 'list/z', 'list/é']);
+
+    // A token it did not issue is refused as S3 does, not with a 500.
+    const forged = Buffer.alloc(48, 7).toString('base64');
+    expect(await s3Error(client.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: forged })))).toEqual({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it('deletes in bulk, keys kept exactly as sent in the XML body', async () => {
+    const keys = ['bulk/0123', '1e3', 'true', ' spaced ', 'bulk/a&b<c>"\'', 'bulk/é'];
+    for (const Key of keys) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
+    const result = await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+    expect(result.Errors ?? []).toEqual([]);
+    for (const Key of keys) {
+      expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key })))).toEqual({ name: 'NotFound', status: 404 });
+    }
+    expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'bulk/' }))).KeyCount).toBe(0);
+  });
+
+  it('refuses keys it cannot store apart (".." would leave the store)', async () => {
+    expect(await s3Error(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: '../escape', Body: 'x' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    expect(await s3Error(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'a/./b', Body: 'x' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it('refuses multipart requests naming unknown uploads or parts (no crash, no path outside the store)', async () => {
+    const Key = 'multi/refused';
+    const part = (UploadId: string | undefined, PartNumber: number) => client.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber, Body: 'x' }));
+    expect(await s3Error(part('../../../tmp/x', 1))).toEqual({ name: 'NoSuchUpload', status: 404 });
+    expect(await s3Error(part('0'.repeat(32), 1))).toEqual({ name: 'NoSuchUpload', status: 404 });
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+    expect(await s3Error(part(UploadId, 0))).toEqual({ name: 'InvalidArgument', status: 400 });
+    const { ETag } = await part(UploadId, 1);
+    const complete = (Parts: { PartNumber: number; ETag: string | undefined }[]) =>
+      client.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId, MultipartUpload: { Parts } }));
+    expect(await s3Error(complete([{ PartNumber: 1, ETag }, { PartNumber: 2, ETag }]))).toEqual({ name: 'InvalidPart', status: 400 });
+    expect(await s3Error(complete([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }]))).toEqual({ name: 'InvalidPart', status: 400 });
+    expect(await s3Error(complete([{ PartNumber: 1, ETag }]))).toBeUndefined();
+    expect(await s3Error(complete([{ PartNumber: 1, ETag }]))).toEqual({ name: 'NoSuchUpload', status: 404 });
+  });
+
+  describe('presigned PUT, as the service signs it (Content-Type, Content-Length, metadata)', () => {
+    const presignPut = (Key: string, contentLength: number, expiresIn = 60) =>
+      getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key, ContentType: 'text/plain', ContentLength: contentLength, Metadata: { 'upload-id': 'u-1' } }), {
+        expiresIn,
+        signableHeaders: new Set(['content-type', 'content-length']),
+      });
+    const upload = (url: string, contentType = 'text/plain', body = 'hi!') => fetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body });
+
+    it('uploads with fetch and stores the signed type and metadata', async () => {
+      const url = await presignPut('presigned/ok.txt', 3);
+      expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+      const response = await upload(url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'presigned/ok.txt' }));
+      expect(head).toMatchObject({ ContentType: 'text/plain', ContentLength: 3, Metadata: { 'upload-id': 'u-1' } });
+    });
+
+    it('refuses another Content-Type, another length, a tampered key or signature', async () => {
+      const url = await presignPut('presigned/refused.txt', 3);
+      const otherType = await upload(url, 'text/html');
+      expect(otherType.status).toBe(403);
+      expect(await otherType.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+      expect((await upload(url, 'text/plain', 'four')).status).toBe(403);
+      expect((await upload(url.replace('presigned/refused.txt', 'presigned/refusee.txt'))).status).toBe(403);
+      const signature = new URL(url).searchParams.get('X-Amz-Signature') as string;
+      const flipped = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      expect((await upload(url.replace(signature, flipped))).status).toBe(403);
+      const longer = new URL(url);
+      longer.searchParams.set('X-Amz-Expires', '600');
+      expect((await upload(longer.toString())).status).toBe(403);
+      expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'presigned/refused.txt' })))).toEqual({ name: 'NotFound', status: 404 });
+    });
+
+    it('refuses an expired URL', async () => {
+      const url = await presignPut('presigned/late.txt', 3, 1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const response = await upload(url);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('Request has expired');
+    });
+  });
+
+  it("serves response overrides with RFC 3986 reserved characters '()!* exactly", async () => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'docs/report', Body: '%PDF-1.4' }));
     const disposition = `attachment; filename="it's (a) test!*.pdf"; filename*=UTF-8''%C3%A9t%C3%A9.pdf`;
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'doc', ResponseContentDisposition: disposition, ResponseContentType: 'application/pdf' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'docs/report', ResponseContentDisposition: disposition, ResponseContentType: 'application/pdf' }),
+      { expiresIn: 60 },
+    );
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toBe(disposition);
     expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(await response.text()).toBe('%PDF-1.4');
   });
 
-  it('answers a browser preflight from an allowed origin and exposes ETag', async () => {
-    const response = await fetch(`${s3.endpoint}/${BUCKET}/some-key`, {
+  it('answers a browser preflight from an allowed origin, exposing ETag; refuses other origins', async () => {
+    const preflight = await fetch(`${s3.endpoint}/${BUCKET}/some/key`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
     });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://app.example');
-    const denied = await fetch(`${s3.endpoint}/${BUCKET}/some-key`, {
-      method: 'OPTIONS',
-      headers: { origin: 'http://evil.example', 'access-control-request-method': 'PUT' },
-    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, PUT, POST, HEAD');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(preflight.headers.get('access-control-expose-headers')).toBe('ETag');
+    expect(preflight.headers.get('access-control-max-age')).toBe('3000');
+
+    const denied = await fetch(`${s3.endpoint}/${BUCKET}/some/key`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'PUT' } });
     expect(denied.status).toBe(403);
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    const deleteMethod = await fetch(`${s3.endpoint}/${BUCKET}/some/key`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'DELETE' } });
+    expect(deleteMethod.status).toBe(403);
 
-    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key: 'from-browser', ContentType: 'text/plain' }), { expiresIn: 60, signableHeaders: new Set(['content-type']) });
-    const put = await fetch(url, { method: 'PUT', headers: { origin: 'http://app.example', 'content-type': 'text/plain' }, body: 'hi' });
+    // The actual cross-origin upload exposes the ETag too.
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: BUCKET, Key: 'from-browser', ContentType: 'text/plain' }), {
+      expiresIn: 60,
+      signableHeaders: new Set(['content-type']),
+    });
+    const put = await fetch(url, { method: 'PUT', headers: { origin: ORIGIN, 'content-type': 'text/plain' }, body: 'hi' });
     expect(put.status).toBe(200);
-    expect(put.headers.get('access-control-allow-origin')).toBe('http://app.example');
+    expect(put.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(put.headers.get('access-control-expose-headers')).toBe('ETag');
-    expect(put.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+    // A refused upload still carries the CORS headers, so the page can read the error.
+    const refused = await fetch(url, { method: 'PUT', headers: { origin: ORIGIN, 'content-type': 'text/html' }, body: 'hi' });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
 
-  it('emits S3-shaped events with form-encoded keys and increasing sequencers', async () => {
-    events.length = 0;
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/a b ü.txt', Body: 'one' }));
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/a b ü.txt', Body: 'two!' }));
-    expect(events).toHaveLength(2);
-    const [first, second] = events as [S3EventRecord, S3EventRecord];
-    expect(first).toMatchObject({ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' });
-    expect(first.s3.bucket.name).toBe(BUCKET);
-    expect(first.s3.object).toMatchObject({ key: 'dir/a+b+%C3%BC.txt', size: 3 });
-    expect(first.s3.object.eTag).toMatch(/^[0-9a-f]{32}$/);
-    expect(second.s3.object.sequencer > first.s3.object.sequencer).toBe(true);
-    expect(second.s3.object.sequencer).toHaveLength(first.s3.object.sequencer.length);
+  describe('S3 event notifications', () => {
+    beforeEach(() => void (events.length = 0));
+
+    it('are S3-shaped, with the key form-encoded, size, unquoted eTag and increasing sequencers', async () => {
+      const Key = 'dir/a b ü (1).txt';
+      const first = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'one' }));
+      const second = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'two!' }));
+      expect(events).toHaveLength(2);
+      const [a, b] = events as [S3EventRecord, S3EventRecord];
+      expect(a).toMatchObject({
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+          object: { key: 'dir/a+b+%C3%BC+%281%29.txt', size: 3, eTag: first.ETag?.replace(/"/g, '') },
+        },
+      });
+      expect(new Date(a.eventTime).toISOString()).toBe(a.eventTime);
+      expect(b.s3.object).toMatchObject({ size: 4, eTag: second.ETag?.replace(/"/g, '') });
+      expect(decodeURIComponent(a.s3.object.key.replace(/\+/g, ' '))).toBe(Key);
+      expect(a.s3.object.sequencer).toMatch(/^[0-9A-F]{20}$/);
+      expect(b.s3.object.sequencer).toMatch(/^[0-9A-F]{20}$/);
+      expect(b.s3.object.sequencer > a.s3.object.sequencer).toBe(true);
+    });
+
+    it('name copies and completed multipart uploads as S3 does', async () => {
+      const copy = await client.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'events/copy', CopySource: `${BUCKET}/docs/hello.txt` }));
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'events/multi' }));
+      const part1 = await client.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'events/multi', UploadId, PartNumber: 1, Body: Buffer.alloc(5 * 1024 * 1024, 1) }));
+      const part2 = await client.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'events/multi', UploadId, PartNumber: 2, Body: 'tail' }));
+      const done = await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'events/multi',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part1.ETag }, { PartNumber: 2, ETag: part2.ETag }] },
+        }),
+      );
+      expect(events.map((e) => e.eventName)).toEqual(['ObjectCreated:Copy', 'ObjectCreated:CompleteMultipartUpload']);
+      const [copied, multi] = events as [S3EventRecord, S3EventRecord];
+      expect(copied.s3.object).toMatchObject({ key: 'events/copy', size: 5, eTag: copy.CopyObjectResult?.ETag?.replace(/"/g, '') });
+      expect(multi.s3.object).toMatchObject({ key: 'events/multi', size: 5 * 1024 * 1024 + 4, eTag: done.ETag?.replace(/"/g, '') });
+      expect(multi.s3.object.sequencer > copied.s3.object.sequencer).toBe(true);
+    });
+  });
+
+  it('keeps objects across a restart on a directory, and sequencers keep increasing', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fileport-emulator-test-'));
+    try {
+      const seen: S3EventRecord[] = [];
+      const first = await startS3({ port: 0, directory, bucket: 'persisted', corsOrigins: [ORIGIN] });
+      first.onObjectCreated((r) => seen.push(r));
+      const c1 = s3Client(first.endpoint);
+      await c1.send(new PutObjectCommand({ Bucket: 'persisted', Key: 'kept', Body: 'still here' }));
+      c1.destroy();
+      await first.stop();
+      expect(existsSync(directory)).toBe(true);
+
+      const second = await startS3({ port: 0, directory, bucket: 'persisted', corsOrigins: [ORIGIN] });
+      second.onObjectCreated((r) => seen.push(r));
+      const c2 = s3Client(second.endpoint);
+      const kept = await c2.send(new GetObjectCommand({ Bucket: 'persisted', Key: 'kept' }));
+      expect(await kept.Body?.transformToString()).toBe('still here');
+      await c2.send(new PutObjectCommand({ Bucket: 'persisted', Key: 'kept', Body: 'newer' }));
+      c2.destroy();
+      await second.stop();
+      expect(seen).toHaveLength(2);
+      expect((seen[1] as S3EventRecord).s3.object.sequencer > (seen[0] as S3EventRecord).s3.object.sequencer).toBe(true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the embedded DynamoDB Local', () => {
+  const dynamoClient = (region: string, accessKeyId: string) =>
+    new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId, secretAccessKey: 'x' } });
+
+  it('creates a table, puts, gets and queries items; any credentials and region see the same data', async () => {
+    expect(dynamo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const db = dynamoClient('us-east-1', 'local');
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'files',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    for (const sk of ['file#1', 'file#2', 'other#1']) {
+      await db.send(new PutItemCommand({ TableName: 'files', Item: { pk: { S: 'tenant-a' }, sk: { S: sk }, name: { S: `n-${sk}` } } }));
+    }
+    const item = await db.send(new GetItemCommand({ TableName: 'files', Key: { pk: { S: 'tenant-a' }, sk: { S: 'file#2' } } }));
+    expect(item.Item?.name).toEqual({ S: 'n-file#2' });
+    const query = await db.send(
+      new QueryCommand({
+        TableName: 'files',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: 'tenant-a' }, ':prefix': { S: 'file#' } },
+      }),
+    );
+    expect(query.Items?.map((i) => i.sk?.S)).toEqual(['file#1', 'file#2']);
+    db.destroy();
+
+    // (DynamoDB Local only accepts access key ids made of letters and digits)
+    const elsewhere = dynamoClient('eu-west-3', 'SomeoneElse1');
+    expect((await elsewhere.send(new ListTablesCommand({}))).TableNames).toContain('files');
+    elsewhere.destroy();
+  });
+
+  /** Expects startDynamoDb() to fail, and stops the JVM should it have started after all. */
+  async function expectStartFailure(start: Promise<Awaited<ReturnType<typeof startDynamoDb>>>, message: RegExp | string) {
+    try {
+      await expect(start).rejects.toThrow(message);
+    } finally {
+      await start.then((started) => started.stop()).catch(() => undefined);
+    }
+  }
+
+  it('says what went wrong: Java missing, the JVM exiting during startup, the port in use', async () => {
+    const fakeJava = mkdtempSync(join(tmpdir(), 'fileport-fake-java-'));
+    writeFileSync(join(fakeJava, 'java'), '#!/bin/sh\necho "UnsupportedClassVersionError: class file version 61.0" >&2\nexit 1\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    try {
+      process.env.PATH = join(fakeJava, 'nothing-here');
+      await expectStartFailure(startDynamoDb({ port: 0, directory: null }), /Java 17\+ must be installed with `java` on the PATH/);
+      process.env.PATH = fakeJava;
+      await expectStartFailure(startDynamoDb({ port: 0, directory: null }), /exited during startup \(code 1\)[\s\S]*Java 17\+[\s\S]*UnsupportedClassVersionError/);
+    } finally {
+      process.env.PATH = path;
+      rmSync(fakeJava, { recursive: true, force: true });
+    }
+    const port = Number(new URL(dynamo.endpoint).port);
+    await expectStartFailure(startDynamoDb({ port, directory: null }), `port ${port} is in use`);
+  });
+});
+
+describe('stopping', () => {
+  it('ends both emulators and leaves no JVM behind', async () => {
+    const s3Port = new URL(s3.endpoint).port;
+    const dynamoPort = new URL(dynamo.endpoint).port;
+    const jvms = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes('DynamoDBLocal.jar') && line.includes(`-port ${dynamoPort}`));
+    expect(jvms()).toHaveLength(1);
+    await Promise.all([s3.stop(), dynamo.stop()]);
+    expect(jvms()).toEqual([]);
+    await expect(fetch(s3.endpoint)).rejects.toThrow();
+    await expect(fetch(dynamo.endpoint)).rejects.toThrow();
+    expect(s3Port).not.toBe(dynamoPort);
   });
 });
