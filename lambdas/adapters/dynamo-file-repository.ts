@@ -55,11 +55,25 @@ function matches(file: FileRecord, filter: ListFilter): boolean {
   }
 }
 
-function indexItems(file: FileRecord): Map<string, Record<string, string>> {
+/**
+ * Files in `processing` also get an index item in one of a few cross-tenant partitions, sorted by
+ * when processing began, so the reconciler finds files stuck there with a Query instead of a Scan.
+ * Spread over shards so a burst of uploads does not write to one hot partition.
+ */
+const PROCESSING_SHARDS = 8;
+const processingPartition = (shard: number) => `PROCESSING#${shard}`;
+const processingShard = (fileId: string) => parseInt(fileId.slice(-2), 16) % PROCESSING_SHARDS || 0;
+
+function indexItems(file: FileRecord, now: string): Map<string, Record<string, string>> {
   const items = new Map<string, Record<string, string>>();
   for (const filter of filtersOf(file)) {
     const gsiPk = indexPartition(file.tenantId, filter);
     items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: listOrder(file) });
+  }
+  if (file.status === 'processing') {
+    // Written once when processing begins (later writes keep it), so its sort key says since when.
+    const gsiPk = processingPartition(processingShard(file.id));
+    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: `${now}#${file.id}` });
   }
   return items;
 }
@@ -101,7 +115,7 @@ export class DynamoFileRepository implements FileRepository {
   ) {}
 
   async create(file: FileRecord): Promise<void> {
-    await this.writeIndexItems([...indexItems(file).values()], []);
+    await this.writeIndexItems([...indexItems(file, file.updatedAt).values()], []);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -119,8 +133,8 @@ export class DynamoFileRepository implements FileRepository {
 
   async update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord> {
     const next: FileRecord = { ...current, ...changes, version: current.version + 1, updatedAt: now.toISOString() };
-    const before = indexItems(current);
-    const after = indexItems(next);
+    const before = indexItems(current, current.updatedAt);
+    const after = indexItems(next, next.updatedAt);
     const added = [...after].filter(([k]) => !before.has(k)).map(([, item]) => item);
     const removed = [...before].filter(([k]) => !after.has(k)).map(([, item]) => item);
     await this.writeIndexItems(added, []);
@@ -195,6 +209,37 @@ export class DynamoFileRepository implements FileRepository {
       startKey = page.LastEvaluatedKey;
     } while (startKey && items.length < limit);
     return { items, nextCursor: startKey ? encodeCursor(startKey) : null };
+  }
+
+  async listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]> {
+    const found: { file: FileRecord; since: Date }[] = [];
+    for (let shard = 0; shard < PROCESSING_SHARDS && found.length < limit; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: GSI,
+            KeyConditionExpression: '#gpk = :gpk AND #gsk < :before',
+            ExpressionAttributeNames: { '#gpk': GSI_PK, '#gsk': GSI_SK },
+            ExpressionAttributeValues: { ':gpk': processingPartition(shard), ':before': before.toISOString() },
+            Limit: limit - found.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const hints = page.Items ?? [];
+        const files = await this.getMany(hints.map((i) => String(i[PK])));
+        const processing = new Map(files.filter((f) => f.status === 'processing').map((f) => [filePk(f.id), f]));
+        for (const hint of hints) {
+          const file = processing.get(String(hint[PK]));
+          if (file) found.push({ file, since: new Date(String(hint[GSI_SK]).split('#')[0] as string) });
+        }
+        // A hint outlives its file's processing only when a crash came between two writes: tidy up.
+        await this.writeIndexItems([], hints.filter((hint) => !processing.has(String(hint[PK]))));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && found.length < limit);
+    }
+    return found;
   }
 
   private async getMany(pks: string[]): Promise<FileRecord[]> {

@@ -6,16 +6,7 @@ import { contentMatches, sniffType } from '../processing/sniff-type';
 import { failed, writeForContent, type ProcessingOutcome } from './content-writes';
 import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from './files';
 import type { FileChanges, FileRecord } from './model';
-import { StaleWrite, type Deps, type ThumbnailQueue } from './ports';
-
-/** An object that landed under `content/`: what the S3 event says about it. */
-export interface UploadedObject {
-  key: string;
-  eTag: string;
-  /** S3's per-key event order; fixed-width hex, so string order is event order. */
-  sequencer: string;
-  eventTime: string;
-}
+import { StaleWrite, type Deps, type ThumbnailQueue, type UploadedObject } from './ports';
 
 const SNIFF_BYTES = 4096;
 

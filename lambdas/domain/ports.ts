@@ -12,6 +12,8 @@ export interface FileRepository {
   update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord>;
   delete(file: FileRecord): Promise<void>;
   list(tenantId: string, query: { limit: number; cursor?: string; filter?: ListFilter }): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
+  /** Up to `limit` files of any tenant that have been in `processing` since before `before`. */
+  listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
 }
 
 /** Thrown by `FileRepository.update` when another write came first. */
@@ -49,6 +51,20 @@ export interface ThumbnailJob {
 
 export interface ThumbnailQueue {
   enqueue(job: ThumbnailJob): Promise<void>;
+}
+
+/** An object that landed under `content/`: what the S3 event says about it. */
+export interface UploadedObject {
+  key: string;
+  eTag: string;
+  /** S3's per-key event order; fixed-width hex, so string order is event order. */
+  sequencer: string;
+  eventTime: string;
+}
+
+/** Hands an uploaded object to the metadata processor again, as its S3 event did. */
+export interface ProcessingQueue {
+  redrive(object: UploadedObject): Promise<void>;
 }
 
 export interface Deps {

@@ -1,5 +1,6 @@
+import { thumbnailJobOf } from '../adapters/processing-messages';
+import type { Deps } from '../domain/ports';
 import { processThumbnails } from '../domain/thumbnail-processing';
-import type { Deps, ThumbnailJob } from '../domain/ports';
 import { log } from '../log';
 import { getServices } from '../services';
 import { sqsBatch } from './sqs-batch';
@@ -7,7 +8,7 @@ import { sqsBatch } from './sqs-batch';
 /** The thumbnail processor: each SQS message is a job queued by the metadata processor. */
 export function createThumbnailsHandler(deps: () => Deps) {
   return sqsBatch('Thumbnail processing', async (message) => {
-    const job = JSON.parse(message.body) as ThumbnailJob;
+    const job = thumbnailJobOf(message.body);
     const outcome = await processThumbnails(deps(), job);
     log('info', 'Made thumbnails', { fileId: job.fileId, sequencer: job.contentSequencer, outcome });
   });

@@ -1,4 +1,14 @@
-export type FailureCode = 'CONTENT_MISMATCH' | 'CORRUPT_FILE' | 'ENCRYPTED_FILE' | 'EMPTY_FILE' | 'IMAGE_TOO_LARGE' | 'ACTIVE_CONTENT' | 'FILE_TOO_LARGE';
+export type FailureCode =
+  | 'CONTENT_MISMATCH'
+  | 'CORRUPT_FILE'
+  | 'ENCRYPTED_FILE'
+  | 'EMPTY_FILE'
+  | 'IMAGE_TOO_LARGE'
+  | 'ACTIVE_CONTENT'
+  | 'FILE_TOO_LARGE'
+  // Not the content's fault as far as anyone can tell: processing kept failing, or never finished.
+  | 'PROCESSING_FAILED'
+  | 'PROCESSING_STUCK';
 
 /** The content is bad: the file ends `failed` with this code, and the work is never retried. */
 export class ProcessingFailure extends Error {

@@ -5,6 +5,8 @@ import { StaleWrite, type FileRepository, type ObjectStore, type ThumbnailJob } 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
   readonly items = new Map<string, FileRecord>();
+  /** When each file in `processing` entered it, as the DynamoDB repository's processing index keeps it. */
+  readonly processingSince = new Map<string, Date>();
   async create(file: FileRecord) {
     this.items.set(file.id, structuredClone(file));
   }
@@ -17,6 +19,8 @@ export class MemoryFiles implements FileRepository {
     if (!stored || stored.version !== current.version) throw new StaleWrite(current.id);
     const next = { ...stored, ...structuredClone(changes), version: stored.version + 1, updatedAt: now.toISOString() };
     this.items.set(current.id, next);
+    if (next.status !== 'processing') this.processingSince.delete(current.id);
+    else if (!this.processingSince.has(current.id)) this.processingSince.set(current.id, now);
     return structuredClone(next);
   }
   async delete(file: FileRecord) {
@@ -24,6 +28,12 @@ export class MemoryFiles implements FileRepository {
   }
   async list() {
     return { items: [...this.items.values()], nextCursor: null };
+  }
+  async listProcessingSince(before: Date, limit: number) {
+    return [...this.processingSince]
+      .filter(([, since]) => since < before)
+      .slice(0, limit)
+      .map(([id, since]) => ({ file: structuredClone(this.items.get(id) as FileRecord), since }));
   }
 }
 

@@ -1,0 +1,26 @@
+import { isThumbnailJob, thumbnailJobOf, uploadedObjectsOf } from '../adapters/processing-messages';
+import type { Deps } from '../domain/ports';
+import { failDeadLetter, type DeadLetter } from '../domain/processing-recovery';
+import { log } from '../log';
+import { getServices } from '../services';
+import { sqsBatch } from './sqs-batch';
+
+/**
+ * Consumes both processing dead-letter queues: the file of every message that failed all its
+ * attempts ends `failed`. The whole message is logged first, which is what an operator needs to
+ * find the cause and, once fixed, have the file uploaded again.
+ */
+export function createDeadLettersHandler(deps: () => Deps) {
+  return sqsBatch('Dead-letter handling', async (message) => {
+    log('error', 'Processing gave up on a message', { body: message.body, receiveCount: message.attributes?.ApproximateReceiveCount });
+    const letters: DeadLetter[] = isThumbnailJob(message.body)
+      ? [{ kind: 'thumbnails', job: thumbnailJobOf(message.body) }]
+      : uploadedObjectsOf(message.body).map((object) => ({ kind: 'upload', object }));
+    for (const letter of letters) {
+      const outcome = await failDeadLetter(deps(), letter);
+      log('info', 'Recorded a dead letter', { letter, outcome });
+    }
+  });
+}
+
+export const handler = createDeadLettersHandler(getServices);

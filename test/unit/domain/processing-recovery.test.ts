@@ -1,0 +1,109 @@
+import sharp from 'sharp';
+import { createFile } from '../../../lambdas/domain/files';
+import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
+import type { Principal } from '../../../lambdas/domain/model';
+import type { UploadedObject } from '../../../lambdas/domain/ports';
+import { failDeadLetter, recoverStuckFiles } from '../../../lambdas/domain/processing-recovery';
+import { MemoryFiles, MemoryObjects, MemoryQueue } from '../support/memory';
+
+const principal: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:write']) };
+const policy = { stuckAfterMs: 60_000, giveUpAfterMs: 600_000, batchSize: 100 };
+
+function setup() {
+  let now = new Date('2026-01-01T00:00:00Z');
+  const redriven: UploadedObject[] = [];
+  const deps = {
+    files: new MemoryFiles(),
+    objects: new MemoryObjects(),
+    thumbnails: new MemoryQueue(),
+    processing: { redrive: async (object: UploadedObject) => void redriven.push(object) },
+    now: () => now,
+  };
+  return { deps, redriven, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
+
+const png = () => sharp({ create: { width: 40, height: 30, channels: 3, background: '#08f' } }).png().toBuffer();
+
+/** An image whose metadata step ran (so it is `processing`) but whose thumbnail job was lost. */
+async function stuckImage(deps: ReturnType<typeof setup>['deps']) {
+  const file = await createFile(deps, principal, { name: 'a.png', fileTypeId: 'png' });
+  await deps.objects.put(file.contentKey, await png());
+  const object = { key: file.contentKey, eTag: deps.objects.eTagOf(file.contentKey), sequencer: '0A', eventTime: '2026-01-01T00:00:00Z' };
+  expect(await processUploadedObject(deps, object)).toBe('thumbnails-queued');
+  deps.thumbnails.jobs.length = 0;
+  return { file, object };
+}
+
+describe('recoverStuckFiles', () => {
+  it('leaves a file alone while it has been processing for less than the stuck time', async () => {
+    const { deps, redriven, advance } = setup();
+    await stuckImage(deps);
+    advance(59_000);
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [] });
+    expect(redriven).toEqual([]);
+  });
+
+  it('re-drives a stuck file as its S3 event, and the re-driven run picks the file up again', async () => {
+    const { deps, redriven, advance } = setup();
+    const { file, object } = await stuckImage(deps);
+    advance(61_000);
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [file.id], gaveUp: [] });
+    expect(redriven).toEqual([object]);
+    // The same event again resumes the file, which is still `processing` for this content.
+    expect(await processUploadedObject(deps, redriven[0] as UploadedObject)).toBe('thumbnails-queued');
+    expect(deps.thumbnails.jobs).toEqual([{ fileId: file.id, contentSequencer: '0A', contentETag: object.eTag }]);
+  });
+
+  it('gives up on a file stuck past the give-up time: failed with PROCESSING_STUCK, not re-driven', async () => {
+    const { deps, redriven, advance } = setup();
+    const { file } = await stuckImage(deps);
+    advance(600_000);
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [file.id] });
+    expect(redriven).toEqual([]);
+    expect(await deps.files.get(file.id)).toMatchObject({ status: 'failed', error: { code: 'PROCESSING_STUCK' } });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [] });
+  });
+
+  it('looks at no more than a batch per run', async () => {
+    const { deps, redriven, advance } = setup();
+    for (let i = 0; i < 3; i++) await stuckImage(deps);
+    advance(61_000);
+    expect((await recoverStuckFiles(deps, { ...policy, batchSize: 2 })).redriven).toHaveLength(2);
+    expect(redriven).toHaveLength(2);
+  });
+});
+
+describe('failDeadLetter', () => {
+  it('fails a file whose upload message was dead-lettered before the metadata step claimed it', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, principal, { name: 'a.png', fileTypeId: 'png' });
+    const object = { key: file.contentKey, eTag: 'e1', sequencer: '0A', eventTime: '2026-01-01T00:00:05Z' };
+    expect(await failDeadLetter(deps, { kind: 'upload', object })).toBe('failed');
+    expect(await deps.files.get(file.id)).toMatchObject({ status: 'failed', contentSequencer: '0A', uploadedAt: object.eventTime, error: { code: 'PROCESSING_FAILED' } });
+  });
+
+  it('fails a file stuck in processing when its thumbnail job was dead-lettered', async () => {
+    const { deps } = setup();
+    const { file, object } = await stuckImage(deps);
+    expect(await failDeadLetter(deps, { kind: 'thumbnails', job: { fileId: file.id, contentSequencer: '0A', contentETag: object.eTag } })).toBe('failed');
+    expect(await deps.files.get(file.id)).toMatchObject({ status: 'failed', error: { code: 'PROCESSING_FAILED' } });
+    expect(deps.files.processingSince.has(file.id)).toBe(false);
+  });
+
+  it('leaves a file that moved on to newer content, or finished this content, as it is', async () => {
+    const { deps } = setup();
+    const { file, object } = await stuckImage(deps);
+    const newer = { ...object, sequencer: '0B' };
+    expect(await processUploadedObject(deps, newer)).toBe('thumbnails-queued');
+    expect(await failDeadLetter(deps, { kind: 'upload', object })).toBe('stale');
+    expect(await failDeadLetter(deps, { kind: 'thumbnails', job: { fileId: file.id, contentSequencer: '0A', contentETag: object.eTag } })).toBe('stale');
+    expect(await deps.files.get(file.id)).toMatchObject({ status: 'processing', contentSequencer: '0B', error: null });
+  });
+
+  it('ignores a dead letter for a deleted file or a key that is not file content', async () => {
+    const { deps } = setup();
+    const object = { key: 'content/00000000000040008000000000000000', eTag: 'e', sequencer: '0A', eventTime: '2026-01-01T00:00:00Z' };
+    expect(await failDeadLetter(deps, { kind: 'upload', object })).toBe('stale');
+    expect(await failDeadLetter(deps, { kind: 'upload', object: { ...object, key: 'elsewhere/x' } })).toBe('stale');
+  });
+});
