@@ -40,8 +40,23 @@ export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${ro
 /** Source file of a group's Lambda entrypoint, relative to the repository root. */
 export const entrypointFile = (group: RouteGroup): string => `lambdas/entrypoints/api-${group}.ts`;
 
-/** Processors triggered by S3 (through SQS), each its own Lambda. */
-export const processorEntrypoints = {
-  metadata: 'lambdas/entrypoints/process-metadata.ts',
-  thumbnails: 'lambdas/entrypoints/process-thumbnails.ts',
+/**
+ * The Lambdas behind the API's back, with what both the CDK app and the local stack must agree
+ * on: the metadata and thumbnail processors (S3 → SQS), the consumer of their dead-letter queues,
+ * and the scheduled reconciler.
+ */
+export const processors = {
+  metadata: { entry: 'lambdas/entrypoints/process-metadata.ts', timeoutSeconds: 60 },
+  thumbnails: { entry: 'lambdas/entrypoints/process-thumbnails.ts', timeoutSeconds: 90 },
+  deadLetters: { entry: 'lambdas/entrypoints/process-dead-letters.ts', timeoutSeconds: 30 },
+  reconciler: { entry: 'lambdas/entrypoints/reconcile-processing.ts', timeoutSeconds: 60 },
 } as const;
+
+export type Processor = keyof typeof processors;
+
+export const processorEntrypoints = Object.fromEntries(Object.entries(processors).map(([name, p]) => [name, p.entry])) as {
+  [P in Processor]: (typeof processors)[P]['entry'];
+};
+
+/** Deliveries of a processing message before it goes to its dead-letter queue. */
+export const maxReceiveCount = 5;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Context, S3EventRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
 import { routeKey, routes, type Route, type RouteGroup } from '../lambdas/routes';
@@ -14,8 +14,24 @@ export interface GatewayOptions {
   auth: DevAuth;
   tenantClaim: string;
   lambdas: Record<RouteGroup, ApiLambda>;
-  /** The S3 events delivered so far, and a way to deliver one again (`/_dev/s3-events`). */
-  s3Events?: { recent(key?: string): S3EventRecord[]; redeliver(record: S3EventRecord): void };
+  /** Local-only test hooks under `/_dev/`, by path: the S3 events, the queues, fault injection. */
+  devRoutes?: Record<string, DevRoute>;
+}
+
+/** Answers one `/_dev/` path; `undefined` for a method it does not serve (405). */
+export type DevRoute = (request: { method: string; query: URLSearchParams; body: Buffer }) => Promise<DevResponse | undefined> | DevResponse | undefined;
+export type DevResponse = { status: number; body: unknown };
+
+/** A dev route's answer to bad input, in the API's error format. */
+export const devError = (status: number, code: string, message: string): DevResponse => ({ status, body: { error: { code, message } } });
+
+/** A dev route's JSON body, or the 400 to answer. */
+export function devJson(body: Buffer): { value: unknown } | { error: DevResponse } {
+  try {
+    return { value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { error: devError(400, 'INVALID_JSON', 'The request body is not valid JSON.') };
+  }
 }
 
 /** API Gateway's own payload limit. */
@@ -145,7 +161,7 @@ const devTokenBody = z.strictObject({
 /**
  * The local HTTP gateway: routes with the same route table as the deployed HTTP API, verifies the
  * bearer token as the JWT authorizer would, and invokes the route group's real Lambda handler with
- * an API Gateway v2 event. `POST /_dev/token` and `/_dev/s3-events` exist here only.
+ * an API Gateway v2 event. `POST /_dev/token` and the `/_dev/` hooks exist here only.
  */
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -171,21 +187,11 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       return sendJson(res, 200, { token: await options.auth.issue(parsed.data, options.tenantClaim) });
     }
 
-    // Local-only test hooks: list the S3 events processing received, and deliver one again (a
-    // duplicate, or an old one after a newer one) as S3 is allowed to.
-    if (url.pathname === '/_dev/s3-events' && options.s3Events) {
-      if (req.method === 'GET') return sendJson(res, 200, { items: options.s3Events.recent(url.searchParams.get('key') ?? undefined) });
-      if (req.method === 'POST') {
-        let record: S3EventRecord;
-        try {
-          record = JSON.parse(body.toString('utf8')) as S3EventRecord;
-        } catch {
-          return sendError(res, 400, 'INVALID_JSON', 'The request body is not valid JSON.');
-        }
-        if (typeof record?.s3?.object?.key !== 'string') return sendError(res, 400, 'VALIDATION_ERROR', 'Send one S3 event record.');
-        options.s3Events.redeliver(record);
-        return sendJson(res, 202, { queued: true });
-      }
+    const devRoute = options.devRoutes?.[url.pathname];
+    if (devRoute) {
+      const answer = await devRoute({ method: req.method ?? '', query: url.searchParams, body });
+      if (!answer) return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not served on ${url.pathname}.`);
+      return sendJson(res, answer.status, answer.body);
     }
 
     const found = match(req.method ?? '', url.pathname);

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
+export type QueueConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+
 export interface LocalQueueOptions {
-  /** Deliveries before a message goes to the dead-letter list, like SQS's maxReceiveCount. */
-  maxReceiveCount?: number;
+  /** Deliveries before a message is dead-lettered, like SQS's maxReceiveCount. */
+  maxReceiveCount: number;
+  /** A delivery that has not finished by then counts as failed, as a Lambda timeout does. */
+  timeoutMs: number;
   /** First retry delay; doubles with every attempt. */
   retryDelayMs?: number;
   concurrency?: number;
+  /** Where messages persist until consumed, so a restart (or a crash) loses none; null: memory only. */
+  directory: string | null;
+  /** Receives each message that used up its deliveries, as a dead-letter queue would. */
+  onDeadLetter?: (body: string) => void;
 }
 
 interface Message {
@@ -15,84 +25,142 @@ interface Message {
   receiveCount: number;
 }
 
+/** Counts since start: every message sent ends succeeded or dead-lettered, or is still queued. */
+export interface QueueStats {
+  sent: number;
+  deliveries: number;
+  failedDeliveries: number;
+  timedOut: number;
+  succeeded: number;
+  deadLettered: number;
+  /** Messages not finished yet: waiting, being delivered, or waiting for a retry. */
+  pending: number;
+}
+
 /**
  * An in-process stand-in for an SQS queue with a redrive policy: delivers each message to the
- * consumer as an SQS event, retries what the consumer reports failed with back-off, and keeps
- * messages that exhausted their deliveries in `deadLetters`.
+ * consumer as an SQS event, retries what the consumer reports failed (or does not finish in time)
+ * with back-off, and hands messages that used up their deliveries to the dead-letter sink. With a
+ * directory, a message is on disk before `send` returns and until it is consumed: what was queued
+ * or being worked on when the stack stopped is delivered again when it starts.
  */
 export class LocalQueue {
-  readonly deadLetters: { id: string; body: string }[] = [];
+  private readonly counts = { sent: 0, deliveries: 0, failedDeliveries: 0, timedOut: 0, succeeded: 0, deadLettered: 0 };
   private readonly waiting: Message[] = [];
+  private unfinished = 0;
   private inFlight = 0;
-  private scheduled = 0;
   private idleWaiters: (() => void)[] = [];
-  private consumer: ((event: SQSEvent) => Promise<SQSBatchResponse | void>) | undefined;
-  private readonly maxReceiveCount: number;
-  private readonly retryDelayMs: number;
-  private readonly concurrency: number;
+  private consumer: QueueConsumer | undefined;
+  private stopped = false;
 
   constructor(
     readonly name: string,
-    options: LocalQueueOptions = {},
+    private readonly options: LocalQueueOptions,
   ) {
-    this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    this.retryDelayMs = options.retryDelayMs ?? 200;
-    this.concurrency = options.concurrency ?? 4;
+    if (options.directory) {
+      mkdirSync(options.directory, { recursive: true });
+      for (const entry of readdirSync(options.directory).filter((f) => f.endsWith('.json')).sort()) {
+        const message = JSON.parse(readFileSync(join(options.directory, entry), 'utf8')) as Message;
+        this.waiting.push(message);
+        this.unfinished++;
+      }
+    }
   }
 
-  consume(consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>): void {
+  consume(consumer: QueueConsumer): void {
     this.consumer = consumer;
     this.pump();
   }
 
   send(body: string): void {
-    this.waiting.push({ id: randomUUID(), body, receiveCount: 0 });
+    // Time-ordered file names, so a restart delivers in the order sent.
+    const message = { id: `${Date.now().toString(36).padStart(10, '0')}-${randomUUID()}`, body, receiveCount: 0 };
+    this.persist(message);
+    this.counts.sent++;
+    this.unfinished++;
+    this.waiting.push(message);
     this.pump();
+  }
+
+  stats(): QueueStats {
+    return { ...this.counts, pending: this.unfinished };
   }
 
   /** Resolves once nothing is waiting, running or scheduled for a retry. */
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+    if (this.unfinished === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private isIdle(): boolean {
-    return this.waiting.length === 0 && this.inFlight === 0 && this.scheduled === 0;
+  /** No more deliveries; what is unfinished stays on disk for the next start. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private pump(): void {
-    while (this.consumer && this.inFlight < this.concurrency && this.waiting.length > 0) {
+    while (!this.stopped && this.consumer && this.inFlight < (this.options.concurrency ?? 4) && this.waiting.length > 0) {
       const message = this.waiting.shift() as Message;
       this.inFlight++;
       void this.deliver(this.consumer, message).finally(() => {
         this.inFlight--;
         this.pump();
-        if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
       });
     }
   }
 
-  private async deliver(consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>, message: Message): Promise<void> {
+  private async deliver(consumer: QueueConsumer, message: Message): Promise<void> {
+    // Counted before the delivery, as SQS counts receives: a crash during it still used one up.
     message.receiveCount++;
+    this.persist(message);
+    this.counts.deliveries++;
     let failed: boolean;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const response = await consumer({ Records: [this.toRecord(message)] });
-      failed = (response?.batchItemFailures ?? []).some((f) => f.itemIdentifier === message.id);
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.timeoutMs)));
+      const response = await Promise.race([consumer({ Records: [this.toRecord(message)] }), timeout]);
+      if (response === 'timeout') this.counts.timedOut++;
+      failed = response === 'timeout' || (response?.batchItemFailures ?? []).some((f) => f.itemIdentifier === message.id);
     } catch {
       failed = true;
+    } finally {
+      clearTimeout(timer);
     }
-    if (!failed) return;
-    if (message.receiveCount >= this.maxReceiveCount) {
-      this.deadLetters.push({ id: message.id, body: message.body });
+    if (this.stopped) return;
+    if (!failed) {
+      this.counts.succeeded++;
+      return this.finish(message);
+    }
+    this.counts.failedDeliveries++;
+    if (message.receiveCount >= this.options.maxReceiveCount) {
+      this.counts.deadLettered++;
       console.error(JSON.stringify({ level: 'error', message: `Dead-lettered after ${message.receiveCount} deliveries`, queue: this.name, body: message.body }));
-      return;
+      this.options.onDeadLetter?.(message.body);
+      return this.finish(message);
     }
-    this.scheduled++;
-    setTimeout(() => {
-      this.scheduled--;
-      this.waiting.push(message);
-      this.pump();
-    }, this.retryDelayMs * 2 ** (message.receiveCount - 1)).unref();
+    setTimeout(
+      () => {
+        this.waiting.push(message);
+        this.pump();
+      },
+      (this.options.retryDelayMs ?? 200) * 2 ** (message.receiveCount - 1),
+    ).unref();
+  }
+
+  private finish(message: Message): void {
+    if (this.options.directory) rmSync(this.fileOf(message), { force: true });
+    if (--this.unfinished === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  private persist(message: Message): void {
+    if (!this.options.directory) return;
+    // Written aside and renamed: a crash mid-write must not leave half a message.
+    const file = this.fileOf(message);
+    writeFileSync(`${file}.tmp`, JSON.stringify(message));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private fileOf(message: Message): string {
+    return join(this.options.directory as string, `${message.id}.json`);
   }
 
   private toRecord(message: Message): SQSEvent['Records'][number] {

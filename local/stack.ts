@@ -2,12 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
-import { entrypointFile, routeGroups, type RouteGroup } from '../lambdas/routes';
+import { entrypointFile, maxReceiveCount, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
 import { createDevAuth, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
-import { startGateway, type ApiLambda } from './gateway';
+import { fileIdOfContentKey } from '../lambdas/domain/files';
+import type { UploadedObject } from '../lambdas/domain/ports';
+import { thumbnailJobOf, uploadNotification, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
+import { faultRules } from './faults';
+import { devError, devJson, startGateway, type ApiLambda, type DevRoute } from './gateway';
 import { LocalQueue } from './local-queue';
+import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
 
@@ -34,7 +39,8 @@ const TABLE = 'fileport-local';
 /**
  * The whole service on one machine: S3 and DynamoDB emulators (or LocalStack when
  * AWS_ENDPOINT_URL is set), the real Lambda handlers behind the local gateway, and S3 events
- * driving the real processors through queues with retries and a dead-letter list.
+ * driving the real processors through durable queues with retries, timeouts and a dead-letter
+ * queue, plus the reconciler on a timer, as deployed.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stops: (() => Promise<void>)[] = [];
@@ -54,12 +60,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       FILEPORT_S3_FORCE_PATH_STYLE: 'true',
     });
 
+    const settings = readLocalSettings(process.env);
+    for (const [name, value] of Object.entries(settings.serviceEnv)) process.env[name] ??= value;
+
     let s3Endpoint: string;
     const recentEvents: S3EventRecord[] = [];
-    const metadataQueue = new LocalQueue('fileport-metadata');
-    const thumbnailQueue = new LocalQueue('fileport-thumbnails');
+    const queues = makeQueues(dataDir, settings.processorTimeoutMs);
     // Deployed, each SQS message carries one S3 event notification; the same here.
-    const deliver = (record: S3EventRecord) => metadataQueue.send(JSON.stringify({ Records: [record] }));
+    const deliver = (record: S3EventRecord) => queues.metadata.send(JSON.stringify({ Records: [record] }));
     if (external) {
       s3Endpoint = external;
     } else {
@@ -76,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
       });
+      // The event is on disk (with a data folder) before the upload's response: none is lost.
       s3.onObjectCreated((record) => {
         recentEvents.push(record);
         if (recentEvents.length > 1000) recentEvents.shift();
@@ -88,32 +97,69 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const lambdas = await loadLambdas();
     const { createMetadataHandler } = await import('../lambdas/entrypoints/process-metadata');
     const { createThumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
+    const { createDeadLettersHandler } = await import('../lambdas/entrypoints/process-dead-letters');
+    const { createReconcileHandler } = await import('../lambdas/entrypoints/reconcile-processing');
     const { getServices } = await import('../lambdas/services');
     const { getConfig } = await import('../lambdas/config');
 
+    const devRoutes: Record<string, DevRoute> = {};
     if (external) {
       const localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
       stops.push(localstack.stop);
     } else {
-      const thumbnails = { enqueue: async (job: unknown) => thumbnailQueue.send(JSON.stringify(job)) };
-      metadataQueue.consume(createMetadataHandler(() => ({ ...getServices(), thumbnails })));
-      thumbnailQueue.consume(createThumbnailsHandler(getServices));
+      const { faults } = settings;
+      const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
+      queues.metadata.consume(faults.wrap('metadata', fileIdOfUpload, createMetadataHandler(() => ({ ...getServices(), thumbnails }))));
+      queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, createThumbnailsHandler(getServices)));
+      queues.deadLetters.consume(createDeadLettersHandler(getServices));
+
+      const processing = { redrive: async (object: UploadedObject) => queues.metadata.send(uploadNotification(object, BUCKET)) };
+      const reconciler = startReconciler(
+        createReconcileHandler(() => ({ ...getServices(), processing }), () => getConfig().stuckFiles),
+        settings.reconcileIntervalMs,
+      );
+      // Stops run in reverse: the gateway, the reconciler, then running processing finishes
+      // (bounded) before the queues stop delivering and the emulators go away under it.
+      stops.push(async () => {
+        await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
+        Object.values(queues).forEach((q) => q.stop());
+      });
+      stops.push(reconciler.stop);
+
+      Object.assign(devRoutes, {
+        // The S3 events processing received, and a way to deliver one again (a duplicate, or an
+        // old one after a newer one) as S3 is allowed to.
+        '/_dev/s3-events': ({ method, query, body }) => {
+          if (method === 'GET') return { status: 200, body: { items: recentEvents.filter((r) => !query.has('key') || r.s3.object.key === query.get('key')) } };
+          if (method !== 'POST') return undefined;
+          const json = devJson(body);
+          if ('error' in json) return json.error;
+          const record = json.value as S3EventRecord;
+          if (typeof record?.s3?.object?.key !== 'string') return devError(400, 'VALIDATION_ERROR', 'Send one S3 event record.');
+          deliver(record);
+          return { status: 202, body: { queued: true } };
+        },
+        // Counts: every message sent ends succeeded or dead-lettered (or is still pending).
+        '/_dev/queues': ({ method }) =>
+          method === 'GET'
+            ? { status: 200, body: { ...Object.fromEntries(Object.entries(queues).map(([name, q]) => [name, q.stats()])), reconciler: reconciler.stats() } }
+            : undefined,
+        '/_dev/faults': ({ method, body }) => {
+          if (method === 'GET') return { status: 200, body: { rules: faults.list() } };
+          if (method !== 'PUT') return undefined;
+          const json = devJson(body);
+          if ('error' in json) return json.error;
+          const rules = faultRules.safeParse((json.value as { rules?: unknown })?.rules);
+          if (!rules.success) return devError(400, 'VALIDATION_ERROR', `Send {"rules": [...]}: ${rules.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          faults.set(rules.data);
+          return { status: 200, body: { rules: faults.list() } };
+        },
+      } satisfies Record<string, DevRoute>);
     }
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
-    const s3Events = external
-      ? undefined
-      : {
-          recent: (key?: string) => recentEvents.filter((r) => key === undefined || r.s3.object.key === key),
-          redeliver: deliver,
-        };
-    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, s3Events });
-    // Stops (in reverse) the gateway first, then lets running processing finish (bounded) before
-    // the emulators go away under it.
-    stops.push(async () => {
-      await Promise.race([Promise.all([metadataQueue.idle(), thumbnailQueue.idle()]), new Promise((resolve) => setTimeout(resolve, 5000))]);
-    });
+    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes });
     stops.push(gateway.stop);
 
     return {
@@ -138,4 +184,65 @@ async function loadLambdas(): Promise<Record<RouteGroup, ApiLambda>> {
     }),
   );
   return Object.fromEntries(entries) as Record<RouteGroup, ApiLambda>;
+}
+
+/**
+ * The processing queues as deployed (metadata, thumbnails, and one dead-letter queue that both
+ * redrive into), persisted under the data folder.
+ */
+function makeQueues(dataDir: string | null, timeoutOverrideMs: number | undefined) {
+  const settings = (processor: Processor) => ({
+    maxReceiveCount,
+    timeoutMs: timeoutOverrideMs ?? processors[processor].timeoutSeconds * 1000,
+    directory: dataDir && join(dataDir, 'queues', processor),
+  });
+  const deadLetters = new LocalQueue('fileport-dead-letters', settings('deadLetters'));
+  const onDeadLetter = (body: string) => deadLetters.send(body);
+  return {
+    metadata: new LocalQueue('fileport-metadata', { ...settings('metadata'), onDeadLetter }),
+    thumbnails: new LocalQueue('fileport-thumbnails', { ...settings('thumbnails'), onDeadLetter }),
+    deadLetters,
+  };
+}
+
+const fileIdOfUpload = (body: string): string | undefined => {
+  try {
+    const [object] = uploadedObjectsOf(body);
+    return object && fileIdOfContentKey(object.key);
+  } catch {
+    return undefined;
+  }
+};
+
+const fileIdOfThumbnailJob = (body: string): string | undefined => {
+  try {
+    return thumbnailJobOf(body).fileId;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Runs the reconciler now and then every `intervalMs`, as the deployed schedule does, one run at a time. */
+function startReconciler(reconcile: () => Promise<{ redriven: number; gaveUp: number }>, intervalMs: number) {
+  const counts = { runs: 0, redriven: 0, gaveUp: 0 };
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= reconcile()
+      .then((report) => {
+        counts.runs++;
+        counts.redriven += report.redriven;
+        counts.gaveUp += report.gaveUp;
+      })
+      .catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'Reconciler run failed', error: String(error) })))
+      .finally(() => (running = undefined));
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  return {
+    stats: () => ({ ...counts }),
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

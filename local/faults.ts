@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { QueueConsumer } from './local-queue';
+
+/**
+ * Fault injection for the local processors, by configuration: `FILEPORT_FAULTS` (JSON) at start,
+ * or `PUT /_dev/faults` while running. A rule makes a processor fail its first `times` deliveries
+ * for a file (every delivery without `times`), for the files named (every file without `fileIds`):
+ *   throw    the processor throws: the message is retried, finally dead-lettered
+ *   timeout  the processor never answers: the queue's timeout fails the delivery, as Lambda's does
+ *   drop     the processor reports success without doing anything: a lost message
+ */
+const rule = z.object({
+  processor: z.enum(['metadata', 'thumbnails']),
+  fault: z.enum(['throw', 'timeout', 'drop']),
+  times: z.number().int().min(1).optional(),
+  fileIds: z.array(z.string().min(1)).max(1000).optional(),
+});
+
+export const faultRules = z.array(rule).max(100);
+export type FaultRule = z.infer<typeof rule>;
+
+export class Faults {
+  private rules: FaultRule[] = [];
+  /** Deliveries seen per processor and file, to fail only the first ones. */
+  private readonly deliveries = new Map<string, number>();
+
+  constructor(rules: FaultRule[] = []) {
+    this.set(rules);
+  }
+
+  /** Reads `FILEPORT_FAULTS`; a broken value stops the stack rather than running without faults. */
+  static fromEnv(value: string | undefined): Faults {
+    if (!value) return new Faults();
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      throw new Error(`FILEPORT_FAULTS is not JSON: ${value}`);
+    }
+    const parsed = faultRules.safeParse(json);
+    if (!parsed.success) throw new Error(`FILEPORT_FAULTS is not a list of fault rules: ${parsed.error.message}`);
+    return new Faults(parsed.data);
+  }
+
+  set(rules: FaultRule[]): void {
+    this.rules = rules;
+    this.deliveries.clear();
+  }
+
+  list(): FaultRule[] {
+    return this.rules;
+  }
+
+  /** The consumer with this processor's faults applied; `fileIdOf` reads the file from a message body. */
+  wrap(processor: FaultRule['processor'], fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
+    return async (event) => {
+      const body = event.Records[0]?.body ?? '';
+      const fileId = fileIdOf(body);
+      const key = `${processor}:${fileId}`;
+      const delivery = (this.deliveries.get(key) ?? 0) + 1;
+      this.deliveries.set(key, delivery);
+      const fault = this.rules.find(
+        (r) => r.processor === processor && (!r.fileIds || (fileId !== undefined && r.fileIds.includes(fileId))) && (r.times === undefined || delivery <= r.times),
+      )?.fault;
+      switch (fault) {
+        case 'throw':
+          throw new Error(`Injected fault: ${processor} throws on delivery ${delivery} for file ${fileId}`);
+        case 'timeout':
+          return new Promise<never>(() => undefined);
+        case 'drop':
+          return;
+        default:
+          return consumer(event);
+      }
+    };
+  }
+}
