@@ -4,13 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
+import { objectPrefixes } from '../lambdas/domain/files';
 
 /**
  * Where objects live in the bucket. Uploads land under `content/`, which is what triggers
  * processing; thumbnails are written under `thumbnails/` so they never trigger it again. IAM
  * grants are per prefix, so no function can touch a prefix it has no business in.
  */
-export const objectPrefixes = { content: 'content/', thumbnails: 'thumbnails/' } as const;
+export { objectPrefixes };
 export type ObjectPrefix = keyof typeof objectPrefixes;
 
 export interface StorageProps {

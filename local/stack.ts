@@ -6,7 +6,7 @@ import { entrypointFile, maxReceiveCount, processors, routeGroups, type Processo
 import { createDevAuth, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
-import { fileIdOfContentKey } from '../lambdas/domain/files';
+import { fileIdOfContentKey, objectPrefixes } from '../lambdas/domain/files';
 import type { UploadedObject } from '../lambdas/domain/ports';
 import { thumbnailJobOf, uploadNotification, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
 import { faultRules } from './faults';
@@ -86,6 +86,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       // The event is on disk (with a data folder) before the upload's response: none is lost.
       s3.onObjectCreated((record) => {
+        // The deployed bucket notifies only for this prefix (lib/processing.ts): thumbnails the
+        // processors write must not come back to them as uploads.
+        if (!record.s3.object.key.startsWith(objectPrefixes.content)) return;
         recentEvents.push(record);
         if (recentEvents.length > 1000) recentEvents.shift();
         deliver(record);

@@ -47,9 +47,20 @@ export class Api {
 
   /** Creates a file, uploads `bytes` through a fresh upload URL and returns the file id. */
   async upload(input: { name: string; fileTypeId: string; tags?: string[] }, bytes: Uint8Array, contentType?: string): Promise<string> {
+    const id = await this.create(input);
+    await this.uploadTo(id, bytes, contentType);
+    return id;
+  }
+
+  async create(input: { name: string; fileTypeId: string; tags?: string[] }): Promise<string> {
     const created = await this.call('POST', '/v1/files', { body: input });
     if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
-    const grant = await this.call('PUT', `/v1/files/${created.body.id}/upload`, { body: { size: bytes.length } });
+    return created.body.id;
+  }
+
+  /** Uploads `bytes` as the content of file `id` through a fresh upload URL. */
+  async uploadTo(id: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+    const grant = await this.call('PUT', `/v1/files/${id}/upload`, { body: { size: bytes.length } });
     if (grant.status !== 200) throw new Error(`upload url failed: ${grant.status} ${JSON.stringify(grant.body)}`);
     const put = await fetch(grant.body.url, {
       method: 'PUT',
@@ -57,7 +68,6 @@ export class Api {
       body: Buffer.from(bytes),
     });
     if (put.status !== 200) throw new Error(`PUT to S3 failed: ${put.status} ${await put.text()}`);
-    return created.body.id;
   }
 
   /** Waits (server-side long poll) until the file leaves pending/processing. */

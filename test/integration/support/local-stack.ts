@@ -12,6 +12,8 @@ export interface RunningStack {
   /** A token for tenant `demo` with every scope, as `npm start` prints it. */
   token: string;
   stop(): Promise<void>;
+  /** SIGKILL to the stack and everything it started (the JVM too): a crash, nothing cleaned up. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -23,6 +25,8 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     cwd: ROOT,
     env: { ...process.env, ...env, AWS_ENDPOINT_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so kill() reaches every process of the stack at once.
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -49,6 +53,10 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     ...ready,
     stop: async () => {
       child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      process.kill(-(child.pid as number), 'SIGKILL');
       await exited;
     },
   };
