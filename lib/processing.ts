@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { processorEntrypoints } from '../lambdas/routes';
+import { maxReceiveCount, processors } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
 import { objectPrefixes, type Storage } from './storage';
 
@@ -14,47 +16,67 @@ export interface ProcessingProps {
   storage: Storage;
 }
 
+const timeoutOf = (processor: keyof typeof processors) => Duration.seconds(processors[processor].timeoutSeconds);
+
+/**
+ * A file in `processing` this long is re-driven by the reconciler. Longer than SQS's own retries
+ * take (5 receives × a 6-minute visibility timeout), so the reconciler does not race them.
+ */
+const STUCK_AFTER = Duration.hours(1);
+/** …and after this long it ends `failed` (PROCESSING_STUCK). */
+const GIVE_UP_AFTER = Duration.hours(6);
+
 /**
  * What happens after an upload: S3 reports every object created under `content/` to the metadata
  * queue; the metadata processor measures and checks it and, for images, queues a thumbnail job.
- * Queues sit in between so that failures are retried and finally parked in a dead-letter queue
- * instead of being lost with S3's fire-and-forget notification.
+ * Queues sit in between so that failures are retried instead of being lost with S3's
+ * fire-and-forget notification. What fails every attempt lands in a dead-letter queue, whose
+ * consumer marks the file `failed`; a scheduled reconciler re-drives files stuck in `processing`.
  */
 export class Processing extends Construct {
   readonly metadataQueue: sqs.Queue;
   readonly thumbnailsQueue: sqs.Queue;
   readonly metadataFunction: FileportFunction;
   readonly thumbnailsFunction: FileportFunction;
-  readonly deadLetterAlarms: cloudwatch.Alarm[];
+  readonly deadLettersFunction: FileportFunction;
+  readonly reconcilerFunction: FileportFunction;
+  readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
     const { storage } = props;
 
-    const metadataTimeout = Duration.seconds(60);
-    const thumbnailsTimeout = Duration.seconds(90);
     this.metadataFunction = new FileportFunction(this, 'MetadataFunction', {
-      entry: processorEntrypoints.metadata,
+      entry: processors.metadata.entry,
       description: 'Fileport processing: size, type check and page count of uploaded content',
       // Page counting reads a whole PDF into memory.
       memorySize: 1024,
-      timeout: metadataTimeout,
+      timeout: timeoutOf('metadata'),
     });
     this.thumbnailsFunction = new FileportFunction(this, 'ThumbnailsFunction', {
-      entry: processorEntrypoints.thumbnails,
+      entry: processors.thumbnails.entry,
       description: 'Fileport processing: image thumbnails',
       // Decoding a large image is CPU- and memory-bound; Lambda's CPU share grows with memory.
       memorySize: 1536,
-      timeout: thumbnailsTimeout,
+      timeout: timeoutOf('thumbnails'),
       // The only function that loads sharp; the metadata step never imports the thumbnail code.
       nativeModules: ['sharp'],
     });
+    this.deadLettersFunction = new FileportFunction(this, 'DeadLettersFunction', {
+      entry: processors.deadLetters.entry,
+      description: 'Fileport processing: marks the file of every dead-lettered message failed',
+      timeout: timeoutOf('deadLetters'),
+    });
+    this.reconcilerFunction = new FileportFunction(this, 'ReconcilerFunction', {
+      entry: processors.reconciler.entry,
+      description: 'Fileport processing: re-drives files stuck in processing, fails hopeless ones',
+      timeout: timeoutOf('reconciler'),
+    });
 
-    const metadata = new WorkQueue(this, 'Metadata', { consumerTimeout: metadataTimeout });
-    const thumbnails = new WorkQueue(this, 'Thumbnails', { consumerTimeout: thumbnailsTimeout });
+    const metadata = new WorkQueue(this, 'Metadata', { consumerTimeout: timeoutOf('metadata'), deadLetterConsumerTimeout: timeoutOf('deadLetters') });
+    const thumbnails = new WorkQueue(this, 'Thumbnails', { consumerTimeout: timeoutOf('thumbnails'), deadLetterConsumerTimeout: timeoutOf('deadLetters') });
     this.metadataQueue = metadata.queue;
     this.thumbnailsQueue = thumbnails.queue;
-    this.deadLetterAlarms = [metadata.deadLetterAlarm, thumbnails.deadLetterAlarm];
 
     // Only `content/`: thumbnails are written under `thumbnails/` and must not trigger processing again.
     storage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new SqsDestination(metadata.queue), {
@@ -82,27 +104,79 @@ export class Processing extends Construct {
     storage.grantObjects(thumbnailsFn, ['s3:GetObject'], ['content']);
     // Writes the thumbnails; deletes them again when the file changed while they were made.
     storage.grantObjects(thumbnailsFn, ['s3:PutObject', 's3:DeleteObject'], ['thumbnails']);
+
+    const deadLettersFn = this.deadLettersFunction;
+    for (const queue of [metadata.deadLetterQueue, thumbnails.deadLetterQueue]) {
+      deadLettersFn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    }
+    deadLettersFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+    storage.grantTableReadWrite(deadLettersFn);
+    deadLettersFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+    // A file failed for newer content than it described loses the old content's thumbnails.
+    storage.grantObjects(deadLettersFn, ['s3:DeleteObject'], ['thumbnails']);
+
+    const reconcilerFn = this.reconcilerFunction;
+    new events.Rule(this, 'ReconcilerSchedule', {
+      description: 'Fileport: re-drive files stuck in processing',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(reconcilerFn, { retryAttempts: 0 })],
+    });
+    reconcilerFn.addEnvironment('FILEPORT_PROCESSING_STUCK_AFTER_SECONDS', String(STUCK_AFTER.toSeconds()));
+    reconcilerFn.addEnvironment('FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS', String(GIVE_UP_AFTER.toSeconds()));
+    reconcilerFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+    storage.grantTableReadWrite(reconcilerFn);
+    // Only names the bucket in the S3-shaped message it re-drives; it touches no object.
+    reconcilerFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+    reconcilerFn.addEnvironment('FILEPORT_METADATA_QUEUE_URL', metadata.queue.queueUrl);
+    iam.Grant.addToPrincipal({ grantee: reconcilerFn, actions: ['sqs:SendMessage'], resourceArns: [metadata.queue.queueArn] });
+
+    this.alarms = [
+      new cloudwatch.Alarm(this, 'FilesFailedProcessingAlarm', {
+        alarmDescription: 'Processing gave up on a file after every attempt (its file is now failed): look for the cause in the dead-letter function log.',
+        metric: deadLettersFn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      metadata.undrainedAlarm,
+      thumbnails.undrainedAlarm,
+      new cloudwatch.Alarm(this, 'ReconcilerErrorsAlarm', {
+        alarmDescription: 'The reconciler of files stuck in processing fails.',
+        metric: reconcilerFn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
   }
 }
 
 interface WorkQueueProps {
   /** Timeout of the Lambda that consumes the queue. */
   consumerTimeout: Duration;
+  /** Timeout of the Lambda that consumes its dead-letter queue. */
+  deadLetterConsumerTimeout: Duration;
 }
 
-/** A queue, its dead-letter queue, and an alarm that fires as soon as anything is dead-lettered. */
+/**
+ * A queue and its dead-letter queue. The dead-letter queue is drained by the dead-letter function;
+ * an alarm fires when it is not (that function fails too).
+ */
 class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
-  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly undrainedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // The longest SQS allows: time to find the bug and redrive.
+      // The longest SQS allows: time to find the bug when the dead-letter function fails too.
       retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(props.deadLetterConsumerTimeout.toSeconds() * 6),
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       // SSE-SQS, not KMS: S3 event notifications cannot write to a queue encrypted with the
@@ -112,13 +186,13 @@ class WorkQueue extends Construct {
       // AWS's advice for Lambda consumers: at least six times the function timeout, so a message
       // is not handed to a second invocation while the first (with its retries) still works on it.
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `Messages in the ${id} dead-letter queue: processing failed five times and needs a look (then a redrive).`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 0,
+    this.undrainedAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: `Messages have waited in the ${id} dead-letter queue for 15 minutes: the dead-letter function is failing on them.`,
+      metric: this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: Duration.minutes(15).toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       // An empty queue publishes no data points for a while; that is the healthy state.

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
+import { processors, routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
 import { logicalId, synthFileport, type Synthesized } from './fixtures';
 
 let synthesized: Synthesized;
@@ -54,7 +54,7 @@ describe('routes', () => {
 describe('functions', () => {
   it('all run on nodejs22.x, arm64, with source maps and a log group that expires', () => {
     const ours = Object.entries(resources()).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && !id.startsWith('BucketNotificationsHandler'));
-    expect(ours).toHaveLength(routeGroups.length + 2);
+    expect(ours).toHaveLength(routeGroups.length + Object.keys(processors).length);
     for (const [id, fn] of ours) {
       const { Runtime: runtime, Architectures: architectures } = fn.Properties;
       expect({ id, runtime, architectures }).toEqual({ id, runtime: 'nodejs22.x', architectures: ['arm64'] });

@@ -81,12 +81,32 @@ describe('processing functions', () => {
     expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:PutObject': [thumbnails()], 's3:DeleteObject': [thumbnails()] });
     expect(grants(fn, 'sqs')['sqs:SendMessage']).toBeUndefined();
   });
+
+  it('dead letters: reads and writes files, deletes only thumbnails, consumes only the two DLQs', () => {
+    const { processing } = synthesized.stack;
+    const fn = processing.deadLettersFunction;
+    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 's3')).toEqual({ 's3:DeleteObject': [thumbnails()] });
+    const deadLetterQueues = [processing.metadataQueue, processing.thumbnailsQueue]
+      .map((queue) => `<${logicalId(synthesized.stack, queue.deadLetterQueue?.queue as typeof queue)}.Arn>`)
+      .sort();
+    const sqs = grants(fn, 'sqs');
+    expect(sqs['sqs:SendMessage']).toBeUndefined();
+    for (const [action, resources] of Object.entries(sqs)) expect({ action, resources }).toEqual({ action, resources: deadLetterQueues });
+  });
+
+  it('reconciler: reads and writes files, sends only to the metadata queue, touches no object', () => {
+    const fn = synthesized.stack.processing.reconcilerFunction;
+    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 's3')).toEqual({});
+    expect(grants(fn, 'sqs')).toEqual({ 'sqs:SendMessage': [`<${logicalId(synthesized.stack, synthesized.stack.processing.metadataQueue)}.Arn>`] });
+  });
 });
 
 describe('every Fileport role', () => {
   const all = () => {
     const { api, processing } = synthesized.stack;
-    return [...Object.values(api.functions), processing.metadataFunction, processing.thumbnailsFunction];
+    return [...Object.values(api.functions), processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction];
   };
 
   it('has no wildcard actions and no `*` resources', () => {

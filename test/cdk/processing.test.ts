@@ -57,21 +57,53 @@ describe.each([
     expect(mapping?.Properties.BatchSize).toBeLessThanOrEqual(10);
   });
 
-  it('has an alarm that fires on the first dead-lettered message', () => {
+  it('has its dead-letter queue drained by the dead-letter function, with an alarm if it is not', () => {
     const dlqId = props(queue()).RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+    synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      FunctionName: { Ref: id(synthesized.stack.processing.deadLettersFunction) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resources()[dlqId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * props(synthesized.stack.processing.deadLettersFunction).Timeout);
     synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
     });
   });
 });
 
-it('has exactly two work queues and two DLQs, and one alarm per DLQ', () => {
+it('has exactly two work queues and two DLQs', () => {
   synthesized.template.resourceCountIs('AWS::SQS::Queue', 4);
-  synthesized.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+});
+
+describe('recovery', () => {
+  it('alarms as soon as processing gives up on a file (the dead-letter function ran)', () => {
+    synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(synthesized.stack.processing.deadLettersFunction) } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('runs the reconciler every 5 minutes, with a stuck time longer than SQS retries take', () => {
+    synthesized.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(synthesized.stack.processing.reconcilerFunction), 'Arn'] } })],
+    });
+    const env = props(synthesized.stack.processing.reconcilerFunction).Environment.Variables;
+    const metadataQueue = props(synthesized.stack.processing.metadataQueue);
+    const retriesTake = metadataQueue.VisibilityTimeout * metadataQueue.RedrivePolicy.maxReceiveCount;
+    expect(Number(env.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS)).toBeGreaterThan(retriesTake);
+    expect(Number(env.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS)).toBeGreaterThan(Number(env.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS));
+    expect(env).toMatchObject({
+      FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
+      FILEPORT_METADATA_QUEUE_URL: { Ref: id(synthesized.stack.processing.metadataQueue) },
+    });
+  });
 });
 
 describe('S3 notifications', () => {
