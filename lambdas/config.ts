@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './validation';
 import type { StuckFilePolicy } from './domain/processing-recovery';
 
 /**
@@ -7,28 +7,31 @@ import type { StuckFilePolicy } from './domain/processing-recovery';
  * stack can set the environment before the first request.
  */
 // At most an hour: a leaked URL must not stay useful for long.
-const ttlSeconds = z.coerce.number().int().min(1).max(3600);
+const ttlSeconds = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3600));
+const nonEmpty = z.string().check(z.minLength(1));
 
 const schema = z
   .object({
-    FILEPORT_TABLE_NAME: z.string().min(1),
-    FILEPORT_BUCKET_NAME: z.string().min(1),
-    FILEPORT_THUMBNAIL_QUEUE_URL: z.string().min(1).optional(),
-    FILEPORT_METADATA_QUEUE_URL: z.string().min(1).optional(),
+    FILEPORT_TABLE_NAME: nonEmpty,
+    FILEPORT_BUCKET_NAME: nonEmpty,
+    FILEPORT_THUMBNAIL_QUEUE_URL: z.optional(nonEmpty),
+    FILEPORT_METADATA_QUEUE_URL: z.optional(nonEmpty),
     // Longer than the metadata queue's retries take (5 receives, 6-minute visibility), so the
     // reconciler does not race SQS's own retries; see StuckFilePolicy.
-    FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.coerce.number().int().min(1).default(3600),
-    FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
-    FILEPORT_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
-    FILEPORT_UPLOAD_URL_TTL_SECONDS: ttlSeconds.default(900),
-    FILEPORT_DOWNLOAD_URL_TTL_SECONDS: ttlSeconds.default(900),
+    FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 3600),
+    FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 6 * 3600),
+    FILEPORT_TENANT_CLAIM: z._default(nonEmpty, 'tenant_id'),
+    FILEPORT_UPLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
+    FILEPORT_DOWNLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
-    FILEPORT_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+    FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
-  .refine((e) => e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS > e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS, {
-    path: ['FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS'],
-    message: 'must be longer than FILEPORT_PROCESSING_STUCK_AFTER_SECONDS',
-  });
+  .check(
+    z.refine((e) => e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS > e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS, {
+      path: ['FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS'],
+      message: 'must be longer than FILEPORT_PROCESSING_STUCK_AFTER_SECONDS',
+    }),
+  );
 
 export interface Config {
   tableName: string;
@@ -73,7 +76,7 @@ export function getConfig(): Config {
   return cached;
 }
 
-const authSchema = z.object({ FILEPORT_TENANT_CLAIM: z.string().min(1).default('tenant_id') });
+const authSchema = z.object({ FILEPORT_TENANT_CLAIM: z._default(nonEmpty, 'tenant_id') });
 
 /** What every API function needs to read a principal, including those that touch no data. */
 export function getAuthConfig(): { tenantClaim: string } {

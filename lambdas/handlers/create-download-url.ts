@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { createDownloadUrl as grant } from '../domain/downloads';
 import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
 const query = z.object({
-  redirect: z.enum(['true', 'false']).default('false'),
-  disposition: z.enum(['attachment', 'inline']).default('attachment'),
+  redirect: z._default(z.enum(['true', 'false']), 'false'),
+  disposition: z._default(z.enum(['attachment', 'inline']), 'attachment'),
 });
 
 export const createDownloadUrl: RouteHandler = async (request) => {

@@ -1,10 +1,16 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { createFile as create, toApiFile } from '../domain/files';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { externalId, fileName, links, tags } from './schemas';
 
-const body = z.strictObject({ name: fileName, fileTypeId: z.string().min(1).max(64), tags: tags.optional(), externalId: externalId.optional(), links: links.optional() });
+const body = z.strictObject({
+  name: fileName,
+  fileTypeId: z.string().check(z.minLength(1), z.maxLength(64)),
+  tags: z.optional(tags),
+  externalId: z.optional(externalId),
+  links: z.optional(links),
+});
 
 export const createFile: RouteHandler = async (request) => {
   const input = parseBody(request, body);

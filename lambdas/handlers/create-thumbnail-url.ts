@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { createThumbnailUrl as grant } from '../domain/downloads';
 import { ValidationError } from '../errors';
 import { json, pathParam, type RouteHandler } from '../http/request';

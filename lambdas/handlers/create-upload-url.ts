@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { createUploadUrl as grant } from '../domain/uploads';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
@@ -7,7 +7,7 @@ import { fileIdParam } from './file-id';
 /** S3's limit for a single PUT. */
 const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 
-const body = z.strictObject({ size: z.number().int().min(0).max(MAX_SINGLE_PUT_BYTES).optional() });
+const body = z.strictObject({ size: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_SINGLE_PUT_BYTES))) });
 
 export const createUploadUrl: RouteHandler = async (request) => {
   const id = fileIdParam(request);

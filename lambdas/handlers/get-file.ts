@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { getFile as get, toApiFile } from '../domain/files';
 import { json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
-const query = z.object({ wait: z.coerce.number().int().min(0).max(10).default(0) });
+const query = z.object({ wait: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 0) });
 
 export const getFile: RouteHandler = async (request) => {
   const id = fileIdParam(request);

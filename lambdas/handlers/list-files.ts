@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { listFiles as list, toApiFile } from '../domain/files';
 import type { ListFilter } from '../domain/model';
 import { ValidationError } from '../errors';
@@ -6,14 +6,11 @@ import { json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 
 const query = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(2048).optional(),
-  tag: z.string().min(1).max(128).optional(),
-  externalId: z.string().min(1).max(128).optional(),
-  link: z
-    .string()
-    .regex(/^[^:]{1,128}:.{1,128}$/, 'must be TYPE:ID')
-    .optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/, 'must be TYPE:ID'))),
 });
 
 /** One filter per query: each is served by its own index partition. */

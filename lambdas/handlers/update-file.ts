@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation';
 import { toApiFile, updateFile as update } from '../domain/files';
 import { ValidationError } from '../errors';
 import { header, json, parseBody, type RouteHandler } from '../http/request';
@@ -7,8 +7,8 @@ import { fileIdParam } from './file-id';
 import { externalId, fileName, links, tags } from './schemas';
 
 const body = z
-  .strictObject({ name: fileName.optional(), tags: tags.optional(), externalId: externalId.optional(), links: links.optional() })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, tags, externalId, links');
+  .strictObject({ name: z.optional(fileName), tags: z.optional(tags), externalId: z.optional(externalId), links: z.optional(links) })
+  .check(z.refine((b) => Object.keys(b).length > 0, 'give at least one of name, tags, externalId, links'));
 
 /** `If-Match: "3"`, `3` or `W/"3"` all name version 3. */
 function expectedVersion(value: string | undefined): number | undefined {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../validation';
 import { ApiError, ValidationError } from '../errors';
 import type { Principal } from '../domain/model';
 
@@ -15,14 +15,14 @@ export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-function describeIssues(error: z.ZodError, where: string): string {
+function describeIssues(error: z.core.$ZodError, where: string): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length > 0 ? `${where}.${issue.path.join('.')}` : where}: ${issue.message}`)
     .join('; ');
 }
 
-export function parseBody<S extends z.ZodType>(request: ApiRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(request: ApiRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
   const { body, isBase64Encoded } = request.event;
   const text = body === undefined ? '' : isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
@@ -42,7 +42,7 @@ export function parseBody<S extends z.ZodType>(request: ApiRequest, schema: S, o
   return result.data;
 }
 
-export function parseQuery<S extends z.ZodType>(request: ApiRequest, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodMiniType>(request: ApiRequest, schema: S): z.infer<S> {
   const result = schema.safeParse(request.event.queryStringParameters ?? {});
   if (!result.success) throw new ValidationError(describeIssues(result.error, 'query'));
   return result.data;
