@@ -5,19 +5,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { lambdaBundle, nativePackages } from './lambda-bundle';
 
 /** Graviton: cheaper per GB-second than x86 and at least as fast for this code. */
 const architecture = lambda.Architecture.ARM_64;
 /** npm's name for the same CPU, used to install native packages for the Lambda rather than the build host. */
 const npmCpu = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
 
-/**
- * Packages with native binaries. esbuild must never inline one: it would bundle the JavaScript and
- * silently drop the binary, and the function would crash on load. A function that needs one gets it
- * installed (`nativeModules`); for every other function it stays an external `require`, which the
- * bundling test catches.
- */
-const nativePackages = ['sharp'];
 
 /** Repository root: route-table paths such as `lambdas/entrypoints/api-files.ts` are relative to it. */
 export const projectRoot = path.resolve(__dirname, '..');
@@ -83,10 +77,11 @@ export class FileportFunction extends NodejsFunction {
 
 function bundlingFor(nativeModules: string[]): BundlingOptions {
   const common: BundlingOptions = {
-    minify: true,
-    sourceMap: true,
-    target: 'node22',
-    format: OutputFormat.CJS,
+    // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
+    minify: lambdaBundle.minify,
+    sourceMap: lambdaBundle.sourcemap,
+    target: lambdaBundle.target,
+    format: lambdaBundle.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
     // Never Docker: the machines that synth this app have none, and esbuild is a dependency.
     forceDockerBundling: false,
     // Bundle the AWS SDK instead of using the runtime's copy: its version is ours (the lockfile's,

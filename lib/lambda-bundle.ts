@@ -1,0 +1,22 @@
+/**
+ * How every Fileport Lambda is bundled, in esbuild's own terms and free of CDK imports.
+ * `FileportFunction` hands these to CDK's esbuild bundling, and `npm run bench` (lambda weight)
+ * builds with them too, so the sizes and load times the bench reports are those of what deploys.
+ */
+export const lambdaBundle = {
+  platform: 'node',
+  // The runtime is nodejs22.x (lib/fileport-function.ts).
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  // Deployed with NODE_OPTIONS=--enable-source-maps, so stack traces in the logs point at the sources.
+  sourcemap: true,
+} as const;
+
+/**
+ * Packages with native binaries. esbuild must never inline one: it would bundle the JavaScript and
+ * silently drop the binary, and the function would crash on load. A function that needs one gets it
+ * installed (`nativeModules` of FileportFunction); for every other function it stays an external
+ * `require`, which the bundling test catches.
+ */
+export const nativePackages: readonly string[] = ['sharp'];
