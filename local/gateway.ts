@@ -42,7 +42,8 @@ const compiled = routes.map((route) => ({
   pattern: new RegExp(`^${route.path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
 }));
 
-function match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+/** The route and decoded path parameters a method and path select, as API Gateway matches them. */
+export function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
   for (const { route, pattern } of compiled) {
     if (route.method !== method) continue;
     const found = pattern.exec(path);
@@ -81,7 +82,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 }
 
 /** Claims as API Gateway passes them to a Lambda: every value a string, arrays as `[a b]`. */
-function gatewayClaims(payload: Record<string, unknown>): Record<string, string> {
+export function gatewayClaims(payload: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v)]),
   );
@@ -95,8 +96,20 @@ function joinMulti(entries: Iterable<[string, string]>): Record<string, string> 
 
 const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded)|text\/)/;
 
-function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<string, string>, body: Buffer, claims: Record<string, string>): ApiEvent {
-  const headers = joinMulti(Object.entries(req.headersDistinct).flatMap(([k, vs]) => (vs ?? []).map((v) => [k, v] as [string, string]))) ?? {};
+/** What the gateway reads of an HTTP request to build the event; `npm run bench` builds one without a socket. */
+export interface GatewayRequest {
+  url: URL;
+  /** Lower-case names, every value in order, as `IncomingMessage.headersDistinct` has them. */
+  headers: Record<string, string[] | undefined>;
+  httpVersion: string;
+  sourceIp: string;
+  body: Buffer;
+}
+
+/** The API Gateway HTTP API (payload 2.0) event a JWT-authorized route hands its Lambda. */
+export function toEvent(request: GatewayRequest, route: Route, params: Record<string, string>, claims: Record<string, string>): ApiEvent {
+  const { url, body } = request;
+  const headers = joinMulti(Object.entries(request.headers).flatMap(([k, vs]) => (vs ?? []).map((v) => [k, v] as [string, string]))) ?? {};
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const now = new Date();
@@ -114,9 +127,9 @@ function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<st
       accountId: 'local',
       apiId: 'local',
       authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
-      domainName: req.headers.host ?? url.host,
+      domainName: request.headers.host?.[0] ?? url.host,
       domainPrefix: url.hostname.split('.')[0] ?? '',
-      http: { method: route.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
+      http: { method: route.method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.sourceIp, userAgent: request.headers['user-agent']?.[0] ?? '' },
       requestId: randomUUID(),
       routeKey: routeKey(route),
       stage: '$default',
@@ -126,7 +139,8 @@ function toEvent(req: IncomingMessage, url: URL, route: Route, params: Record<st
   };
 }
 
-function lambdaContext(name: string): Context {
+/** The context a Lambda invocation gets, as far as Fileport's handlers read it. */
+export function lambdaContext(name: string): Context {
   const deadline = Date.now() + 30_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -194,7 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       return sendJson(res, answer.status, answer.body);
     }
 
-    const found = match(req.method ?? '', url.pathname);
+    const found = matchRoute(req.method ?? '', url.pathname);
     if (!found) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${url.pathname}.`);
 
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -206,7 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       return sendError(res, 401, 'UNAUTHORIZED', 'The bearer token is invalid or expired.', { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
 
-    const event = toEvent(req, url, found.route, found.params, body, claims);
+    const event = toEvent({ url, headers: req.headersDistinct, httpVersion: req.httpVersion, sourceIp: req.socket.remoteAddress ?? '', body }, found.route, found.params, claims);
     const result = await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`));
     sendResult(res, result);
   };
