@@ -46,10 +46,10 @@ export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
   return type;
 }
 
-/** The object key of a file's content: its random id, nothing a key listing could leak. */
 /** Where objects live in the bucket; only objects under `content/` trigger processing. */
 export const objectPrefixes = { content: 'content/', thumbnails: 'thumbnails/' } as const;
 
+/** The object key of a file's content: its random id, nothing a key listing could leak. */
 export const contentKeyOf = (fileId: string): string => `${objectPrefixes.content}${fileId.replaceAll('-', '')}`;
 
 /** The file id behind a content key, or undefined for keys Fileport did not hand out. */
