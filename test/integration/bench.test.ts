@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processorEntrypoints, routeGroups } from '../../lambdas/routes';
+
+/**
+ * `npm run bench` must keep working: sections 1–3 run in quick mode and must record every figure
+ * with real numbers, and the gateway must answer every request under load. Timing goals are the
+ * bench's to report, never this test's; bundle contents and sizes are not timings and are checked.
+ */
+jest.setTimeout(180_000);
+
+const ROOT = join(__dirname, '..', '..');
+let dir: string;
+let results: any;
+let exitCode: number | null;
+let output = '';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fileport-bench-'));
+  const out = join(dir, 'results.json');
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight', '--out', out],
+    { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  results = JSON.parse(readFileSync(out, 'utf8'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const figuresOf = (section: string): any[] => results.figures.filter((f: any) => f.section === section);
+
+function expectMeasured(measured: any): void {
+  expect(Number.isFinite(measured.median)).toBe(true);
+  expect(measured.median).toBeGreaterThan(0);
+  if (measured.p99 !== undefined) expect(measured.p99).toBeGreaterThanOrEqual(measured.median);
+}
+
+it('runs the three sections without error and prints the table', () => {
+  expect({ exitCode, sections: results.sections.map((s: any) => `${s.name}: ${s.status}`) }).toEqual({
+    exitCode: 0,
+    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok'],
+  });
+  expect(output).toContain('| section');
+  expect(output).toContain('| lambda-weight');
+});
+
+it('records the machine and the versions the numbers came from', () => {
+  expect(results.machine.cores).toBeGreaterThan(0);
+  expect(results.machine.memoryGiB).toBeGreaterThan(0);
+  expect(typeof results.machine.cpu).toBe('string');
+  expect(typeof results.machine.os).toBe('string');
+  expect(results.versions.node).toBe(process.versions.node);
+  for (const name of ['npm', 'sharp', 'pdf-lib']) expect(results.versions[name]).toMatch(/^\d+\.\d+\.\d+/);
+  expect(results.versions.sdk['client-s3']).toMatch(/^\d+\.\d+\.\d+/);
+  expect(new Date(results.date).getTime()).toBeGreaterThan(0);
+});
+
+it('measures both URL handlers against their floor', () => {
+  const figures = figuresOf('url-issuance');
+  expect(figures.map((f) => f.name)).toEqual([expect.stringContaining('upload URL'), expect.stringContaining('download URL')]);
+  for (const figure of figures) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+    expect(figure.samples).toBeGreaterThan(0);
+    expect(figure.floor.samples).toBe(figure.samples);
+    expect(figure.ratio).toBeGreaterThan(0);
+    expect(typeof figure.pass).toBe('boolean');
+  }
+});
+
+it('loads the gateway with no errors, timeouts or non-2xx answers', () => {
+  const [throughput, latency] = figuresOf('gateway');
+  expect(throughput.unit).toBe('req/s');
+  expectMeasured(throughput);
+  expectMeasured(throughput.floor);
+  expect({ errors: throughput.extra.errors, timeouts: throughput.extra.timeouts, non2xx: throughput.extra.non2xx, pass: throughput.pass }).toEqual({
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    pass: true,
+  });
+  expect(latency.unit).toBe('ms');
+  expectMeasured(latency);
+  expectMeasured(latency.floor);
+});
+
+it('weighs every deployed Lambda, and each carries only the heavy packages it uses', () => {
+  const lambdas = [...routeGroups.map((g) => `api ${g}`), ...Object.keys(processorEntrypoints).map((p) => `processor ${p}`)];
+  const figures = figuresOf('lambda-weight');
+  expect(figures.map((f) => f.name).sort()).toEqual(lambdas.flatMap((name) => [`${name}: bundle`, `${name}: cold init`]).sort());
+  for (const figure of figures) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+  }
+  // Sizes and contents are deterministic, unlike times: a heavier or wrongly assembled bundle fails here.
+  const bundles = figures.filter((f) => f.name.endsWith(': bundle'));
+  expect(bundles.filter((f) => !f.pass).map((f) => `${f.name}: ${f.median} KB (${f.target}; ${JSON.stringify(f.extra)})`)).toEqual([]);
+  const contents = Object.fromEntries(bundles.map((f) => [f.name, `pdf-lib ${f.extra['pdf-lib']}, sharp ${f.extra.sharp}`]));
+  expect(contents['processor metadata: bundle']).toBe('pdf-lib yes, sharp no');
+  expect(contents['processor thumbnails: bundle']).toBe('pdf-lib no, sharp external');
+  for (const group of routeGroups) expect(contents[`api ${group}: bundle`]).toBe('pdf-lib no, sharp no');
+});
