@@ -1,11 +1,19 @@
 import { inflateSync } from 'node:zlib';
 import { decodePDFRawStream, PDFArray, PDFContext, PDFDict, PDFName, PDFParser, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
 import { ProcessingFailure } from './failure';
+import { decryptObjectStream, findSecurity, sameDecryption, securityOfTrailer, type Security } from './pdf-security';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const corrupt = (why: string) => new ProcessingFailure('CORRUPT_FILE', why);
-const encrypted = () =>
-  new ProcessingFailure('ENCRYPTED_FILE', 'The PDF is encrypted: its pages cannot be read without decrypting it.');
+
+function encrypted(security: Extract<Security, { state: 'locked' }>): ProcessingFailure {
+  const why = {
+    password: 'The PDF is encrypted with a password: it cannot be opened without the password.',
+    unsupported: `The PDF is encrypted in a way that cannot be read without its key (${security.detail}).`,
+    unreadable: `The PDF is encrypted, and ${security.detail}.`,
+  };
+  return new ProcessingFailure('ENCRYPTED_FILE', why[security.reason]);
+}
 
 /**
  * At most this many objects are parsed. pdf-lib needs about 1.3 KB of memory per object on top of
@@ -35,9 +43,14 @@ interface Limits {
  * `/Count` or broken xref offsets do not fool it. It is lenient elsewhere, and each leniency is closed
  * here: a file cut at an object boundary parses "fine" (the missing end marker refuses it), a page
  * tree pointing at missing objects would be counted short (the walk below refuses it), its errors
- * for encrypted files with object streams look like corruption (the /Encrypt entry tells them
+ * for encrypted files with object streams look like corruption (the encryption dictionary tells them
  * apart), and it would parse any number of objects and unpack object streams of any size until
  * memory runs out (refused past `limits`, as FILE_TOO_LARGE).
+ *
+ * Encrypted files: one that needs a user password is refused (ENCRYPTED_FILE). One encrypted with an
+ * owner password only opens with the empty user password, as in every reader, and is counted. Its
+ * page tree dictionaries are not encrypted (only strings and streams are), but object streams are:
+ * those are decrypted before pdf-lib unpacks them.
  */
 export async function countPages(pdf: Uint8Array, limits: Limits = {}): Promise<number> {
   if (pdf.length === 0) throw corrupt('The PDF is empty.');
@@ -46,20 +59,44 @@ export async function countPages(pdf: Uint8Array, limits: Limits = {}): Promise<
   const bytes = Buffer.isBuffer(pdf) ? pdf : Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
   if (!hasEndMarker(bytes)) throw corrupt('The PDF is truncated: it has no %%EOF end marker.');
 
+  // The trailer saying how the file is encrypted comes after the objects pdf-lib reads in file
+  // order: the first object stream makes a search for it, which the trailer confirms at the end.
+  let found: Security | undefined;
+  const foundSecurity = () => (found ??= findSecurity(bytes));
+  // pdf-lib keeps the last cross-reference stream's trailer entries only, and a linearized file's
+  // last one (its main section) has no /Encrypt: the first page's section, at the start, has it.
+  let encryptedBy: PDFDict | undefined;
   const parser = PDFParser.forBytesWithOptions(bytes, Infinity, true);
-  const budget = watchParser(parser, limits);
+  const budget = watchParser(parser, limits, {
+    objectStream(ref, stream) {
+      const security = foundSecurity();
+      return security.state === 'open' ? decryptObjectStream(security, ref, stream) : stream;
+    },
+    crossReferenceStream(dict) {
+      if (dict.has(ENCRYPT)) encryptedBy = dict;
+    },
+  });
   let context: PDFContext;
   try {
     context = await quietly(() => parser.parseDocument());
   } catch (error) {
     // The budget's own error may reach here wrapped in pdf-lib's "invalid object": its state tells.
     if (budget.exceeded) throw new ProcessingFailure('FILE_TOO_LARGE', budget.exceeded);
-    // Encrypted object streams cannot be parsed at all: the error says "invalid object".
-    if (declaresEncryption(bytes)) throw encrypted();
+    // Object streams that could not be decrypted cannot be parsed at all: the error says "invalid object".
+    const security = foundSecurity();
+    if (security.state === 'locked') throw encrypted(security);
     throw corrupt(`The PDF cannot be read: ${message(error)}`);
   }
   // An /Encrypt entry, even one pointing nowhere, means strings and streams are encrypted.
-  if (context.trailerInfo.Encrypt !== undefined) throw encrypted();
+  const { trailerInfo } = context;
+  const security =
+    trailerInfo.Encrypt === undefined && encryptedBy
+      ? securityOfTrailer(encryptedBy.get(ENCRYPT), encryptedBy.get(ID), context)
+      : securityOfTrailer(trailerInfo.Encrypt, trailerInfo.ID, context);
+  if (security.state === 'locked') throw encrypted(security);
+  if (found && !sameDecryption(found, security)) {
+    throw encrypted({ state: 'locked', reason: 'unreadable', detail: 'its object streams are not encrypted as its trailer says' });
+  }
   const pages = countPageLeaves(context);
   if (pages === 0) throw corrupt('The PDF has no pages.');
   return pages;
@@ -70,16 +107,26 @@ const OBJECT_STREAM = PDFName.of('ObjStm');
 const XREF_STREAM = PDFName.of('XRef');
 const FILTER = PDFName.of('Filter');
 const FLATE = PDFName.of('FlateDecode');
+const ENCRYPT = PDFName.of('Encrypt');
+const ID = PDFName.of('ID');
+
+interface Observer {
+  /** The object stream to unpack in place of `stream`, object `ref`. */
+  objectStream(ref: PDFRef, stream: PDFRawStream): PDFRawStream;
+  crossReferenceStream(dict: PDFDict): void;
+}
 
 /**
  * Puts `parser` on a budget. The parser is what PDFDocument.load(bytes, { parseSpeed:
  * ParseSpeeds.Fastest, throwOnInvalidObject: true }) uses (throwOnInvalidObject: fail on a broken
- * object instead of skipping it, and logging to the console), with two of its methods wrapped:
+ * object instead of skipping it, and logging to the console), with three of its methods wrapped:
  * `shouldWaitForTick`, which it calls after each object it parses (top-level or inside an object
- * stream), counts objects; `parseObject` measures each object or cross-reference stream before
- * pdf-lib unpacks it. Past either limit they throw, and `exceeded` says why.
+ * stream), counts objects; `parseObject` hands each object or cross-reference stream to `observer`
+ * (which decrypts the former) and measures it before pdf-lib unpacks it; `parseIndirectObjectHeader`
+ * tells which object that is, which decryption needs. Past either limit they throw, and `exceeded`
+ * says why.
  */
-function watchParser(parser: PDFParser, limits: Limits): { exceeded?: string } {
+function watchParser(parser: PDFParser, limits: Limits, observer: Observer): { exceeded?: string } {
   const maxObjects = limits.maxObjects ?? MAX_PDF_OBJECTS;
   const maxStreamBytes = limits.maxStreamBytes ?? MAX_PDF_STREAM_BYTES;
   const budget: { exceeded?: string } = {};
@@ -87,9 +134,9 @@ function watchParser(parser: PDFParser, limits: Limits): { exceeded?: string } {
     budget.exceeded = why;
     throw new Error(why);
   };
-  const hooks = parser as unknown as { shouldWaitForTick: () => boolean; parseObject: () => PDFObject };
-  const { shouldWaitForTick, parseObject } = hooks;
-  if (typeof shouldWaitForTick !== 'function' || typeof parseObject !== 'function') {
+  const hooks = parser as unknown as { shouldWaitForTick: () => boolean; parseObject: () => PDFObject; parseIndirectObjectHeader: () => PDFRef };
+  const { shouldWaitForTick, parseObject, parseIndirectObjectHeader } = hooks;
+  if (typeof shouldWaitForTick !== 'function' || typeof parseObject !== 'function' || typeof parseIndirectObjectHeader !== 'function') {
     throw new TypeError('pdf-lib has changed: its parser no longer has the methods countPages watches.');
   }
   let objects = 0;
@@ -97,12 +144,27 @@ function watchParser(parser: PDFParser, limits: Limits): { exceeded?: string } {
     if (++objects > maxObjects) stop(`The PDF has more than ${maxObjects} objects, more than can be read.`);
     return shouldWaitForTick.call(parser);
   };
+  // pdf-lib parses an object's header, then the object: the last header read is the object's.
+  let ref = PDFRef.of(0);
+  hooks.parseIndirectObjectHeader = () => (ref = parseIndirectObjectHeader.call(parser));
   let streamBytes = 0;
+  const tooMuch = () => stop(`The PDF's object streams unpack to more than ${maxStreamBytes / 1024 / 1024} MB.`);
   hooks.parseObject = () => {
-    const object = parseObject.call(parser);
-    if (object instanceof PDFRawStream && [OBJECT_STREAM, XREF_STREAM].includes(object.dict.get(TYPE) as PDFName)) {
+    const parsed = parseObject.call(parser);
+    if (!(parsed instanceof PDFRawStream)) return parsed;
+    let object = parsed;
+    const type = object.dict.get(TYPE);
+    if (type === OBJECT_STREAM) {
+      // Decrypting copies the stream whole: first a bound on that copy. No single standard filter
+      // unpacks to less than half its input (ASCIIHexDecode's ratio), so this refuses nothing the
+      // measure below would let through.
+      if (object.contents.length > 2 * (maxStreamBytes - streamBytes)) tooMuch();
+      object = observer.objectStream(ref, object);
+    }
+    if (type === XREF_STREAM) observer.crossReferenceStream(object.dict);
+    if (type === OBJECT_STREAM || type === XREF_STREAM) {
       streamBytes += unpackedSize(object, maxStreamBytes - streamBytes);
-      if (streamBytes > maxStreamBytes) stop(`The PDF's object streams unpack to more than ${maxStreamBytes / 1024 / 1024} MB.`);
+      if (streamBytes > maxStreamBytes) tooMuch();
     }
     return object;
   };
@@ -153,15 +215,6 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
 /** A complete PDF ends with `%%EOF`; readers accept it anywhere in the last kilobyte (some writers pad). */
 function hasEndMarker(pdf: Buffer): boolean {
   return pdf.subarray(Math.max(0, pdf.length - 1024)).includes('%%EOF');
-}
-
-/** An `/Encrypt` entry pointing at a dictionary, as a trailer or cross-reference stream carries it. */
-function declaresEncryption(pdf: Buffer): boolean {
-  for (let at = pdf.indexOf('/Encrypt'); at >= 0; at = pdf.indexOf('/Encrypt', at + 1)) {
-    const after = pdf.toString('latin1', at + 8, at + 40);
-    if (/^\s*(?:<<|\d+\s+\d+\s+R)/.test(after)) return true;
-  }
-  return false;
 }
 
 const KIDS = PDFName.of('Kids');

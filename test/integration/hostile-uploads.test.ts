@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { encryptPdf } from '../support/encrypt-pdf';
 import { pngDeclaring } from '../support/png-bomb';
 import { Api, expectError } from './support/api';
 import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';
@@ -26,6 +27,20 @@ describe('content the client cannot be trusted with', () => {
     const file = await api.settled(id);
     expect(file).toMatchObject({ status: 'failed', size: truncated.length, pageCount: null, error: { code: 'CORRUPT_FILE' } });
     expect(file.error.message.length).toBeGreaterThan(0);
+  });
+
+  it('fails a PDF that needs a password to open as ENCRYPTED_FILE', async () => {
+    const pdf = await encryptPdf(await makePdf(4, { useObjectStreams: true }), { cipher: 'aes-256', userPassword: 'secret', useObjectStreams: true });
+    const id = await api.upload({ name: 'locked.pdf', fileTypeId: 'pdf' }, pdf);
+    const file = await api.settled(id);
+    expect(file).toMatchObject({ status: 'failed', size: pdf.length, pageCount: null, error: { code: 'ENCRYPTED_FILE' } });
+    expect(file.error.message).toMatch(/password/);
+  });
+
+  it('counts the pages of a PDF encrypted with an owner password only, which opens without one', async () => {
+    const pdf = await encryptPdf(await makePdf(6, { useObjectStreams: true }), { cipher: 'rc4-128', ownerPassword: 'owner', useObjectStreams: true });
+    const id = await api.upload({ name: 'no-copying.pdf', fileTypeId: 'pdf' }, pdf);
+    expect(await api.settled(id)).toMatchObject({ status: 'ready', size: pdf.length, pageCount: 6, error: null });
   });
 
   it('fails an image uploaded to a PDF file with the PDF Content-Type as CONTENT_MISMATCH', async () => {

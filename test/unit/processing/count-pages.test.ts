@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
+import fc from 'fast-check';
 import { countPages, MAX_PDF_OBJECTS, MAX_PDF_STREAM_BYTES } from '../../../lambdas/processing/count-pages';
+import { rc4 as rc4Cipher } from '../../../lambdas/processing/pdf-encryption';
+import { encryptPdf, type Cipher, type EncryptOptions } from '../../support/encrypt-pdf';
+import { openWithPdfjs, type PdfjsResult } from '../../support/pdfjs';
 import { failureOf } from '../support/failure';
 
 async function pdf(pages: number, useObjectStreams = true): Promise<Uint8Array> {
@@ -228,6 +232,223 @@ describe('countPages', () => {
       expect(console.log).toBe(logged);
     } finally {
       Object.assign(console, { log, warn });
+    }
+  });
+});
+
+describe('countPages on encrypted PDFs', () => {
+  const CIPHERS: Cipher[] = ['rc4-40', 'rc4-128', 'aes-128', 'aes-256', 'aes-256-r5'];
+  const OWNER = 'owner password';
+  const USER = 'user password';
+  /** Every cipher, with and without object streams: 7 pages each. */
+  const cases = CIPHERS.flatMap((cipher) => [true, false].map((useObjectStreams) => ({ cipher, useObjectStreams })));
+  const plain = new Map<boolean, Uint8Array>();
+  const ownerOnly = new Map<string, Buffer>();
+  const withUserPassword = new Map<string, Buffer>();
+  const key = ({ cipher, useObjectStreams }: { cipher: Cipher; useObjectStreams: boolean }) => `${cipher}, object streams: ${useObjectStreams}`;
+  const encrypted = async (options: EncryptOptions) => encryptPdf(plain.get(options.useObjectStreams ?? false)!, { ownerPassword: OWNER, ...options });
+
+  beforeAll(async () => {
+    for (const useObjectStreams of [true, false]) plain.set(useObjectStreams, await pdf(7, useObjectStreams));
+    for (const options of cases) {
+      ownerOnly.set(key(options), await encrypted(options));
+      withUserPassword.set(key(options), await encrypted({ ...options, userPassword: USER }));
+    }
+  });
+
+  it('has fixtures that are real encrypted PDFs: pdf.js opens them as readers do, and reads their strings and streams', async () => {
+    const files = cases.flatMap((options) => [
+      { pdf: ownerOnly.get(key(options))! },
+      { pdf: ownerOnly.get(key(options))!, password: OWNER },
+      { pdf: withUserPassword.get(key(options))! },
+      { pdf: withUserPassword.get(key(options))!, password: USER },
+      { pdf: withUserPassword.get(key(options))!, password: OWNER },
+      { pdf: withUserPassword.get(key(options))!, password: 'wrong' },
+    ]);
+    const results = await openWithPdfjs(files);
+    // The Info dictionary's /Producer (an encrypted string) and the text of page 1 (in an encrypted
+    // content stream) read back as pdf-lib wrote them: the encryption is right, not just the passwords.
+    const opened: PdfjsResult = { pages: 7, producer: expect.stringContaining('pdf-lib'), firstPageText: 'Page 1' };
+    const refused = (message: string): PdfjsResult => ({ error: 'PasswordException', message });
+    const expected = cases.flatMap(() => [opened, opened, refused('No password given'), opened, opened, refused('Incorrect Password')]);
+    expect(results).toEqual(expected);
+  }, 60_000);
+
+  it.each(cases)('counts the pages of a PDF encrypted with an owner password only ($cipher, object streams: $useObjectStreams)', async (options) => {
+    const bytes = ownerOnly.get(key(options))!;
+    expect(latin1(bytes)).toContain('/Encrypt');
+    expect(await countPages(bytes)).toBe(7);
+  });
+
+  it.each(cases)('fails a PDF that needs a user password as ENCRYPTED_FILE ($cipher, object streams: $useObjectStreams)', async (options) => {
+    const started = Date.now();
+    const failure = await failureOf(countPages(withUserPassword.get(key(options))!));
+    expect(failure).toMatchObject({ code: 'ENCRYPTED_FILE', message: 'The PDF is encrypted with a password: it cannot be opened without the password.' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('counts pages with the encryption dictionary in the trailer, /EncryptMetadata false, and unencrypted (/Identity) streams', async () => {
+    const variants: EncryptOptions[] = [
+      { cipher: 'rc4-128', useObjectStreams: true, inlineEncryptDictionary: true },
+      { cipher: 'aes-256', useObjectStreams: false, inlineEncryptDictionary: true },
+      { cipher: 'aes-128', useObjectStreams: true, encryptMetadata: false },
+      { cipher: 'aes-256', useObjectStreams: true, encryptMetadata: false },
+      { cipher: 'aes-128', useObjectStreams: true, identityStreams: true },
+      { cipher: 'aes-256', useObjectStreams: true, identityStreams: true },
+    ];
+    const files = await Promise.all(variants.map((options) => encrypted(options)));
+    expect(await openWithPdfjs(files.map((file) => ({ pdf: file })))).toEqual(files.map(() => expect.objectContaining({ pages: 7, firstPageText: 'Page 1' })));
+    for (const file of files) expect(await countPages(file)).toBe(7);
+    const locked = await encrypted({ cipher: 'aes-128', useObjectStreams: true, identityStreams: true, userPassword: USER });
+    expect((await failureOf(countPages(locked))).code).toBe('ENCRYPTED_FILE');
+  });
+
+  it('keeps its limits: objects, and object streams measured once decrypted', async () => {
+    const bytes = await encryptPdf(await pdf(30), { cipher: 'aes-128', useObjectStreams: true });
+    expect(await countPages(bytes, { maxObjects: 200 })).toBe(30);
+    expect((await failureOf(countPages(bytes, { maxObjects: 80 }))).code).toBe('FILE_TOO_LARGE');
+    // Still encrypted, they would not inflate at all (and measure 0 bytes): the limit applies to what they unpack to.
+    expect(await countPages(bytes, { maxStreamBytes: 64 * 1024 })).toBe(30);
+    const failure = await failureOf(countPages(bytes, { maxStreamBytes: 1024 }));
+    expect(failure).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining('object streams unpack to more than') });
+  });
+
+  it.each([0.3, 0.6, 0.9, 0.99])('fails an owner-password-only PDF truncated to %s of its length as CORRUPT_FILE', async (fraction) => {
+    for (const options of cases) {
+      const whole = ownerOnly.get(key(options))!;
+      const cut = whole.subarray(0, Math.floor(whole.length * fraction));
+      expect((await failureOf(countPages(cut))).code).toBe('CORRUPT_FILE');
+      // Cut among the objects and given an end marker back: the damage itself is what fails it.
+      if (fraction > 0.6) continue;
+      expect((await failureOf(countPages(Buffer.concat([cut, bytesOf('\n%%EOF\n')])))).code).toBe('CORRUPT_FILE');
+    }
+  });
+
+  describe('with a hostile or broken encryption dictionary', () => {
+    /** An owner-password-only PDF (which alone counts 7 pages) with its /Encrypt dictionary edited by `edit`. */
+    async function tampered(options: EncryptOptions, edit: (text: string) => string): Promise<Buffer> {
+      const text = latin1(await encrypted({ inlineEncryptDictionary: true, ...options }));
+      const edited = edit(text);
+      expect(edited).not.toBe(text);
+      return bytesOf(edited);
+    }
+    const replace = (from: string | RegExp, to: string) => (text: string) => text.replace(from, to);
+    const rc4Edits: [string, (text: string) => string][] = [
+      ['another security handler', replace('/Filter /Standard', '/Filter /Adobe.PubSec')],
+      ['no /Filter', replace('/Filter /Standard', '')],
+      ['no /U', replace(/\/U <[0-9a-f]+>/, '')],
+      ['a short /U', replace(/\/U <[0-9a-f]+>/, '/U <00>')],
+      ['a short /O', replace(/\/O <[0-9a-f]+>/, '/O ()')],
+      ['/O a number', replace(/\/O <[0-9a-f]+>/, '/O 12')],
+      ['no /P', replace(/\/P -?\d+/, '')],
+      ['a /P past 2^53', replace(/\/P -?\d+/, '/P 99999999999999999999999')],
+      ['an absurd /Length', replace('/Length 128', '/Length 99999999999')],
+      ['a negative /Length', replace('/Length 128', '/Length -8')],
+      ['a /Length not whole bytes', replace('/Length 128', '/Length 44')],
+      ['/V 3', replace('/V 2', '/V 3')],
+      ['/R 99', replace('/R 3', '/R 99')],
+      ['/R missing', replace('/R 3', '')],
+      ['/Encrypt an array', replace(/\/Encrypt <<[\s\S]*?>>/, '/Encrypt [1 2 3]')],
+      ['/Encrypt a number', replace(/\/Encrypt <<[\s\S]*?>>/, '/Encrypt 42')],
+      ['/Encrypt pointing nowhere', replace(/\/Encrypt <<[\s\S]*?>>/, '/Encrypt 999 0 R')],
+      ['/Encrypt pointing at the catalog', replace(/\/Encrypt <<[\s\S]*?>>/, '/Encrypt 1 0 R')],
+    ];
+    const aesEdits: [string, (text: string) => string][] = [
+      ['no /UE', replace(/\/UE <[0-9a-f]+>/, '')],
+      ['a short /UE', replace(/\/UE <[0-9a-f]+>/, '/UE <0011>')],
+      ['a short /U', replace(/\/U <[0-9a-f]+>/, '/U <0011>')],
+      ['an unknown crypt filter method', replace('/CFM /AESV3', '/CFM /ROT13')],
+      ['a stream crypt filter that is not defined', replace('/StmF /StdCF', '/StmF /Nowhere')],
+      ['/CF not a dictionary', replace(/\/CF << \/StdCF <<[^>]*>> >>/, '/CF 7')],
+      ['AES-256 with revision 4', replace('/R 6', '/R 4')],
+    ];
+
+    it.each(rc4Edits.flatMap(([what, edit]) => [true, false].map((useObjectStreams) => [what, useObjectStreams, edit] as const)))(
+      'fails RC4 with %s as ENCRYPTED_FILE, quickly (object streams: %s)',
+      async (_what, useObjectStreams, edit) => {
+        const bytes = await tampered({ cipher: 'rc4-128', useObjectStreams }, edit);
+        const started = Date.now();
+        expect((await failureOf(countPages(bytes))).code).toBe('ENCRYPTED_FILE');
+        expect(Date.now() - started).toBeLessThan(2000);
+      },
+    );
+
+    it.each(aesEdits.flatMap(([what, edit]) => [true, false].map((useObjectStreams) => [what, useObjectStreams, edit] as const)))(
+      'fails AES-256 with %s as ENCRYPTED_FILE, quickly (object streams: %s)',
+      async (_what, useObjectStreams, edit) => {
+        const bytes = await tampered({ cipher: 'aes-256', useObjectStreams }, edit);
+        const started = Date.now();
+        expect((await failureOf(countPages(bytes))).code).toBe('ENCRYPTED_FILE');
+        expect(Date.now() - started).toBeLessThan(2000);
+      },
+    );
+
+    it('counts pages or fails with a code, whatever bytes of the dictionary are changed', async () => {
+      for (const cipher of ['rc4-128', 'aes-256'] as const) {
+        const text = latin1(await encrypted({ cipher, useObjectStreams: true, inlineEncryptDictionary: true }));
+        const start = text.indexOf('/Encrypt <<');
+        const end = text.indexOf('/ID', start);
+        const damage = fc.array(fc.tuple(fc.integer({ min: start, max: end - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 });
+        await fc.assert(
+          fc.asyncProperty(damage, async (changes) => {
+            const bytes = bytesOf(text);
+            for (const [at, byte] of changes) bytes[at] = byte;
+            try {
+              expect(await countPages(bytes)).toBe(7);
+            } catch (error) {
+              // A ProcessingFailure, never a TypeError or such: failureOf rethrows anything else.
+              expect(['ENCRYPTED_FILE', 'CORRUPT_FILE']).toContain((await failureOf(Promise.reject(error))).code);
+            }
+          }),
+          { numRuns: 150 },
+        );
+      }
+    }, 60_000);
+
+  });
+
+  it('reads the /Encrypt of an earlier cross-reference stream when the last has none, as in linearized files', async () => {
+    // A linearized file's first-page section, at its start, has the trailer entries; its main section, at the end, does not.
+    for (const cipher of ['rc4-128', 'aes-256'] as const) {
+      const text = latin1(await encrypted({ cipher, useObjectStreams: true }));
+      const xref = /(\d+) 0 obj\n<< \/Type \/XRef /.exec(text)!;
+      const size = Number(xref[1]) + 2;
+      const main = `${size - 1} 0 obj\n<< /Type /XRef /Size ${size} /W [1 4 2] /Index [0 0] /Length 0 >>\nstream\n\nendstream\nendobj\n`;
+      expect(await countPages(bytesOf(`${text}${main}startxref\n${text.length}\n%%EOF\n`))).toBe(7);
+    }
+  });
+
+  it("is not fooled by a stream whose data shows an /Encrypt entry: an unencrypted file's object streams are read as they are", async () => {
+    /** Catalog and page tree at the top level, the page in an object stream, and a content stream that shows `trailer`. */
+    function showing(trailer: string): Buffer {
+      const unpacked = '3 0 << /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 5 0 R >>';
+      const shows = `BT (trailer << /Encrypt << /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >> >>) Tj ET\n${trailer}`;
+      const head = handMade(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>']);
+      const objects = bytesOf(
+        `4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length ${unpacked.length} >>\nstream\n${unpacked}\nendstream\nendobj\n` +
+          `5 0 obj\n<< /Length ${shows.length} >>\nstream\n${shows}\nendstream\nendobj\n`,
+      );
+      const at = head.indexOf('xref');
+      return Buffer.concat([head.subarray(0, at), objects, head.subarray(at)]);
+    }
+    expect(await countPages(showing('trailer\n<< /Encrypt 1 0 R >>'))).toBe(1);
+
+    // Shown a whole encryption dictionary that opens, it decrypts what is not encrypted: the file fails, it is not misread.
+    const real = latin1(await encrypted({ cipher: 'rc4-128', inlineEncryptDictionary: true }));
+    const entries = real.slice(real.indexOf('/Encrypt <<'), real.indexOf(']', real.indexOf('/ID')) + 1);
+    const failure = await failureOf(countPages(showing(`trailer\n<< ${entries} >>`)));
+    expect(failure).toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringContaining('invalid object') });
+  });
+
+  it('has an RC4 that matches the published test vectors, and this file\'s own', () => {
+    const vectors = [
+      ['Key', 'Plaintext', 'bbf316e8d940af0ad3'],
+      ['Wiki', 'pedia', '1021bf0420'],
+      ['Secret', 'Attack at dawn', '45a01f645fc35b383552544b9bf5'],
+    ];
+    for (const [key, plain, cipher] of vectors) {
+      expect(rc4Cipher(bytesOf(key!), bytesOf(plain!)).toString('hex')).toBe(cipher);
+      expect(rc4(bytesOf(key!), bytesOf(plain!)).toString('hex')).toBe(cipher);
     }
   });
 });
