@@ -1,0 +1,123 @@
+/**
+ * One processing run in a fresh Node process, so that peak RSS is this run's alone and nothing is
+ * warm from an earlier one (as in a new Lambda container). The child reads the file the way the
+ * processors read an S3 object (one buffer of the object's size, filled from a stream), runs one
+ * operation and prints its figures as one JSON line.
+ *
+ *   node --import tsx bench/processor-child.ts <operation> <file>
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The real processing functions, and the floors they are compared with: the least the same library
+ * must do for the same answer (parse the PDF; decode and resize the image once).
+ */
+const operations = {
+  'count-pages': async (bytes: Buffer) => {
+    const { countPages } = await import('../lambdas/processing/count-pages');
+    return `${await countPages(bytes)} pages`;
+  },
+  'pdf-lib-load': async (bytes: Buffer) => {
+    const { PDFDocument, ParseSpeeds } = await import('pdf-lib');
+    const doc = await PDFDocument.load(bytes, { parseSpeed: ParseSpeeds.Fastest, updateMetadata: false });
+    return `${doc.getPageCount()} pages`;
+  },
+  'make-thumbnails': async (bytes: Buffer) => {
+    const { makeThumbnails } = await import('../lambdas/processing/make-thumbnails');
+    return (await makeThumbnails(bytes)).map((t) => `${t.size} ${t.width}×${t.height}`).join(', ');
+  },
+  'sharp-resize': async (bytes: Buffer) => {
+    const { default: sharp } = await import('sharp');
+    const { info } = await sharp(bytes).resize(256).webp().toBuffer({ resolveWithObject: true });
+    return `${info.width}×${info.height}`;
+  },
+  // The least that yields the processor's output (both sizes, same WebP settings): one decode to
+  // 1024 px pixels, each size encoded from them. Tells the cost of the second size apart from the
+  // processor's own overhead, which the single-resize floor cannot.
+  'sharp-both-sizes': async (bytes: Buffer) => {
+    const { default: sharp } = await import('sharp');
+    const { thumbnailSizes } = await import('../lambdas/domain/thumbnail-sizes');
+    const box = (side: number) => ({ width: side, height: side, fit: 'inside', withoutEnlargement: true }) as const;
+    // make-thumbnails.ts's WebP settings (not exported there).
+    const webp = { quality: 80 };
+    const { data, info } = await sharp(bytes).resize(box(thumbnailSizes.medium)).raw().toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const medium = await sharp(data, raw).webp(webp).toBuffer({ resolveWithObject: true });
+    const small = await sharp(data, raw).resize(box(thumbnailSizes.small)).webp(webp).toBuffer({ resolveWithObject: true });
+    return `small ${small.info.width}×${small.info.height}, medium ${medium.info.width}×${medium.info.height}`;
+  },
+} satisfies Record<string, (bytes: Buffer) => Promise<string>>;
+
+export type Operation = keyof typeof operations;
+
+export interface ChildRun {
+  /** What the operation answered, or the ProcessingFailure it refused the input with. */
+  result: string;
+  /** Reading the file into one buffer. */
+  readMs: number;
+  /** The operation alone: modules are loaded before the clock starts, as a warm Lambda has them. */
+  processMs: number;
+  /** CPU time of the operation, all threads: steadier than wall time when neighbours share the cores. */
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+const ROOT = join(__dirname, '..');
+
+/** Runs `operation` on `path` in a fresh process; rejects if the child fails or prints no figures. */
+export function runInChild(operation: Operation, path: string): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    // cwd at the repository root: that is where `--import tsx` resolves from.
+    execFile(process.execPath, ['--import', 'tsx', __filename, operation, path], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${operation} ${path}: ${error.message.split('\n')[0]}\n${stderr.slice(-2000)}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as ChildRun);
+      } catch {
+        reject(new Error(`${operation} ${path} printed no figures: ${stdout.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function child(operation: Operation, path: string): Promise<void> {
+  const run = operations[operation];
+  if (!run) throw new Error(`Unknown operation ${operation}; one of ${Object.keys(operations).join(', ')}.`);
+  const { readToBuffer } = await import('../lambdas/processing/read-stream');
+  const { ProcessingFailure } = await import('../lambdas/processing/failure');
+  // Loaded before timing: the first call's import would otherwise count as processing time.
+  await import(operation === 'count-pages' || operation === 'pdf-lib-load' ? 'pdf-lib' : 'sharp');
+  if (operation === 'count-pages') await import('../lambdas/processing/count-pages');
+  if (operation === 'make-thumbnails') await import('../lambdas/processing/make-thumbnails');
+
+  const started = performance.now();
+  const bytes = await readToBuffer(createReadStream(path, { highWaterMark: 1 << 20 }), statSync(path).size);
+  const read = performance.now();
+  const cpu = process.cpuUsage();
+  let result: string;
+  try {
+    result = await run(bytes);
+  } catch (error) {
+    // Refusing bad content is a result too; anything else fails the run.
+    if (!(error instanceof ProcessingFailure)) throw error;
+    result = `${error.code} (${error.message})`;
+  }
+  const done = performance.now();
+  const { user, system } = process.cpuUsage(cpu);
+  const figures: ChildRun = {
+    result,
+    readMs: Math.round(read - started),
+    processMs: Math.round((done - read) * 10) / 10,
+    cpuMs: Math.round((user + system) / 100) / 10,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  console.log(JSON.stringify(figures));
+}
+
+if (require.main === module) {
+  child(process.argv[2] as Operation, process.argv[3] as string).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
