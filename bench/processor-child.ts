@@ -28,25 +28,15 @@ const operations = {
     const { makeThumbnails } = await import('../lambdas/processing/make-thumbnails');
     return (await makeThumbnails(bytes)).map((t) => `${t.size} ${t.width}×${t.height}`).join(', ');
   },
+  // The floor: one bare resize of the same input to the larger thumbnail size, with the same WebP
+  // settings. Both sizes cannot cost less than their larger one; the small one adds a resize and an
+  // encode of a 256 px image.
   'sharp-resize': async (bytes: Buffer) => {
     const { default: sharp } = await import('sharp');
-    const { info } = await sharp(bytes).resize(256).webp().toBuffer({ resolveWithObject: true });
-    return `${info.width}×${info.height}`;
-  },
-  // The least that yields the processor's output (both sizes, same WebP settings): one decode to
-  // 1024 px pixels, each size encoded from them. Tells the cost of the second size apart from the
-  // processor's own overhead, which the single-resize floor cannot.
-  'sharp-both-sizes': async (bytes: Buffer) => {
-    const { default: sharp } = await import('sharp');
+    const { WEBP } = await import('../lambdas/processing/make-thumbnails');
     const { thumbnailSizes } = await import('../lambdas/domain/thumbnail-sizes');
-    const box = (side: number) => ({ width: side, height: side, fit: 'inside', withoutEnlargement: true }) as const;
-    // make-thumbnails.ts's WebP settings (not exported there).
-    const webp = { quality: 80 };
-    const { data, info } = await sharp(bytes).resize(box(thumbnailSizes.medium)).raw().toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-    const medium = await sharp(data, raw).webp(webp).toBuffer({ resolveWithObject: true });
-    const small = await sharp(data, raw).resize(box(thumbnailSizes.small)).webp(webp).toBuffer({ resolveWithObject: true });
-    return `small ${small.info.width}×${small.info.height}, medium ${medium.info.width}×${medium.info.height}`;
+    const { info } = await sharp(bytes).resize(thumbnailSizes.medium, thumbnailSizes.medium, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer({ resolveWithObject: true });
+    return `${info.width}×${info.height}`;
   },
 } satisfies Record<string, (bytes: Buffer) => Promise<string>>;
 
