@@ -2,14 +2,15 @@ import { CreateBucketCommand, PutBucketCorsCommand, PutBucketNotificationConfigu
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { maxReceiveCount } from '../lambdas/routes';
 import { ensureTable } from './provision';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 /**
  * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
- * real APIs, and the deployed processor handlers fed from real SQS queues by a polling loop, the
- * job Lambda's event source mapping does in AWS.
+ * real APIs, and the deployed processor handlers (dead-letter consumer included) fed from real SQS
+ * queues by a polling loop, the job Lambda's event source mapping does in AWS.
  */
 export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<{ stop(): Promise<void> }> {
   const s3 = new S3Client({ forcePathStyle: true });
@@ -28,14 +29,16 @@ export async function connectLocalStack(options: { bucket: string; table: string
   const queue = async (name: string) => {
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
-    const redrivePolicy = JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 5 });
+    const redrivePolicy = JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount });
     const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { RedrivePolicy: redrivePolicy, VisibilityTimeout: '60' } }));
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-    return { url: created.QueueUrl as string, arn: arn as string };
+    return { url: created.QueueUrl as string, arn: arn as string, deadLetterUrl: dlq.QueueUrl as string };
   };
   const metadata = await queue('fileport-metadata');
   const thumbnails = await queue('fileport-thumbnails');
   process.env.FILEPORT_THUMBNAIL_QUEUE_URL = thumbnails.url;
+  // The reconciler re-drives stuck files onto it (see stack.ts).
+  process.env.FILEPORT_METADATA_QUEUE_URL = metadata.url;
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: options.bucket,
@@ -47,6 +50,7 @@ export async function connectLocalStack(options: { bucket: string; table: string
 
   const { handler: metadataHandler } = await import('../lambdas/entrypoints/process-metadata');
   const { handler: thumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
+  const { handler: deadLettersHandler } = await import('../lambdas/entrypoints/process-dead-letters');
   let running = true;
   const poll = async (queueUrl: string, handler: SqsHandler) => {
     while (running) {
@@ -71,7 +75,12 @@ export async function connectLocalStack(options: { bucket: string; table: string
       }
     }
   };
-  const loops = [poll(metadata.url, metadataHandler), poll(thumbnails.url, thumbnailsHandler)].map((p) => p.catch((error) => console.error(error)));
+  const loops = [
+    poll(metadata.url, metadataHandler),
+    poll(thumbnails.url, thumbnailsHandler),
+    poll(metadata.deadLetterUrl, deadLettersHandler),
+    poll(thumbnails.deadLetterUrl, deadLettersHandler),
+  ].map((p) => p.catch((error) => console.error(error)));
   return {
     stop: async () => {
       running = false;

@@ -109,6 +109,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (external) {
       const localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
       stops.push(localstack.stop);
+      // The deployed reconciler as is: it re-drives onto LocalStack's metadata queue.
+      const { handler: reconcile } = await import('../lambdas/entrypoints/reconcile-processing');
+      const reconciler = startReconciler(reconcile, settings.reconcileIntervalMs);
+      stops.push(reconciler.stop);
     } else {
       const { faults } = settings;
       const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
