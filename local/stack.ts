@@ -15,6 +15,7 @@ import { LocalQueue } from './local-queue';
 import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
+import { startTtlSweeper } from './ttl-sweeper';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
@@ -163,6 +164,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
       } satisfies Record<string, DevRoute>);
     }
+
+    const sweeper = startTtlSweeper(new DynamoDBClient({}), TABLE, settings.ttlSweepIntervalMs);
+    stops.push(sweeper.stop);
+    devRoutes['/_dev/ttl'] = ({ method }) => (method === 'GET' ? { status: 200, body: sweeper.stats() } : undefined);
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
