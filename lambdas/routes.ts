@@ -5,7 +5,12 @@
  * `group` names the Lambda that serves the route: routes that need the same permissions share one
  * function, so a cold start is paid once per group and each function's IAM policy stays narrow.
  */
-export type Scope = 'files:read' | 'files:write' | 'files:admin';
+/**
+ * `files:overwrite` is not a route's scope: it lets a `files:write` caller replace content a file
+ * already has (checked by the upload routes and again by processing). `files:admin` implies all.
+ */
+export const scopes = ['files:read', 'files:write', 'files:overwrite', 'files:admin'] as const;
+export type Scope = (typeof scopes)[number];
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteGroup = 'file-types' | 'files' | 'uploads' | 'downloads';
 

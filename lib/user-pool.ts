@@ -12,6 +12,7 @@ export interface FileportUserPoolProps {
 const scopes: Record<Scope, string> = {
   'files:read': 'List, read and download the files of your tenant',
   'files:write': 'Create, change, upload and delete the files of your tenant',
+  'files:overwrite': 'Replace the content of files of your tenant that already have content (with files:write)',
   'files:admin': 'Every right on the files of your tenant',
 };
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
-import { routeKey, routes, type Route, type RouteGroup } from '../lambdas/routes';
+import { routeKey, routes, scopes, type Route, type RouteGroup } from '../lambdas/routes';
 import type { DevAuth } from './dev-auth';
 
 export type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
@@ -169,7 +169,7 @@ function sendResult(res: ServerResponse, result: ApiResult): void {
 const devTokenBody = z.strictObject({
   tenantId: z.string().min(1).max(128),
   sub: z.string().min(1).max(128),
-  scopes: z.array(z.enum(['files:read', 'files:write', 'files:admin'])).max(10),
+  scopes: z.array(z.enum(scopes)).max(10),
 });
 
 /**

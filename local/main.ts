@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
 
   const stack = await startLocalStack({ port, dataDir: values.memory ? null : resolve(values['data-dir']) });
-  const token = await stack.auth.issue({ tenantId: 'demo', sub: 'demo-user', scopes: ['files:read', 'files:write', 'files:admin'] }, stack.tenantClaim);
+  const token = await stack.auth.issue({ tenantId: 'demo', sub: 'demo-user', scopes: ['files:read', 'files:write', 'files:overwrite', 'files:admin'] }, stack.tenantClaim);
 
   if (values.json) {
     console.log(JSON.stringify({ apiUrl: stack.apiUrl, s3Endpoint: stack.s3Endpoint, token }));
@@ -34,7 +34,7 @@ Fileport is running.
   S3           ${stack.s3Endpoint}
   Data         ${values.memory ? 'in memory (--memory)' : resolve(values['data-dir'])}
 
-A token for tenant "demo" (read, write, admin; valid 12 hours):
+A token for tenant "demo" (read, write, overwrite, admin; valid 12 hours):
 
   export TOKEN=${token}
 
@@ -42,7 +42,8 @@ Try it:
 
   curl -s ${stack.apiUrl}/v1/file-types -H "Authorization: Bearer $TOKEN"
 
-More tokens: curl -s -X POST ${stack.apiUrl}/_dev/token -d '{"tenantId":"demo","sub":"me","scopes":["files:read"]}'
+More tokens: curl -s -X POST ${stack.apiUrl}/_dev/token -d '{"tenantId":"demo","sub":"me","scopes":["files:read","files:write"]}'
+  (scopes: files:read, files:write, files:overwrite, files:admin)
 Stop with Ctrl+C.
 `);
   }

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { getAuthConfig } from '../config';
 import { ApiError, Forbidden, NotFound } from '../errors';
+import { hasScope } from '../domain/permissions';
 import { describeError, log } from '../log';
 import { routeKey, routes, type RouteGroup } from '../routes';
 import { principalOf } from './principal';
@@ -45,8 +46,7 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
       if (!entry) throw new NotFound(`No route ${event.routeKey}.`, 'ROUTE_NOT_FOUND');
       const principal = principalOf(event, tenantClaim);
       const { scope } = entry.route;
-      // Admins hold every right of their tenant.
-      if (!principal.scopes.has(scope) && !principal.scopes.has('files:admin')) {
+      if (!hasScope(principal, scope)) {
         throw new Forbidden(`This route needs the ${scope} scope.`);
       }
       return entry.handler({ event, principal });

@@ -122,11 +122,12 @@ describe('JWT authorizer', () => {
     expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain('https://cognito-idp.');
   });
 
-  it('defines the files:read/write/admin scopes on the fallback pool', () => {
+  it('defines the files:read/write/overwrite/admin scopes on the fallback pool', () => {
     synthesized.template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Scopes: Match.arrayEquals([
         Match.objectLike({ ScopeName: 'files:read' }),
         Match.objectLike({ ScopeName: 'files:write' }),
+        Match.objectLike({ ScopeName: 'files:overwrite' }),
         Match.objectLike({ ScopeName: 'files:admin' }),
       ]),
     });
