@@ -1,5 +1,6 @@
 import * as z from './validation';
 import type { StuckFilePolicy } from './domain/processing-recovery';
+import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files';
 
 /**
  * Configuration, read from the environment once per process and typed. Entry points call
@@ -23,6 +24,10 @@ const schema = z
     FILEPORT_TENANT_CLAIM: z._default(nonEmpty, 'tenant_id'),
     FILEPORT_UPLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
     FILEPORT_DOWNLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
+    // Versions live inline in the file's DynamoDB item (400 KB at most): a few hundred bytes each.
+    FILEPORT_MAX_VERSIONS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+    // How long a file waits for its first content before it is gone; at most a year.
+    FILEPORT_PENDING_FILE_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(366 * 24 * 3600)), DEFAULT_PENDING_FILE_TTL_SECONDS),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
     FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
@@ -42,6 +47,10 @@ export interface Config {
   tenantClaim: string;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  /** Versions a file keeps; older ones are deleted, objects and all. */
+  maxVersions: number;
+  /** A file without content is gone this long after it was created. */
+  pendingFileTtlSeconds: number;
   s3ForcePathStyle: boolean;
 }
 
@@ -65,6 +74,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     tenantClaim: e.FILEPORT_TENANT_CLAIM,
     uploadUrlTtlSeconds: e.FILEPORT_UPLOAD_URL_TTL_SECONDS,
     downloadUrlTtlSeconds: e.FILEPORT_DOWNLOAD_URL_TTL_SECONDS,
+    maxVersions: e.FILEPORT_MAX_VERSIONS,
+    pendingFileTtlSeconds: e.FILEPORT_PENDING_FILE_TTL_SECONDS,
     s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
   };
 }

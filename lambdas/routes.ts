@@ -32,6 +32,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/v1/files/{id}', handler: 'getFile', group: 'files', scope: 'files:read' },
   { method: 'PATCH', path: '/v1/files/{id}', handler: 'updateFile', group: 'files', scope: 'files:write' },
   { method: 'DELETE', path: '/v1/files/{id}', handler: 'deleteFile', group: 'files', scope: 'files:write' },
+  { method: 'GET', path: '/v1/files/{id}/versions', handler: 'listVersions', group: 'files', scope: 'files:read' },
+  { method: 'POST', path: '/v1/files/{id}/copy', handler: 'copyFile', group: 'files', scope: 'files:write' },
   { method: 'PUT', path: '/v1/files/{id}/upload', handler: 'createUploadUrl', group: 'uploads', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
   { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },

@@ -24,7 +24,7 @@ interface GroupDefinition {
   /** Whether the group builds the data services (lambdas/services.ts), whose config includes the URL lifetimes. */
   dataAccess: boolean;
   /** Gives the group's function exactly the data it needs: each grant with the variable that names its target. */
-  connect(fn: FileportFunction, storage: Storage): void;
+  connect(fn: FileportFunction, storage: Storage, settings: FileportSettings): void;
 }
 
 /**
@@ -42,12 +42,17 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     // GET /v1/files/{id}?wait= long-polls for processing for up to 10 s.
     timeout: Duration.seconds(15),
-    connect: (fn, storage) => {
+    connect: (fn, storage, settings) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
       storage.grantTableReadWrite(fn);
+      // New files (created or copied) are temporary until their content arrives.
+      fn.addEnvironment('FILEPORT_PENDING_FILE_TTL_SECONDS', String(settings.pendingFileTtlSeconds));
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // Deleting a file removes its bytes; this group never reads or writes object content.
+      // Deleting a file removes every version's bytes and the thumbnails.
       storage.grantObjects(fn, ['s3:DeleteObject'], ['content', 'thumbnails']);
+      // A copy is a server-side CopyObject, which needs read on the source and write on the target
+      // (S3 moves the bytes; none pass through the function).
+      storage.grantObjects(fn, ['s3:GetObject', 's3:PutObject'], ['content']);
     },
   },
   uploads: {
@@ -135,7 +140,7 @@ export class Api extends Construct {
           }),
         },
       });
-      definition.connect(fn, storage);
+      definition.connect(fn, storage, settings);
       functions[group] = fn;
 
       const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);

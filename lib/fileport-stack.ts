@@ -24,7 +24,7 @@ export class FileportStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', { corsOrigins: settings.corsOrigins });
     this.api = new Api(this, 'Api', { storage: this.storage, settings });
-    this.processing = new Processing(this, 'Processing', { storage: this.storage });
+    this.processing = new Processing(this, 'Processing', { storage: this.storage, settings });
     acknowledgeBucketNotificationsHandler(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Fileport HTTP API' });

@@ -10,10 +10,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { maxReceiveCount, processors } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
+import type { FileportSettings } from './settings';
 import { objectPrefixes, type Storage } from './storage';
 
 export interface ProcessingProps {
   storage: Storage;
+  settings: Pick<FileportSettings, 'maxVersions'>;
 }
 
 const timeoutOf = (processor: keyof typeof processors) => Duration.seconds(processors[processor].timeoutSeconds);
@@ -44,7 +46,7 @@ export class Processing extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
-    const { storage } = props;
+    const { storage, settings } = props;
 
     this.metadataFunction = new FileportFunction(this, 'MetadataFunction', {
       entry: processors.metadata.entry,
@@ -88,8 +90,10 @@ export class Processing extends Construct {
     metadataFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
     storage.grantTableReadWrite(metadataFn);
     metadataFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-    // Reads what was uploaded; deletes content that arrived for a deleted file.
+    // Reads what was uploaded; deletes content that arrived for a deleted file, content it refuses
+    // and the objects of versions beyond the limit.
     storage.grantObjects(metadataFn, ['s3:GetObject', 's3:DeleteObject'], ['content']);
+    metadataFn.addEnvironment('FILEPORT_MAX_VERSIONS', String(settings.maxVersions));
     // Removes thumbnails of content that a new upload replaced.
     storage.grantObjects(metadataFn, ['s3:DeleteObject'], ['thumbnails']);
     metadataFn.addEnvironment('FILEPORT_THUMBNAIL_QUEUE_URL', thumbnails.queue.queueUrl);

@@ -15,6 +15,10 @@ export interface FileportSettings {
   tenantClaim: string;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  /** Versions a file keeps; older ones are deleted with their objects. */
+  maxVersions: number;
+  /** How long a file without content lives (DynamoDB TTL). */
+  pendingFileTtlSeconds: number;
 }
 
 const defaults: FileportSettings = {
@@ -24,6 +28,8 @@ const defaults: FileportSettings = {
   tenantClaim: 'tenant_id',
   uploadUrlTtlSeconds: 900,
   downloadUrlTtlSeconds: 900,
+  maxVersions: 10,
+  pendingFileTtlSeconds: 24 * 3600,
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -45,6 +51,8 @@ export function readSettings(scope: IConstruct): FileportSettings {
       tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
       uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: present('downloadUrlTtlSeconds') ? get('downloadUrlTtlSeconds') : defaults.downloadUrlTtlSeconds,
+      maxVersions: present('maxVersions') ? get('maxVersions') : defaults.maxVersions,
+      pendingFileTtlSeconds: present('pendingFileTtlSeconds') ? get('pendingFileTtlSeconds') : defaults.pendingFileTtlSeconds,
     }),
   };
 
@@ -62,7 +70,7 @@ export function readSettings(scope: IConstruct): FileportSettings {
  * The settings that end up in Lambda environment variables, checked by the Lambdas' own config
  * parser: a value they would reject fails the synth instead of every request after the deploy.
  */
-function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown; downloadUrlTtlSeconds: unknown }) {
+function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown; downloadUrlTtlSeconds: unknown; maxVersions: unknown; pendingFileTtlSeconds: unknown }) {
   try {
     const config = parseConfig({
       // Placeholders: the real names are only known at deploy time.
@@ -71,11 +79,13 @@ function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown
       FILEPORT_TENANT_CLAIM: raw.tenantClaim,
       FILEPORT_UPLOAD_URL_TTL_SECONDS: String(raw.uploadUrlTtlSeconds),
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(raw.downloadUrlTtlSeconds),
+      FILEPORT_MAX_VERSIONS: String(raw.maxVersions),
+      FILEPORT_PENDING_FILE_TTL_SECONDS: String(raw.pendingFileTtlSeconds),
     });
-    const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds } = config;
-    return { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds };
+    const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds } = config;
+    return { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Context fileport:tenantClaim / uploadUrlTtlSeconds / downloadUrlTtlSeconds rejected: ${reason}`);
+    throw new Error(`Context fileport:tenantClaim / uploadUrlTtlSeconds / downloadUrlTtlSeconds / maxVersions / pendingFileTtlSeconds rejected: ${reason}`);
   }
 }

@@ -117,7 +117,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } else {
       const { faults } = settings;
       const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
-      queues.metadata.consume(faults.wrap('metadata', fileIdOfUpload, createMetadataHandler(() => ({ ...getServices(), thumbnails }))));
+      queues.metadata.consume(
+        faults.wrap('metadata', fileIdOfUpload, createMetadataHandler(() => ({ ...getServices(), thumbnails, maxVersions: getConfig().maxVersions }))),
+      );
       queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, createThumbnailsHandler(getServices)));
       queues.deadLetters.consume(createDeadLettersHandler(getServices));
 

@@ -11,11 +11,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { FileChanges, FileRecord, ListFilter } from '../domain/model';
+import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListFilter } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
 import { tableSchema } from './table-schema';
 
-const { partitionKey: PK, sortKey: SK } = tableSchema;
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
 const FILE_SK = 'FILE';
 
@@ -64,13 +64,20 @@ const PROCESSING_SHARDS = 8;
 const processingPartition = (shard: number) => `PROCESSING#${shard}`;
 const processingShard = (fileId: string) => parseInt(fileId.slice(-2), 16) % PROCESSING_SHARDS || 0;
 
-function indexItems(file: FileRecord, now: string): Map<string, Record<string, string>> {
-  const items = new Map<string, Record<string, string>>();
+/** DynamoDB's TTL attribute: epoch seconds, rounded up so nothing is deleted before `expiresAt`. */
+const ttlOf = (file: Pick<FileRecord, 'expiresAt'>): { [TTL]: number } | Record<string, never> =>
+  file.expiresAt === null ? {} : { [TTL]: Math.ceil(Date.parse(file.expiresAt) / 1000) };
+
+type IndexItem = Record<string, string | number>;
+
+function indexItems(file: FileRecord, now: string): Map<string, IndexItem> {
+  const items = new Map<string, IndexItem>();
   for (const filter of filtersOf(file)) {
     const gsiPk = indexPartition(file.tenantId, filter);
-    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: listOrder(file) });
+    // A temporary file's index items expire with it: DynamoDB deletes each item on its own.
+    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: listOrder(file), ...ttlOf(file) });
   }
-  if (file.status === 'processing') {
+  if (isProcessing(file)) {
     // Written once when processing begins (later writes keep it), so its sort key says since when.
     const gsiPk = processingPartition(processingShard(file.id));
     items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: `${now}#${file.id}` });
@@ -79,7 +86,7 @@ function indexItems(file: FileRecord, now: string): Map<string, Record<string, s
 }
 
 function toRecord(item: Record<string, unknown>): FileRecord {
-  const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, ...record } = item;
+  const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, [TTL]: _ttl, ...record } = item;
   return record as unknown as FileRecord;
 }
 
@@ -112,6 +119,8 @@ export class DynamoFileRepository implements FileRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Decides which temporary files have expired; DynamoDB deletes them only some time later. */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async create(file: FileRecord): Promise<void> {
@@ -119,7 +128,7 @@ export class DynamoFileRepository implements FileRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...file, [PK]: filePk(file.id), [SK]: FILE_SK, [GSI_PK]: tenantPk(file.tenantId), [GSI_SK]: listOrder(file) },
+        Item: { ...file, [PK]: filePk(file.id), [SK]: FILE_SK, [GSI_PK]: tenantPk(file.tenantId), [GSI_SK]: listOrder(file), ...ttlOf(file) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': PK },
       }),
@@ -128,7 +137,8 @@ export class DynamoFileRepository implements FileRepository {
 
   async get(id: string): Promise<FileRecord | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [PK]: filePk(id), [SK]: FILE_SK }, ConsistentRead: true }));
-    return Item ? toRecord(Item) : undefined;
+    const file = Item ? toRecord(Item) : undefined;
+    return file && !isExpired(file, this.now()) ? file : undefined;
   }
 
   async update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord> {
@@ -137,30 +147,52 @@ export class DynamoFileRepository implements FileRepository {
     const after = indexItems(next, next.updatedAt);
     const added = [...after].filter(([k]) => !before.has(k)).map(([, item]) => item);
     const removed = [...before].filter(([k]) => !after.has(k)).map(([, item]) => item);
-    await this.writeIndexItems(added, []);
+    // Items that stay but lose (or change) their expiry, rewritten before the file item like new
+    // ones: a crash in between leaves index items that outlive their file (stale hints, which
+    // lists drop), never a live file whose index items expire.
+    const retimed = [...after].filter(([k, item]) => before.has(k) && before.get(k)?.[TTL] !== item[TTL]);
+    await this.writeIndexItems([...added, ...retimed.map(([, item]) => item)], []);
 
     const fields = Object.entries({ ...changes, version: next.version, updatedAt: next.updatedAt });
-    const names: Record<string, string> = { '#v': 'version' };
-    const values: Record<string, unknown> = { ':expected': current.version };
+    const names: Record<string, string> = { '#v': 'version', '#exp': 'expiresAt' };
+    const values: Record<string, unknown> = { ':expected': current.version, ':now': now.toISOString(), ':null': 'NULL' };
     const sets = fields.map(([field, value], i) => {
       names[`#f${i}`] = field;
       values[`:f${i}`] = value;
       return `#f${i} = :f${i}`;
     });
+    let ttlUpdate = '';
+    if ('expiresAt' in changes && changes.expiresAt !== current.expiresAt) {
+      const ttl = ttlOf(next);
+      names['#ttl'] = TTL;
+      if (TTL in ttl) {
+        values[':ttl'] = ttl[TTL];
+        sets.push('#ttl = :ttl');
+      } else {
+        ttlUpdate = ' REMOVE #ttl';
+      }
+    }
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [PK]: filePk(current.id), [SK]: FILE_SK },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#v = :expected',
+          UpdateExpression: `SET ${sets.join(', ')}${ttlUpdate}`,
+          // An expired temporary file is gone even while DynamoDB has not deleted it yet.
+          ConditionExpression: '#v = :expected AND (attribute_not_exists(#exp) OR attribute_type(#exp, :null) OR #exp > :now)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        await this.writeIndexItems([], added);
+        await this.writeIndexItems(
+          retimed.flatMap(([k]) => {
+            const item = before.get(k);
+            return item ? [item] : [];
+          }),
+          added,
+        );
         throw new StaleWrite(current.id);
       }
       throw error;
@@ -205,7 +237,8 @@ export class DynamoFileRepository implements FileRepository {
       );
       const found = page.Items ?? [];
       const files = filter ? await this.getMany(found.map((i) => String(i[PK]))) : found.map(toRecord);
-      items.push(...files.filter((f) => f.tenantId === tenantId && (!filter || matches(f, filter))));
+      const now = this.now();
+      items.push(...files.filter((f) => f.tenantId === tenantId && !isExpired(f, now) && (!filter || matches(f, filter))));
       startKey = page.LastEvaluatedKey;
     } while (startKey && items.length < limit);
     return { items, nextCursor: startKey ? encodeCursor(startKey) : null };
@@ -229,7 +262,7 @@ export class DynamoFileRepository implements FileRepository {
         );
         const hints = page.Items ?? [];
         const files = await this.getMany(hints.map((i) => String(i[PK])));
-        const processing = new Map(files.filter((f) => f.status === 'processing').map((f) => [filePk(f.id), f]));
+        const processing = new Map(files.filter(isProcessing).map((f) => [filePk(f.id), f]));
         for (const hint of hints) {
           const file = processing.get(String(hint[PK]));
           if (file) found.push({ file, since: new Date(String(hint[GSI_SK]).split('#')[0] as string) });

@@ -1,26 +1,94 @@
 import type { ProcessingFailure } from '../processing/failure';
-import type { FileChanges, FileRecord } from './model';
-import { StaleWrite, type Deps } from './ports';
+import { currentVersion, type FileChanges, type FileRecord, type FileVersion } from './model';
+import { StaleWrite, type Deps, type UploadedObject } from './ports';
 
-export type ProcessingOutcome = 'processed' | 'thumbnails-queued' | 'stale' | 'not-a-file' | 'deleted';
+export type ProcessingOutcome = 'processed' | 'thumbnails-queued' | 'stale' | 'not-a-file' | 'deleted' | 'refused';
+
+/** The bytes a processing run works on: one version's object, as one S3 event reported it. */
+export interface ContentRef {
+  key: string;
+  sequencer: string;
+}
+
+/** What processing learns about a version. Thumbnails are kept for the current version only. */
+export type VersionResult = Partial<Pick<FileVersion, 'status' | 'size' | 'checksumSha256' | 'pageCount' | 'detectedMimeType' | 'error' | 'contentRemoved'>> &
+  Partial<Pick<FileRecord, 'thumbnails' | 'thumbnailKeys'>>;
+
+export const isCurrentKey = (file: Pick<FileRecord, 'versions'>, key: string): boolean => currentVersion(file)?.key === key;
+
+/** The file's content fields as its current version describes them. */
+export function mirrorOf(v: FileVersion): FileChanges {
+  return {
+    status: v.status,
+    size: v.size,
+    pageCount: v.pageCount,
+    checksumSha256: v.checksumSha256,
+    detectedMimeType: v.detectedMimeType,
+    error: v.error,
+    uploadedAt: v.uploadedAt,
+    contentKey: v.key,
+  };
+}
+
+/** A version that has just been uploaded (or re-uploaded to its key) and awaits processing. */
+export function freshVersion(object: UploadedObject, uploadedBy: string | null): Omit<FileVersion, 'version' | 'key'> {
+  return {
+    sequencer: object.sequencer,
+    eTag: object.eTag,
+    uploadedAt: object.eventTime,
+    uploadedBy,
+    status: 'processing',
+    size: null,
+    checksumSha256: null,
+    pageCount: null,
+    detectedMimeType: null,
+    error: null,
+    contentRemoved: false,
+  };
+}
 
 /**
- * Applies `change` to the file only while it still describes content `sequencer`: a newer upload
- * (or a deleted file) makes the result of this run worthless, and it is dropped.
+ * Changes that replace the version with `next.key` by `next`; when it is the current version the
+ * file's content fields follow, and thumbnails change only then.
  */
-export async function writeForContent(
+export function versionChanges(file: FileRecord, next: FileVersion, thumbnails: Partial<Pick<FileRecord, 'thumbnails' | 'thumbnailKeys'>> = {}): FileChanges {
+  const versions = file.versions.map((v) => (v.key === next.key ? next : v));
+  return isCurrentKey(file, next.key) ? { versions, ...mirrorOf(next), ...thumbnails } : { versions };
+}
+
+/**
+ * Changes that add `added` as the file's new current version: the previous current version's
+ * thumbnails are no longer shown (their objects are the caller's to delete), and the file is no
+ * longer temporary.
+ */
+export function appendVersion(file: FileRecord, added: FileVersion): FileChanges {
+  return { versions: [...file.versions, added], ...mirrorOf(added), thumbnails: [], thumbnailKeys: {}, expiresAt: null };
+}
+
+/**
+ * Applies `change` to a version only while it still describes the content `ref` names: a newer
+ * upload to the same key (or a deleted file) makes the result of this run worthless, and it is
+ * dropped. Undefined when it was dropped; else the file after the write, with `changed` false
+ * when `change` had nothing to write.
+ */
+export async function writeForVersion(
   deps: Deps,
   fileId: string,
-  sequencer: string,
-  change: (file: FileRecord) => FileChanges | undefined,
-): Promise<FileRecord | undefined> {
+  ref: ContentRef,
+  change: (version: FileVersion, file: FileRecord) => VersionResult | undefined,
+): Promise<{ file: FileRecord; version: FileVersion; current: boolean; changed: boolean } | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const file = await deps.files.get(fileId);
-    if (!file || file.contentSequencer !== sequencer) return undefined;
-    const changes = change(file);
-    if (!changes) return file;
+    const version = file?.versions.find((v) => v.key === ref.key && v.sequencer === ref.sequencer);
+    if (!file || !version) return undefined;
+    const current = isCurrentKey(file, ref.key);
+    const result = change(version, file);
+    if (!result) return { file, version, current, changed: false };
+    const { thumbnails, thumbnailKeys, ...fields } = result;
+    const next: FileVersion = { ...version, ...fields };
+    const shown = { ...(thumbnails && { thumbnails }), ...(thumbnailKeys && { thumbnailKeys }) };
     try {
-      return await deps.files.update(file, changes, deps.now());
+      return { file: await deps.files.update(file, versionChanges(file, next, shown), deps.now()), version: next, current, changed: true };
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }
@@ -28,4 +96,4 @@ export async function writeForContent(
   throw new Error(`File ${fileId} kept changing while processing wrote its results.`);
 }
 
-export const failed = (failure: ProcessingFailure): FileChanges => ({ status: 'failed', error: { code: failure.code, message: failure.message } });
+export const failed = (failure: ProcessingFailure): VersionResult => ({ status: 'failed', error: { code: failure.code, message: failure.message } });

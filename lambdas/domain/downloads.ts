@@ -2,7 +2,7 @@ import { Conflict, NotFound, ValidationError } from '../errors';
 import type { ThumbnailSize } from './thumbnail-sizes';
 import { canonicalMimeType, mayBeInline, type FileType } from './file-types';
 import { fileTypeOf, loadOwnFile } from './files';
-import type { Principal } from './model';
+import { currentVersion, type Principal } from './model';
 import type { Deps } from './ports';
 
 export interface DownloadGrant {
@@ -30,26 +30,37 @@ function expiry(deps: Deps, expiresIn: number): string {
   return new Date(deps.now().getTime() + expiresIn * 1000).toISOString();
 }
 
+/**
+ * A URL to the current version's content, or to version `version`, with the SHA-256 processing
+ * measured (null while it runs) so the client can verify what it downloads.
+ */
 export async function createDownloadUrl(
   deps: Deps,
   principal: Principal,
   id: string,
-  options: { disposition: Disposition; expiresIn: number },
-): Promise<DownloadGrant> {
+  options: { disposition: Disposition; expiresIn: number; version?: number },
+): Promise<DownloadGrant & { version: number; checksumSha256: string | null }> {
   const file = await loadOwnFile(deps, principal, id);
   const type = fileTypeOf(file);
-  if (file.status === 'pending') throw new Conflict('NOT_UPLOADED', `File ${id} has no content yet.`);
+  const version = options.version === undefined ? currentVersion(file) : file.versions.find((v) => v.version === options.version);
+  if (!version) {
+    if (options.version !== undefined) throw new NotFound(`File ${id} has no version ${options.version}.`, 'VERSION_NOT_FOUND');
+    throw new Conflict('NOT_UPLOADED', `File ${id} has no content yet.`);
+  }
+  if (version.contentRemoved) {
+    throw new Conflict('NOT_UPLOADED', `The content of version ${version.version} of file ${id} was refused (${version.error?.code}) and deleted.`);
+  }
   if (options.disposition === 'inline' && !mayBeInline(type)) {
     throw new ValidationError(`Files of type ${type.id} are always downloaded as attachments.`, 'INLINE_NOT_ALLOWED');
   }
   // Content that failed its checks may not be what its type says: never let a browser render it.
-  const disposition = file.status === 'failed' ? 'attachment' : options.disposition;
-  const url = await deps.objects.presignGet(file.contentKey, {
+  const disposition = version.status === 'failed' ? 'attachment' : options.disposition;
+  const url = await deps.objects.presignGet(version.key, {
     expiresIn: options.expiresIn,
     contentType: canonicalMimeType(type),
     contentDisposition: contentDisposition(disposition, downloadName(file.name, type)),
   });
-  return { url, expiresAt: expiry(deps, options.expiresIn) };
+  return { url, expiresAt: expiry(deps, options.expiresIn), version: version.version, checksumSha256: version.checksumSha256 };
 }
 
 export async function createThumbnailUrl(

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileNotFound, PreconditionFailed, ValidationError } from '../errors';
 import { canonicalMimeType, findFileType, type FileType } from './file-types';
-import type { FileChanges, FileLink, FileRecord, ListFilter, Principal } from './model';
+import { currentVersion, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListFilter, type Principal } from './model';
 import { BadCursor, StaleWrite, type Deps } from './ports';
 
 export interface NewFile {
@@ -13,6 +13,9 @@ export interface NewFile {
 }
 
 export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId' | 'links'>>;
+
+/** How long a file may wait for its content before it is gone, unless the deployment says otherwise. */
+export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
 
 /** The File of the API: public fields only, with what the file type implies. */
 export function toApiFile(file: FileRecord) {
@@ -34,11 +37,26 @@ export function toApiFile(file: FileRecord) {
     createdAt: file.createdAt,
     updatedAt: file.updatedAt,
     uploadedAt: file.uploadedAt,
+    checksumSha256: file.checksumSha256,
+    /** The number of the version the content fields describe (`GET …/versions`), null without content. */
+    contentVersion: currentVersion(file)?.version ?? null,
+    expiresAt: file.expiresAt,
     version: file.version,
     error: file.error,
   };
 }
 export type ApiFile = ReturnType<typeof toApiFile>;
+
+/** A version as `GET /v1/files/{id}/versions` lists it. */
+export const toApiVersion = (v: FileVersion) => ({
+  version: v.version,
+  size: v.size,
+  checksumSha256: v.checksumSha256,
+  uploadedAt: v.uploadedAt,
+  uploadedBy: v.uploadedBy,
+  status: v.status,
+  error: v.error,
+});
 
 export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
   const type = findFileType(file.fileTypeId);
@@ -49,22 +67,37 @@ export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
 /** Where objects live in the bucket; only objects under `content/` trigger processing. */
 export const objectPrefixes = { content: 'content/', thumbnails: 'thumbnails/' } as const;
 
-/** The object key of a file's content: its random id, nothing a key listing could leak. */
-export const contentKeyOf = (fileId: string): string => `${objectPrefixes.content}${fileId.replaceAll('-', '')}`;
+const hex = (fileId: string) => fileId.replaceAll('-', '');
+
+/**
+ * A fresh object key for one upload of the file's content: `content/<file id>/<random>`, nothing
+ * of the tenant, user or file name. Every upload grant (PUT URL, form, multipart, copy) mints its
+ * own, so each upload is its own object and becomes its own version; processing treats any object
+ * created under the file's prefix as one.
+ */
+export const newContentKey = (file: Pick<FileRecord, 'id'>): string => `${objectPrefixes.content}${hex(file.id)}/${randomBytes(16).toString('hex')}`;
 
 /** The file id behind a content key, or undefined for keys Fileport did not hand out. */
 export function fileIdOfContentKey(key: string): string | undefined {
-  const match = /^content\/([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/.exec(key);
+  const match = /^content\/([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})\/[0-9a-f]{32}$/.exec(key);
   return match ? match.slice(1).join('-') : undefined;
 }
 
 const uniq = <T>(values: T[], key: (v: T) => string = String): T[] => [...new Map(values.map((v) => [key(v), v])).values()];
 const linkKey = (l: FileLink) => `${l.type}\u0000${l.id}`;
 
-export async function createFile(deps: Deps, principal: Principal, input: NewFile): Promise<FileRecord> {
+/** A new file without content: temporary until its first upload arrives (`pendingTtlSeconds`). */
+export async function createFile(
+  deps: Deps,
+  principal: Principal,
+  input: NewFile,
+  options: { pendingTtlSeconds?: number } = {},
+): Promise<FileRecord> {
   if (!findFileType(input.fileTypeId)) throw new ValidationError(`Unknown fileTypeId "${input.fileTypeId}".`, 'UNKNOWN_FILE_TYPE');
   const id = randomUUID();
-  const now = deps.now().toISOString();
+  const created = deps.now();
+  const now = created.toISOString();
+  const ttlSeconds = options.pendingTtlSeconds ?? DEFAULT_PENDING_FILE_TTL_SECONDS;
   const file: FileRecord = {
     id,
     tenantId: principal.tenantId,
@@ -77,17 +110,18 @@ export async function createFile(deps: Deps, principal: Principal, input: NewFil
     size: null,
     pageCount: null,
     thumbnails: [],
+    uploadedAt: null,
+    error: null,
+    detectedMimeType: null,
+    checksumSha256: null,
+    contentKey: null,
+    thumbnailKeys: {},
+    versions: [],
+    expiresAt: new Date(created.getTime() + ttlSeconds * 1000).toISOString(),
     createdBy: principal.userId,
     createdAt: now,
     updatedAt: now,
-    uploadedAt: null,
     version: 1,
-    error: null,
-    detectedMimeType: null,
-    contentKey: contentKeyOf(id),
-    contentSequencer: null,
-    contentETag: null,
-    thumbnailKeys: {},
   };
   await deps.files.create(file);
   return file;
@@ -154,7 +188,13 @@ export async function deleteFile(deps: Deps, principal: Principal, id: string): 
   // Metadata first: from this moment the file reads as 404, and a processor that still runs for
   // it finds no file and cleans up after itself.
   await deps.files.delete(file);
-  await deps.objects.delete([file.contentKey, ...thumbnailObjectKeys(file)]);
+  await deps.objects.delete([...file.versions.map((v) => v.key), ...thumbnailObjectKeys(file)]);
+}
+
+/** The file's versions, newest first. */
+export async function listVersions(deps: Deps, principal: Principal, id: string): Promise<FileVersion[]> {
+  const file = await loadOwnFile(deps, principal, id);
+  return [...file.versions].reverse();
 }
 
 export const thumbnailObjectKeys = (file: Pick<FileRecord, 'thumbnailKeys'>): string[] =>

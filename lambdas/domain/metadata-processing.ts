@@ -1,92 +1,127 @@
+import { createHash, type Hash } from 'node:crypto';
 import { checkSvg } from '../processing/check-svg';
 import { countPages } from '../processing/count-pages';
 import { ProcessingFailure } from '../processing/failure';
 import { readToBuffer } from '../processing/read-stream';
 import { contentMatches, sniffType } from '../processing/sniff-type';
-import { failed, writeForContent, type ProcessingOutcome } from './content-writes';
+import { readGrantMetadata } from './content-metadata';
+import { appendVersion, failed, freshVersion, isCurrentKey, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
+import type { FileType } from './file-types';
 import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from './files';
-import type { FileChanges, FileRecord } from './model';
-import { StaleWrite, type Deps, type ThumbnailQueue, type UploadedObject } from './ports';
+import { currentVersion, hasContent, type FileChanges, type FileRecord, type FileVersion } from './model';
+import { StaleWrite, type ProcessingDeps, type UploadedObject } from './ports';
 
 const SNIFF_BYTES = 4096;
 
+/** SVGs are text: read whole, up to a bound, to look for scripts. */
+const MAX_SVG_BYTES = 20 * 1024 * 1024;
+
 /**
- * Step one of processing, for every object created under `content/`: claims the file for this
- * content (ignoring events older than what the file already describes), measures the size, checks
- * the first bytes against the file type, counts PDF pages, and hands images to the thumbnail step.
- * Bad content ends as a failed file; only infrastructure errors are thrown (and retried).
+ * Step one of processing, for every object created under `content/`. An object under a file's
+ * prefix is a version of that file: a new one for a key the file has not seen (refused when the
+ * file has content and the grant did not allow overwriting), the same one again for a key it has
+ * (newer bytes at that key are processed again, older or repeated events ignored). Then it
+ * measures the size and SHA-256 of the whole object, checks the checksum the client declared, the
+ * first bytes against the file type, counts PDF pages, and hands images to the thumbnail step.
+ * Bad content ends as a failed version; only infrastructure errors are thrown (and retried).
  */
-export async function processUploadedObject(deps: Deps & { thumbnails: ThumbnailQueue }, object: UploadedObject): Promise<ProcessingOutcome> {
+export async function processUploadedObject(deps: ProcessingDeps, object: UploadedObject): Promise<ProcessingOutcome> {
   const fileId = fileIdOfContentKey(object.key);
   if (!fileId) return 'not-a-file';
-
-  const claimed = await claim(deps, fileId, object);
-  if (claimed === 'deleted') {
-    // The file was deleted before its content arrived: nothing may keep the bytes.
-    await deps.objects.delete([object.key]);
-    return 'deleted';
-  }
-  if (claimed === 'stale') return 'stale';
-  await deps.objects.delete(claimed.superseded);
 
   const head = await deps.objects.readHead(object.key, SNIFF_BYTES);
   // Replaced or removed since the event: the newer object's own event carries on.
   if (!head || head.eTag !== object.eTag) return 'stale';
+  const grant = readGrantMetadata(head.metadata);
+
+  const claimed = await claim(deps, fileId, object, grant);
+  if (claimed === 'deleted' || claimed === 'refused') {
+    // A deleted (or expired) file keeps no bytes; a second upload from a grant that could not
+    // overwrite (two URLs issued before any content arrived) must not replace the first.
+    await deps.objects.delete([object.key]);
+    return claimed;
+  }
+  if (claimed === 'stale') return 'stale';
+  await deps.objects.delete(claimed.superseded);
+
+  const ref: ContentRef = { key: object.key, sequencer: object.sequencer };
   const type = fileTypeOf(claimed.file);
-  const measured: FileChanges = { size: head.size, detectedMimeType: head.size === 0 ? null : sniffType(head.bytes) };
+  const detectedMimeType = head.size === 0 ? null : sniffType(head.bytes);
+  const content = await readContent(deps, object, needsBytes(type, head.size));
+  // Replaced since the head was read: the newer content's event processes it.
+  if (content === 'stale') return 'stale';
+  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: content.checksumSha256 };
+
+  if (grant.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
+    const failure = new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${content.checksumSha256}, not the declared ${grant.checksumSha256}.`);
+    const written = await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(failure), contentRemoved: true }));
+    // Bytes that are not what the client sent are never served.
+    if (written?.changed) await deps.objects.delete([object.key]);
+    return 'processed';
+  }
 
   let pageCount: number | null = null;
   try {
     if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
-    if (!contentMatches(measured.detectedMimeType as string, type)) {
-      throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${measured.detectedMimeType}, not ${type.name}.`);
+    if (!contentMatches(detectedMimeType as string, type)) {
+      throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount) pageCount = await readPageCount(deps, object);
-    if (type.id === 'svg') await readSvg(deps, object, head.size);
+    if (type.pageCount) pageCount = await countPages(content.bytes as Buffer);
+    if (type.id === 'svg') {
+      if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
+      checkSvg(content.bytes as Buffer);
+    }
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
-    await writeForContent(deps, fileId, object.sequencer, () => ({ ...measured, ...failed(error) }));
+    await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(error) }));
     return 'processed';
   }
   if (type.thumbnails) {
-    const written = await writeForContent(deps, fileId, object.sequencer, () => measured);
-    if (written) await deps.thumbnails.enqueue({ fileId, contentSequencer: object.sequencer, contentETag: object.eTag });
+    // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
+    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? measured : { ...measured, status: 'ready' }));
+    if (!written?.current) return 'processed';
+    await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';
   }
-  await writeForContent(deps, fileId, object.sequencer, () => ({ ...measured, pageCount, status: 'ready' }));
+  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount, status: 'ready' }));
   return 'processed';
 }
 
+type Grant = ReturnType<typeof readGrantMetadata>;
+
+/** Makes the object's version `processing` (adding the version if its key is new), or says why not. */
 async function claim(
-  deps: Deps,
+  deps: ProcessingDeps,
   fileId: string,
   object: UploadedObject,
-): Promise<{ file: FileRecord; superseded: string[] } | 'stale' | 'deleted'> {
+  grant: Grant,
+): Promise<{ file: FileRecord; superseded: string[] } | 'stale' | 'deleted' | 'refused'> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const file = await deps.files.get(fileId);
     if (!file) return 'deleted';
-    const current = file.contentSequencer ?? '';
-    if (current > object.sequencer) return 'stale';
-    // The same event again: done if it was finished, resumed if a crash left it half-way.
-    if (current === object.sequencer) return file.status === 'processing' ? { file, superseded: [] } : 'stale';
+    const existing = file.versions.find((v) => v.key === object.key);
+    let changes: FileChanges;
+    let superseded: string[];
+    if (existing) {
+      if (existing.sequencer > object.sequencer) return 'stale';
+      // The same event again: done if it was finished, resumed if a crash left it half-way.
+      if (existing.sequencer === object.sequencer) return existing.status === 'processing' ? { file, superseded: [] } : 'stale';
+      // New bytes at a key the file knows (the same upload URL used again): the same version, measured anew.
+      const current = isCurrentKey(file, existing.key);
+      changes = versionChanges(file, { ...existing, ...freshVersion(object, grant.uploadedBy) }, current ? { thumbnails: [], thumbnailKeys: {} } : {});
+      superseded = current ? thumbnailObjectKeys(file) : [];
+    } else {
+      if (hasContent(file) && !grant.overwrite) return 'refused';
+      const added: FileVersion = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, grant.uploadedBy) };
+      changes = appendVersion(file, added);
+      const versions = changes.versions as FileVersion[];
+      // The oldest versions beyond the deployment's limit go, objects and all.
+      const pruned = versions.slice(0, Math.max(0, versions.length - deps.maxVersions));
+      changes.versions = versions.slice(pruned.length);
+      superseded = [...thumbnailObjectKeys(file), ...pruned.map((v) => v.key)];
+    }
     try {
-      const claimed = await deps.files.update(
-        file,
-        {
-          status: 'processing',
-          contentSequencer: object.sequencer,
-          contentETag: object.eTag,
-          uploadedAt: object.eventTime,
-          size: null,
-          pageCount: null,
-          thumbnails: [],
-          thumbnailKeys: {},
-          detectedMimeType: null,
-          error: null,
-        },
-        deps.now(),
-      );
-      return { file: claimed, superseded: thumbnailObjectKeys(file) };
+      return { file: await deps.files.update(file, changes, deps.now()), superseded };
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }
@@ -94,20 +129,26 @@ async function claim(
   throw new Error(`File ${fileId} kept changing while processing claimed it.`);
 }
 
-/** SVGs are text: read whole, up to a bound, to look for scripts. */
-const MAX_SVG_BYTES = 20 * 1024 * 1024;
+/** PDFs are parsed and SVGs scanned from memory; everything else is only hashed, never held. */
+const needsBytes = (type: FileType, size: number) => size > 0 && (type.pageCount || (type.id === 'svg' && size <= MAX_SVG_BYTES));
 
-async function readSvg(deps: Deps, object: UploadedObject, size: number): Promise<void> {
-  if (size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
+/** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
+async function readContent(deps: ProcessingDeps, object: UploadedObject, keep: boolean): Promise<{ checksumSha256: string; bytes: Buffer | null } | 'stale'> {
   const stored = await deps.objects.read(object.key);
-  if (!stored || stored.eTag !== object.eTag) return;
-  checkSvg(await readToBuffer(stored.body, stored.size));
+  if (!stored || stored.eTag !== object.eTag) return 'stale';
+  const hash = createHash('sha256');
+  const body = hashing(stored.body, hash);
+  let bytes: Buffer | null = null;
+  if (keep) bytes = await readToBuffer(body, stored.size);
+  else for await (const _chunk of body) {
+    // Only hashed: the bytes are not needed.
+  }
+  return { checksumSha256: hash.digest('base64'), bytes };
 }
 
-async function readPageCount(deps: Deps, object: UploadedObject): Promise<number | null> {
-  const stored = await deps.objects.read(object.key);
-  // Replaced since the head was read: the newer content's event counts its pages.
-  if (!stored || stored.eTag !== object.eTag) return null;
-  return countPages(await readToBuffer(stored.body, stored.size));
+async function* hashing(body: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
-

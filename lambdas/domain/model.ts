@@ -26,6 +26,33 @@ export interface Principal {
   scopes: ReadonlySet<string>;
 }
 
+/**
+ * One upload of a file's content: its own object, measured and checked on its own. The file's
+ * content fields describe the current (last) version.
+ */
+export interface FileVersion {
+  /** 1, 2, 3… in the order processing learned of the uploads; never reused, also after pruning. */
+  version: number;
+  /** `content/<file>/<upload>`: one key per upload grant, see `newContentKey`. */
+  key: string;
+  /** S3 event sequencer of the bytes this version describes; orders events for this key only. */
+  sequencer: string;
+  eTag: string;
+  uploadedAt: string;
+  /** The principal the upload grant was issued to, as signed into the object's metadata. */
+  uploadedBy: string | null;
+  status: Exclude<FileStatus, 'pending'>;
+  size: number | null;
+  /** Base64 SHA-256 of the bytes, computed by processing (not the client's claim). */
+  checksumSha256: string | null;
+  pageCount: number | null;
+  /** What the content's first bytes say it is, once processed. */
+  detectedMimeType: string | null;
+  error: FileError | null;
+  /** The object was deleted because processing refused it (CHECKSUM_MISMATCH): nothing to download. */
+  contentRemoved: boolean;
+}
+
 /** A file as stored: the public fields plus what only the service needs to know. */
 export interface FileRecord {
   id: string;
@@ -35,28 +62,47 @@ export interface FileRecord {
   tags: string[];
   externalId: string | null;
   links: FileLink[];
+  /** From here to `checksumSha256`: the current version's, kept on the file so reads need no lookup. */
   status: FileStatus;
   size: number | null;
   pageCount: number | null;
   thumbnails: ThumbnailInfo[];
+  uploadedAt: string | null;
+  error: FileError | null;
+  detectedMimeType: string | null;
+  checksumSha256: string | null;
+  /** The current version's object key; null while the file has no content. */
+  contentKey: string | null;
+  /** Thumbnails exist for the current version only. */
+  thumbnailKeys: Partial<Record<ThumbnailSize, string>>;
+  /** Oldest first; the last one is the current version. */
+  versions: FileVersion[];
+  /** A file without content is temporary: it is gone after this (DynamoDB TTL). Null once content arrived. */
+  expiresAt: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
-  uploadedAt: string | null;
   /** Incremented by every write; the optimistic-locking token behind `If-Match`. */
   version: number;
-  error: FileError | null;
-  /** What the content's first bytes say it is, once processed. */
-  detectedMimeType: string | null;
-  /** S3 key of the content: an opaque id, nothing of the tenant, user or file name. */
-  contentKey: string;
-  /** S3 event sequencer of the content the metadata describes; older events are ignored. */
-  contentSequencer: string | null;
-  contentETag: string | null;
-  thumbnailKeys: Partial<Record<ThumbnailSize, string>>;
 }
 
 /** Fields a write may change; `version` and `updatedAt` are maintained by the repository. */
 export type FileChanges = Partial<Omit<FileRecord, 'id' | 'tenantId' | 'createdBy' | 'createdAt' | 'version' | 'updatedAt'>>;
 
 export type ListFilter = { kind: 'tag'; tag: string } | { kind: 'externalId'; externalId: string } | { kind: 'link'; link: FileLink };
+
+/** The version the file's content fields describe, if it has content. */
+export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion | undefined => file.versions[file.versions.length - 1];
+
+/**
+ * Content worth protecting from a replacement by a caller without `files:overwrite`: anything
+ * uploaded that did not fail. A file whose uploads all failed can be uploaded to again.
+ */
+export const hasContent = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status !== 'failed');
+
+/** Whether some version is being processed: what the reconciler watches. */
+export const isProcessing = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status === 'processing');
+
+/** Expired temporary files read as gone everywhere, before DynamoDB (within ~48 h) deletes them. */
+export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: Date): boolean =>
+  file.expiresAt !== null && Date.parse(file.expiresAt) <= now.getTime();

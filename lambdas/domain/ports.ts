@@ -5,14 +5,22 @@ import type { FileChanges, FileRecord, ListFilter } from './model';
  * in the local stack and against LocalStack.
  */
 export interface FileRepository {
+  /** Also writes the TTL attribute of a temporary file (`expiresAt`) on every item of the file. */
   create(file: FileRecord): Promise<void>;
-  /** Strongly consistent. Tenant checks are the caller's: the repository does not know who asks. */
+  /**
+   * Strongly consistent; an expired temporary file reads as missing. Tenant checks are the
+   * caller's: the repository does not know who asks.
+   */
   get(id: string): Promise<FileRecord | undefined>;
-  /** Writes `changes` if the stored version is still `current.version`; else throws `StaleWrite`. */
+  /**
+   * Writes `changes` if the stored version is still `current.version` and the file has not
+   * expired by `now`; else throws `StaleWrite`. `expiresAt: null` clears the TTL on every item.
+   */
   update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord>;
   delete(file: FileRecord): Promise<void>;
+  /** Expired temporary files are left out. */
   list(tenantId: string, query: { limit: number; cursor?: string; filter?: ListFilter }): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
-  /** Up to `limit` files of any tenant that have been in `processing` since before `before`. */
+  /** Up to `limit` files of any tenant that have had a version in `processing` since before `before`. */
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
 }
 
@@ -26,25 +34,47 @@ export class StaleWrite extends Error {
 /** Thrown by `FileRepository.list` for a cursor it did not issue for this query. */
 export class BadCursor extends Error {}
 
+/** S3 user metadata as the SDK names it: keys without `x-amz-meta-`, lower case. */
+export type ObjectMetadata = Record<string, string>;
+
 export interface StoredObject {
   size: number;
   eTag: string;
   body: AsyncIterable<Uint8Array>;
 }
 
+export interface PresignedPut {
+  url: string;
+  /** Every header the client must send with the PUT: all are signed, S3 refuses other values. */
+  headers: Record<string, string>;
+}
+
 export interface ObjectStore {
-  presignPut(key: string, options: { contentType: string; contentLength?: number; expiresIn: number; uploadId: string }): Promise<string>;
+  /**
+   * A PUT of exactly this key with this Content-Type, user metadata and (when given) base64
+   * SHA-256 of the body; the size too when `contentLength` is given.
+   */
+  presignPut(
+    key: string,
+    options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number },
+  ): Promise<PresignedPut>;
   presignGet(key: string, options: { expiresIn: number; contentType: string; contentDisposition: string }): Promise<string>;
-  /** The first `length` bytes (fewer if the object is shorter), or undefined if there is no object. */
-  readHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number; eTag: string } | undefined>;
+  /** The first `length` bytes (fewer if the object is shorter) and the user metadata, or undefined if there is no object. */
+  readHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number; eTag: string; metadata: ObjectMetadata } | undefined>;
   read(key: string): Promise<StoredObject | undefined>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /**
+   * A server-side copy (no bytes through the caller) with new metadata. False when the source
+   * does not exist. Objects up to 5 GiB (S3's CopyObject limit).
+   */
+  copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
 }
 
 /** What the metadata processor hands to the thumbnail processor. */
 export interface ThumbnailJob {
   fileId: string;
+  contentKey: string;
   contentSequencer: string;
   contentETag: string;
 }
@@ -71,4 +101,10 @@ export interface Deps {
   files: FileRepository;
   objects: ObjectStore;
   now: () => Date;
+}
+
+/** What the metadata processor needs on top: where thumbnail jobs go, and how many versions a file keeps. */
+export interface ProcessingDeps extends Deps {
+  thumbnails: ThumbnailQueue;
+  maxVersions: number;
 }

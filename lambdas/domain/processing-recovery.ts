@@ -1,12 +1,13 @@
 import { ProcessingFailure } from '../processing/failure';
-import { failed, writeForContent } from './content-writes';
+import { appendVersion, failed, freshVersion, isCurrentKey, versionChanges, writeForVersion } from './content-writes';
 import { fileIdOfContentKey, thumbnailObjectKeys } from './files';
+import { currentVersion, type FileChanges, type FileVersion } from './model';
 import { StaleWrite, type Deps, type ProcessingQueue, type ThumbnailJob, type UploadedObject } from './ports';
 
 /**
  * What to do with files whose processing never ends. Processing is at-least-once and idempotent
- * (every write is tied to the content's sequencer), so re-driving a file that was in fact still
- * being worked on costs a duplicate run, never a wrong result.
+ * (every write is tied to the content's key and sequencer), so re-driving a file that was in fact
+ * still being worked on costs a duplicate run, never a wrong result.
  */
 export interface StuckFilePolicy {
   /** A file in `processing` this long is re-driven: its message was lost, or its processor died. */
@@ -22,22 +23,27 @@ export interface RecoveryReport {
   gaveUp: string[];
 }
 
-/** The reconciler: re-drives files stuck in `processing`, and fails those stuck for good. */
+/** The reconciler: re-drives versions stuck in `processing`, and fails those stuck for good. */
 export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQueue }, policy: StuckFilePolicy): Promise<RecoveryReport> {
   const now = deps.now().getTime();
   const stuck = await deps.files.listProcessingSince(new Date(now - policy.stuckAfterMs), policy.batchSize);
   const report: RecoveryReport = { redriven: [], gaveUp: [] };
   for (const { file, since } of stuck) {
-    const { contentSequencer: sequencer, contentETag: eTag, uploadedAt } = file;
-    const giveUp = now - since.getTime() >= policy.giveUpAfterMs || !sequencer || !eTag;
-    if (giveUp) {
-      const failure = new ProcessingFailure('PROCESSING_STUCK', 'Processing did not finish. Upload the file again.');
-      const written = await writeForContent(deps, file.id, sequencer ?? '', (current) => (current.status === 'processing' ? failed(failure) : undefined));
-      if (written) report.gaveUp.push(file.id);
-    } else {
-      await deps.processing.redrive({ key: file.contentKey, eTag, sequencer, eventTime: uploadedAt ?? new Date(now).toISOString() });
-      report.redriven.push(file.id);
+    const giveUp = now - since.getTime() >= policy.giveUpAfterMs;
+    let redriven = false;
+    let gaveUp = false;
+    for (const version of file.versions.filter((v) => v.status === 'processing')) {
+      if (giveUp) {
+        const failure = new ProcessingFailure('PROCESSING_STUCK', 'Processing did not finish. Upload the file again.');
+        const written = await writeForVersion(deps, file.id, version, (current) => (current.status === 'processing' ? failed(failure) : undefined));
+        gaveUp ||= written?.changed === true;
+      } else {
+        await deps.processing.redrive({ key: version.key, eTag: version.eTag, sequencer: version.sequencer, eventTime: version.uploadedAt });
+        redriven = true;
+      }
     }
+    if (redriven) report.redriven.push(file.id);
+    if (gaveUp) report.gaveUp.push(file.id);
   }
   return report;
 }
@@ -48,32 +54,44 @@ export type DeadLetter = { kind: 'upload'; object: UploadedObject } | { kind: 't
 const deadLettered = () => new ProcessingFailure('PROCESSING_FAILED', 'Processing failed on every attempt. Upload the file again.');
 
 /**
- * A dead-lettered message ends its file as `failed`, so nobody waits on a file that will never be
- * ready, unless the file has moved on to newer content (or finished) meanwhile.
+ * A dead-lettered message ends its version as `failed`, so nobody waits on a file that will never
+ * be ready, unless the version has moved on to newer bytes (or finished) meanwhile.
  */
 export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'failed' | 'stale'> {
   if (letter.kind === 'thumbnails') {
-    const { fileId, contentSequencer } = letter.job;
-    const written = await writeForContent(deps, fileId, contentSequencer, (file) => (file.status === 'processing' ? failed(deadLettered()) : undefined));
-    return written?.status === 'failed' ? 'failed' : 'stale';
+    const { fileId, contentKey, contentSequencer } = letter.job;
+    const written = await writeForVersion(deps, fileId, { key: contentKey, sequencer: contentSequencer }, (v) =>
+      v.status === 'processing' ? failed(deadLettered()) : undefined,
+    );
+    return written?.changed ? 'failed' : 'stale';
   }
   const { object } = letter;
   const fileId = fileIdOfContentKey(object.key);
   if (!fileId) return 'stale';
-  // The metadata step may have failed before it claimed the file: the file may still describe older
-  // content (or none), and is claimed for this content as it fails.
+  // The metadata step may have failed before it claimed the version: the key may be new to the
+  // file, or describe older bytes, and is claimed for this content as it fails. (This function
+  // cannot read the object's grant: a new key becomes a failed version whatever the grant allowed.)
   for (let attempt = 0; attempt < 5; attempt++) {
     const file = await deps.files.get(fileId);
     if (!file) return 'stale';
-    const current = file.contentSequencer ?? '';
-    if (current > object.sequencer || (current === object.sequencer && file.status !== 'processing')) return 'stale';
-    const newContent = current !== object.sequencer;
-    const forgetOldContent = newContent
-      ? { contentSequencer: object.sequencer, contentETag: object.eTag, uploadedAt: object.eventTime, size: null, pageCount: null, detectedMimeType: null, thumbnails: [], thumbnailKeys: {} }
-      : {};
+    const existing = file.versions.find((v) => v.key === object.key);
+    if (existing && (existing.sequencer > object.sequencer || (existing.sequencer === object.sequencer && existing.status !== 'processing'))) return 'stale';
+    let changes: FileChanges;
+    let superseded: string[] = [];
+    if (existing) {
+      const newBytes = existing.sequencer !== object.sequencer;
+      const next: FileVersion = { ...existing, ...(newBytes ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) };
+      const current = isCurrentKey(file, existing.key);
+      changes = versionChanges(file, next, newBytes && current ? { thumbnails: [], thumbnailKeys: {} } : {});
+      if (newBytes && current) superseded = thumbnailObjectKeys(file);
+    } else {
+      const added: FileVersion = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, null), ...failed(deadLettered()) };
+      changes = appendVersion(file, added);
+      superseded = thumbnailObjectKeys(file);
+    }
     try {
-      await deps.files.update(file, { ...forgetOldContent, ...failed(deadLettered()) }, deps.now());
-      if (newContent) await deps.objects.delete(thumbnailObjectKeys(file));
+      await deps.files.update(file, changes, deps.now());
+      await deps.objects.delete(superseded);
       return 'failed';
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;

@@ -1,22 +1,32 @@
 import { ProcessingFailure } from '../processing/failure';
 import { makeThumbnails } from '../processing/make-thumbnails';
 import { readToBuffer } from '../processing/read-stream';
-import { failed, writeForContent, type ProcessingOutcome } from './content-writes';
-import { thumbnailObjectKeys } from './files';
-import type { FileRecord } from './model';
+import { failed, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
+import { objectPrefixes, thumbnailObjectKeys } from './files';
 import type { Deps, ThumbnailJob } from './ports';
 import type { ThumbnailSize } from './thumbnail-sizes';
 
-/** Thumbnail keys carry the content's sequencer, so a late run for old content cannot overwrite new thumbnails. */
-const thumbnailKey = (file: FileRecord, sequencer: string, size: ThumbnailSize) =>
-  `thumbnails/${file.contentKey.slice('content/'.length)}/${sequencer}/${size}.webp`;
+/**
+ * Thumbnail keys carry the content's key and sequencer, so a late run for other content (another
+ * version, or older bytes at the same key) can never overwrite the thumbnails of the current one.
+ */
+const thumbnailKey = (job: ThumbnailJob, size: ThumbnailSize) =>
+  `${objectPrefixes.thumbnails}${job.contentKey.slice(objectPrefixes.content.length)}/${job.contentSequencer}/${size}.webp`;
 
-/** Step two, for image types: both thumbnail sizes, then the file is ready. */
+/** Step two, for image types: both thumbnail sizes of the current version, then it is ready. */
 export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<ProcessingOutcome> {
+  const ref: ContentRef = { key: job.contentKey, sequencer: job.contentSequencer };
   const file = await deps.files.get(job.fileId);
   if (!file) return 'deleted';
-  if (file.contentSequencer !== job.contentSequencer || file.status !== 'processing') return 'stale';
-  const stored = await deps.objects.read(file.contentKey);
+  const version = file.versions.find((v) => v.key === ref.key && v.sequencer === ref.sequencer);
+  if (!version || version.status !== 'processing') return 'stale';
+  if (!isCurrentKey(file, ref.key)) {
+    // A newer version arrived meanwhile. This one passed its checks; only the current version
+    // gets thumbnails, so there is nothing left to do for it.
+    await writeForVersion(deps, file.id, ref, (v) => (v.status === 'processing' ? { status: 'ready' } : undefined));
+    return 'stale';
+  }
+  const stored = await deps.objects.read(ref.key);
   if (!stored || stored.eTag !== job.contentETag) return 'stale';
 
   let thumbnails;
@@ -24,24 +34,26 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
     thumbnails = await makeThumbnails(await readToBuffer(stored.body, stored.size));
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
-    await writeForContent(deps, file.id, job.contentSequencer, () => failed(error));
+    await writeForVersion(deps, file.id, ref, () => failed(error));
     return 'processed';
   }
   const keys: Partial<Record<ThumbnailSize, string>> = {};
   for (const thumbnail of thumbnails) {
-    const key = thumbnailKey(file, job.contentSequencer, thumbnail.size);
+    const key = thumbnailKey(job, thumbnail.size);
     await deps.objects.put(key, thumbnail.data, 'image/webp');
     keys[thumbnail.size] = key;
   }
-  const written = await writeForContent(deps, file.id, job.contentSequencer, (current) =>
-    current.status === 'processing'
-      ? { status: 'ready', thumbnails: thumbnails.map(({ size, width, height }) => ({ size, width, height })), thumbnailKeys: keys }
-      : undefined,
-  );
-  if (!written) {
-    // The file was deleted or got new content meanwhile: these thumbnails belong to nobody. (A
-    // duplicate job for the same content writes the same keys and finds the file ready: it keeps them.)
-    await deps.objects.delete(thumbnailObjectKeys({ thumbnailKeys: keys }));
+  const written = await writeForVersion(deps, file.id, ref, (v, current) => {
+    if (v.status !== 'processing') return undefined;
+    if (!isCurrentKey(current, ref.key)) return { status: 'ready' };
+    return { status: 'ready', thumbnails: thumbnails.map(({ size, width, height }) => ({ size, width, height })), thumbnailKeys: keys };
+  });
+  // Thumbnails the file does not show belong to nobody: it was deleted or got newer content
+  // meanwhile. (A duplicate job for the same content wrote the same keys, which the file shows.)
+  const shown = new Set(written ? thumbnailObjectKeys(written.file) : []);
+  const orphans = thumbnailObjectKeys({ thumbnailKeys: keys }).filter((key) => !shown.has(key));
+  if (orphans.length > 0) {
+    await deps.objects.delete(orphans);
     return 'stale';
   }
   return 'processed';

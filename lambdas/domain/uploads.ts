@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { Conflict } from '../errors';
+import { grantMetadata } from './content-metadata';
 import { canonicalMimeType } from './file-types';
-import { fileTypeOf, loadOwnFile } from './files';
-import type { Principal } from './model';
+import { fileTypeOf, loadOwnFile, newContentKey } from './files';
+import { hasContent, type Principal } from './model';
+import { mayOverwrite } from './permissions';
 import type { Deps } from './ports';
 
 export interface UploadGrant {
@@ -12,23 +14,30 @@ export interface UploadGrant {
 }
 
 /**
- * A pre-signed PUT for the file's content. The file type's Content-Type (and the size, when the
- * client states it) are signed, so S3 itself refuses any other body.
+ * A pre-signed PUT of a new object for the file: the upload becomes a new version of it. The file
+ * type's Content-Type, the size and SHA-256 when the client states them, and the grant (who, and
+ * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
+ * Replacing content the file already has needs `files:overwrite`.
  */
 export async function createUploadUrl(
   deps: Deps,
   principal: Principal,
   id: string,
-  options: { size?: number; expiresIn: number },
+  options: { size?: number; checksumSha256?: string; expiresIn: number },
 ): Promise<UploadGrant> {
   const file = await loadOwnFile(deps, principal, id);
+  const overwrite = mayOverwrite(principal);
+  if (hasContent(file) && !overwrite) {
+    throw new Conflict('ALREADY_UPLOADED', `File ${id} already has content; replacing it needs the files:overwrite scope.`);
+  }
   const contentType = canonicalMimeType(fileTypeOf(file));
-  const url = await deps.objects.presignPut(file.contentKey, {
+  const { url, headers } = await deps.objects.presignPut(newContentKey(file), {
     contentType,
     contentLength: options.size,
+    checksumSha256: options.checksumSha256,
+    metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256 }),
     expiresIn: options.expiresIn,
-    uploadId: randomUUID(),
   });
   const expiresAt = new Date(deps.now().getTime() + options.expiresIn * 1000).toISOString();
-  return { url, method: 'PUT', headers: { 'Content-Type': contentType }, expiresAt };
+  return { url, method: 'PUT', headers, expiresAt };
 }

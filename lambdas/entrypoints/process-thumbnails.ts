@@ -10,7 +10,7 @@ export function createThumbnailsHandler(deps: () => Deps) {
   return sqsBatch('Thumbnail processing', async (message) => {
     const job = thumbnailJobOf(message.body);
     const outcome = await processThumbnails(deps(), job);
-    log('info', 'Made thumbnails', { fileId: job.fileId, sequencer: job.contentSequencer, outcome });
+    log('info', 'Made thumbnails', { fileId: job.fileId, key: job.contentKey, sequencer: job.contentSequencer, outcome });
   });
 }
 

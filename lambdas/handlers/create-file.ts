@@ -14,6 +14,7 @@ const body = z.strictObject({
 
 export const createFile: RouteHandler = async (request) => {
   const input = parseBody(request, body);
-  const file = await create(getServices(), request.principal, input);
+  const services = getServices();
+  const file = await create(services, request.principal, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
   return json(201, toApiFile(file), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

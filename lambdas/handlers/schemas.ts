@@ -19,3 +19,6 @@ export const links = z.array(link).check(z.maxLength(50, 'at most 50 links'));
 
 /** Path ids are UUIDs; anything else cannot name a file and is a 404 without a database read. */
 export const fileId = z.uuid();
+
+/** Base64 of a SHA-256 digest (32 bytes), as S3's x-amz-checksum-sha256 carries it. */
+export const checksumSha256 = z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the whole content (44 characters)'));

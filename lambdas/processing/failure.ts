@@ -6,6 +6,8 @@ export type FailureCode =
   | 'IMAGE_TOO_LARGE'
   | 'ACTIVE_CONTENT'
   | 'FILE_TOO_LARGE'
+  // The bytes are not the ones the client declared (their SHA-256 differs): the object is deleted.
+  | 'CHECKSUM_MISMATCH'
   // Not the content's fault as far as anyone can tell: processing kept failing, or never finished.
   | 'PROCESSING_FAILED'
   | 'PROCESSING_STUCK';

@@ -80,6 +80,8 @@ describe('functions', () => {
       FILEPORT_TENANT_CLAIM: 'tenant_id',
       FILEPORT_UPLOAD_URL_TTL_SECONDS: '900',
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: '900',
+      // Only the files function creates files (and copies), which are temporary until content arrives.
+      ...(group === 'files' && { FILEPORT_PENDING_FILE_TTL_SECONDS: String(24 * 3600) }),
     });
   });
 
@@ -106,6 +108,15 @@ describe('functions', () => {
 
   it('refuses URL lifetimes the Lambda config would reject', () => {
     expect(() => synthFileport({ 'fileport:uploadUrlTtlSeconds': 7200 })).toThrow(/uploadUrlTtlSeconds/);
+  });
+
+  it('takes the lifetime of files without content and the versions a file keeps from context', () => {
+    const { template, stack } = synthFileport({ 'fileport:pendingFileTtlSeconds': '3600', 'fileport:maxVersions': 3 });
+    const variables = (construct: Parameters<typeof logicalId>[1]) => template.toJSON().Resources[logicalId(stack, construct)].Properties.Environment.Variables;
+    expect(variables(stack.api.functions.files).FILEPORT_PENDING_FILE_TTL_SECONDS).toBe('3600');
+    expect(variables(stack.processing.metadataFunction).FILEPORT_MAX_VERSIONS).toBe('3');
+    expect(() => synthFileport({ 'fileport:maxVersions': 0 })).toThrow(/maxVersions/);
+    expect(() => synthFileport({ 'fileport:pendingFileTtlSeconds': 'a day' })).toThrow(/pendingFileTtlSeconds/);
   });
 });
 

@@ -44,9 +44,14 @@ describe('API functions', () => {
     expect([...services]).toEqual(['logs']);
   });
 
-  it('files: reads and writes the table and its index; may only delete objects, under content/ and thumbnails/', () => {
+  it('files: reads and writes the table and its index; deletes content and thumbnails; copies only within content/', () => {
     expect(grants(fn('files'), 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
-    expect(grants(fn('files'), 's3')).toEqual({ 's3:DeleteObject': [content(), thumbnails()].sort() });
+    expect(grants(fn('files'), 's3')).toEqual({
+      's3:DeleteObject': [content(), thumbnails()].sort(),
+      // CopyObject: read the source version, write the copy's object. Never a thumbnail.
+      's3:GetObject': [content()],
+      's3:PutObject': [content()],
+    });
   });
 
   it('uploads: only reads the table; may only PUT under content/', () => {
@@ -61,7 +66,7 @@ describe('API functions', () => {
 });
 
 describe('processing functions', () => {
-  it('metadata: reads content, deletes stale content and superseded thumbnails, queues thumbnail jobs', () => {
+  it('metadata: reads content, deletes stale, refused and pruned content and superseded thumbnails, queues thumbnail jobs', () => {
     const fn = synthesized.stack.processing.metadataFunction;
     expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
     expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:DeleteObject': [content(), thumbnails()].sort() });

@@ -125,7 +125,7 @@ describe('S3 notifications', () => {
 });
 
 describe('processing functions', () => {
-  it('metadata: 1024 MB, knows the table, the bucket and where to queue thumbnail jobs', () => {
+  it('metadata: 1024 MB, knows the table, the bucket, where to queue thumbnail jobs and how many versions a file keeps', () => {
     const fn = props(synthesized.stack.processing.metadataFunction);
     expect(fn.MemorySize).toBe(1024);
     expect(fn.Environment.Variables).toEqual({
@@ -133,6 +133,7 @@ describe('processing functions', () => {
       FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
       FILEPORT_BUCKET_NAME: { Ref: id(synthesized.stack.storage.bucket) },
       FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: id(synthesized.stack.processing.thumbnailsQueue) },
+      FILEPORT_MAX_VERSIONS: '10',
     });
   });
 

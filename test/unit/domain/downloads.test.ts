@@ -1,6 +1,6 @@
 import { contentDisposition, downloadName } from '../../../lambdas/domain/downloads';
 import { findFileType } from '../../../lambdas/domain/file-types';
-import { contentKeyOf, fileIdOfContentKey } from '../../../lambdas/domain/files';
+import { fileIdOfContentKey, newContentKey } from '../../../lambdas/domain/files';
 
 describe('contentDisposition', () => {
   it('gives an ASCII fallback and the exact name per RFC 6266 / 5987', () => {
@@ -26,11 +26,26 @@ describe('downloadName', () => {
 });
 
 describe('content keys', () => {
-  it('round-trips a file id and rejects other keys', () => {
-    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
-    expect(contentKeyOf(id)).toBe('content/0f8fad5bd9cb469fa16570867728950e');
-    expect(fileIdOfContentKey(contentKeyOf(id))).toBe(id);
-    expect(fileIdOfContentKey('thumbnails/0f8fad5bd9cb469fa16570867728950e')).toBeUndefined();
-    expect(fileIdOfContentKey('content/../x')).toBeUndefined();
+  const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+  it('are fresh for every upload, under the file id, and lead back to it', () => {
+    const keys = [newContentKey({ id }), newContentKey({ id })];
+    for (const key of keys) {
+      expect(key).toMatch(/^content\/0f8fad5bd9cb469fa16570867728950e\/[0-9a-f]{32}$/);
+      expect(fileIdOfContentKey(key)).toBe(id);
+    }
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
+  it('rejects keys Fileport does not hand out', () => {
+    for (const key of [
+      'thumbnails/0f8fad5bd9cb469fa16570867728950e/0123456789abcdef0123456789abcdef',
+      'content/0f8fad5bd9cb469fa16570867728950e',
+      'content/0f8fad5bd9cb469fa16570867728950e/0123456789ABCDEF0123456789ABCDEF',
+      'content/0f8fad5bd9cb469fa16570867728950e/0123456789abcdef0123456789abcdef/x',
+      'content/../x',
+    ]) {
+      expect(fileIdOfContentKey(key)).toBeUndefined();
+    }
   });
 });

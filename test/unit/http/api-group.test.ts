@@ -24,6 +24,21 @@ describe('apiGroup', () => {
     expect(admin.statusCode).toBe(200);
   });
 
+  it('passes files:overwrite on as a scope of the principal; it opens no route by itself', async () => {
+    const seen: string[][] = [];
+    const files = apiGroup('files', {
+      ...Object.fromEntries(['createFile', 'listFiles', 'getFile', 'updateFile', 'deleteFile', 'listVersions', 'copyFile'].map((name) => [name, async () => json(200, {})])),
+      createFile: async (request) => {
+        seen.push([...request.principal.scopes].sort());
+        return json(201, {});
+      },
+    });
+    const create = (scope: string) => files(apiEvent('POST /v1/files', { claims: { sub: 'u', tenant_id: 't', scope } }), lambdaContext);
+    expect((await create('files:write files:overwrite')).statusCode).toBe(201);
+    expect(seen).toEqual([['files:overwrite', 'files:write']]);
+    expect((await create('files:overwrite')).statusCode).toBe(403);
+  });
+
   it('answers 401 without claims and 403 without a tenant claim', async () => {
     expect((await handler(apiEvent('GET /v1/file-types', { claims: null }), lambdaContext)).statusCode).toBe(401);
     expect((await handler(apiEvent('GET /v1/file-types', { claims: { sub: 'u', scope: 'files:read' } }), lambdaContext)).statusCode).toBe(403);

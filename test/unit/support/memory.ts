@@ -1,33 +1,36 @@
 import { createHash } from 'node:crypto';
-import type { FileChanges, FileRecord } from '../../../lambdas/domain/model';
-import { StaleWrite, type FileRepository, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { isExpired, isProcessing, type FileChanges, type FileRecord } from '../../../lambdas/domain/model';
+import { StaleWrite, type FileRepository, type ObjectMetadata, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
   readonly items = new Map<string, FileRecord>();
-  /** When each file in `processing` entered it, as the DynamoDB repository's processing index keeps it. */
+  /** When each file with a version in `processing` entered it, as the DynamoDB repository's processing index keeps it. */
   readonly processingSince = new Map<string, Date>();
+  /** Expired temporary files read as gone, as the DynamoDB repository's do (before TTL deletes them). */
+  constructor(private readonly now: () => Date = () => new Date()) {}
   async create(file: FileRecord) {
     this.items.set(file.id, structuredClone(file));
   }
   async get(id: string) {
     const f = this.items.get(id);
-    return f && structuredClone(f);
+    return f && !isExpired(f, this.now()) ? structuredClone(f) : undefined;
   }
   async update(current: FileRecord, changes: FileChanges, now: Date) {
     const stored = this.items.get(current.id);
-    if (!stored || stored.version !== current.version) throw new StaleWrite(current.id);
+    if (!stored || stored.version !== current.version || isExpired(stored, now)) throw new StaleWrite(current.id);
     const next = { ...stored, ...structuredClone(changes), version: stored.version + 1, updatedAt: now.toISOString() };
     this.items.set(current.id, next);
-    if (next.status !== 'processing') this.processingSince.delete(current.id);
+    if (!isProcessing(next)) this.processingSince.delete(current.id);
     else if (!this.processingSince.has(current.id)) this.processingSince.set(current.id, now);
     return structuredClone(next);
   }
   async delete(file: FileRecord) {
     this.items.delete(file.id);
   }
-  async list() {
-    return { items: [...this.items.values()], nextCursor: null };
+  async list(tenantId: string) {
+    const now = this.now();
+    return { items: [...this.items.values()].filter((f) => f.tenantId === tenantId && !isExpired(f, now)).map((f) => structuredClone(f)), nextCursor: null };
   }
   async listProcessingSince(before: Date, limit: number) {
     return [...this.processingSince]
@@ -37,28 +40,62 @@ export class MemoryFiles implements FileRepository {
   }
 }
 
+interface MemoryObject {
+  body: Buffer;
+  contentType: string;
+  metadata: ObjectMetadata;
+}
+
 export class MemoryObjects implements ObjectStore {
-  readonly objects = new Map<string, Buffer>();
-  put(key: string, body: Uint8Array) {
-    this.objects.set(key, Buffer.from(body));
-    return Promise.resolve();
+  readonly objects = new Map<string, MemoryObject>();
+  /** What each presignPut call signed, in order. */
+  readonly presigned: { key: string; contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata }[] = [];
+  /** Stores an object as an upload through a grant would: with the grant's user metadata. */
+  async put(key: string, body: Uint8Array, contentType = 'application/octet-stream', metadata: ObjectMetadata = {}) {
+    this.objects.set(key, { body: Buffer.from(body), contentType, metadata: { ...metadata } });
   }
   eTagOf(key: string) {
-    return createHash('md5').update(this.objects.get(key) ?? '').digest('hex');
+    return createHash('md5')
+      .update(this.objects.get(key)?.body ?? '')
+      .digest('hex');
+  }
+  bytesOf(key: string) {
+    return this.objects.get(key)?.body;
   }
   async readHead(key: string, length: number) {
     const o = this.objects.get(key);
-    return o && { bytes: o.subarray(0, length), size: o.length, eTag: this.eTagOf(key) };
+    return o && { bytes: o.body.subarray(0, length), size: o.body.length, eTag: this.eTagOf(key), metadata: { ...o.metadata } };
   }
   async read(key: string) {
     const o = this.objects.get(key);
-    return o && { size: o.length, eTag: this.eTagOf(key), body: (async function* () { yield o; })() };
+    // Chunked, as S3 streams it: readers must not rely on one chunk.
+    const body = o?.body;
+    return (
+      body && {
+        size: body.length,
+        eTag: this.eTagOf(key),
+        body: (async function* () {
+          for (let i = 0; i < body.length; i += 1000) yield body.subarray(i, i + 1000);
+        })(),
+      }
+    );
+  }
+  async copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }) {
+    const source = this.objects.get(sourceKey);
+    if (!source) return false;
+    this.objects.set(targetKey, { body: Buffer.from(source.body), contentType: options.contentType, metadata: { ...options.metadata } });
+    return true;
   }
   async delete(keys: string[]) {
     keys.forEach((k) => this.objects.delete(k));
   }
-  presignPut = async () => 'https://example/put';
-  presignGet = async () => 'https://example/get';
+  async presignPut(key: string, options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number }) {
+    const { expiresIn: _expiresIn, ...signed } = options;
+    this.presigned.push({ key, ...signed });
+    const headers = { 'Content-Type': options.contentType, ...Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])) };
+    return { url: `https://example/${key}`, headers };
+  }
+  presignGet = async (key: string) => `https://example/${key}`;
 }
 
 export class MemoryQueue {

@@ -1,0 +1,17 @@
+import * as z from '../validation';
+import { copyFile as copy } from '../domain/copies';
+import { toApiFile } from '../domain/files';
+import { json, parseBody, type RouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { fileIdParam } from './file-id';
+import { fileName, links, tags } from './schemas';
+
+const body = z.strictObject({ name: z.optional(fileName), tags: z.optional(tags), links: z.optional(links) });
+
+export const copyFile: RouteHandler = async (request) => {
+  const id = fileIdParam(request);
+  const input = parseBody(request, body, { optional: true });
+  const services = getServices();
+  const file = await copy(services, request.principal, id, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
+  return json(201, toApiFile(file), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
+};
