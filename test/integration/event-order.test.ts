@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eventually } from './support/api';
 import { makePdf, useStack } from './support/local-stack';
 
@@ -5,36 +6,75 @@ jest.setTimeout(120_000);
 
 const local = useStack();
 
-async function uploadVersion(id: string, pages: number): Promise<string> {
-  const api = local.api();
-  const grant = await api.call('PUT', `/v1/files/${id}/upload`);
-  const put = await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: await makePdf(pages) });
-  expect(put.status).toBe(200);
-  return new URL(grant.body.url).pathname.split('/').slice(2).join('/');
+interface Grant {
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function grantFor(id: string): Promise<Grant> {
+  const grant = await local.api().call('PUT', `/v1/files/${id}/upload`);
+  expect(grant.status).toBe(200);
+  return grant.body;
+}
+
+async function put(grant: Grant, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  expect((await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: bytes })).status).toBe(200);
+}
+
+const keyOf = (grant: Grant) => new URL(grant.url).pathname.split('/').slice(2).join('/');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+async function eventsFor(key: string): Promise<any[]> {
+  return (await local.api().call('GET', `/_dev/s3-events?key=${encodeURIComponent(key)}`, { token: null })).body.items;
+}
+
+async function deliver(...records: any[]): Promise<void> {
+  for (const record of records) expect((await local.api().call('POST', '/_dev/s3-events', { token: null, body: record })).status).toBe(202);
+  // Processing is asynchronous; a stale event changes nothing, so there is nothing to wait for but time.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
 }
 
 describe('S3 events delivered twice or out of order', () => {
-  it('leave the metadata of the newest content in place', async () => {
+  it("leave the newest version current: a late event for an older version's key, and a duplicate of the newest", async () => {
     const api = local.api();
-    const created = await api.call('POST', '/v1/files', { body: { name: 'versions.pdf', fileTypeId: 'pdf' } });
-    const id: string = created.body.id;
-    const key = await uploadVersion(id, 2);
+    const id = (await api.call('POST', '/v1/files', { body: { name: 'versions.pdf', fileTypeId: 'pdf' } })).body.id as string;
+    const first = await grantFor(id);
+    await put(first, await makePdf(2));
     expect((await api.settled(id)).pageCount).toBe(2);
-    await uploadVersion(id, 5);
+    const second = await grantFor(id);
+    await put(second, await makePdf(5));
     const newest = await eventually(() => api.settled(id), (f) => f.pageCount === 5);
-    expect(newest).toMatchObject({ status: 'ready', pageCount: 5 });
+    expect(newest).toMatchObject({ status: 'ready', pageCount: 5, contentVersion: 2 });
+    const versions = (await api.call('GET', `/v1/files/${id}/versions`)).body;
 
-    const events = await api.call('GET', `/_dev/s3-events?key=${encodeURIComponent(key)}`, { token: null });
-    expect(events.body.items).toHaveLength(2);
-    const [older, newer] = events.body.items;
+    const [older] = await eventsFor(keyOf(first));
+    const [newer] = await eventsFor(keyOf(second));
+    await deliver(older, newer, older);
+    expect((await api.call('GET', `/v1/files/${id}`)).body).toEqual(newest);
+    expect((await api.call('GET', `/v1/files/${id}/versions`)).body).toEqual(versions);
+  });
+
+  it('re-measure a version whose URL was used again, and ignore the older event for its key after that', async () => {
+    const api = local.api();
+    const id = (await api.call('POST', '/v1/files', { body: { name: 'again.pdf', fileTypeId: 'pdf' } })).body.id as string;
+    const grant = await grantFor(id);
+    const firstBytes = await makePdf(1);
+    await put(grant, firstBytes);
+    expect(await api.settled(id)).toMatchObject({ pageCount: 1, checksumSha256: sha256(firstBytes) });
+    const againBytes = await makePdf(4);
+    await put(grant, againBytes);
+    const again = await eventually(() => api.settled(id), (f) => f.pageCount === 4);
+    // Still version 1: the same upload URL (the same key) replaced its bytes.
+    expect(again).toMatchObject({ status: 'ready', contentVersion: 1, size: againBytes.length, checksumSha256: sha256(againBytes) });
+
+    const events = await eventsFor(keyOf(grant));
+    expect(events).toHaveLength(2);
+    const [older, newer] = events;
     expect(newer.s3.object.sequencer > older.s3.object.sequencer).toBe(true);
-
-    // The old upload's event after the new one's, then the new one's again.
-    for (const record of [older, newer, older]) {
-      expect((await api.call('POST', '/_dev/s3-events', { token: null, body: record })).status).toBe(202);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const after = (await api.call('GET', `/v1/files/${id}`)).body;
-    expect(after).toEqual(newest);
+    await deliver(older, newer, older);
+    expect((await api.call('GET', `/v1/files/${id}`)).body).toEqual(again);
+    expect((await api.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([
+      expect.objectContaining({ version: 1, size: againBytes.length, checksumSha256: sha256(againBytes), status: 'ready' }),
+    ]);
   });
 });

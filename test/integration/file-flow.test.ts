@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { Api, eventually, expectError } from './support/api';
 import { makePdf, useStack } from './support/local-stack';
@@ -33,9 +34,13 @@ describe('the core flow: create, upload, process, download, delete', () => {
       links: [{ type: 'contract', id: 'C-1' }],
       createdBy: 'demo-user',
       uploadedAt: null,
+      checksumSha256: null,
+      contentVersion: null,
       version: 1,
       error: null,
     });
+    // Temporary until content arrives: 24 hours by default.
+    expect(Date.parse(created.body.expiresAt) - Date.parse(created.body.createdAt)).toBe(24 * 3600 * 1000);
     const id: string = created.body.id;
 
     expectError(await api.call('GET', `/v1/files/${id}/download`), 409, 'NOT_UPLOADED');
@@ -43,25 +48,28 @@ describe('the core flow: create, upload, process, download, delete', () => {
     const grant = await api.call('PUT', `/v1/files/${id}/upload`, { body: { size: pdf.length } });
     expect(grant.status).toBe(200);
     expect(grant.body.method).toBe('PUT');
-    expect(grant.body.headers).toEqual({ 'Content-Type': 'application/pdf' });
+    // The grant travels in signed metadata headers: who uploads, and whether it may replace content.
+    expect(grant.body.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-amz-meta-uploaded-by': 'demo-user', 'x-amz-meta-overwrite': 'true' });
     const url = new URL(grant.body.url);
     // Object keys are opaque: nothing of the tenant, the user or the name.
     expect(url.pathname).not.toMatch(/demo|Contract|M%C3%BCller/i);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-meta-overwrite;x-amz-meta-uploaded-by');
     const expiresIn = Date.parse(grant.body.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
 
-    const put = await fetch(grant.body.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: pdf });
+    const put = await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: pdf });
     expect(put.status).toBe(200);
 
     const file = await api.settled(id);
-    expect(file).toMatchObject({ status: 'ready', size: pdf.length, pageCount: 7, error: null, thumbnails: [] });
+    const checksumSha256 = createHash('sha256').update(pdf).digest('base64');
+    expect(file).toMatchObject({ status: 'ready', size: pdf.length, pageCount: 7, error: null, thumbnails: [], checksumSha256, contentVersion: 1, expiresAt: null });
     expect(file.version).toBeGreaterThan(1);
     expect(Date.parse(file.uploadedAt)).not.toBeNaN();
 
     const download = await api.call('GET', `/v1/files/${id}/download`);
     expect(download.status).toBe(200);
+    expect(download.body).toMatchObject({ version: 1, checksumSha256 });
     const got = await fetch(download.body.url);
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toBe('application/pdf');
@@ -131,7 +139,7 @@ describe('the core flow: create, upload, process, download, delete', () => {
     const grant = await api.call('PUT', `/v1/files/${id}/upload`);
     expect((await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: second })).status).toBe(200);
     const file = await eventually(() => api.settled(id), (f) => f.pageCount === 5);
-    expect(file).toMatchObject({ status: 'ready', pageCount: 5, size: second.length });
+    expect(file).toMatchObject({ status: 'ready', pageCount: 5, size: second.length, contentVersion: 2 });
   });
 
   it('hands out a different upload URL on every request', async () => {

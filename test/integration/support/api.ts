@@ -58,13 +58,13 @@ export class Api {
     return created.body.id;
   }
 
-  /** Uploads `bytes` as the content of file `id` through a fresh upload URL. */
+  /** Uploads `bytes` as the content of file `id` through a fresh upload URL, with every header it signed. */
   async uploadTo(id: string, bytes: Uint8Array, contentType?: string): Promise<void> {
     const grant = await this.call('PUT', `/v1/files/${id}/upload`, { body: { size: bytes.length } });
     if (grant.status !== 200) throw new Error(`upload url failed: ${grant.status} ${JSON.stringify(grant.body)}`);
     const put = await fetch(grant.body.url, {
       method: 'PUT',
-      headers: { 'content-type': contentType ?? grant.body.headers['Content-Type'] },
+      headers: { ...grant.body.headers, ...(contentType && { 'Content-Type': contentType }) },
       body: Buffer.from(bytes),
     });
     if (put.status !== 200) throw new Error(`PUT to S3 failed: ${put.status} ${await put.text()}`);

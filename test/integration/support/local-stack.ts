@@ -63,13 +63,13 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
 }
 
 /**
- * One local stack for the test file: started before its tests, stopped after them. Returns
+ * One local stack for the test file (with `env` on top of the defaults): started before its tests, stopped after them. Returns
  * accessors, since the stack exists only once `beforeAll` has run.
  */
-export function useStack(): { stack: () => RunningStack; api: () => Api } {
+export function useStack(env: Record<string, string> = {}): { stack: () => RunningStack; api: () => Api } {
   let stack: RunningStack | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack(env);
   });
   afterAll(() => stack?.stop());
   const started = () => {

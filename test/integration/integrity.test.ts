@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { Api, eventually, expectError } from './support/api';
+import { makePdf, useStack } from './support/local-stack';
+import { EmulatorS3 } from './support/s3';
+
+jest.setTimeout(120_000);
+
+const local = useStack();
+let writer: Api;
+let s3: EmulatorS3;
+beforeAll(async () => {
+  const api = local.api();
+  writer = api.as(await api.tokenFor('demo', ['files:read', 'files:write'], 'alice'));
+  s3 = new EmulatorS3(local.stack().s3Endpoint);
+});
+afterAll(() => s3?.close());
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+describe('a declared SHA-256', () => {
+  it('is signed into the upload (as S3 checks it, and as metadata), stored, and returned with the file and its downloads', async () => {
+    const pdf = await makePdf(2);
+    const id = await writer.create({ name: 'Checked.pdf', fileTypeId: 'pdf' });
+    const grant = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { size: pdf.length, checksumSha256: sha256(pdf) } });
+    expect(grant.status).toBe(200);
+    expect(grant.body.headers).toEqual({
+      'Content-Type': 'application/pdf',
+      'x-amz-meta-uploaded-by': 'alice',
+      'x-amz-meta-overwrite': 'false',
+      'x-amz-meta-checksum-sha256': sha256(pdf),
+      'x-amz-checksum-sha256': sha256(pdf),
+      'x-amz-sdk-checksum-algorithm': 'SHA256',
+    });
+    const signed = new URL(grant.body.url).searchParams.get('X-Amz-SignedHeaders')?.split(';');
+    expect(signed).toEqual(expect.arrayContaining(['x-amz-checksum-sha256', 'x-amz-sdk-checksum-algorithm', 'x-amz-meta-checksum-sha256']));
+    expect((await fetch(grant.body.url, { method: 'PUT', headers: grant.body.headers, body: pdf })).status).toBe(200);
+
+    expect(await writer.settled(id)).toMatchObject({ status: 'ready', checksumSha256: sha256(pdf) });
+    const download = await writer.call('GET', `/v1/files/${id}/download`);
+    expect(download.body.checksumSha256).toBe(sha256(pdf));
+    expect(sha256(Buffer.from(await (await fetch(download.body.url)).arrayBuffer()))).toBe(download.body.checksumSha256);
+  });
+
+  it('that the body does not match fails the version with CHECKSUM_MISMATCH and deletes the bytes; the uploader may try again', async () => {
+    const pdf = await makePdf(2);
+    const id = await writer.create({ name: 'Corrupted.pdf', fileTypeId: 'pdf' });
+    const grant = (await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(Buffer.from('the bytes the client meant to send')) } })).body;
+    // Real S3 would refuse this PUT (400 BadDigest); the local emulator ignores checksums, so
+    // processing is what catches it, locally and behind any S3 that does not check.
+    expect((await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: pdf })).status).toBe(200);
+    expect(await writer.settled(id)).toMatchObject({ status: 'failed', checksumSha256: sha256(pdf), error: { code: 'CHECKSUM_MISMATCH' } });
+    expect(await s3.exists(grant.url)).toBe(false);
+    expectError(await writer.call('GET', `/v1/files/${id}/download`), 409, 'NOT_UPLOADED');
+    expect((await writer.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([
+      expect.objectContaining({ version: 1, status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) }),
+    ]);
+
+    // Nothing was kept, so no files:overwrite is needed to upload the right bytes.
+    const retry = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(pdf) } });
+    expect(retry.status).toBe(200);
+    expect((await fetch(retry.body.url, { method: 'PUT', headers: retry.body.headers, body: pdf })).status).toBe(200);
+    const file = await eventually(
+      async () => (await writer.call('GET', `/v1/files/${id}?wait=10`)).body,
+      (current) => current.contentVersion === 2 && current.status !== 'processing',
+    );
+    expect(file).toMatchObject({ status: 'ready', contentVersion: 2, checksumSha256: sha256(pdf) });
+  });
+
+  it('cannot be changed by the client: another checksum header than the signed one is refused by S3', async () => {
+    const pdf = await makePdf(1);
+    const id = await writer.create({ name: 'Swapped.pdf', fileTypeId: 'pdf' });
+    const grant = (await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(pdf) } })).body;
+    const other = sha256(Buffer.from('other'));
+    for (const header of ['x-amz-checksum-sha256', 'x-amz-meta-checksum-sha256']) {
+      const put = await fetch(grant.url, { method: 'PUT', headers: { ...grant.headers, [header]: other }, body: pdf });
+      expect(put.status).toBe(403);
+    }
+    expect((await writer.call('GET', `/v1/files/${id}`)).body.status).toBe('pending');
+  });
+
+  it('must be the base64 of a SHA-256', async () => {
+    const id = await writer.create({ name: 'Bad.pdf', fileTypeId: 'pdf' });
+    for (const checksumSha256 of ['abc', createHash('sha256').update('x').digest('hex'), createHash('md5').update('x').digest('base64')]) {
+      expectError(await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256 } }), 400, 'VALIDATION_ERROR');
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+
+/** The local stack's S3 emulator, read directly: whether an object exists, whatever the API says. */
+export class EmulatorS3 {
+  private readonly client: S3Client;
+
+  constructor(endpoint: string) {
+    this.client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  }
+
+  /** The object a pre-signed URL names (path-style: `/<bucket>/<key>`). */
+  static objectOf(url: string): { bucket: string; key: string } {
+    const [bucket, ...key] = new URL(url).pathname.split('/').slice(1);
+    return { bucket: bucket as string, key: key.map(decodeURIComponent).join('/') };
+  }
+
+  async exists(url: string): Promise<boolean> {
+    const { bucket, key } = EmulatorS3.objectOf(url);
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
