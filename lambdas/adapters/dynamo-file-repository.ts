@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListFilter } from '../domain/model';
+import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListFilter } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
 import { tableSchema } from './table-schema';
 
@@ -87,7 +87,44 @@ function indexItems(file: FileRecord, now: string): Map<string, IndexItem> {
 
 function toRecord(item: Record<string, unknown>): FileRecord {
   const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, [TTL]: _ttl, ...record } = item;
-  return record as unknown as FileRecord;
+  return upgradeRecord(record);
+}
+
+/**
+ * A file item as this code reads it. Items written before versions existed (one fixed content
+ * key per file) have no `versions`: their content, if any, becomes version 1, so they read,
+ * download and delete like any other file, and the next upload is version 2.
+ */
+export function upgradeRecord(item: Record<string, unknown>): FileRecord {
+  if (Array.isArray(item.versions)) return item as unknown as FileRecord;
+  const old = item as unknown as FileRecord & { contentSequencer?: string | null; contentETag?: string | null };
+  const { contentSequencer, contentETag, ...file } = old;
+  const hadContent = old.status !== 'pending' && typeof old.contentKey === 'string';
+  const version: FileVersion | undefined = hadContent
+    ? {
+        version: 1,
+        key: old.contentKey as string,
+        sequencer: contentSequencer ?? '',
+        eTag: contentETag ?? '',
+        uploadedAt: old.uploadedAt ?? old.createdAt,
+        uploadedBy: null,
+        status: old.status as FileVersion['status'],
+        size: old.size,
+        checksumSha256: null,
+        pageCount: old.pageCount,
+        detectedMimeType: old.detectedMimeType ?? null,
+        error: old.error,
+        contentRemoved: false,
+      }
+    : undefined;
+  return {
+    ...file,
+    checksumSha256: null,
+    contentKey: version ? version.key : null,
+    versions: version ? [version] : [],
+    // Old files never expired: they keep not expiring.
+    expiresAt: null,
+  };
 }
 
 function encodeCursor(key: Record<string, unknown>): string {

@@ -92,7 +92,11 @@ export class MemoryObjects implements ObjectStore {
   async presignPut(key: string, options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number }) {
     const { expiresIn: _expiresIn, ...signed } = options;
     this.presigned.push({ key, ...signed });
-    const headers = { 'Content-Type': options.contentType, ...Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])) };
+    const headers = {
+      'Content-Type': options.contentType,
+      ...Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
+      ...(options.checksumSha256 === undefined ? {} : { 'x-amz-checksum-sha256': options.checksumSha256, 'x-amz-sdk-checksum-algorithm': 'SHA256' }),
+    };
     return { url: `https://example/${key}`, headers };
   }
   presignGet = async (key: string) => `https://example/${key}`;
