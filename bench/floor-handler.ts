@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { randomUUID } from 'node:crypto';
 
 /**
  * The floor of `npm run bench`'s Lambda weight: the least an upload-URL Lambda can be, one
@@ -17,6 +18,6 @@ export async function handler(event: { pathParameters?: Record<string, string | 
   const id = event.pathParameters?.id ?? '';
   const { Item } = await clients.db.send(new GetCommand({ TableName: process.env.FILEPORT_TABLE_NAME, Key: { pk: `FILE#${id}`, sk: 'FILE' } }));
   if (!Item) return { statusCode: 404, body: '{}' };
-  const url = await getSignedUrl(clients.s3, new PutObjectCommand({ Bucket: process.env.FILEPORT_BUCKET_NAME, Key: String(Item.contentKey) }), { expiresIn: 900 });
+  const url = await getSignedUrl(clients.s3, new PutObjectCommand({ Bucket: process.env.FILEPORT_BUCKET_NAME, Key: `content/${id.replaceAll('-', '')}/${randomUUID().replaceAll('-', '')}` }), { expiresIn: 900 });
   return { statusCode: 200, body: JSON.stringify({ url }) };
 }

@@ -81,7 +81,8 @@ async function recordTenant(tenantId: string, count: number): Promise<Record<str
       links: [{ type: 'contract', id: `C-${i + 1}` }, ...(hot ? [HOT_LINK] : [])],
     };
     const deps: Deps = { files: repository, objects: noObjects, now: () => new Date(start + i * 60_000) };
-    await createFile(deps, principal, file);
+    // Pending files expire (temporary files): these must outlive the run, dated as they are.
+    await createFile(deps, principal, file, { pendingTtlSeconds: 10 * 365 * 86_400 });
   }
   return recorder.items;
 }

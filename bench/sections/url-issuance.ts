@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Context } from 'aws-lambda';
+import { newContentKey } from '../../lambdas/domain/files';
 import type { ApiEvent, ApiResult } from '../../lambdas/http/request';
 import type { RouteGroup } from '../../lambdas/routes';
 import { gatewayClaims, lambdaContext, matchRoute, toEvent, type ApiLambda } from '../../local/gateway';
@@ -66,7 +67,8 @@ export const urlIssuance: Section = async ({ quick }) => {
       const item = await getItem(pdf.id);
       await getSignedUrl(
         s3,
-        new PutObjectCommand({ Bucket: config.bucketName, Key: String(item.contentKey), ContentType: 'application/pdf', Metadata: { 'upload-id': randomUUID() } }),
+        // A fresh key per grant, as the handler mints one.
+        new PutObjectCommand({ Bucket: config.bucketName, Key: newContentKey({ id: String(item.id) }), ContentType: 'application/pdf', Metadata: { 'upload-id': randomUUID() } }),
         { expiresIn: config.uploadUrlTtlSeconds, signableHeaders: new Set(['content-type']) },
       );
     };
@@ -77,6 +79,7 @@ export const urlIssuance: Section = async ({ quick }) => {
         s3,
         new GetObjectCommand({
           Bucket: config.bucketName,
+          // The current version's object, as the handler serves it.
           Key: String(item.contentKey),
           ResponseContentType: 'text/plain',
           ResponseContentDisposition: disposition,

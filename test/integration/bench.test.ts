@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { processorEntrypoints, routeGroups } from '../../lambdas/routes';
 
 /**
- * `npm run bench` must keep working: sections 1–3 run in quick mode and must record every figure
+ * `npm run bench` must keep working: every section runs in quick mode and must record every figure
  * with real numbers, and the gateway must answer every request under load. Timing goals are the
  * bench's to report, never this test's; bundle contents and sizes are not timings and are checked.
  */
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const out = join(dir, 'results.json');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight', '--out', out],
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight,processors,growth', '--out', out],
     { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -41,10 +41,10 @@ function expectMeasured(measured: any): void {
   if (measured.p99 !== undefined) expect(measured.p99).toBeGreaterThanOrEqual(measured.median);
 }
 
-it('runs the three sections without error and prints the table', () => {
+it('runs every section without error and prints the table', () => {
   expect({ exitCode, sections: results.sections.map((s: any) => `${s.name}: ${s.status}`) }).toEqual({
     exitCode: 0,
-    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok'],
+    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok', 'processors: ok', 'growth: ok'],
   });
   expect(output).toContain('| section');
   expect(output).toContain('| lambda-weight');
@@ -105,4 +105,33 @@ it('weighs every deployed Lambda, and each carries only the heavy packages it us
   expect(contents['processor metadata: bundle']).toBe('pdf-lib yes, sharp no');
   expect(contents['processor thumbnails: bundle']).toBe('pdf-lib no, sharp external');
   for (const group of routeGroups) expect(contents[`api ${group}: bundle`]).toBe('pdf-lib no, sharp no');
+});
+
+it('counts pages and makes thumbnails of the generated inputs, each beside its floor', () => {
+  const figures = figuresOf('processors');
+  expect(figures.map((f) => f.name)).toEqual([
+    expect.stringContaining('page count'),
+    expect.stringContaining('page count'),
+    expect.stringContaining('peak RSS'),
+    expect.stringContaining('page count'),
+    ...Array(3).fill(expect.stringContaining('thumbnails')),
+  ]);
+  for (const figure of figures) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+  }
+  // The real processors answered, rather than failing on the generated inputs.
+  const results = figures.map((f) => String(f.extra?.result ?? ''));
+  expect(results.filter((r) => /^\d+ pages$/.test(r))).toHaveLength(3);
+  expect(results.filter((r) => /^small \d+×\d+, medium \d+×\d+$/.test(r))).toHaveLength(3);
+});
+
+it('lists tenants of two sizes through the real repository, finding every matching file', () => {
+  const lists = figuresOf('growth').filter((f) => f.name.startsWith('list'));
+  expect(lists).toHaveLength(4);
+  for (const figure of lists) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+    expect(figure.extra['matching files']).toBeGreaterThan(0);
+  }
 });
