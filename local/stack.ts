@@ -12,6 +12,7 @@ import { thumbnailJobOf, uploadNotification, uploadedObjectsOf } from '../lambda
 import { faultRules } from './faults';
 import { devError, devJson, startGateway, type ApiLambda, type DevRoute } from './gateway';
 import { LocalQueue } from './local-queue';
+import { runEvery } from './schedule';
 import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
@@ -236,27 +237,19 @@ const fileIdOfThumbnailJob = (body: string): string | undefined => {
   }
 };
 
-/** Runs the reconciler now and then every `intervalMs`, as the deployed schedule does, one run at a time. */
+/** Runs the reconciler now and then every `intervalMs`, as the deployed schedule does. */
 function startReconciler(reconcile: () => Promise<{ redriven: number; gaveUp: number }>, intervalMs: number) {
   const counts = { runs: 0, redriven: 0, gaveUp: 0 };
-  let running: Promise<void> | undefined;
-  const run = () => {
-    running ??= reconcile()
-      .then((report) => {
-        counts.runs++;
-        counts.redriven += report.redriven;
-        counts.gaveUp += report.gaveUp;
-      })
-      .catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'Reconciler run failed', error: String(error) })))
-      .finally(() => (running = undefined));
-  };
-  run();
-  const timer = setInterval(run, intervalMs);
-  return {
-    stats: () => ({ ...counts }),
-    stop: async () => {
-      clearInterval(timer);
-      await running;
+  const schedule = runEvery(
+    'Reconciler run',
+    intervalMs,
+    async () => {
+      const report = await reconcile();
+      counts.runs++;
+      counts.redriven += report.redriven;
+      counts.gaveUp += report.gaveUp;
     },
-  };
+    { immediately: true },
+  );
+  return { stats: () => ({ ...counts }), stop: schedule.stop };
 }

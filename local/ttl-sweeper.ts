@@ -1,5 +1,6 @@
 import { BatchWriteItemCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { tableSchema } from '../lambdas/adapters/table-schema';
+import { runEvery } from './schedule';
 
 /**
  * DynamoDB's TTL for the local stack: DynamoDB Local never deletes expired items. Every
@@ -38,18 +39,6 @@ export function startTtlSweeper(db: DynamoDBClient, table: string, intervalMs: n
     counts.runs++;
   };
 
-  let running: Promise<void> | undefined;
-  const run = () => {
-    running ??= sweep()
-      .catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'TTL sweep failed', error: String(error) })))
-      .finally(() => (running = undefined));
-  };
-  const timer = setInterval(run, intervalMs);
-  return {
-    stats: () => ({ ...counts }),
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const schedule = runEvery('TTL sweep', intervalMs, sweep);
+  return { stats: () => ({ ...counts }), stop: schedule.stop };
 }
