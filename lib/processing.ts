@@ -135,26 +135,37 @@ export class Processing extends Construct {
     iam.Grant.addToPrincipal({ grantee: reconcilerFn, actions: ['sqs:SendMessage'], resourceArns: [metadata.queue.queueArn] });
 
     this.alarms = [
-      new cloudwatch.Alarm(this, 'FilesFailedProcessingAlarm', {
-        alarmDescription: 'Processing gave up on a file after every attempt (its file is now failed): look for the cause in the dead-letter function log.',
+      alarmAbove(this, 'FilesFailedProcessingAlarm', {
+        description: 'Processing gave up on a file after every attempt (its file is now failed): look for the cause in the dead-letter function log.',
         metric: deadLettersFn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      metadata.undrainedAlarm,
-      thumbnails.undrainedAlarm,
-      new cloudwatch.Alarm(this, 'ReconcilerErrorsAlarm', {
-        alarmDescription: 'The reconciler of files stuck in processing fails.',
+      ...[metadata, thumbnails].map((work) =>
+        alarmAbove(work, 'DeadLetterAlarm', {
+          description: `Messages have waited in the ${work.node.id} dead-letter queue for 15 minutes: the dead-letter function is failing on them.`,
+          metric: work.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+          threshold: Duration.minutes(15).toSeconds(),
+        }),
+      ),
+      alarmAbove(this, 'ReconcilerErrorsAlarm', {
+        description: 'The reconciler of files stuck in processing fails.',
         metric: reconcilerFn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
         threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ];
   }
+}
+
+/** An alarm on the first period above `threshold`. No data (nothing happened) is the healthy state. */
+function alarmAbove(scope: Construct, id: string, props: { description: string; metric: cloudwatch.IMetric; threshold: number }): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: props.description,
+    metric: props.metric,
+    threshold: props.threshold,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 }
 
 interface WorkQueueProps {
@@ -164,14 +175,10 @@ interface WorkQueueProps {
   deadLetterConsumerTimeout: Duration;
 }
 
-/**
- * A queue and its dead-letter queue. The dead-letter queue is drained by the dead-letter function;
- * an alarm fires when it is not (that function fails too).
- */
+/** A queue and its dead-letter queue, which the dead-letter function drains. */
 class WorkQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
-  readonly undrainedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
@@ -191,16 +198,6 @@ class WorkQueue extends Construct {
       // is not handed to a second invocation while the first (with its retries) still works on it.
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
-
-    this.undrainedAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `Messages have waited in the ${id} dead-letter queue for 15 minutes: the dead-letter function is failing on them.`,
-      metric: this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: Duration.minutes(15).toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      // An empty queue publishes no data points for a while; that is the healthy state.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }
