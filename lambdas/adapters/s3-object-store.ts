@@ -1,6 +1,31 @@
-import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHmac } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListPartsCommand,
+  type ListPartsCommandOutput,
+  NoSuchKey,
+  NoSuchUpload as S3NoSuchUpload,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectMetadata, ObjectStore, PresignedPut, StoredObject } from '../domain/ports';
+import {
+  NoSuchUpload,
+  PartsRefused,
+  type ObjectMetadata,
+  type ObjectStore,
+  type PresignedPost,
+  type PresignedPut,
+  type StoredObject,
+  type UploadedPart,
+} from '../domain/ports';
 
 /**
  * S3 as the object store. Presigning happens here and nowhere else, so every URL the service hands
@@ -90,6 +115,143 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async presignPost(
+    key: string,
+    options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number },
+  ): Promise<PresignedPost> {
+    const [credentials, region, bucketUrl] = await Promise.all([this.s3.config.credentials(), this.s3.config.region(), this.bucketUrl(key)]);
+    const now = new Date();
+    const date = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // 20260101T120000Z
+    const day = date.slice(0, 8);
+    // In field order: S3 reads the fields before the file, and everything after it is ignored.
+    const fields: Record<string, string> = {
+      key,
+      'Content-Type': options.contentType,
+      ...Object.fromEntries(Object.entries(options.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value])),
+      'x-amz-server-side-encryption': 'AES256',
+      success_action_status: '201',
+      'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+      'x-amz-credential': `${credentials.accessKeyId}/${day}/${region}/s3/aws4_request`,
+      'x-amz-date': date,
+      ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
+    };
+    const policy = {
+      expiration: new Date(now.getTime() + options.expiresIn * 1000).toISOString(),
+      // Every field is pinned to its exact value: the client can change nothing but the file.
+      conditions: [
+        { bucket: this.bucket },
+        ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+        ['content-length-range', options.minSize, options.maxSize],
+      ],
+    };
+    const encodedPolicy = Buffer.from(JSON.stringify(policy)).toString('base64');
+    const signature = postPolicySignature(encodedPolicy, { secretAccessKey: credentials.secretAccessKey, day, region });
+    return { url: bucketUrl, fields: { ...fields, policy: encodedPolicy, 'x-amz-signature': signature } };
+  }
+
+  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }): Promise<string> {
+    const result = await this.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: options.contentType,
+        Metadata: options.metadata,
+        // Parts uploaded with a SHA-256 need an upload that expects them.
+        ...(options.partChecksums ? { ChecksumAlgorithm: 'SHA256' } : {}),
+      }),
+    );
+    if (!result.UploadId) throw new Error('S3 started a multipart upload without an upload id');
+    return result.UploadId;
+  }
+
+  async presignUploadPart(
+    key: string,
+    uploadId: string,
+    options: { partNumber: number; size: number; checksumSha256?: string; expiresIn: number },
+  ): Promise<PresignedPut> {
+    const checksum = options.checksumSha256;
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: options.partNumber,
+      ContentLength: options.size,
+      ...(checksum === undefined ? {} : { ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum }),
+    });
+    // Sent as headers, not hoisted into the query string, where S3 would not verify the checksum.
+    const headers: Record<string, string> = checksum === undefined ? {} : { 'x-amz-checksum-sha256': checksum, 'x-amz-sdk-checksum-algorithm': 'SHA256' };
+    const signed = Object.keys(headers);
+    const url = await getSignedUrl(this.s3, command, {
+      expiresIn: options.expiresIn,
+      // The part's exact size is signed: S3 refuses a longer or shorter body.
+      signableHeaders: new Set([...signed, 'content-length']),
+      unhoistableHeaders: new Set(signed),
+    });
+    return { url, headers };
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[]> {
+    const parts: UploadedPart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      let page: ListPartsCommandOutput;
+      try {
+        page = await this.s3.send(new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+      } catch (error) {
+        throw noSuchUploadOr(error);
+      }
+      for (const part of page.Parts ?? []) {
+        parts.push({
+          partNumber: part.PartNumber ?? 0,
+          size: part.Size ?? 0,
+          eTag: (part.ETag ?? '').replaceAll('"', ''),
+          checksumSha256: part.ChecksumSHA256 ?? null,
+        });
+      }
+      if (!page.IsTruncated) return parts;
+      marker = page.NextPartNumberMarker;
+    }
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void> {
+    try {
+      await this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.eTag}"`, ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}) })),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof S3ServiceException && ['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(error.name)) {
+        throw new PartsRefused(error.name, error.message);
+      }
+      throw noSuchUploadOr(error);
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      throw noSuchUploadOr(error);
+    }
+  }
+
+  /**
+   * Where a form is POSTed: the bucket's own URL, resolved by the SDK exactly as for a presigned
+   * request (virtual-hosted on AWS, path-style on emulators), without the key.
+   */
+  private async bucketUrl(key: string): Promise<string> {
+    const url = new URL(await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: 60 }));
+    const suffix = `/${key}`;
+    if (!url.pathname.endsWith(suffix)) throw new Error(`Unexpected presigned URL path ${url.pathname}`);
+    return `${url.origin}${url.pathname.slice(0, -suffix.length)}/`;
+  }
+
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
@@ -122,6 +284,25 @@ export class S3ObjectStore implements ObjectStore {
       throw error;
     }
   }
+}
+
+/**
+ * The SigV4 signature of a POST policy: the HMAC-SHA256 of the base64 policy with the day's
+ * signing key (sigv4-authentication-HTTPPOST). The SDK has no signer for forms.
+ */
+export function postPolicySignature(encodedPolicy: string, options: { secretAccessKey: string; day: string; region: string }): string {
+  const signingKey = [options.day, options.region, 's3', 'aws4_request'].reduce<Buffer | string>(
+    (key, part) => createHmac('sha256', key).update(part).digest(),
+    `AWS4${options.secretAccessKey}`,
+  );
+  return createHmac('sha256', signingKey).update(encodedPolicy).digest('hex');
+}
+
+function noSuchUploadOr(error: unknown): unknown {
+  if (error instanceof S3NoSuchUpload || (error instanceof S3ServiceException && error.name === 'NoSuchUpload')) {
+    return new NoSuchUpload(error.message);
+  }
+  return error;
 }
 
 /** `bytes 0-4095/123456` → 123456. */

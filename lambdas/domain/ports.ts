@@ -69,6 +69,53 @@ export interface ObjectStore {
    */
   copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
+
+  /**
+   * A browser form upload (S3 POST policy, SigV4) of exactly this key, Content-Type and user
+   * metadata, `minSize` to `maxSize` bytes, stored with SSE-S3; S3 answers 201.
+   */
+  presignPost(key: string, options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number }): Promise<PresignedPost>;
+  /** Starts a multipart upload of the key (a real call); the metadata is the object's. Returns S3's upload id. */
+  createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }): Promise<string>;
+  /** A PUT of one part of exactly `size` bytes (and SHA-256, when given). */
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    options: { partNumber: number; size: number; checksumSha256?: string; expiresIn: number },
+  ): Promise<PresignedPut>;
+  /** Every part S3 holds for the upload, in part number order. Throws `NoSuchUpload`. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** Assembles the object from these parts. Throws `NoSuchUpload`, or `PartsRefused` when S3 refuses the list. */
+  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void>;
+  /** Throws `NoSuchUpload`. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+}
+
+export interface PresignedPost {
+  url: string;
+  /** The form fields, in the order to send them; the file goes last. */
+  fields: Record<string, string>;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  /** Without quotes. */
+  eTag: string;
+  checksumSha256: string | null;
+}
+
+/** S3 knows no such multipart upload for the key: never started, completed, aborted, or another key's. */
+export class NoSuchUpload extends Error {}
+
+/** S3 refused to complete a multipart upload with the parts given (InvalidPart, EntityTooSmall…). */
+export class PartsRefused extends Error {
+  constructor(
+    readonly s3Code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** What the metadata processor hands to the thumbnail processor. */

@@ -92,7 +92,11 @@ function corsXml(origins: string[]): string {
 /** Fails loudly when node_modules holds s3rver without patches/@20minutes+s3rver+*.patch. */
 function assertPatched(): void {
   const file = (path: string) => readFileSync(require.resolve(`@20minutes/s3rver/${path}`), 'utf8');
-  if (!file('lib/models/event.js').includes('ObjectCreated:CompleteMultipartUpload') || !file('lib/controllers/bucket.js').includes('aes-128-cbc')) {
+  if (
+    !file('lib/models/event.js').includes('ObjectCreated:CompleteMultipartUpload') ||
+    !file('lib/controllers/bucket.js').includes('aes-128-cbc') ||
+    !file('lib/controllers/object.js').includes('function verifyPostPolicy')
+  ) {
     throw new Error('@20minutes/s3rver is not patched (patches/@20minutes+s3rver+*.patch): run `npx patch-package`');
   }
 }

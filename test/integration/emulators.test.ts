@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { startS3 } from '../../local/emulators/s3';
+import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
+import { NoSuchUpload, PartsRefused } from '../../lambdas/domain/ports';
+import { inParallel, partBytes, postForm, putPart } from './support/parts';
 
 jest.setTimeout(60_000);
 
@@ -321,6 +325,184 @@ describe('the embedded S3 emulator (patched s3rver) with the real SDK', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('browser form uploads (SigV4 POST policy), as the service signs them', () => {
+  const store = () => new S3ObjectStore(client, BUCKET);
+  const signed = (key: string, options: Partial<{ minSize: number; maxSize: number; expiresIn: number }> = {}) =>
+    store().presignPost(key, { contentType: 'text/plain', minSize: 0, maxSize: 10, metadata: { 'uploaded-by': 'alice' }, expiresIn: 60, ...options });
+
+  it('stores the file with the signed type and metadata, answering 201 with S3\'s XML, and emits ObjectCreated:Post', async () => {
+    events.length = 0;
+    const { url, fields } = await signed('form/ok.txt');
+    expect(url).toBe(`${s3.endpoint}/${BUCKET}/`);
+    const response = await postForm(url, fields, Buffer.from('hello'), { type: 'text/plain' });
+    const text = await response.text();
+    expect(response.status).toBe(201);
+    expect(response.headers.get('etag')).toBe('"5d41402abc4b2a76b9719d911017c592"');
+    expect(text).toContain(`<Key>form/ok.txt</Key>`);
+    // (the quotes may come XML-escaped: the same document)
+    expect(text.replaceAll('&quot;', '"')).toContain('<ETag>"5d41402abc4b2a76b9719d911017c592"</ETag>');
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'form/ok.txt' }));
+    expect(head).toMatchObject({ ContentType: 'text/plain', ContentLength: 5, Metadata: { 'uploaded-by': 'alice' } });
+    expect(events.map((e) => [e.eventName, e.s3.object.key, e.s3.object.size])).toEqual([['ObjectCreated:Post', 'form/ok.txt', 5]]);
+  });
+
+  it('refuses a changed or added field, another key, a forged signature, an expired policy and a form without one', async () => {
+    const { url, fields } = await signed('form/refused.txt');
+    const refusal = async (form: Record<string, string>) => {
+      const response = await postForm(url, form, Buffer.from('hi'));
+      const text = await response.text();
+      return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]+)<\/Message>/.exec(text)?.[1] };
+    };
+    expect(await refusal({ ...fields, 'Content-Type': 'text/html' })).toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringContaining('Policy Condition failed') });
+    expect(await refusal({ ...fields, 'x-amz-meta-uploaded-by': 'mallory' })).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(await refusal({ ...fields, key: 'form/elsewhere.txt' })).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(await refusal({ ...fields, 'x-amz-meta-extra': 'x' })).toMatchObject({ status: 403, message: expect.stringContaining('Extra input fields: x-amz-meta-extra') });
+    expect(await refusal({ ...fields, success_action_status: '200' })).toMatchObject({ status: 403, code: 'AccessDenied' });
+    const policy = JSON.parse(Buffer.from(fields.policy as string, 'base64').toString());
+    const widened = Buffer.from(JSON.stringify({ ...policy, conditions: policy.conditions.map((c: unknown) => (Array.isArray(c) ? ['content-length-range', 0, 10 ** 9] : c)) })).toString('base64');
+    expect(await refusal({ ...fields, policy: widened })).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    const { policy: _policy, 'x-amz-signature': _signature, ...unsigned } = fields;
+    expect(await refusal(unsigned)).toMatchObject({ status: 403, code: 'AccessDenied' });
+    const late = await signed('form/late.txt', { expiresIn: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await (async () => {
+      const response = await postForm(late.url, late.fields, Buffer.from('hi'));
+      return { status: response.status, text: await response.text() };
+    })()).toEqual({ status: 403, text: expect.stringContaining('Policy expired') });
+    for (const Key of ['form/refused.txt', 'form/elsewhere.txt', 'form/late.txt']) {
+      expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key })))).toEqual({ name: 'NotFound', status: 404 });
+    }
+  });
+
+  it('enforces content-length-range while the file streams, keeping neither a partial nor a replaced object', async () => {
+    const first = await signed('form/sized.txt', { minSize: 2, maxSize: 5 });
+    expect((await postForm(first.url, first.fields, Buffer.from('12345'))).status).toBe(201);
+    const tooLarge = await signed('form/sized.txt', { minSize: 2, maxSize: 5 });
+    const large = await postForm(tooLarge.url, tooLarge.fields, Buffer.alloc(3 * 1024 * 1024, 1));
+    expect(large.status).toBe(400);
+    expect(await large.text()).toContain('<Code>EntityTooLarge</Code>');
+    const tooSmall = await signed('form/sized.txt', { minSize: 2, maxSize: 5 });
+    const small = await postForm(tooSmall.url, tooSmall.fields, Buffer.from('1'));
+    expect(small.status).toBe(400);
+    expect(await small.text()).toContain('<Code>EntityTooSmall</Code>');
+    // The object the first form stored is still there, whole.
+    const kept = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'form/sized.txt' }));
+    expect(await kept.Body?.transformToString()).toBe('12345');
+  });
+});
+
+describe('multipart uploads through pre-signed part URLs, as the service drives them', () => {
+  const MiB = 1024 * 1024;
+  const store = () => new S3ObjectStore(client, BUCKET);
+  const start = (Key: string, partChecksums = false) => store().createMultipartUpload(Key, { contentType: 'application/octet-stream', metadata: { 'uploaded-by': 'alice' }, partChecksums });
+  const partUrl = (Key: string, uploadId: string, partNumber: number, size: number, checksumSha256?: string) =>
+    store().presignUploadPart(Key, uploadId, { partNumber, size, checksumSha256, expiresIn: 60 });
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+
+  it('takes parts PUT with fetch (quoted ETags), lists them after a crash, completes them into one object with S3\'s multipart ETag', async () => {
+    events.length = 0;
+    const Key = 'multi/resumed.bin';
+    const uploadId = await start(Key);
+    const sizes = [5 * MiB, 5 * MiB, 123];
+    const etags: string[] = [];
+    // "Crash" after the first part: the client knows nothing but the upload id.
+    const first = await partUrl(Key, uploadId, 1, sizes[0] as number);
+    etags[0] = await putPart(first.url, partBytes(1, 1, sizes[0] as number), first.headers);
+    expect(etags[0]).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(await store().listParts(Key, uploadId)).toEqual([{ partNumber: 1, size: 5 * MiB, eTag: (etags[0] as string).replaceAll('"', ''), checksumSha256: null }]);
+    for (const n of [2, 3]) {
+      const { url, headers } = await partUrl(Key, uploadId, n, sizes[n - 1] as number);
+      etags[n - 1] = await putPart(url, partBytes(1, n, sizes[n - 1] as number), headers);
+    }
+    const parts = await store().listParts(Key, uploadId);
+    expect(parts.map((p) => [p.partNumber, p.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB], [3, 123]]);
+    await store().completeMultipartUpload(Key, uploadId, parts.map((p) => ({ partNumber: p.partNumber, eTag: p.eTag, checksumSha256: null })));
+
+    const md5s = etags.map((e) => Buffer.from(e.replaceAll('"', ''), 'hex'));
+    const multipartETag = `"${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-3"`;
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+    expect(head).toMatchObject({ ContentLength: 10 * MiB + 123, ETag: multipartETag, ContentType: 'application/octet-stream', Metadata: { 'uploaded-by': 'alice' } });
+    const body = Buffer.from(await ((await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body?.transformToByteArray() as Promise<Uint8Array>));
+    expect(body.equals(Buffer.concat([1, 2, 3].map((n) => partBytes(1, n, sizes[n - 1] as number))))).toBe(true);
+    expect(events.map((e) => [e.eventName, e.s3.object.size, `"${e.s3.object.eTag}"`])).toEqual([['ObjectCreated:CompleteMultipartUpload', 10 * MiB + 123, multipartETag]]);
+    await expect(store().listParts(Key, uploadId)).rejects.toBeInstanceOf(NoSuchUpload);
+  });
+
+  it('refuses a part of another size than signed, and a part whose SHA-256 is not the signed one', async () => {
+    const Key = 'multi/checked.bin';
+    const uploadId = await start(Key, true);
+    const bytes = partBytes(2, 1, 1000);
+    const wrongSize = await partUrl(Key, uploadId, 1, 999);
+    expect((await fetch(wrongSize.url, { method: 'PUT', headers: wrongSize.headers, body: bytes })).status).toBe(403);
+    const checked = await partUrl(Key, uploadId, 1, 1000, sha256(Buffer.from('other bytes')));
+    const refused = await fetch(checked.url, { method: 'PUT', headers: checked.headers, body: bytes });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>BadDigest</Code>');
+    const right = await partUrl(Key, uploadId, 1, 1000, sha256(bytes));
+    expect(await putPart(right.url, bytes, right.headers)).toMatch(/^"[0-9a-f]{32}"$/);
+    const [part] = await store().listParts(Key, uploadId);
+    expect(part).toMatchObject({ partNumber: 1, size: 1000, checksumSha256: sha256(bytes) });
+    // A checksum header other than the signed one is refused by the signature.
+    const swapped = await fetch(right.url, { method: 'PUT', headers: { ...right.headers, 'x-amz-checksum-sha256': sha256(Buffer.from('x')) }, body: bytes });
+    expect(swapped.status).toBe(403);
+    await store().abortMultipartUpload(Key, uploadId);
+  });
+
+  it('binds an upload id to its key: parts, listing, completion and abort under another key are NoSuchUpload', async () => {
+    const uploadId = await start('multi/mine.bin');
+    const other = 'multi/theirs.bin';
+    const url = await partUrl(other, uploadId, 1, 3);
+    expect((await fetch(url.url, { method: 'PUT', body: 'abc' })).status).toBe(404);
+    await expect(store().listParts(other, uploadId)).rejects.toBeInstanceOf(NoSuchUpload);
+    await expect(store().completeMultipartUpload(other, uploadId, [{ partNumber: 1, eTag: '0'.repeat(32), checksumSha256: null }])).rejects.toBeInstanceOf(NoSuchUpload);
+    await expect(store().abortMultipartUpload(other, uploadId)).rejects.toBeInstanceOf(NoSuchUpload);
+    expect(await store().listParts('multi/mine.bin', uploadId)).toEqual([]);
+  });
+
+  it('applies S3\'s rules on completion: parts in order, each but the last at least 5 MiB', async () => {
+    const Key = 'multi/rules.bin';
+    const uploadId = await start(Key);
+    const etags: string[] = [];
+    for (const [n, size] of [[1, 1 * MiB], [2, 1 * MiB]] as const) {
+      const { url, headers } = await partUrl(Key, uploadId, n, size);
+      etags.push((await putPart(url, partBytes(3, n, size), headers)).replaceAll('"', ''));
+    }
+    const complete = (order: number[]) =>
+      store().completeMultipartUpload(Key, uploadId, order.map((n) => ({ partNumber: n, eTag: etags[n - 1] as string, checksumSha256: null })));
+    await expect(complete([2, 1])).rejects.toMatchObject({ s3Code: 'InvalidPartOrder' });
+    await expect(complete([1, 2])).rejects.toMatchObject({ s3Code: 'EntityTooSmall' });
+    await expect(complete([1, 2])).rejects.toBeInstanceOf(PartsRefused);
+    // Nothing was assembled, and the parts are still there for a corrected completion.
+    expect((await store().listParts(Key, uploadId)).map((p) => p.partNumber)).toEqual([1, 2]);
+    await store().completeMultipartUpload(Key, uploadId, [{ partNumber: 2, eTag: etags[1] as string, checksumSha256: null }]);
+    expect((await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key }))).ContentLength).toBe(1 * MiB);
+  });
+
+  it('aborts an upload: its parts are gone and its URLs refused', async () => {
+    const Key = 'multi/aborted.bin';
+    const uploadId = await start(Key);
+    const { url } = await partUrl(Key, uploadId, 1, 3);
+    await putPart(url, Buffer.from('abc'));
+    await store().abortMultipartUpload(Key, uploadId);
+    await expect(store().listParts(Key, uploadId)).rejects.toBeInstanceOf(NoSuchUpload);
+    expect((await fetch(url, { method: 'PUT', body: 'abc' })).status).toBe(404);
+    await expect(store().abortMultipartUpload(Key, uploadId)).rejects.toBeInstanceOf(NoSuchUpload);
+  });
+
+  it('pages ListParts past 1,000 parts', async () => {
+    const Key = 'multi/many.bin';
+    const uploadId = await start(Key);
+    await inParallel(
+      Array.from({ length: 1005 }, (_, i) => i + 1),
+      16,
+      async (n) => putPart((await partUrl(Key, uploadId, n, 1)).url, Buffer.from([n % 256])),
+    );
+    const parts = await store().listParts(Key, uploadId);
+    expect(parts.map((p) => p.partNumber)).toEqual(Array.from({ length: 1005 }, (_, i) => i + 1));
+    await store().abortMultipartUpload(Key, uploadId);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isExpired, isProcessing, type FileChanges, type FileRecord } from '../../../lambdas/domain/model';
-import { StaleWrite, type FileRepository, type ObjectMetadata, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { NoSuchUpload, PartsRefused, StaleWrite, type FileRepository, type ObjectMetadata, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -100,6 +100,60 @@ export class MemoryObjects implements ObjectStore {
     return { url: `https://example/${key}`, headers };
   }
   presignGet = async (key: string) => `https://example/${key}`;
+
+  /** What each presignPost call signed, in order. */
+  readonly posted: { key: string; contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata }[] = [];
+  async presignPost(key: string, options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number }) {
+    const { expiresIn: _expiresIn, ...signed } = options;
+    this.posted.push({ key, ...signed });
+    return { url: 'https://example/', fields: { key, 'Content-Type': options.contentType, policy: 'p', 'x-amz-signature': 's' } };
+  }
+
+  /** Multipart uploads in progress, by upload id, with S3's rules on completion. */
+  readonly uploads = new Map<string, { key: string; contentType: string; metadata: ObjectMetadata; partChecksums: boolean; parts: Map<number, { body: Buffer; checksumSha256: string | null }> }>();
+  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }) {
+    const uploadId = `upload-${this.uploads.size + 1}`;
+    this.uploads.set(uploadId, { key, ...options, metadata: { ...options.metadata }, parts: new Map() });
+    return uploadId;
+  }
+  /** What a client does with a part URL. */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): string {
+    const upload = this.upload(key, uploadId);
+    const bytes = Buffer.from(body);
+    upload.parts.set(partNumber, { body: bytes, checksumSha256: upload.partChecksums ? createHash('sha256').update(bytes).digest('base64') : null });
+    return createHash('md5').update(bytes).digest('hex');
+  }
+  async presignUploadPart(key: string, uploadId: string, options: { partNumber: number; size: number; checksumSha256?: string; expiresIn: number }) {
+    this.upload(key, uploadId);
+    const headers: Record<string, string> = options.checksumSha256 === undefined ? {} : { 'x-amz-checksum-sha256': options.checksumSha256 };
+    return { url: `https://example/${key}?uploadId=${uploadId}&partNumber=${options.partNumber}&size=${options.size}`, headers };
+  }
+  async listParts(key: string, uploadId: string) {
+    const upload = this.upload(key, uploadId);
+    return [...upload.parts.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, size: part.body.length, eTag: createHash('md5').update(part.body).digest('hex'), checksumSha256: part.checksumSha256 }));
+  }
+  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]) {
+    const upload = this.upload(key, uploadId);
+    const bodies = parts.map((p, i) => {
+      const stored = upload.parts.get(p.partNumber);
+      if (!stored || createHash('md5').update(stored.body).digest('hex') !== p.eTag) throw new PartsRefused('InvalidPart', `Part ${p.partNumber} was not found.`);
+      if (i < parts.length - 1 && stored.body.length < 5 * 1024 * 1024) throw new PartsRefused('EntityTooSmall', `Part ${p.partNumber} is too small.`);
+      return stored.body;
+    });
+    this.uploads.delete(uploadId);
+    await this.put(key, Buffer.concat(bodies), upload.contentType, upload.metadata);
+  }
+  async abortMultipartUpload(key: string, uploadId: string) {
+    this.upload(key, uploadId);
+    this.uploads.delete(uploadId);
+  }
+  private upload(key: string, uploadId: string) {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.key !== key) throw new NoSuchUpload(uploadId);
+    return upload;
+  }
 }
 
 export class MemoryQueue {
