@@ -1,6 +1,7 @@
 import * as z from './validation';
 import type { StuckFilePolicy } from './domain/processing-recovery';
 import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files';
+import { DEFAULT_SIZE_LIMITS, S3_LIMITS, type SizeLimits } from './domain/size-limits';
 
 /**
  * Configuration, read from the environment once per process and typed. Entry points call
@@ -10,6 +11,27 @@ import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files';
 // At most an hour: a leaked URL must not stay useful for long.
 const ttlSeconds = z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3600));
 const nonEmpty = z.string().check(z.minLength(1));
+const sizeUpTo = (max: number) => z.coerce.number().check(z.int(), z.minimum(1), z.maximum(max));
+const tenantLimits = z.strictObject({
+  maxFileSize: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(S3_LIMITS.singleUpload))),
+  maxMultipartFileSize: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(S3_LIMITS.object))),
+});
+const tenantSizeLimits = z.pipe(
+  z.string().check(
+    z.refine((text) => {
+      try {
+        JSON.parse(text);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be JSON'),
+  ),
+  z.pipe(
+    z.transform((text: string): unknown => JSON.parse(text)),
+    z.record(nonEmpty, tenantLimits),
+  ),
+);
 
 const schema = z
   .object({
@@ -28,6 +50,12 @@ const schema = z
     FILEPORT_MAX_VERSIONS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
     // How long a file waits for its first content before it is gone; at most a year.
     FILEPORT_PENDING_FILE_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(366 * 24 * 3600)), DEFAULT_PENDING_FILE_TTL_SECONDS),
+    // The largest file a tenant may upload in one PUT or form (S3 takes at most 5 GiB that way),
+    // and in parts (S3 objects are at most 5 TiB).
+    FILEPORT_MAX_FILE_SIZE: z._default(sizeUpTo(S3_LIMITS.singleUpload), DEFAULT_SIZE_LIMITS.maxFileSize),
+    FILEPORT_MAX_MULTIPART_FILE_SIZE: z._default(sizeUpTo(S3_LIMITS.object), DEFAULT_SIZE_LIMITS.maxMultipartFileSize),
+    // Tenants with other limits: {"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}.
+    FILEPORT_TENANT_SIZE_LIMITS: z._default(tenantSizeLimits, {}),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
     FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
@@ -51,6 +79,8 @@ export interface Config {
   maxVersions: number;
   /** A file without content is gone this long after it was created. */
   pendingFileTtlSeconds: number;
+  /** The deployment's size limits, and the tenants' own where they differ. */
+  sizeLimits: SizeLimits;
   s3ForcePathStyle: boolean;
 }
 
@@ -76,6 +106,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     downloadUrlTtlSeconds: e.FILEPORT_DOWNLOAD_URL_TTL_SECONDS,
     maxVersions: e.FILEPORT_MAX_VERSIONS,
     pendingFileTtlSeconds: e.FILEPORT_PENDING_FILE_TTL_SECONDS,
+    sizeLimits: {
+      maxFileSize: e.FILEPORT_MAX_FILE_SIZE,
+      maxMultipartFileSize: e.FILEPORT_MAX_MULTIPART_FILE_SIZE,
+      tenants: e.FILEPORT_TENANT_SIZE_LIMITS,
+    },
     s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
   };
 }

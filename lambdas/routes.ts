@@ -35,6 +35,12 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/v1/files/{id}/versions', handler: 'listVersions', group: 'files', scope: 'files:read' },
   { method: 'POST', path: '/v1/files/{id}/copy', handler: 'copyFile', group: 'files', scope: 'files:write' },
   { method: 'PUT', path: '/v1/files/{id}/upload', handler: 'createUploadUrl', group: 'uploads', scope: 'files:write' },
+  { method: 'POST', path: '/v1/files/{id}/upload-form', handler: 'createUploadForm', group: 'uploads', scope: 'files:write' },
+  { method: 'POST', path: '/v1/files/{id}/multipart', handler: 'createMultipartUpload', group: 'uploads', scope: 'files:write' },
+  { method: 'GET', path: '/v1/files/{id}/multipart/{uploadId}', handler: 'getMultipartUpload', group: 'uploads', scope: 'files:write' },
+  { method: 'POST', path: '/v1/files/{id}/multipart/{uploadId}/parts', handler: 'createPartUrls', group: 'uploads', scope: 'files:write' },
+  { method: 'POST', path: '/v1/files/{id}/multipart/{uploadId}/complete', handler: 'completeMultipartUpload', group: 'uploads', scope: 'files:write' },
+  { method: 'DELETE', path: '/v1/files/{id}/multipart/{uploadId}', handler: 'abortMultipartUpload', group: 'uploads', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
   { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },
 ];

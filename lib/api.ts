@@ -56,15 +56,20 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     },
   },
   uploads: {
-    description: 'Fileport API: pre-signed upload URLs',
+    description: 'Fileport API: pre-signed upload URLs, forms and multipart uploads',
     dataAccess: true,
-    connect: (fn, storage) => {
+    connect: (fn, storage, settings) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
       // Reads the file to sign for its key and type; never writes.
       storage.grantTableRead(fn);
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // A pre-signed URL carries the signer's rights: this is what the browser's PUT will be allowed.
-      storage.grantObjects(fn, ['s3:PutObject'], ['content']);
+      fn.addEnvironment('FILEPORT_MAX_FILE_SIZE', String(settings.maxFileSize));
+      fn.addEnvironment('FILEPORT_MAX_MULTIPART_FILE_SIZE', String(settings.maxMultipartFileSize));
+      fn.addEnvironment('FILEPORT_TENANT_SIZE_LIMITS', JSON.stringify(settings.tenantSizeLimits));
+      // A pre-signed URL or form carries the signer's rights: s3:PutObject is what the browser's PUT,
+      // POST or part upload is allowed, and also covers starting and completing a multipart upload.
+      // ListParts and AbortMultipartUpload are calls of their own.
+      storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
     },
   },
   downloads: {

@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { parseConfig } from '../lambdas/config';
+import { DEFAULT_SIZE_LIMITS, type TenantSizeLimits } from '../lambdas/domain/size-limits';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `cdk synth -c key=value`) in one place.
@@ -19,6 +20,12 @@ export interface FileportSettings {
   maxVersions: number;
   /** How long a file without content lives (DynamoDB TTL). */
   pendingFileTtlSeconds: number;
+  /** The largest file uploaded with one PUT URL or form, in bytes (at most 5 GiB). */
+  maxFileSize: number;
+  /** The largest file uploaded in parts, in bytes (at most 5 TiB). */
+  maxMultipartFileSize: number;
+  /** Tenants with other limits: `{"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}`. */
+  tenantSizeLimits: Record<string, Partial<TenantSizeLimits>>;
 }
 
 const defaults: FileportSettings = {
@@ -30,6 +37,9 @@ const defaults: FileportSettings = {
   downloadUrlTtlSeconds: 900,
   maxVersions: 10,
   pendingFileTtlSeconds: 24 * 3600,
+  maxFileSize: DEFAULT_SIZE_LIMITS.maxFileSize,
+  maxMultipartFileSize: DEFAULT_SIZE_LIMITS.maxMultipartFileSize,
+  tenantSizeLimits: {},
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -53,6 +63,10 @@ export function readSettings(scope: IConstruct): FileportSettings {
       downloadUrlTtlSeconds: present('downloadUrlTtlSeconds') ? get('downloadUrlTtlSeconds') : defaults.downloadUrlTtlSeconds,
       maxVersions: present('maxVersions') ? get('maxVersions') : defaults.maxVersions,
       pendingFileTtlSeconds: present('pendingFileTtlSeconds') ? get('pendingFileTtlSeconds') : defaults.pendingFileTtlSeconds,
+      maxFileSize: present('maxFileSize') ? get('maxFileSize') : defaults.maxFileSize,
+      maxMultipartFileSize: present('maxMultipartFileSize') ? get('maxMultipartFileSize') : defaults.maxMultipartFileSize,
+      // `-c` gives a string (JSON); cdk.json gives the object itself.
+      tenantSizeLimits: present('tenantSizeLimits') ? get('tenantSizeLimits') : defaults.tenantSizeLimits,
     }),
   };
 
@@ -70,7 +84,16 @@ export function readSettings(scope: IConstruct): FileportSettings {
  * The settings that end up in Lambda environment variables, checked by the Lambdas' own config
  * parser: a value they would reject fails the synth instead of every request after the deploy.
  */
-function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown; downloadUrlTtlSeconds: unknown; maxVersions: unknown; pendingFileTtlSeconds: unknown }) {
+function lambdaSettings(raw: {
+  tenantClaim: string;
+  uploadUrlTtlSeconds: unknown;
+  downloadUrlTtlSeconds: unknown;
+  maxVersions: unknown;
+  pendingFileTtlSeconds: unknown;
+  maxFileSize: unknown;
+  maxMultipartFileSize: unknown;
+  tenantSizeLimits: unknown;
+}) {
   try {
     const config = parseConfig({
       // Placeholders: the real names are only known at deploy time.
@@ -81,11 +104,25 @@ function lambdaSettings(raw: { tenantClaim: string; uploadUrlTtlSeconds: unknown
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(raw.downloadUrlTtlSeconds),
       FILEPORT_MAX_VERSIONS: String(raw.maxVersions),
       FILEPORT_PENDING_FILE_TTL_SECONDS: String(raw.pendingFileTtlSeconds),
+      FILEPORT_MAX_FILE_SIZE: String(raw.maxFileSize),
+      FILEPORT_MAX_MULTIPART_FILE_SIZE: String(raw.maxMultipartFileSize),
+      FILEPORT_TENANT_SIZE_LIMITS: typeof raw.tenantSizeLimits === 'string' ? raw.tenantSizeLimits : JSON.stringify(raw.tenantSizeLimits),
     });
-    const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds } = config;
-    return { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds };
+    const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds, sizeLimits } = config;
+    return {
+      tenantClaim,
+      uploadUrlTtlSeconds,
+      downloadUrlTtlSeconds,
+      maxVersions,
+      pendingFileTtlSeconds,
+      maxFileSize: sizeLimits.maxFileSize,
+      maxMultipartFileSize: sizeLimits.maxMultipartFileSize,
+      tenantSizeLimits: sizeLimits.tenants,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Context fileport:tenantClaim / uploadUrlTtlSeconds / downloadUrlTtlSeconds / maxVersions / pendingFileTtlSeconds rejected: ${reason}`);
+    throw new Error(
+      `Context fileport:tenantClaim / uploadUrlTtlSeconds / downloadUrlTtlSeconds / maxVersions / pendingFileTtlSeconds / maxFileSize / maxMultipartFileSize / tenantSizeLimits rejected: ${reason}`,
+    );
   }
 }

@@ -47,6 +47,14 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
   const ref: ContentRef = { key: object.key, sequencer: object.sequencer };
   const type = fileTypeOf(claimed.file);
   const detectedMimeType = head.size === 0 ? null : sniffType(head.bytes);
+
+  if (grant.maxSize !== null && head.size > grant.maxSize) {
+    // Checked before the object is read: bytes over the grant's limit are neither hashed nor kept.
+    const failure = new ProcessingFailure('FILE_TOO_LARGE', `The content is ${head.size} bytes; the upload allowed at most ${grant.maxSize}.`);
+    const written = await writeForVersion(deps, fileId, ref, () => ({ size: head.size, detectedMimeType, checksumSha256: null, ...failed(failure), contentRemoved: true }));
+    if (written?.changed) await deps.objects.delete([object.key]);
+    return 'processed';
+  }
   const content = await readContent(deps, object, needsBytes(type, head.size));
   // Replaced since the head was read: the newer content's event processes it.
   if (content === 'stale') return 'stale';

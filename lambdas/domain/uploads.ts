@@ -2,9 +2,10 @@ import { Conflict } from '../errors';
 import { grantMetadata } from './content-metadata';
 import { canonicalMimeType } from './file-types';
 import { fileTypeOf, loadOwnFile, newContentKey } from './files';
-import { hasContent, type Principal } from './model';
+import { hasContent, type FileRecord, type Principal } from './model';
 import { mayOverwrite } from './permissions';
 import type { Deps } from './ports';
+import { checkDeclaredSize, sizeLimitsOf, type SizeLimits } from './size-limits';
 
 export interface UploadGrant {
   url: string;
@@ -13,31 +14,85 @@ export interface UploadGrant {
   expiresAt: string;
 }
 
+export interface UploadForm {
+  url: string;
+  method: 'POST';
+  /** The form's fields, in order; the file goes last, in `fileField`. */
+  fields: Record<string, string>;
+  fileField: 'file';
+  /** The largest file the form accepts (the declared size, when there was one). */
+  maxFileSize: number;
+  expiresAt: string;
+}
+
+export interface GrantOptions {
+  size?: number;
+  checksumSha256?: string;
+  expiresIn: number;
+  /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
+  sizeLimits?: SizeLimits;
+}
+
 /**
- * A pre-signed PUT of a new object for the file: the upload becomes a new version of it. The file
- * type's Content-Type, the size and SHA-256 when the client states them, and the grant (who, and
- * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
- * Replacing content the file already has needs `files:overwrite`.
+ * What every way of uploading checks and signs before it hands anything out: the caller's file,
+ * its right to replace content the file already has (`files:overwrite`), the tenant's size limit
+ * for this way of uploading, and the grant metadata processing reads back from the object.
  */
-export async function createUploadUrl(
+export async function prepareGrant(
   deps: Deps,
   principal: Principal,
   id: string,
-  options: { size?: number; checksumSha256?: string; expiresIn: number },
-): Promise<UploadGrant> {
+  options: { size?: number; checksumSha256?: string; maxSize: number },
+): Promise<{ file: FileRecord; key: string; contentType: string; metadata: Record<string, string> }> {
   const file = await loadOwnFile(deps, principal, id);
   const overwrite = mayOverwrite(principal);
   if (hasContent(file) && !overwrite) {
     throw new Conflict('ALREADY_UPLOADED', `File ${id} already has content; replacing it needs the files:overwrite scope.`);
   }
-  const contentType = canonicalMimeType(fileTypeOf(file));
-  const { url, headers } = await deps.objects.presignPut(newContentKey(file), {
-    contentType,
+  checkDeclaredSize(options.size, options.maxSize);
+  return {
+    file,
+    // Every grant is a new object: a client asking again (its window expired) gets a fresh one.
+    key: newContentKey(file),
+    contentType: canonicalMimeType(fileTypeOf(file)),
+    metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256, maxSize: options.maxSize }),
+  };
+}
+
+const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() + expiresIn * 1000).toISOString();
+
+/**
+ * A pre-signed PUT of a new object for the file: the upload becomes a new version of it. The file
+ * type's Content-Type, the size and SHA-256 when the client states them, and the grant (who, and
+ * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
+ */
+export async function createUploadUrl(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadGrant> {
+  const { maxFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const { url, headers } = await deps.objects.presignPut(grant.key, {
+    contentType: grant.contentType,
     contentLength: options.size,
     checksumSha256: options.checksumSha256,
-    metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256 }),
+    metadata: grant.metadata,
     expiresIn: options.expiresIn,
   });
-  const expiresAt = new Date(deps.now().getTime() + options.expiresIn * 1000).toISOString();
-  return { url, method: 'PUT', headers, expiresAt };
+  return { url, method: 'PUT', headers, expiresAt: expiry(deps, options.expiresIn) };
+}
+
+/**
+ * A browser form upload straight to S3 (POST policy): the same grant as a PUT URL, with the size
+ * bounded by the policy's content-length-range (exactly the declared size, when there is one).
+ */
+export async function createUploadForm(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadForm> {
+  const { maxFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const max = options.size ?? maxFileSize;
+  const { url, fields } = await deps.objects.presignPost(grant.key, {
+    contentType: grant.contentType,
+    minSize: options.size ?? 0,
+    maxSize: max,
+    metadata: grant.metadata,
+    expiresIn: options.expiresIn,
+  });
+  return { url, method: 'POST', fields, fileField: 'file', maxFileSize: max, expiresAt: expiry(deps, options.expiresIn) };
 }

@@ -82,6 +82,12 @@ describe('functions', () => {
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: '900',
       // Only the files function creates files (and copies), which are temporary until content arrives.
       ...(group === 'files' && { FILEPORT_PENDING_FILE_TTL_SECONDS: String(24 * 3600) }),
+      // Only the uploads function hands out grants, each bounded by the tenant's size limit.
+      ...(group === 'uploads' && {
+        FILEPORT_MAX_FILE_SIZE: String(5 * 1024 ** 3),
+        FILEPORT_MAX_MULTIPART_FILE_SIZE: String(1024 ** 4),
+        FILEPORT_TENANT_SIZE_LIMITS: '{}',
+      }),
     });
   });
 
@@ -108,6 +114,23 @@ describe('functions', () => {
 
   it('refuses URL lifetimes the Lambda config would reject', () => {
     expect(() => synthFileport({ 'fileport:uploadUrlTtlSeconds': 7200 })).toThrow(/uploadUrlTtlSeconds/);
+  });
+
+  it('takes the size limits, the deployment\'s and per tenant, from context; refuses what S3 cannot store', () => {
+    const tenants = { acme: { maxFileSize: 1024 ** 2 } };
+    for (const given of [tenants, JSON.stringify(tenants)]) {
+      const { template, stack } = synthFileport({ 'fileport:maxFileSize': 1024 ** 3, 'fileport:maxMultipartFileSize': '2199023255552', 'fileport:tenantSizeLimits': given });
+      const variables = template.toJSON().Resources[logicalId(stack, stack.api.functions.uploads)].Properties.Environment.Variables;
+      expect(variables).toMatchObject({
+        FILEPORT_MAX_FILE_SIZE: String(1024 ** 3),
+        FILEPORT_MAX_MULTIPART_FILE_SIZE: '2199023255552',
+        FILEPORT_TENANT_SIZE_LIMITS: JSON.stringify(tenants),
+      });
+    }
+    expect(() => synthFileport({ 'fileport:maxFileSize': 6 * 1024 ** 3 })).toThrow(/maxFileSize/);
+    expect(() => synthFileport({ 'fileport:maxMultipartFileSize': 6 * 1024 ** 4 })).toThrow(/maxMultipartFileSize/);
+    expect(() => synthFileport({ 'fileport:tenantSizeLimits': { acme: { maxFileSize: -1 } } })).toThrow(/tenantSizeLimits/);
+    expect(() => synthFileport({ 'fileport:tenantSizeLimits': '{not json' })).toThrow(/tenantSizeLimits/);
   });
 
   it('takes the lifetime of files without content and the versions a file keeps from context', () => {

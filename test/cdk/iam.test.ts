@@ -54,9 +54,13 @@ describe('API functions', () => {
     });
   });
 
-  it('uploads: only reads the table; may only PUT under content/', () => {
+  it('uploads: only reads the table; may only PUT, list the parts of and abort multipart uploads under content/', () => {
     expect(grants(fn('uploads'), 'dynamodb')).toEqual(onTableAndIndex(readActions));
-    expect(grants(fn('uploads'), 's3')).toEqual({ 's3:PutObject': [content()] });
+    expect(grants(fn('uploads'), 's3')).toEqual({
+      's3:PutObject': [content()],
+      's3:ListMultipartUploadParts': [content()],
+      's3:AbortMultipartUpload': [content()],
+    });
   });
 
   it('downloads: reads the table; may only GET under content/ and thumbnails/', () => {

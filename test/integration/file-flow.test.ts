@@ -48,12 +48,18 @@ describe('the core flow: create, upload, process, download, delete', () => {
     const grant = await api.call('PUT', `/v1/files/${id}/upload`, { body: { size: pdf.length } });
     expect(grant.status).toBe(200);
     expect(grant.body.method).toBe('PUT');
-    // The grant travels in signed metadata headers: who uploads, and whether it may replace content.
-    expect(grant.body.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-amz-meta-uploaded-by': 'demo-user', 'x-amz-meta-overwrite': 'true' });
+    // The grant travels in signed metadata headers: who uploads, whether it may replace content, and
+    // the largest object it allows (5 GiB by default), which processing checks on what arrives.
+    expect(grant.body.headers).toEqual({
+      'Content-Type': 'application/pdf',
+      'x-amz-meta-uploaded-by': 'demo-user',
+      'x-amz-meta-overwrite': 'true',
+      'x-amz-meta-max-size': String(5 * 1024 ** 3),
+    });
     const url = new URL(grant.body.url);
     // Object keys are opaque: nothing of the tenant, the user or the name.
     expect(url.pathname).not.toMatch(/demo|Contract|M%C3%BCller/i);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-meta-overwrite;x-amz-meta-uploaded-by');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-meta-max-size;x-amz-meta-overwrite;x-amz-meta-uploaded-by');
     const expiresIn = Date.parse(grant.body.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);

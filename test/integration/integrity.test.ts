@@ -27,6 +27,7 @@ describe('a declared SHA-256', () => {
       'Content-Type': 'application/pdf',
       'x-amz-meta-uploaded-by': 'alice',
       'x-amz-meta-overwrite': 'false',
+      'x-amz-meta-max-size': String(5 * 1024 ** 3),
       'x-amz-meta-checksum-sha256': sha256(pdf),
       'x-amz-checksum-sha256': sha256(pdf),
       'x-amz-sdk-checksum-algorithm': 'SHA256',
@@ -41,29 +42,46 @@ describe('a declared SHA-256', () => {
     expect(sha256(Buffer.from(await (await fetch(download.body.url)).arrayBuffer()))).toBe(download.body.checksumSha256);
   });
 
-  it('that the body does not match fails the version with CHECKSUM_MISMATCH and deletes the bytes; the uploader may try again', async () => {
+  it('that a PUT body does not match is refused by S3 itself (400 BadDigest): nothing is stored', async () => {
     const pdf = await makePdf(2);
     const id = await writer.create({ name: 'Corrupted.pdf', fileTypeId: 'pdf' });
     const grant = (await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(Buffer.from('the bytes the client meant to send')) } })).body;
-    // Real S3 would refuse this PUT (400 BadDigest); the local emulator ignores checksums, so
-    // processing is what catches it, locally and behind any S3 that does not check.
-    expect((await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: pdf })).status).toBe(200);
-    expect(await writer.settled(id)).toMatchObject({ status: 'failed', checksumSha256: sha256(pdf), error: { code: 'CHECKSUM_MISMATCH' } });
+    const put = await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: pdf });
+    expect(put.status).toBe(400);
+    expect(await put.text()).toContain('<Code>BadDigest</Code>');
     expect(await s3.exists(grant.url)).toBe(false);
+    expect((await writer.call('GET', `/v1/files/${id}`)).body).toMatchObject({ status: 'pending', contentVersion: null });
+  });
+
+  it('of a whole multipart object (which S3 cannot check) is verified by processing: a mismatch fails the version and deletes the bytes', async () => {
+    const parts = [Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(5 * 1024 * 1024 - 4, 7)]), Buffer.from('tail')];
+    const whole = Buffer.concat(parts);
+    const id = await writer.create({ name: 'Corrupted.zip', fileTypeId: 'zip' });
+    const declared = sha256(Buffer.from('the bytes the client meant to send'));
+    const upload = (await writer.call('POST', `/v1/files/${id}/multipart`, { body: { size: whole.length, partSize: 5 * 1024 * 1024, checksumSha256: declared } })).body;
+    const etags = [];
+    for (const [i, part] of parts.entries()) {
+      const put = await fetch(upload.parts[i].url, { method: 'PUT', body: part });
+      expect(put.status).toBe(200);
+      etags.push({ partNumber: i + 1, etag: put.headers.get('etag') as string });
+    }
+    expect((await writer.call('POST', `/v1/files/${id}/multipart/${upload.uploadId}/complete`, { body: { parts: etags } })).status).toBe(200);
+    expect(await writer.settled(id)).toMatchObject({ status: 'failed', checksumSha256: sha256(whole), error: { code: 'CHECKSUM_MISMATCH' } });
+    expect(await eventually(() => s3.keys(`content/${id.replaceAll('-', '')}/`), (keys) => keys.length === 0)).toEqual([]);
     expectError(await writer.call('GET', `/v1/files/${id}/download`), 409, 'NOT_UPLOADED');
     expect((await writer.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([
       expect.objectContaining({ version: 1, status: 'failed', error: expect.objectContaining({ code: 'CHECKSUM_MISMATCH' }) }),
     ]);
 
     // Nothing was kept, so no files:overwrite is needed to upload the right bytes.
-    const retry = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(pdf) } });
+    const retry = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { checksumSha256: sha256(whole) } });
     expect(retry.status).toBe(200);
-    expect((await fetch(retry.body.url, { method: 'PUT', headers: retry.body.headers, body: pdf })).status).toBe(200);
+    expect((await fetch(retry.body.url, { method: 'PUT', headers: retry.body.headers, body: whole })).status).toBe(200);
     const file = await eventually(
       async () => (await writer.call('GET', `/v1/files/${id}?wait=10`)).body,
       (current) => current.contentVersion === 2 && current.status !== 'processing',
     );
-    expect(file).toMatchObject({ status: 'ready', contentVersion: 2, checksumSha256: sha256(pdf) });
+    expect(file).toMatchObject({ status: 'ready', contentVersion: 2, checksumSha256: sha256(whole) });
   });
 
   it('cannot be changed by the client: another checksum header than the signed one is refused by S3', async () => {

@@ -24,4 +24,16 @@ describe('parseConfig', () => {
   it('reads how many versions a file keeps and how long a file may wait for content', () => {
     expect(parseConfig({ ...base, FILEPORT_MAX_VERSIONS: '3', FILEPORT_PENDING_FILE_TTL_SECONDS: '2' })).toMatchObject({ maxVersions: 3, pendingFileTtlSeconds: 2 });
   });
+
+  it('reads the size limits, the deployment\'s and per tenant, within what S3 can store', () => {
+    expect(parseConfig(base).sizeLimits).toEqual({ maxFileSize: 5 * 1024 ** 3, maxMultipartFileSize: 1024 ** 4, tenants: {} });
+    const tenants = { acme: { maxFileSize: 1024 }, globex: { maxMultipartFileSize: 10 * 1024 ** 2 } };
+    expect(
+      parseConfig({ ...base, FILEPORT_MAX_FILE_SIZE: '1048576', FILEPORT_MAX_MULTIPART_FILE_SIZE: '1073741824', FILEPORT_TENANT_SIZE_LIMITS: JSON.stringify(tenants) }).sizeLimits,
+    ).toEqual({ maxFileSize: 1024 ** 2, maxMultipartFileSize: 1024 ** 3, tenants });
+    expect(() => parseConfig({ ...base, FILEPORT_MAX_FILE_SIZE: String(5 * 1024 ** 3 + 1) })).toThrow(/FILEPORT_MAX_FILE_SIZE/);
+    expect(() => parseConfig({ ...base, FILEPORT_MAX_MULTIPART_FILE_SIZE: String(5 * 1024 ** 4 + 1) })).toThrow(/FILEPORT_MAX_MULTIPART_FILE_SIZE/);
+    expect(() => parseConfig({ ...base, FILEPORT_TENANT_SIZE_LIMITS: '{"acme":' })).toThrow(/FILEPORT_TENANT_SIZE_LIMITS/);
+    expect(() => parseConfig({ ...base, FILEPORT_TENANT_SIZE_LIMITS: '{"acme":{"maxSize":1}}' })).toThrow(/FILEPORT_TENANT_SIZE_LIMITS/);
+  });
 });

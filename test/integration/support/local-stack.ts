@@ -11,6 +11,8 @@ export interface RunningStack {
   s3Endpoint: string;
   /** A token for tenant `demo` with every scope, as `npm start` prints it. */
   token: string;
+  /** The stack's process (the emulators but DynamoDB Local's JVM run in it). */
+  pid: number;
   stop(): Promise<void>;
   /** SIGKILL to the stack and everything it started (the JVM too): a crash, nothing cleaned up. */
   kill(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
 
   return {
     ...ready,
+    pid: child.pid as number,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

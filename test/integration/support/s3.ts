@@ -1,4 +1,4 @@
-import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 
 /** The local stack's S3 emulator, read directly: whether an object exists, whatever the API says. */
 export class EmulatorS3 {
@@ -23,6 +23,12 @@ export class EmulatorS3 {
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return false;
       throw error;
     }
+  }
+
+  /** The keys under `prefix` in the stack's bucket (the first 1,000). */
+  async keys(prefix: string, bucket = 'fileport-local'): Promise<string[]> {
+    const listed = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return (listed.Contents ?? []).map((o) => o.Key as string);
   }
 
   close(): void {

@@ -1,0 +1,317 @@
+import { NotFound, ValidationError } from '../errors';
+import { loadOwnFile, objectPrefixes } from './files';
+import { currentVersion, type FileRecord, type Principal } from './model';
+import { NoSuchUpload, PartsRefused, type Deps, type UploadedPart } from './ports';
+import { FileTooLarge, S3_LIMITS, sizeLimitsOf, type SizeLimits } from './size-limits';
+import { prepareGrant } from './uploads';
+
+const MiB = 1024 ** 2;
+export const DEFAULT_PART_SIZE = 8 * MiB;
+/** URLs in one answer: 10,000 pre-signed URLs would not fit in a Lambda response (6 MB). */
+export const MAX_URLS_PER_ANSWER = 1000;
+
+/**
+ * What the API's upload id stands for. S3 binds its upload id to the object key, and the key to
+ * the file (`content/<file id>/<upload>`), so the token names the upload part of the key and S3's
+ * id, and every call rebuilds the key from the file of the path: a token used with another file,
+ * of this tenant or another, names a key S3 holds no such upload for (NoSuchUpload, a 404). The
+ * size, part size and whether parts carry checksums ride along so that no table write is needed;
+ * a client that alters them only changes what it is told, never what S3 or processing accept.
+ */
+interface UploadToken {
+  /** The `<random>` of the object key. */
+  object: string;
+  s3UploadId: string;
+  size: number;
+  partSize: number;
+  partChecksums: boolean;
+}
+
+const encodeToken = (t: UploadToken): string =>
+  Buffer.from(JSON.stringify([t.object, t.s3UploadId, t.size, t.partSize, t.partChecksums ? 1 : 0])).toString('base64url');
+
+function decodeToken(uploadId: string): UploadToken | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(uploadId, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 5) return undefined;
+    const [object, s3UploadId, size, partSize, partChecksums] = value as unknown[];
+    if (typeof object !== 'string' || !/^[0-9a-f]{32}$/.test(object)) return undefined;
+    if (typeof s3UploadId !== 'string' || s3UploadId.length === 0 || s3UploadId.length > 1024) return undefined;
+    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(partSize) || (size as number) < 1 || (partSize as number) < 1) return undefined;
+    if (partChecksums !== 0 && partChecksums !== 1) return undefined;
+    return { object, s3UploadId, size: size as number, partSize: partSize as number, partChecksums: partChecksums === 1 };
+  } catch {
+    return undefined;
+  }
+}
+
+const uploadNotFound = (uploadId: string) => new NotFound(`Multipart upload ${uploadId} was not found (completed, aborted, expired, or of another file).`, 'UPLOAD_NOT_FOUND');
+
+const keyOf = (fileId: string, object: string) => `${objectPrefixes.content}${fileId.replaceAll('-', '')}/${object}`;
+
+/** The file of the path (404 if not the caller's) and the upload the token names, bound to it. */
+async function loadUpload(deps: Deps, principal: Principal, id: string, uploadId: string) {
+  const file = await loadOwnFile(deps, principal, id);
+  const token = decodeToken(uploadId);
+  if (!token) throw uploadNotFound(uploadId);
+  return { file, token, key: keyOf(file.id, token.object) };
+}
+
+/** Part `n` (1-based) of an upload of `size` bytes in parts of `partSize`. */
+export const partCount = (size: number, partSize: number): number => Math.max(1, Math.ceil(size / partSize));
+const sizeOfPart = (n: number, size: number, partSize: number): number => (n < partCount(size, partSize) ? partSize : size - (n - 1) * partSize);
+
+/**
+ * The part size: the client's, or 8 MiB, raised (in whole MiB) when the default would need more
+ * than 10,000 parts. A client's own size that would is refused: it asked for something S3 cannot do.
+ */
+export function planParts(size: number, requested: number | undefined): { partSize: number; partCount: number } {
+  if (requested !== undefined) {
+    if (requested < S3_LIMITS.minPartSize || requested > S3_LIMITS.maxPartSize) {
+      throw new ValidationError(`partSize must be between ${S3_LIMITS.minPartSize} and ${S3_LIMITS.maxPartSize} bytes.`);
+    }
+    if (partCount(size, requested) > S3_LIMITS.maxParts) {
+      throw new ValidationError(`${size} bytes in parts of ${requested} would be ${partCount(size, requested)} parts; S3 takes at most ${S3_LIMITS.maxParts}.`);
+    }
+    return { partSize: requested, partCount: partCount(size, requested) };
+  }
+  let partSize = DEFAULT_PART_SIZE;
+  if (partCount(size, partSize) > S3_LIMITS.maxParts) partSize = Math.ceil(size / S3_LIMITS.maxParts / MiB) * MiB;
+  return { partSize, partCount: partCount(size, partSize) };
+}
+
+export interface PartUrl {
+  partNumber: number;
+  size: number;
+  url: string;
+  /** Headers the PUT must carry (the part's checksum, when one was declared). */
+  headers: Record<string, string>;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  size: number;
+  partSize: number;
+  partCount: number;
+  /**
+   * URLs of the parts still to upload: all of them at first, at most 1,000 per answer; none when
+   * the parts carry checksums (they are asked for with them).
+   */
+  parts: PartUrl[];
+  expiresAt: string;
+}
+
+export interface MultipartOptions {
+  size: number;
+  partSize?: number;
+  /** Base64 SHA-256 of the whole object: verified by processing (S3 checks parts, not whole multipart objects). */
+  checksumSha256?: string;
+  /**
+   * Every part will carry its base64 SHA-256, signed into its URL so that S3 checks it. The URLs
+   * are then asked for with the checksums (`partUrlsFor`), in batches: 10,000 of them would not
+   * fit in one request body.
+   */
+  partChecksums?: boolean;
+  expiresIn: number;
+  /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
+  sizeLimits?: SizeLimits;
+}
+
+const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() + expiresIn * 1000).toISOString();
+
+async function partUrls(
+  deps: Deps,
+  key: string,
+  token: UploadToken,
+  partNumbers: number[],
+  checksums: (n: number) => string | undefined,
+  expiresIn: number,
+): Promise<PartUrl[]> {
+  return Promise.all(
+    partNumbers.map(async (partNumber) => {
+      const size = sizeOfPart(partNumber, token.size, token.partSize);
+      const checksumSha256 = checksums(partNumber);
+      const { url, headers } = await deps.objects.presignUploadPart(key, token.s3UploadId, { partNumber, size, checksumSha256, expiresIn });
+      return { partNumber, size, url, headers };
+    }),
+  );
+}
+
+/**
+ * Starts a multipart upload of a new object for the file, with the same grant as a PUT URL
+ * (overwrite right, metadata processing reads back), and hands out a URL per part, each signed
+ * for its exact size: the parts S3 accepts add up to the declared size.
+ */
+export async function createMultipartUpload(deps: Deps, principal: Principal, id: string, options: MultipartOptions): Promise<MultipartUpload> {
+  const { maxMultipartFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const plan = planParts(options.size, options.partSize);
+  const partChecksums = options.partChecksums === true;
+  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
+  const s3UploadId = await deps.objects.createMultipartUpload(grant.key, {
+    contentType: grant.contentType,
+    metadata: grant.metadata,
+    partChecksums,
+  });
+  const token: UploadToken = {
+    object: grant.key.slice(grant.key.lastIndexOf('/') + 1),
+    s3UploadId,
+    size: options.size,
+    partSize: plan.partSize,
+    partChecksums,
+  };
+  const first = partChecksums ? [] : Array.from({ length: Math.min(plan.partCount, MAX_URLS_PER_ANSWER) }, (_, i) => i + 1);
+  const parts = await partUrls(deps, grant.key, token, first, () => undefined, options.expiresIn);
+  return { uploadId: encodeToken(token), size: options.size, partSize: plan.partSize, partCount: plan.partCount, parts, expiresAt: expiry(deps, options.expiresIn) };
+}
+
+export interface MultipartStatus extends MultipartUpload {
+  /** What S3 already holds: a client resuming after a crash sends only the rest. */
+  uploadedParts: { partNumber: number; size: number; etag: string }[];
+  /** Every part still to upload; `parts` has URLs for (up to 1,000 of) them. */
+  missingPartNumbers: number[];
+}
+
+/**
+ * Where an upload stands, from S3 itself: the parts it holds, and fresh URLs for the missing ones.
+ * An upload whose parts carry checksums gets none here (they must be signed into the URL): the
+ * client asks for them with the checksums (`partUrlsFor`).
+ */
+export async function getMultipartUpload(deps: Deps, principal: Principal, id: string, uploadId: string, options: { expiresIn: number }): Promise<MultipartStatus> {
+  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  const uploaded = await listParts(deps, key, token, uploadId);
+  const count = partCount(token.size, token.partSize);
+  const held = new Set(uploaded.filter((p) => p.size === sizeOfPart(p.partNumber, token.size, token.partSize)).map((p) => p.partNumber));
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !held.has(n));
+  const parts = token.partChecksums ? [] : await partUrls(deps, key, token, missing.slice(0, MAX_URLS_PER_ANSWER), () => undefined, options.expiresIn);
+  return {
+    uploadId,
+    size: token.size,
+    partSize: token.partSize,
+    partCount: count,
+    uploadedParts: uploaded.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.eTag })),
+    missingPartNumbers: missing,
+    parts,
+    expiresAt: expiry(deps, options.expiresIn),
+  };
+}
+
+/** Fresh URLs for the parts named, with their checksums when the upload's parts carry them. */
+export async function partUrlsFor(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  uploadId: string,
+  options: { parts: { partNumber: number; checksumSha256?: string }[]; expiresIn: number },
+): Promise<{ parts: PartUrl[]; expiresAt: string }> {
+  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  const count = partCount(token.size, token.partSize);
+  const beyond = options.parts.filter((p) => p.partNumber > count).map((p) => p.partNumber);
+  if (beyond.length > 0) throw new ValidationError(`The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
+  const unsigned = options.parts.filter((p) => token.partChecksums !== (p.checksumSha256 !== undefined)).map((p) => p.partNumber);
+  if (unsigned.length > 0) {
+    throw new ValidationError(
+      token.partChecksums ? `The upload's parts carry checksums: part ${unsigned.join(', ')} needs its checksumSha256.` : `The upload's parts carry no checksums (part ${unsigned.join(', ')}).`,
+    );
+  }
+  // Fails with a 404 for an upload that no longer exists, rather than handing out dead URLs.
+  await listParts(deps, key, token, uploadId);
+  const checksums = new Map(options.parts.map((p) => [p.partNumber, p.checksumSha256]));
+  const parts = await partUrls(deps, key, token, [...checksums.keys()], (n) => checksums.get(n), options.expiresIn);
+  return { parts, expiresAt: expiry(deps, options.expiresIn) };
+}
+
+async function listParts(deps: Deps, key: string, token: UploadToken, uploadId: string): Promise<UploadedPart[]> {
+  try {
+    return await deps.objects.listParts(key, token.s3UploadId);
+  } catch (error) {
+    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    throw error;
+  }
+}
+
+/**
+ * Assembles the object from exactly parts 1…n of the plan, as S3 holds them. The client's list is
+ * checked against S3's first, so a missing part or a wrong ETag is a 400 that names them, and a
+ * total over the tenant's limit a 413 (the upload is aborted). The object's S3 event then processes
+ * it like any upload; until processing has claimed it, the File is shown `processing`.
+ */
+export async function completeMultipartUpload(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  uploadId: string,
+  options: { parts: { partNumber: number; etag: string }[]; sizeLimits?: SizeLimits },
+): Promise<FileRecord> {
+  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  const numbers = options.parts.map((p) => p.partNumber);
+  if (numbers.some((n, i) => i > 0 && n <= (numbers[i - 1] as number))) {
+    throw new ValidationError('parts must be in ascending partNumber order, each part once.', 'INVALID_PARTS');
+  }
+  let uploaded: UploadedPart[];
+  try {
+    uploaded = await deps.objects.listParts(key, token.s3UploadId);
+  } catch (error) {
+    if (!(error instanceof NoSuchUpload)) throw error;
+    // Completed already (a retry whose first answer was lost): the object is there, answer as then.
+    if (await deps.objects.readHead(key, 1)) return processingView(deps, principal, id, key);
+    throw uploadNotFound(uploadId);
+  }
+  const held = new Map(uploaded.map((p) => [p.partNumber, p]));
+  const given = new Map(options.parts.map((p) => [p.partNumber, p.etag.replaceAll('"', '')]));
+  const count = partCount(token.size, token.partSize);
+  const expected = Array.from({ length: count }, (_, i) => i + 1);
+  const problems: string[] = [];
+  const unknown = numbers.filter((n) => n > count);
+  if (unknown.length > 0) problems.push(`the upload has ${count} parts, not part ${unknown.join(', ')}`);
+  const notGiven = expected.filter((n) => !given.has(n));
+  if (notGiven.length > 0) problems.push(`part ${list(notGiven)} not listed`);
+  const notUploaded = expected.filter((n) => given.has(n) && !held.has(n));
+  if (notUploaded.length > 0) problems.push(`part ${list(notUploaded)} not uploaded`);
+  const wrong = expected.filter((n) => given.has(n) && held.has(n) && held.get(n)?.eTag !== given.get(n));
+  if (wrong.length > 0) problems.push(`part ${list(wrong)} with another ETag than uploaded`);
+  if (problems.length > 0) throw new ValidationError(`Cannot complete the upload: ${problems.join('; ')}.`, 'INVALID_PARTS');
+
+  const parts = expected.map((n) => held.get(n) as UploadedPart);
+  const total = parts.reduce((sum, p) => sum + p.size, 0);
+  const { maxMultipartFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  if (total > maxMultipartFileSize) {
+    await deps.objects.abortMultipartUpload(key, token.s3UploadId).catch(() => undefined);
+    throw new FileTooLarge(total, maxMultipartFileSize);
+  }
+  try {
+    await deps.objects.completeMultipartUpload(
+      key,
+      token.s3UploadId,
+      parts.map((p) => ({ partNumber: p.partNumber, eTag: p.eTag, checksumSha256: p.checksumSha256 })),
+    );
+  } catch (error) {
+    if (error instanceof PartsRefused) throw new ValidationError(`S3 refused the parts (${error.s3Code}): ${error.message}`, 'INVALID_PARTS');
+    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    throw error;
+  }
+  return processingView(deps, principal, id, key);
+}
+
+/** `3, 5, 7` — the first 20 of them, so a message stays readable. */
+const list = (numbers: number[]) => (numbers.length > 20 ? `${numbers.slice(0, 20).join(', ')}… (${numbers.length} in all)` : numbers.join(', '));
+
+/**
+ * The file after a completion. Processing claims the new object when its S3 event arrives, which
+ * may be after this answer; until then the File reads as the upload left it, `processing`.
+ */
+async function processingView(deps: Deps, principal: Principal, id: string, key: string): Promise<FileRecord> {
+  const file = await loadOwnFile(deps, principal, id);
+  return currentVersion(file)?.key === key ? file : { ...file, status: 'processing' };
+}
+
+/** Aborts the upload: S3 frees its parts. */
+export async function abortMultipartUpload(deps: Deps, principal: Principal, id: string, uploadId: string): Promise<void> {
+  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  try {
+    await deps.objects.abortMultipartUpload(key, token.s3UploadId);
+  } catch (error) {
+    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    throw error;
+  }
+}
+

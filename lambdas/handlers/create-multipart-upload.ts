@@ -1,0 +1,22 @@
+import * as z from '../validation';
+import { createMultipartUpload as start } from '../domain/multipart';
+import { json, parseBody, type RouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { fileIdParam } from './file-id';
+import { checksumSha256 } from './schemas';
+import { declaredSize } from './size';
+
+const body = z.strictObject({
+  size: declaredSize.check(z.minimum(1)),
+  partSize: z.optional(z.number().check(z.int())),
+  checksumSha256: z.optional(checksumSha256),
+  partChecksums: z.optional(z.boolean()),
+});
+
+export const createMultipartUpload: RouteHandler = async (request) => {
+  const id = fileIdParam(request);
+  const input = parseBody(request, body);
+  const { config, ...deps } = getServices();
+  const upload = await start(deps, request.principal, id, { ...input, expiresIn: config.uploadUrlTtlSeconds, sizeLimits: config.sizeLimits });
+  return json(201, upload, { 'cache-control': 'no-store' });
+};
