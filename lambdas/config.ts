@@ -39,10 +39,10 @@ const schema = z
     FILEPORT_BUCKET_NAME: nonEmpty,
     FILEPORT_THUMBNAIL_QUEUE_URL: z.optional(nonEmpty),
     FILEPORT_METADATA_QUEUE_URL: z.optional(nonEmpty),
-    // Longer than the metadata queue's retries take (5 receives, 6-minute visibility), so the
+    // Longer than the metadata queue's retries take (5 receives, 18-minute visibility), so the
     // reconciler does not race SQS's own retries; see StuckFilePolicy.
-    FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 3600),
-    FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 6 * 3600),
+    FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 2 * 3600),
+    FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 12 * 3600),
     FILEPORT_TENANT_CLAIM: z._default(nonEmpty, 'tenant_id'),
     FILEPORT_UPLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
     FILEPORT_DOWNLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),

@@ -59,7 +59,8 @@ export const entrypointFile = (group: RouteGroup): string => `lambdas/entrypoint
  * and the scheduled reconciler.
  */
 export const processors = {
-  metadata: { entry: 'lambdas/entrypoints/process-metadata.ts', timeoutSeconds: 60 },
+  // Hashing an object of up to 4 GiB as it streams from S3 takes most of a minute.
+  metadata: { entry: 'lambdas/entrypoints/process-metadata.ts', timeoutSeconds: 180 },
   thumbnails: { entry: 'lambdas/entrypoints/process-thumbnails.ts', timeoutSeconds: 90 },
   deadLetters: { entry: 'lambdas/entrypoints/process-dead-letters.ts', timeoutSeconds: 30 },
   reconciler: { entry: 'lambdas/entrypoints/reconcile-processing.ts', timeoutSeconds: 60 },

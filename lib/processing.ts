@@ -22,11 +22,11 @@ const timeoutOf = (processor: keyof typeof processors) => Duration.seconds(proce
 
 /**
  * A file in `processing` this long is re-driven by the reconciler. Longer than SQS's own retries
- * take (5 receives × a 6-minute visibility timeout), so the reconciler does not race them.
+ * take (5 receives × an 18-minute visibility timeout), so the reconciler does not race them.
  */
-const STUCK_AFTER = Duration.hours(1);
+const STUCK_AFTER = Duration.hours(2);
 /** …and after this long it ends `failed` (PROCESSING_STUCK). */
-const GIVE_UP_AFTER = Duration.hours(6);
+const GIVE_UP_AFTER = Duration.hours(12);
 
 /**
  * What happens after an upload: S3 reports every object created under `content/` to the metadata

@@ -17,6 +17,19 @@ const SNIFF_BYTES = 4096;
 const MAX_SVG_BYTES = 20 * 1024 * 1024;
 
 /**
+ * PDFs are counted from one buffer of their size: 500 MB peaked at 634 MB in the 1,024 MB metadata
+ * Lambda. Larger ones are ready without a page count rather than failed: nothing is wrong with them.
+ */
+export const MAX_COUNTED_PDF_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Objects are hashed as they stream through; past this size the read would not fit the metadata
+ * Lambda's timeout, and the version gets no checksum from Fileport (S3 still checks the checksums
+ * signed into a PUT or into each part).
+ */
+export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
+
+/**
  * Step one of processing, for every object created under `content/`. An object under a file's
  * prefix is a version of that file: a new one for a key the file has not seen (refused when the
  * file has content and the grant did not allow overwriting), the same one again for a key it has
@@ -55,12 +68,12 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (written?.changed) await deps.objects.delete([object.key]);
     return 'processed';
   }
-  const content = await readContent(deps, object, needsBytes(type, head.size));
+  const content = await readContent(deps, object, needsBytes(type, head.size), head.size);
   // Replaced since the head was read: the newer content's event processes it.
   if (content === 'stale') return 'stale';
   const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: content.checksumSha256 };
 
-  if (grant.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
+  if (grant.checksumSha256 !== null && content.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
     const failure = new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${content.checksumSha256}, not the declared ${grant.checksumSha256}.`);
     const written = await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(failure), contentRemoved: true }));
     // Bytes that are not what the client sent are never served.
@@ -74,7 +87,7 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (!contentMatches(detectedMimeType as string, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount) pageCount = await countPages(content.bytes as Buffer);
+    if (type.pageCount && content.bytes) pageCount = await countPages(content.bytes);
     if (type.id === 'svg') {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
@@ -137,11 +150,18 @@ async function claim(
   throw new Error(`File ${fileId} kept changing while processing claimed it.`);
 }
 
-/** PDFs are parsed and SVGs scanned from memory; everything else is only hashed, never held. */
-const needsBytes = (type: FileType, size: number) => size > 0 && (type.pageCount || (type.id === 'svg' && size <= MAX_SVG_BYTES));
+/** PDFs are parsed and SVGs scanned from memory, up to their bounds; everything else is only hashed, never held. */
+const needsBytes = (type: FileType, size: number) =>
+  size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (type.id === 'svg' && size <= MAX_SVG_BYTES));
 
 /** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
-async function readContent(deps: ProcessingDeps, object: UploadedObject, keep: boolean): Promise<{ checksumSha256: string; bytes: Buffer | null } | 'stale'> {
+async function readContent(
+  deps: ProcessingDeps,
+  object: UploadedObject,
+  keep: boolean,
+  size: number,
+): Promise<{ checksumSha256: string | null; bytes: Buffer | null } | 'stale'> {
+  if (size > MAX_HASHED_BYTES) return { checksumSha256: null, bytes: null };
   const stored = await deps.objects.read(object.key);
   if (!stored || stored.eTag !== object.eTag) return 'stale';
   const hash = createHash('sha256');

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { grantMetadata } from '../../../lambdas/domain/content-metadata';
 import { createDownloadUrl } from '../../../lambdas/domain/downloads';
 import { createFile, newContentKey } from '../../../lambdas/domain/files';
-import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
+import { MAX_COUNTED_PDF_BYTES, MAX_HASHED_BYTES, processUploadedObject } from '../../../lambdas/domain/metadata-processing';
 import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
 import { overwriter, putAgain, setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 
@@ -273,5 +273,38 @@ describe('processThumbnails', () => {
     expect(after.versions.map((v) => v.status)).toEqual(['ready', 'ready']);
     expect(after.thumbnails[0]).toEqual({ size: 'small', width: 30, height: 60 });
     expect([...deps.objects.objects.keys()].filter((k) => k.startsWith('thumbnails/'))).toHaveLength(2);
+  });
+});
+
+describe('processUploadedObject on objects too large to read whole', () => {
+  /** Makes the store report `size` for the object at `key`, as S3's HEAD of a large upload would. */
+  function reportSize(deps: TestDeps, key: string, size: number) {
+    const readHead = deps.objects.readHead.bind(deps.objects);
+    deps.objects.readHead = async (k, length) => {
+      const head = await readHead(k, length);
+      return head && k === key ? { ...head, size } : head;
+    };
+  }
+
+  it('leaves a PDF over the counting bound ready without a page count, never holding its bytes', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'scan.pdf', fileTypeId: 'pdf' });
+    const event = await uploadThroughGrant(deps, writer, file, await pdf(3), '0A');
+    reportSize(deps, event.key, MAX_COUNTED_PDF_BYTES + 1);
+    expect(await processUploadedObject(deps, event)).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', size: MAX_COUNTED_PDF_BYTES + 1, pageCount: null, error: null });
+  });
+
+  it('does not read an object over the hashing bound: ready, no checksum of its own, a declared one not held against it', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'archive.pdf', fileTypeId: 'pdf' });
+    const bytes = await pdf(1);
+    const event = await uploadThroughGrant(deps, writer, file, bytes, '0A', { checksumSha256: sha256(bytes) });
+    reportSize(deps, event.key, MAX_HASHED_BYTES + 1);
+    deps.objects.read = async () => {
+      throw new Error('an object this large must not be read');
+    };
+    expect(await processUploadedObject(deps, event)).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', size: MAX_HASHED_BYTES + 1, checksumSha256: null, pageCount: null, error: null });
   });
 });
