@@ -135,8 +135,9 @@ export class S3ObjectStore implements ObjectStore {
       'x-amz-date': date,
       ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
     };
+    const expiresAt = new Date(now.getTime() + options.expiresIn * 1000).toISOString();
     const policy = {
-      expiration: new Date(now.getTime() + options.expiresIn * 1000).toISOString(),
+      expiration: expiresAt,
       // Every field is pinned to its exact value: the client can change nothing but the file.
       conditions: [
         { bucket: this.bucket },
@@ -146,7 +147,7 @@ export class S3ObjectStore implements ObjectStore {
     };
     const encodedPolicy = Buffer.from(JSON.stringify(policy)).toString('base64');
     const signature = postPolicySignature(encodedPolicy, { secretAccessKey: credentials.secretAccessKey, day, region });
-    return { url: bucketUrl, fields: { ...fields, policy: encodedPolicy, 'x-amz-signature': signature } };
+    return { url: bucketUrl, fields: { ...fields, policy: encodedPolicy, 'x-amz-signature': signature }, expiresAt };
   }
 
   async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }): Promise<string> {

@@ -95,6 +95,8 @@ export interface PresignedPost {
   url: string;
   /** The form fields, in the order to send them; the file goes last. */
   fields: Record<string, string>;
+  /** The policy's expiration, exactly as signed. */
+  expiresAt: string;
 }
 
 export interface UploadedPart {

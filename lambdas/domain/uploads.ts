@@ -87,12 +87,12 @@ export async function createUploadForm(deps: Deps, principal: Principal, id: str
   const { maxFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
   const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const max = options.size ?? maxFileSize;
-  const { url, fields } = await deps.objects.presignPost(grant.key, {
+  const { url, fields, expiresAt } = await deps.objects.presignPost(grant.key, {
     contentType: grant.contentType,
     minSize: options.size ?? 0,
     maxSize: max,
     metadata: grant.metadata,
     expiresIn: options.expiresIn,
   });
-  return { url, method: 'POST', fields, fileField: 'file', maxFileSize: max, expiresAt: expiry(deps, options.expiresIn) };
+  return { url, method: 'POST', fields, fileField: 'file', maxFileSize: max, expiresAt };
 }

@@ -11,7 +11,7 @@ export function setup(options: { maxVersions?: number } = {}) {
   let now = new Date('2026-01-01T00:00:00Z');
   const deps = {
     files: new MemoryFiles(() => now),
-    objects: new MemoryObjects(),
+    objects: new MemoryObjects(() => now),
     thumbnails: new MemoryQueue(),
     maxVersions: options.maxVersions ?? 10,
     now: () => now,

@@ -47,6 +47,7 @@ interface MemoryObject {
 }
 
 export class MemoryObjects implements ObjectStore {
+  constructor(private readonly now: () => Date = () => new Date()) {}
   readonly objects = new Map<string, MemoryObject>();
   /** What each presignPut call signed, in order. */
   readonly presigned: { key: string; contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata }[] = [];
@@ -104,9 +105,10 @@ export class MemoryObjects implements ObjectStore {
   /** What each presignPost call signed, in order. */
   readonly posted: { key: string; contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata }[] = [];
   async presignPost(key: string, options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number }) {
-    const { expiresIn: _expiresIn, ...signed } = options;
+    const { expiresIn, ...signed } = options;
     this.posted.push({ key, ...signed });
-    return { url: 'https://example/', fields: { key, 'Content-Type': options.contentType, policy: 'p', 'x-amz-signature': 's' } };
+    const expiresAt = new Date(this.now().getTime() + expiresIn * 1000).toISOString();
+    return { url: 'https://example/', fields: { key, 'Content-Type': options.contentType, policy: 'p', 'x-amz-signature': 's' }, expiresAt };
   }
 
   /** Multipart uploads in progress, by upload id, with S3's rules on completion. */
