@@ -1,5 +1,6 @@
 import * as z from './validation';
 import type { StuckFilePolicy } from './domain/processing-recovery';
+import type { SharePolicy } from './domain/sharing';
 import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files';
 import { DEFAULT_SIZE_LIMITS, S3_LIMITS, type SizeLimits } from './domain/size-limits';
 
@@ -56,6 +57,8 @@ const schema = z
     FILEPORT_MAX_MULTIPART_FILE_SIZE: z._default(sizeUpTo(S3_LIMITS.object), DEFAULT_SIZE_LIMITS.maxMultipartFileSize),
     // Tenants with other limits: {"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}.
     FILEPORT_TENANT_SIZE_LIMITS: z._default(tenantSizeLimits, {}),
+    // Requests one share token may make per minute, whatever the route (429 beyond).
+    FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 120),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
     FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
@@ -82,6 +85,7 @@ export interface Config {
   /** The deployment's size limits, and the tenants' own where they differ. */
   sizeLimits: SizeLimits;
   s3ForcePathStyle: boolean;
+  sharing: SharePolicy;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -112,6 +116,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tenants: e.FILEPORT_TENANT_SIZE_LIMITS,
     },
     s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
+    sharing: { requestsPerMinute: e.FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE },
   };
 }
 

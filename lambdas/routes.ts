@@ -12,17 +12,43 @@
 export const scopes = ['files:read', 'files:write', 'files:overwrite', 'files:admin'] as const;
 export type Scope = (typeof scopes)[number];
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type RouteGroup = 'file-types' | 'files' | 'uploads' | 'downloads';
+export type RouteGroup = 'file-types' | 'files' | 'uploads' | 'downloads' | 'shared';
+/** What a share token lets its holder do: `full` adds changing and deleting the file and managing its tokens. */
+export type ShareAccess = 'read' | 'full';
 
-export interface Route {
+interface RouteBase {
   method: HttpMethod;
   /** API Gateway path template, e.g. `/v1/files/{id}`. */
   path: string;
   /** The export of `lambdas/handlers/<handler>.ts`, named by the route's purpose. */
   handler: string;
   group: RouteGroup;
+}
+
+/** A tenant member's route: a JWT, and the scope it must carry. */
+export interface MemberRoute extends RouteBase {
   scope: Scope;
 }
+
+/** A share-token holder's route: no JWT; the `{token}` in the path is the credential. */
+export interface SharedRoute extends RouteBase {
+  shareAccess: ShareAccess;
+}
+
+/** A route anyone may call: it answers only for what its owner made public. */
+export interface PublicRoute extends RouteBase {
+  public: true;
+}
+
+export type Route = MemberRoute | SharedRoute | PublicRoute;
+
+export const isMemberRoute = (route: Route): route is MemberRoute => 'scope' in route;
+
+/**
+ * Requests per second (and burst) API Gateway lets through on a route that needs no JWT; the local
+ * gateway enforces the same. Each token is also limited on its own (FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE).
+ */
+export const anonymousRouteThrottle = { rateLimit: 20, burstLimit: 40 } as const;
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/v1/file-types', handler: 'listFileTypes', group: 'file-types', scope: 'files:read' },
@@ -43,6 +69,21 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/v1/files/{id}/multipart/{uploadId}', handler: 'abortMultipartUpload', group: 'uploads', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
   { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },
+  // Share tokens: managed by members who may change the file (its creator, or an admin).
+  { method: 'POST', path: '/v1/files/{id}/tokens', handler: 'createShareToken', group: 'files', scope: 'files:write' },
+  { method: 'GET', path: '/v1/files/{id}/tokens', handler: 'listShareTokens', group: 'files', scope: 'files:write' },
+  { method: 'DELETE', path: '/v1/files/{id}/tokens/{tokenId}', handler: 'deleteShareToken', group: 'files', scope: 'files:write' },
+  // What a share token's holder may do, without a JWT.
+  { method: 'GET', path: '/v1/shared/{token}', handler: 'getSharedFile', group: 'shared', shareAccess: 'read' },
+  { method: 'PATCH', path: '/v1/shared/{token}', handler: 'updateSharedFile', group: 'shared', shareAccess: 'full' },
+  { method: 'DELETE', path: '/v1/shared/{token}', handler: 'deleteSharedFile', group: 'shared', shareAccess: 'full' },
+  { method: 'GET', path: '/v1/shared/{token}/download', handler: 'createSharedDownloadUrl', group: 'shared', shareAccess: 'read' },
+  { method: 'GET', path: '/v1/shared/{token}/thumbnails/{size}', handler: 'createSharedThumbnailUrl', group: 'shared', shareAccess: 'read' },
+  { method: 'POST', path: '/v1/shared/{token}/tokens', handler: 'createSharedToken', group: 'shared', shareAccess: 'full' },
+  { method: 'GET', path: '/v1/shared/{token}/tokens', handler: 'listSharedTokens', group: 'shared', shareAccess: 'full' },
+  { method: 'DELETE', path: '/v1/shared/{token}/tokens/{tokenId}', handler: 'deleteSharedToken', group: 'shared', shareAccess: 'full' },
+  // A public file's stable link: a redirect to a fresh download URL.
+  { method: 'GET', path: '/v1/public/{id}/{name}', handler: 'redirectToPublicFile', group: 'shared', public: true },
 ];
 
 export const routeGroups: readonly RouteGroup[] = [...new Set(routes.map((r) => r.group))];

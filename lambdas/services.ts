@@ -1,10 +1,11 @@
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { makeDocumentClient, makeS3Client } from './adapters/aws-clients';
 import { S3ObjectStore } from './adapters/s3-object-store';
+import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
 import { getConfig, type Config } from './config';
-import type { Deps } from './domain/ports';
+import type { SharingDeps } from './domain/ports';
 
-export type Services = Deps & { config: Config };
+export type Services = SharingDeps & { config: Config };
 
 let services: Services | undefined;
 
@@ -12,9 +13,11 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const config = getConfig();
+    const db = makeDocumentClient();
     services = {
       config,
-      files: new DynamoFileRepository(makeDocumentClient(), config.tableName),
+      files: new DynamoFileRepository(db, config.tableName),
+      shareTokens: new DynamoShareTokenRepository(db, config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName),
       now: () => new Date(),
     };

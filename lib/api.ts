@@ -5,7 +5,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { entrypointFile, routeGroups, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
+import { anonymousRouteThrottle, entrypointFile, isMemberRoute, routeGroups, routeKey, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
 import type { FileportSettings } from './settings';
 import type { Storage } from './storage';
@@ -83,6 +83,18 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
       storage.grantObjects(fn, ['s3:GetObject'], ['content', 'thumbnails']);
     },
   },
+  shared: {
+    description: 'Fileport API: what share-token holders and visitors of public files may do (no JWT)',
+    dataAccess: true,
+    connect: (fn, storage) => {
+      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+      // Looks tokens up, counts their requests, records their use; a full token changes and deletes the file and its tokens.
+      storage.grantTableReadWrite(fn);
+      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
+      // Signs downloads of content and thumbnails; deleting the file with a full token removes its objects.
+      storage.grantObjects(fn, ['s3:GetObject', 's3:DeleteObject'], ['content', 'thumbnails']);
+    },
+  },
 };
 
 /**
@@ -130,6 +142,7 @@ export class Api extends Construct {
     this.stage = new ApiStage(this, 'Stage', { httpApi: this.httpApi, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } }).stage;
 
     const functions: Partial<Record<RouteGroup, FileportFunction>> = {};
+    const anonymousRoutes: apigwv2.HttpRoute[] = [];
     for (const group of routeGroups) {
       const definition = groupDefinitions[group];
       const fn = new FileportFunction(this, functionId(group), {
@@ -150,10 +163,14 @@ export class Api extends Construct {
 
       const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);
       for (const route of routes.filter((r) => r.group === group)) {
-        this.httpApi.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration, authorizer });
+        // Share-token and public routes carry their credential in the path (or need none).
+        const routeAuthorizer = isMemberRoute(route) ? authorizer : new apigwv2.HttpNoneAuthorizer();
+        const [added] = this.httpApi.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration, authorizer: routeAuthorizer });
+        if (!isMemberRoute(route) && added) anonymousRoutes.push(added);
       }
     }
     this.functions = functions as Record<RouteGroup, FileportFunction>;
+    throttleRoutes(this.stage, anonymousRoutes, anonymousRouteThrottle);
   }
 
   get url(): string {
@@ -169,6 +186,19 @@ const functionId = (group: RouteGroup) =>
     .join('')}Function`;
 
 const httpMethod = (method: HttpMethod): apigwv2.HttpMethod => apigwv2.HttpMethod[method];
+
+/**
+ * Tighter limits on routes without a JWT, so share tokens cannot be guessed at volume (each token
+ * is limited on its own in the Lambda too). HTTP APIs set per-route throttling on the stage only.
+ */
+function throttleRoutes(stage: apigwv2.HttpStage, anonymous: apigwv2.HttpRoute[], limit: { rateLimit: number; burstLimit: number }): void {
+  const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
+  // A JSON property: CDK passes it on as is, so it takes CloudFormation's own (Pascal case) names.
+  const settings = { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit };
+  cfnStage.routeSettings = Object.fromEntries(routes.filter((route) => !isMemberRoute(route)).map((route) => [routeKey(route), settings]));
+  // The stage's settings name the routes, which must exist first.
+  for (const route of anonymous) cfnStage.node.addDependency(route);
+}
 
 interface ApiStageProps {
   httpApi: apigwv2.HttpApi;

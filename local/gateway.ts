@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
-import { routeKey, routes, scopes, type Route, type RouteGroup } from '../lambdas/routes';
+import { anonymousRouteThrottle, isMemberRoute, routeKey, routes, scopes, type Route, type RouteGroup } from '../lambdas/routes';
 import type { DevAuth } from './dev-auth';
 
 export type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
@@ -106,10 +106,16 @@ export interface GatewayRequest {
   body: Buffer;
 }
 
-/** The API Gateway HTTP API (payload 2.0) event a JWT-authorized route hands its Lambda. */
-export function toEvent(request: GatewayRequest, route: Route, params: Record<string, string>, claims: Record<string, string>): ApiEvent {
+/**
+ * The API Gateway HTTP API (payload 2.0) event a route hands its Lambda: with the JWT's claims, or
+ * (`claims` undefined) without an authorizer, as for share-token and public routes.
+ */
+export function toEvent(request: GatewayRequest, route: Route, params: Record<string, string>, claims: Record<string, string> | undefined): ApiEvent {
   const { url, body } = request;
   const headers = joinMulti(Object.entries(request.headers).flatMap(([k, vs]) => (vs ?? []).map((v) => [k, v] as [string, string]))) ?? {};
+  // As API Gateway adds them: how the client reached the API, and from where.
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-for'] = request.sourceIp;
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const now = new Date();
@@ -126,7 +132,8 @@ export function toEvent(request: GatewayRequest, route: Route, params: Record<st
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
+      // Routes without a JWT get no authorizer context at all, as on API Gateway.
+      authorizer: (claims ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } : undefined) as ApiEvent['requestContext']['authorizer'],
       domainName: request.headers.host?.[0] ?? url.host,
       domainPrefix: url.hostname.split('.')[0] ?? '',
       http: { method: route.method, path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.sourceIp, userAgent: request.headers['user-agent']?.[0] ?? '' },
@@ -166,6 +173,29 @@ function sendResult(res: ServerResponse, result: ApiResult): void {
   res.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
 }
 
+/**
+ * API Gateway's throttling of a route, as a token bucket per route key: `burstLimit` requests at
+ * once, refilled at `rateLimit` per second. The deployed stage sets the same on the same routes.
+ */
+export class RouteThrottle {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly limit: { rateLimit: number; burstLimit: number },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(key: string): boolean {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.limit.burstLimit, at: now };
+    bucket.tokens = Math.min(this.limit.burstLimit, bucket.tokens + ((now - bucket.at) / 1000) * this.limit.rateLimit);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
 const devTokenBody = z.strictObject({
   tenantId: z.string().min(1).max(128),
   sub: z.string().min(1).max(128),
@@ -178,6 +208,7 @@ const devTokenBody = z.strictObject({
  * an API Gateway v2 event. `POST /_dev/token` and the `/_dev/` hooks exist here only.
  */
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  const throttle = new RouteThrottle(anonymousRouteThrottle);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
     try {
@@ -210,6 +241,14 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
 
     const found = matchRoute(req.method ?? '', url.pathname);
     if (!found) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${url.pathname}.`);
+    const eventOf = (claims: Record<string, string> | undefined) =>
+      toEvent({ url, headers: req.headersDistinct, httpVersion: req.httpVersion, sourceIp: req.socket.remoteAddress ?? '', body }, found.route, found.params, claims);
+    const invoke = async (event: ApiEvent) => sendResult(res, await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`)));
+
+    if (!isMemberRoute(found.route)) {
+      if (!throttle.take(routeKey(found.route))) return sendError(res, 429, 'THROTTLED', 'Too many requests on this route; slow down.');
+      return invoke(eventOf(undefined));
+    }
 
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer) return sendError(res, 401, 'UNAUTHORIZED', 'A bearer token is required.', { 'www-authenticate': 'Bearer' });
@@ -220,9 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       return sendError(res, 401, 'UNAUTHORIZED', 'The bearer token is invalid or expired.', { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
 
-    const event = toEvent({ url, headers: req.headersDistinct, httpVersion: req.httpVersion, sourceIp: req.socket.remoteAddress ?? '', body }, found.route, found.params, claims);
-    const result = await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`));
-    sendResult(res, result);
+    return invoke(eventOf(claims));
   };
 
   const server = createServer((req, res) => {

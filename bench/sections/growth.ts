@@ -120,7 +120,7 @@ interface Scenario {
 /** One list call as the handler makes it: the domain call, then the API's shape of each file. */
 async function listPage(deps: Deps, principal: Principal, filter?: ListFilter, cursor?: string) {
   const page = await listFiles(deps, principal, { limit: PAGE, filter, ...(cursor ? { cursor } : {}) });
-  JSON.stringify({ items: page.items.map(toApiFile), nextCursor: page.nextCursor });
+  JSON.stringify({ items: page.items.map((file) => toApiFile(file, 'https://api.example')), nextCursor: page.nextCursor });
   return page;
 }
 

@@ -96,6 +96,8 @@ function toRecord(item: Record<string, unknown>): FileRecord {
  * download and delete like any other file, and the next upload is version 2.
  */
 export function upgradeRecord(item: Record<string, unknown>): FileRecord {
+  // Files from before access control were private.
+  if (item.accessControl === undefined) item = { ...item, accessControl: 'private' };
   if (Array.isArray(item.versions)) return item as unknown as FileRecord;
   const old = item as unknown as FileRecord & { contentSequencer?: string | null; contentETag?: string | null };
   const { contentSequencer, contentETag, ...file } = old;
@@ -230,7 +232,7 @@ export class DynamoFileRepository implements FileRepository {
           }),
           added,
         );
-        throw new StaleWrite(current.id);
+        throw new StaleWrite(`File ${current.id}`);
       }
       throw error;
     }

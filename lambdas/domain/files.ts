@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileNotFound, PreconditionFailed, ValidationError } from '../errors';
 import { canonicalMimeType, findFileType, type FileType } from './file-types';
-import { currentVersion, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListFilter, type Principal } from './model';
-import { BadCursor, StaleWrite, type Deps } from './ports';
+import { checkMayModify } from './permissions';
+import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListFilter, type Principal } from './model';
+import { BadCursor, StaleWrite, type Deps, type SharingDeps } from './ports';
 
 export interface NewFile {
   name: string;
@@ -10,15 +11,23 @@ export interface NewFile {
   tags?: string[];
   externalId?: string | null;
   links?: FileLink[];
+  accessControl?: AccessControl;
 }
 
-export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId' | 'links'>>;
+export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId' | 'links' | 'accessControl'>>;
 
 /** How long a file may wait for its content before it is gone, unless the deployment says otherwise. */
 export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
 
-/** The File of the API: public fields only, with what the file type implies. */
-export function toApiFile(file: FileRecord) {
+/**
+ * A file's stable public link: the API's address (`apiUrl`, as the caller reached it) and the id,
+ * with the name for people and for the saved file's name; renaming the file keeps old links working.
+ */
+export const publicUrlOf = (file: Pick<FileRecord, 'id' | 'name'>, apiUrl: string): string =>
+  `${apiUrl}/v1/public/${file.id}/${encodeURIComponent(file.name)}`;
+
+/** The File of the API: public fields only, with what the file type implies. `apiUrl` is where the caller reached the API. */
+export function toApiFile(file: FileRecord, apiUrl: string) {
   const type = fileTypeOf(file);
   return {
     id: file.id,
@@ -33,6 +42,9 @@ export function toApiFile(file: FileRecord) {
     tags: file.tags,
     externalId: file.externalId,
     links: file.links,
+    accessControl: file.accessControl,
+    /** Answers with a download when `accessControl` is `public`, 404 while private. */
+    publicUrl: publicUrlOf(file, apiUrl),
     createdBy: file.createdBy,
     createdAt: file.createdAt,
     updatedAt: file.updatedAt,
@@ -106,6 +118,7 @@ export async function createFile(
     tags: uniq(input.tags ?? []),
     externalId: input.externalId ?? null,
     links: uniq(input.links ?? [], linkKey),
+    accessControl: input.accessControl ?? 'private',
     status: 'pending',
     size: null,
     pageCount: null,
@@ -160,21 +173,33 @@ export async function listFiles(deps: Deps, principal: Principal, query: { limit
 }
 
 export async function updateFile(deps: Deps, principal: Principal, id: string, update: FileUpdate, expectedVersion?: number): Promise<FileRecord> {
+  return changeFile(deps, () => loadModifiableFile(deps, principal, id), update, expectedVersion);
+}
+
+/** Applies `update` to the file `load` reads (and re-reads after a concurrent write). */
+export async function changeFile(deps: Deps, load: () => Promise<FileRecord>, update: FileUpdate, expectedVersion?: number): Promise<FileRecord> {
   const changes: FileChanges = { ...update };
   if (update.tags) changes.tags = uniq(update.tags);
   if (update.links) changes.links = uniq(update.links, linkKey);
-  return writeWithRetry(deps, principal, id, (file) => {
+  return writeWithRetry(deps, load, (file) => {
     if (expectedVersion !== undefined && file.version !== expectedVersion) {
-      throw new PreconditionFailed(`File ${id} is at version ${file.version}, not ${expectedVersion}.`);
+      throw new PreconditionFailed(`File ${file.id} is at version ${file.version}, not ${expectedVersion}.`);
     }
     return changes;
   });
 }
 
+/** A file of the caller's tenant that the caller may change (`mayModify`). */
+export async function loadModifiableFile(deps: Deps, principal: Principal, id: string): Promise<FileRecord> {
+  const file = await loadOwnFile(deps, principal, id);
+  checkMayModify(principal, file);
+  return file;
+}
+
 /** Re-reads and re-applies on a concurrent write; with If-Match the version check turns it into a 412. */
-async function writeWithRetry(deps: Deps, principal: Principal, id: string, change: (file: FileRecord) => FileChanges): Promise<FileRecord> {
+async function writeWithRetry(deps: Deps, load: () => Promise<FileRecord>, change: (file: FileRecord) => FileChanges): Promise<FileRecord> {
   for (let attempt = 0; ; attempt++) {
-    const file = await loadOwnFile(deps, principal, id);
+    const file = await load();
     try {
       return await deps.files.update(file, change(file), deps.now());
     } catch (error) {
@@ -183,10 +208,16 @@ async function writeWithRetry(deps: Deps, principal: Principal, id: string, chan
   }
 }
 
-export async function deleteFile(deps: Deps, principal: Principal, id: string): Promise<void> {
-  const file = await loadOwnFile(deps, principal, id);
-  // Metadata first: from this moment the file reads as 404, and a processor that still runs for
-  // it finds no file and cleans up after itself.
+export async function deleteFile(deps: SharingDeps, principal: Principal, id: string): Promise<void> {
+  await removeFile(deps, await loadModifiableFile(deps, principal, id));
+}
+
+/** Deletes the file, its share tokens and every object of it. */
+export async function removeFile(deps: SharingDeps, file: FileRecord): Promise<void> {
+  // Its tokens first (the file's deletion takes the items that list them along), then the
+  // metadata: from this moment the file reads as 404, and a processor that still runs for it
+  // finds no file and cleans up after itself.
+  await deps.shareTokens.deleteAllOf(file.id);
   await deps.files.delete(file);
   await deps.objects.delete([...file.versions.map((v) => v.key), ...thumbnailObjectKeys(file)]);
 }

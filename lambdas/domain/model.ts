@@ -1,6 +1,10 @@
+import type { ShareAccess } from '../routes';
 import type { ThumbnailSize } from './thumbnail-sizes';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
+
+/** `public`: anyone with the file's `publicUrl` may download it; the bucket itself stays private. */
+export type AccessControl = 'private' | 'public';
 
 /** A tie between a file and a business object of the caller's domain (contract, unit, party…). */
 export interface FileLink {
@@ -62,6 +66,7 @@ export interface FileRecord {
   tags: string[];
   externalId: string | null;
   links: FileLink[];
+  accessControl: AccessControl;
   /** From here to `checksumSha256`: the current version's, kept on the file so reads need no lookup. */
   status: FileStatus;
   size: number | null;
@@ -106,3 +111,25 @@ export const isProcessing = (file: Pick<FileRecord, 'versions'>): boolean => fil
 /** Expired temporary files read as gone everywhere, before DynamoDB (within ~48 h) deletes them. */
 export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: Date): boolean =>
   file.expiresAt !== null && Date.parse(file.expiresAt) <= now.getTime();
+
+/**
+ * A capability for one file, held by someone outside the tenant. Only a hash of its secret is
+ * stored: the secret is shown once, when the token is created.
+ */
+export interface ShareToken {
+  id: string;
+  fileId: string;
+  tenantId: string;
+  /** SHA-256 (hex) of the secret. */
+  secretHash: string;
+  accessLevel: ShareAccess;
+  /** `user:<sub>` of the member, or `token:<id>` of the full token, that created it. */
+  createdBy: string;
+  createdAt: string;
+  /** Null: valid until deleted (or its file is). */
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** What a request with a token's secret needs to know to authorize it: one read, whatever the outcome. */
+export type ShareTokenGrant = Pick<ShareToken, 'id' | 'fileId' | 'tenantId' | 'accessLevel' | 'expiresAt'>;

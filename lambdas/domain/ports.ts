@@ -1,4 +1,4 @@
-import type { FileChanges, FileRecord, ListFilter } from './model';
+import type { FileChanges, FileRecord, ListFilter, ShareToken, ShareTokenGrant } from './model';
 
 /**
  * The domain talks to storage only through these interfaces, so the same code runs on Lambda,
@@ -24,10 +24,30 @@ export interface FileRepository {
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
 }
 
+/**
+ * A file's share tokens. The set of a file's tokens has a version, bumped by every change, so a
+ * deletion that must leave a full token behind can be made conditional on the set it looked at.
+ */
+export interface ShareTokenRepository {
+  create(token: ShareToken): Promise<void>;
+  /** The token whose secret hashes to this, found with one read; expired ones included (the caller decides). */
+  findBySecretHash(secretHash: string): Promise<ShareTokenGrant | undefined>;
+  /** Strongly consistent. */
+  listOf(fileId: string): Promise<{ tokens: ShareToken[]; setVersion: number }>;
+  /** With `setVersion`, throws `StaleWrite` when the file's tokens changed since that version was read. */
+  delete(token: ShareToken, setVersion?: number): Promise<void>;
+  deleteAllOf(fileId: string): Promise<void>;
+  /** Sets `lastUsedAt`; a token deleted meanwhile stays deleted. */
+  recordUse(tokenId: string, fileId: string, at: Date): Promise<void>;
+  /** Counts one request of the token in the window starting at `windowStart`; returns the window's count so far. */
+  countRequest(tokenId: string, windowStart: Date, windowSeconds: number): Promise<number>;
+}
+
 /** Thrown by `FileRepository.update` when another write came first. */
 export class StaleWrite extends Error {
-  constructor(id: string) {
-    super(`File ${id} was changed by another write.`);
+  /** `what`: `File <id>`, `The share tokens of file <id>`. */
+  constructor(what: string) {
+    super(`${what} was changed by another write.`);
   }
 }
 
@@ -150,6 +170,11 @@ export interface Deps {
   files: FileRepository;
   objects: ObjectStore;
   now: () => Date;
+}
+
+/** What the API needs on top: deleting a file revokes its share tokens. */
+export interface SharingDeps extends Deps {
+  shareTokens: ShareTokenRepository;
 }
 
 /** What the metadata processor needs on top: where thumbnail jobs go, and how many versions a file keeps. */

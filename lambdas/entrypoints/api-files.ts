@@ -1,10 +1,24 @@
 import { copyFile } from '../handlers/copy-file';
 import { createFile } from '../handlers/create-file';
+import { createShareToken } from '../handlers/create-share-token';
 import { deleteFile } from '../handlers/delete-file';
+import { deleteShareToken } from '../handlers/delete-share-token';
 import { getFile } from '../handlers/get-file';
 import { listFiles } from '../handlers/list-files';
+import { listShareTokens } from '../handlers/list-share-tokens';
 import { listVersions } from '../handlers/list-versions';
 import { updateFile } from '../handlers/update-file';
 import { apiGroup } from '../http/api-group';
 
-export const handler = apiGroup('files', { createFile, listFiles, getFile, updateFile, deleteFile, listVersions, copyFile });
+export const handler = apiGroup('files', {
+  createFile,
+  listFiles,
+  getFile,
+  updateFile,
+  deleteFile,
+  listVersions,
+  copyFile,
+  createShareToken,
+  listShareTokens,
+  deleteShareToken,
+});

@@ -2,7 +2,7 @@ import * as z from '../validation';
 import { toApiFile } from '../domain/files';
 import { completeMultipartUpload as complete } from '../domain/multipart';
 import { S3_LIMITS } from '../domain/size-limits';
-import { json, parseBody, type RouteHandler } from '../http/request';
+import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
@@ -20,5 +20,5 @@ export const completeMultipartUpload: RouteHandler = async (request) => {
   const { parts } = parseBody(request, body);
   const { config, ...deps } = getServices();
   const file = await complete(deps, request.principal, id, uploadId, { parts, sizeLimits: config.sizeLimits });
-  return json(200, toApiFile(file), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
 };

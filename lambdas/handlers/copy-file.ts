@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { copyFile as copy } from '../domain/copies';
 import { toApiFile } from '../domain/files';
-import { json, parseBody, type RouteHandler } from '../http/request';
+import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 import { fileName, links, tags } from './schemas';
@@ -13,5 +13,5 @@ export const copyFile: RouteHandler = async (request) => {
   const input = parseBody(request, body, { optional: true });
   const services = getServices();
   const file = await copy(services, request.principal, id, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
-  return json(201, toApiFile(file), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
+  return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

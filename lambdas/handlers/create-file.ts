@@ -1,8 +1,8 @@
 import * as z from '../validation';
 import { createFile as create, toApiFile } from '../domain/files';
-import { json, parseBody, type RouteHandler } from '../http/request';
+import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
-import { externalId, fileName, links, tags } from './schemas';
+import { accessControl, externalId, fileName, links, tags } from './schemas';
 
 const body = z.strictObject({
   name: fileName,
@@ -10,11 +10,12 @@ const body = z.strictObject({
   tags: z.optional(tags),
   externalId: z.optional(externalId),
   links: z.optional(links),
+  accessControl: z.optional(accessControl),
 });
 
 export const createFile: RouteHandler = async (request) => {
   const input = parseBody(request, body);
   const services = getServices();
   const file = await create(services, request.principal, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
-  return json(201, toApiFile(file), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
+  return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

@@ -1,6 +1,6 @@
 import * as z from '../validation';
 import { getFile as get, toApiFile } from '../domain/files';
-import { json, parseQuery, type RouteHandler } from '../http/request';
+import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
@@ -10,5 +10,5 @@ export const getFile: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const { wait } = parseQuery(request, query);
   const file = await get(getServices(), request.principal, id, wait);
-  return json(200, toApiFile(file), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
 };

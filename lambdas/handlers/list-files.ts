@@ -2,7 +2,7 @@ import * as z from '../validation';
 import { listFiles as list, toApiFile } from '../domain/files';
 import type { ListFilter } from '../domain/model';
 import { ValidationError } from '../errors';
-import { json, parseQuery, type RouteHandler } from '../http/request';
+import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 
 const query = z.object({
@@ -29,5 +29,5 @@ function filterOf(q: z.infer<typeof query>): ListFilter | undefined {
 export const listFiles: RouteHandler = async (request) => {
   const q = parseQuery(request, query);
   const page = await list(getServices(), request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q) });
-  return json(200, { items: page.items.map(toApiFile), nextCursor: page.nextCursor });
+  return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request))), nextCursor: page.nextCursor });
 };

@@ -1,4 +1,5 @@
 import * as z from '../validation';
+import { ValidationError } from '../errors';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -25,3 +26,24 @@ export const checksumSha256 = z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, '
 
 /** A part of a multipart upload: S3 numbers them 1 to 10,000. */
 export const partNumber = z.number().check(z.int(), z.minimum(1), z.maximum(10_000));
+
+export const accessControl = z.enum(['private', 'public']);
+
+/** What PATCH may change, by a member or a full share token. */
+export const fileUpdate = z
+  .strictObject({ name: z.optional(fileName), tags: z.optional(tags), externalId: z.optional(externalId), links: z.optional(links), accessControl: z.optional(accessControl) })
+  .check(z.refine((b) => Object.keys(b).length > 0, 'give at least one of name, tags, externalId, links, accessControl'));
+
+/** `If-Match: "3"`, `3` or `W/"3"` all name version 3; absent or `*`, any version. */
+export function ifMatchVersion(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
+  if (!match) throw new ValidationError('If-Match must be a file version, e.g. "3".', 'INVALID_IF_MATCH');
+  return Number(match[1]);
+}
+
+/** A new share token: `expiresAt` is an ISO 8601 time with a zone (none: valid until deleted). */
+export const newShareToken = z.strictObject({
+  accessLevel: z.enum(['read', 'full']),
+  expiresAt: z.optional(z.iso.datetime({ offset: true })),
+});

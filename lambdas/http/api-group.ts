@@ -4,9 +4,9 @@ import { getAuthConfig } from '../config';
 import { ApiError, Forbidden, NotFound } from '../errors';
 import { hasScope } from '../domain/permissions';
 import { describeError, log } from '../log';
-import { routeKey, routes, type RouteGroup } from '../routes';
+import { isMemberRoute, routeKey, routes, type RouteGroup } from '../routes';
 import { principalOf } from './principal';
-import { errorResult, type ApiEvent, type ApiResult, type RouteHandler } from './request';
+import { errorResult, type AnonymousRouteHandler, type ApiEvent, type ApiResult, type RouteHandler } from './request';
 
 /** Typed errors become their status and code; anything else a 500 that tells nothing of internals. */
 const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> => ({
@@ -25,7 +25,8 @@ const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> =>
 
 /**
  * The Lambda handler of one route group: checks the caller's scope against the route table and
- * hands the request to the route's handler.
+ * hands the request to the route's handler. Share-token and public routes have no principal: their
+ * handlers check the token in the path themselves.
  */
 export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>) {
   const table = new Map(
@@ -44,11 +45,13 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
     .handler(async (event) => {
       const entry = table.get(event.routeKey);
       if (!entry) throw new NotFound(`No route ${event.routeKey}.`, 'ROUTE_NOT_FOUND');
+      const { route, handler } = entry;
+      // An anonymous route's handler is written as an AnonymousRouteHandler: it reads no principal.
+      if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event });
       const principal = principalOf(event, tenantClaim);
-      const { scope } = entry.route;
-      if (!hasScope(principal, scope)) {
-        throw new Forbidden(`This route needs the ${scope} scope.`);
+      if (!hasScope(principal, route.scope)) {
+        throw new Forbidden(`This route needs the ${route.scope} scope.`);
       }
-      return entry.handler({ event, principal });
+      return handler({ event, principal });
     });
 }

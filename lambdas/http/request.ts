@@ -6,12 +6,26 @@ import type { Principal } from '../domain/model';
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-export interface ApiRequest {
+/** A request to a route without a JWT: a share token's or a public one. */
+export interface AnonymousRequest {
   event: ApiEvent;
+}
+
+export interface ApiRequest extends AnonymousRequest {
   principal: Principal;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
+export type AnonymousRouteHandler = (request: AnonymousRequest) => Promise<ApiResult>;
+
+/**
+ * The API's address as the caller reached it (custom domain or not), for links in answers. API
+ * Gateway says which scheme the client used in `x-forwarded-proto`.
+ */
+export function apiUrlOf(request: AnonymousRequest): string {
+  const proto = header(request, 'x-forwarded-proto') === 'http' ? 'http' : 'https';
+  return `${proto}://${request.event.requestContext.domainName}`;
+}
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -22,7 +36,7 @@ function describeIssues(error: z.core.$ZodError, where: string): string {
     .join('; ');
 }
 
-export function parseBody<S extends z.ZodMiniType>(request: ApiRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
   const { body, isBase64Encoded } = request.event;
   const text = body === undefined ? '' : isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
@@ -42,19 +56,19 @@ export function parseBody<S extends z.ZodMiniType>(request: ApiRequest, schema: 
   return result.data;
 }
 
-export function parseQuery<S extends z.ZodMiniType>(request: ApiRequest, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S): z.infer<S> {
   const result = schema.safeParse(request.event.queryStringParameters ?? {});
   if (!result.success) throw new ValidationError(describeIssues(result.error, 'query'));
   return result.data;
 }
 
-export function pathParam(request: ApiRequest, name: string): string {
+export function pathParam(request: AnonymousRequest, name: string): string {
   const value = request.event.pathParameters?.[name];
   if (!value) throw new ValidationError(`Missing path parameter ${name}.`);
   return value;
 }
 
-export function header(request: ApiRequest, name: string): string | undefined {
+export function header(request: AnonymousRequest, name: string): string | undefined {
   const wanted = name.toLowerCase();
   const entry = Object.entries(request.event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
   return entry?.[1];

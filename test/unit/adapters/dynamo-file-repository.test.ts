@@ -51,7 +51,10 @@ describe('upgradeRecord', () => {
 
   it('gives an old file without content no version and no expiry, and leaves current items alone', () => {
     expect(upgradeRecord({ ...before, status: 'pending', uploadedAt: null, size: null, pageCount: null })).toMatchObject({ versions: [], contentKey: null, expiresAt: null });
-    const current = { ...before, status: 'ready', versions: [], expiresAt: '2026-01-02T00:00:00.000Z' };
+    const current = { ...before, status: 'ready', versions: [], expiresAt: '2026-01-02T00:00:00.000Z', accessControl: 'public' };
     expect(upgradeRecord(current)).toBe(current);
+    // Files from before access control existed are private.
+    const { accessControl: _, ...older } = current;
+    expect(upgradeRecord(older)).toEqual({ ...older, accessControl: 'private' });
   });
 });

@@ -2,6 +2,7 @@ import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
 import { MemoryFiles, MemoryObjects, MemoryQueue } from './memory';
+import { MemoryShareTokens } from './memory-share-tokens';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
 export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: new Set(['files:read', 'files:write', 'files:overwrite']) };
@@ -13,6 +14,7 @@ export function setup(options: { maxVersions?: number } = {}) {
     files: new MemoryFiles(() => now),
     objects: new MemoryObjects(() => now),
     thumbnails: new MemoryQueue(),
+    shareTokens: new MemoryShareTokens(),
     maxVersions: options.maxVersions ?? 10,
     now: () => now,
   };

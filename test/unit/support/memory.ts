@@ -18,7 +18,7 @@ export class MemoryFiles implements FileRepository {
   }
   async update(current: FileRecord, changes: FileChanges, now: Date) {
     const stored = this.items.get(current.id);
-    if (!stored || stored.version !== current.version || isExpired(stored, now)) throw new StaleWrite(current.id);
+    if (!stored || stored.version !== current.version || isExpired(stored, now)) throw new StaleWrite(`File ${current.id}`);
     const next = { ...stored, ...structuredClone(changes), version: stored.version + 1, updatedAt: now.toISOString() };
     this.items.set(current.id, next);
     if (!isProcessing(next)) this.processingSince.delete(current.id);
