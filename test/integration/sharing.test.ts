@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { isMemberRoute, routes, scopes, type Scope } from '../../lambdas/routes';
+import { Api, expectError } from './support/api';
+import { makePdf, useStack } from './support/local-stack';
+
+jest.setTimeout(180_000);
+
+// Low enough to reach in a test, high enough for every other test's use of one token.
+const local = useStack({ FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: '25' });
+let owner: Api;
+let colleague: Api;
+let admin: Api;
+let stranger: Api;
+let anonymous: Api;
+
+beforeAll(async () => {
+  const api = local.api();
+  owner = api.as(await api.tokenFor('acme', ['files:read', 'files:write'], 'owner'));
+  colleague = api.as(await api.tokenFor('acme', ['files:read', 'files:write'], 'colleague'));
+  admin = api.as(await api.tokenFor('acme', ['files:admin'], 'boss'));
+  stranger = api.as(await api.tokenFor('other', ['files:admin'], 'owner'));
+  anonymous = api.as('');
+});
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+async function readyPdf(pages = 2): Promise<{ id: string; bytes: Uint8Array }> {
+  const bytes = await makePdf(pages);
+  const id = await owner.upload({ name: 'Lease.pdf', fileTypeId: 'pdf' }, bytes);
+  expect((await owner.settled(id)).status).toBe('ready');
+  return { id, bytes };
+}
+
+async function token(as: Api, fileId: string, body: Record<string, unknown>): Promise<{ id: string; token: string }> {
+  const created = await as.call('POST', `/v1/files/${fileId}/tokens`, { body });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+describe('share tokens over HTTP', () => {
+  it('let anyone holding one read the file and download it, with no JWT; the secret is shown once', async () => {
+    const { id, bytes } = await readyPdf();
+    const created = await owner.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'read' } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    expect(created.body).toMatchObject({ accessLevel: 'read', expiresAt: null, lastUsedAt: null, token: expect.stringMatching(/^fps_/) });
+
+    const shared = await anonymous.call('GET', `/v1/shared/${created.body.token}`, { token: null });
+    expect(shared.status).toBe(200);
+    expect(shared.body).toMatchObject({ id, name: 'Lease.pdf', status: 'ready', pageCount: 2 });
+
+    const download = await anonymous.call('GET', `/v1/shared/${created.body.token}/download`, { token: null });
+    expect(download.status).toBe(200);
+    const fetched = new Uint8Array(await (await fetch(download.body.url)).arrayBuffer());
+    expect(sha256(fetched)).toBe(sha256(bytes));
+
+    const listed = await owner.call('GET', `/v1/files/${id}/tokens`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id, accessLevel: 'read', lastUsedAt: expect.any(String) })]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
+  });
+
+  it('let a read token read only; a full token change and delete the file and manage its tokens', async () => {
+    const { id } = await readyPdf();
+    const read = await token(owner, id, { accessLevel: 'read' });
+    const full = await token(owner, id, { accessLevel: 'full' });
+    const asHolder = (secret: string, method: string, path = '', body?: unknown) => anonymous.call(method, `/v1/shared/${secret}${path}`, { token: null, body });
+
+    expectError(await asHolder(read.token, 'PATCH', '', { name: 'Mine.pdf' }), 403, 'FORBIDDEN');
+    expectError(await asHolder(read.token, 'POST', '/tokens', { accessLevel: 'read' }), 403, 'FORBIDDEN');
+    expectError(await asHolder(read.token, 'DELETE'), 403, 'FORBIDDEN');
+    expectError(await asHolder(full.token, 'PATCH', '', { name: '' }), 400, 'VALIDATION_ERROR');
+
+    const renamed = await asHolder(full.token, 'PATCH', '', { name: 'Signed lease.pdf', tags: ['signed'] });
+    expect(renamed.status).toBe(200);
+    expect((await owner.call('GET', `/v1/files/${id}`)).body).toMatchObject({ name: 'Signed lease.pdf', tags: ['signed'] });
+
+    const child = await asHolder(full.token, 'POST', '/tokens', { accessLevel: 'read' });
+    expect(child.status).toBe(201);
+    const listed = await asHolder(full.token, 'GET', '/tokens');
+    expect(listed.body.items.map((t: { id: string }) => t.id).sort()).toEqual([read.id, full.id, child.body.id].sort());
+    expect(listed.body.items.find((t: { id: string }) => t.id === child.body.id).createdBy).toBe(`token:${full.id}`);
+
+    // The only full token cannot remove itself; another token it may.
+    expectError(await asHolder(full.token, 'DELETE', `/tokens/${full.id}`), 409, 'LAST_FULL_TOKEN');
+    expect((await asHolder(full.token, 'DELETE', `/tokens/${read.id}`)).status).toBe(204);
+    expectError(await asHolder(read.token, 'GET'), 404, 'SHARE_TOKEN_NOT_FOUND');
+
+    expect((await asHolder(full.token, 'DELETE')).status).toBe(204);
+    expectError(await owner.call('GET', `/v1/files/${id}`), 404, 'FILE_NOT_FOUND');
+    // Deleting the file took its tokens along.
+    expectError(await asHolder(full.token, 'GET'), 404, 'SHARE_TOKEN_NOT_FOUND');
+    expectError(await asHolder(child.body.token, 'GET'), 404, 'SHARE_TOKEN_NOT_FOUND');
+  });
+
+  it('answer unknown, deleted and expired tokens with the same 404', async () => {
+    const { id } = await readyPdf(1);
+    const deleted = await token(owner, id, { accessLevel: 'read' });
+    expect((await owner.call('DELETE', `/v1/files/${id}/tokens/${deleted.id}`)).status).toBe(204);
+    const expiring = await token(owner, id, { accessLevel: 'read', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect((await anonymous.call('GET', `/v1/shared/${expiring.token}`, { token: null })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+
+    const bodies = [];
+    for (const secret of [`fps_${'x'.repeat(43)}`, deleted.token, expiring.token, 'not-even-a-token']) {
+      const response = await anonymous.call('GET', `/v1/shared/${secret}`, { token: null });
+      expectError(response, 404, 'SHARE_TOKEN_NOT_FOUND');
+      bodies.push(response.body);
+    }
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+  });
+
+  it('are managed by the file creator and admins only, and never across tenants', async () => {
+    const { id } = await readyPdf(1);
+    expectError(await colleague.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'read' } }), 403, 'FORBIDDEN');
+    expectError(await colleague.call('GET', `/v1/files/${id}/tokens`), 403, 'FORBIDDEN');
+    expectError(await stranger.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'read' } }), 404, 'FILE_NOT_FOUND');
+    const full = await token(owner, id, { accessLevel: 'full' });
+    expectError(await colleague.call('DELETE', `/v1/files/${id}/tokens/${full.id}`), 403, 'FORBIDDEN');
+    expectError(await stranger.call('DELETE', `/v1/files/${id}/tokens/${full.id}`), 404, 'FILE_NOT_FOUND');
+    // Members who may change the file may always delete a token, the last full one included.
+    expect((await admin.call('DELETE', `/v1/files/${id}/tokens/${full.id}`)).status).toBe(204);
+    expectError(await owner.call('DELETE', `/v1/files/${id}/tokens/${full.id}`), 404, 'SHARE_TOKEN_NOT_FOUND');
+
+    expectError(await owner.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'owner' } }), 400, 'VALIDATION_ERROR');
+    expectError(await owner.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'read', expiresAt: 'tomorrow' } }), 400, 'VALIDATION_ERROR');
+    expectError(await owner.call('POST', `/v1/files/${id}/tokens`, { body: { accessLevel: 'read', expiresAt: '2020-01-01T00:00:00Z' } }), 400, 'VALIDATION_ERROR');
+  });
+
+  it('are limited per token: one busy token gets 429 with Retry-After, another token is unaffected', async () => {
+    const { id } = await readyPdf(1);
+    const busy = await token(owner, id, { accessLevel: 'read' });
+    const calm = await token(owner, id, { accessLevel: 'read' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 27; i++) statuses.push((await anonymous.call('GET', `/v1/shared/${busy.token}`, { token: null })).status);
+    const limited = await anonymous.call('GET', `/v1/shared/${busy.token}`, { token: null });
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A window boundary may fall inside the loop: then the count restarted once.
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(25);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect((await anonymous.call('GET', `/v1/shared/${calm.token}`, { token: null })).status).toBe(200);
+  });
+});
+
+describe('who may change a file', () => {
+  it('its creator with files:write, or an admin; other members may read it but get 403', async () => {
+    const id = await owner.create({ name: 'Draft.pdf', fileTypeId: 'pdf' });
+    expect((await colleague.call('GET', `/v1/files/${id}`)).status).toBe(200);
+    expectError(await colleague.call('PATCH', `/v1/files/${id}`, { body: { name: 'Taken.pdf' } }), 403, 'FORBIDDEN');
+    expectError(await colleague.call('DELETE', `/v1/files/${id}`), 403, 'FORBIDDEN');
+    expect((await owner.call('PATCH', `/v1/files/${id}`, { body: { name: 'Final.pdf' } })).status).toBe(200);
+    expect((await admin.call('PATCH', `/v1/files/${id}`, { body: { tags: ['reviewed'] } })).status).toBe(200);
+    expect((await admin.call('DELETE', `/v1/files/${id}`)).status).toBe(204);
+  });
+
+  /** Member routes by scope: a caller with every other scope gets 403 on each, whatever the path names. */
+  it('is checked on every member route: a caller without the route scope gets 403', async () => {
+    const api = local.api();
+    const id = await owner.create({ name: 'Any.pdf', fileTypeId: 'pdf' });
+    const fill = (path: string) =>
+      path.replace('{id}', id).replace('{tokenId}', '00000000-0000-4000-8000-000000000000').replace('{uploadId}', 'abc').replace('{size}', 'small');
+    const without = new Map<Scope, Api>();
+    for (const scope of scopes) {
+      // files:admin implies every scope, so only a token without it can lack one.
+      const others = scopes.filter((s) => s !== scope && s !== 'files:admin');
+      without.set(scope, api.as(await api.tokenFor('acme', others, 'owner')));
+    }
+    const memberRoutes = routes.filter(isMemberRoute);
+    expect(memberRoutes.length).toBeGreaterThan(20);
+    for (const route of memberRoutes) {
+      const response = await without.get(route.scope)!.call(route.method, fill(route.path), { body: route.method === 'GET' || route.method === 'DELETE' ? undefined : {} });
+      expect({ route: `${route.method} ${route.path}`, status: response.status, code: response.body?.error?.code }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+    }
+  });
+});
+
+describe('routes without a JWT', () => {
+  it('are throttled per route by the gateway, as API Gateway does', async () => {
+    const responses = await Promise.all(Array.from({ length: 80 }, () => anonymous.call('GET', `/v1/shared/fps_${'y'.repeat(43)}`, { token: null })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
+    expectError(responses.find((r) => r.status === 429)!, 429, 'THROTTLED');
+  });
+});
