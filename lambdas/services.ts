@@ -1,4 +1,5 @@
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
+import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
 import { makeDocumentClient, makeS3Client } from './adapters/aws-clients';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { getConfig, type Config } from './config';
@@ -12,9 +13,11 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const config = getConfig();
+    const db = makeDocumentClient();
     services = {
       config,
-      files: new DynamoFileRepository(makeDocumentClient(), config.tableName),
+      files: new DynamoFileRepository(db, config.tableName),
+      settings: new DynamoSettingsRepository(db, config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName),
       now: () => new Date(),
     };

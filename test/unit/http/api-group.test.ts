@@ -27,7 +27,7 @@ describe('apiGroup', () => {
   it('passes files:overwrite on as a scope of the principal; it opens no route by itself', async () => {
     const seen: string[][] = [];
     const files = apiGroup('files', {
-      ...Object.fromEntries(['createFile', 'listFiles', 'getFile', 'updateFile', 'deleteFile', 'listVersions', 'copyFile'].map((name) => [name, async () => json(200, {})])),
+      ...Object.fromEntries(['createFile', 'listFiles', 'getFile', 'updateFile', 'deleteFile', 'listVersions', 'copyFile', 'getSettings', 'updateSettings'].map((name) => [name, async () => json(200, {})])),
       createFile: async (request) => {
         seen.push([...request.principal.scopes].sort());
         return json(201, {});

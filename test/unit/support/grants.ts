@@ -1,7 +1,7 @@
 import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
-import { MemoryFiles, MemoryObjects, MemoryQueue } from './memory';
+import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings } from './memory';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
 export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: new Set(['files:read', 'files:write', 'files:overwrite']) };
@@ -12,6 +12,8 @@ export function setup(options: { maxVersions?: number } = {}) {
   const deps = {
     files: new MemoryFiles(() => now),
     objects: new MemoryObjects(() => now),
+    settings: new MemorySettings(),
+    auditLog: new MemoryAuditLog(),
     thumbnails: new MemoryQueue(),
     maxVersions: options.maxVersions ?? 10,
     now: () => now,
