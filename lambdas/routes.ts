@@ -69,6 +69,9 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/v1/files/{id}/multipart/{uploadId}', handler: 'abortMultipartUpload', group: 'uploads', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
   { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },
+  // The tenant's own settings (lambdas/domain/settings.ts): in `files`, which may already write the table.
+  { method: 'GET', path: '/v1/settings', handler: 'getSettings', group: 'files', scope: 'files:admin' },
+  { method: 'PUT', path: '/v1/settings', handler: 'updateSettings', group: 'files', scope: 'files:admin' },
   // Share tokens: managed by members who may change the file (its creator, or an admin).
   { method: 'POST', path: '/v1/files/{id}/tokens', handler: 'createShareToken', group: 'files', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/tokens', handler: 'listShareTokens', group: 'files', scope: 'files:write' },

@@ -1,4 +1,5 @@
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
+import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
 import { makeDocumentClient, makeS3Client } from './adapters/aws-clients';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
@@ -18,6 +19,7 @@ export function getServices(): Services {
       config,
       files: new DynamoFileRepository(db, config.tableName),
       shareTokens: new DynamoShareTokenRepository(db, config.tableName),
+      settings: new DynamoSettingsRepository(db, config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName),
       now: () => new Date(),
     };

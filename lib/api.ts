@@ -27,6 +27,13 @@ interface GroupDefinition {
   connect(fn: FileportFunction, storage: Storage, settings: FileportSettings): void;
 }
 
+/** The operator's size limits, the deployment's and per tenant (lambdas/config.ts). */
+function addSizeLimits(fn: FileportFunction, settings: FileportSettings): void {
+  fn.addEnvironment('FILEPORT_MAX_FILE_SIZE', String(settings.maxFileSize));
+  fn.addEnvironment('FILEPORT_MAX_MULTIPART_FILE_SIZE', String(settings.maxMultipartFileSize));
+  fn.addEnvironment('FILEPORT_TENANT_SIZE_LIMITS', JSON.stringify(settings.tenantSizeLimits));
+}
+
 /**
  * One entry per route group, so a group added to the route table does not compile until someone
  * has decided what it may touch.
@@ -38,7 +45,7 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     connect: () => {},
   },
   files: {
-    description: 'Fileport API: create, list, read, change and delete files',
+    description: 'Fileport API: create, list, read, change and delete files; the tenant settings',
     dataAccess: true,
     // GET /v1/files/{id}?wait= long-polls for processing for up to 10 s.
     timeout: Duration.seconds(15),
@@ -47,6 +54,9 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
       storage.grantTableReadWrite(fn);
       // New files (created or copied) are temporary until their content arrives.
       fn.addEnvironment('FILEPORT_PENDING_FILE_TTL_SECONDS', String(settings.pendingFileTtlSeconds));
+      // The tenant settings (GET/PUT /v1/settings, an item of the same table) default to, and are
+      // bounded by, the operator's size limits.
+      addSizeLimits(fn, settings);
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
       // Deleting a file removes every version's bytes and the thumbnails.
       storage.grantObjects(fn, ['s3:DeleteObject'], ['content', 'thumbnails']);
@@ -60,12 +70,10 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage, settings) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file to sign for its key and type; never writes.
+      // Reads the file to sign for its key and type, and the tenant's settings; never writes.
       storage.grantTableRead(fn);
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      fn.addEnvironment('FILEPORT_MAX_FILE_SIZE', String(settings.maxFileSize));
-      fn.addEnvironment('FILEPORT_MAX_MULTIPART_FILE_SIZE', String(settings.maxMultipartFileSize));
-      fn.addEnvironment('FILEPORT_TENANT_SIZE_LIMITS', JSON.stringify(settings.tenantSizeLimits));
+      addSizeLimits(fn, settings);
       // A pre-signed URL or form carries the signer's rights: s3:PutObject is what the browser's PUT,
       // POST or part upload is allowed, and also covers starting and completing a multipart upload.
       // ListParts and AbortMultipartUpload are calls of their own.
@@ -77,6 +85,7 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
+      // Reads the file, and the tenant's settings (URL lifetime, types that may be inline).
       storage.grantTableRead(fn);
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
       // Signs GETs of content and thumbnails, which the browser then fetches straight from S3.

@@ -40,9 +40,19 @@ export const findFileType = (id: string): FileType | undefined => byId.get(id);
 
 export const canonicalMimeType = (type: FileType): string => type.mimeTypes[0] as string;
 
-/** Content a browser would execute if served inline: always downloaded as an attachment. */
+/** Content a browser would execute if it rendered it: served inline only as text/plain (see downloads.ts). */
 export const isActiveContent = (type: FileType): boolean => ['svg', 'html', 'xml'].includes(type.id);
 
-/** Types a browser may show inline (`?disposition=inline`): passive images and PDF. */
-export const mayBeInline = (type: FileType): boolean =>
-  !isActiveContent(type) && (type.id === 'pdf' || canonicalMimeType(type).startsWith('image/'));
+/** Whether a lowercase MIME type matches a pattern: `type/subtype` exactly, `type/*`, or `*\/*`. */
+export function mimeTypeMatches(mimeType: string, pattern: string): boolean {
+  if (pattern === '*/*') return true;
+  if (pattern.endsWith('/*')) return mimeType.startsWith(pattern.slice(0, -1));
+  return mimeType === pattern;
+}
+
+/**
+ * Types a browser may show inline (`?disposition=inline`): those the tenant listed in its settings
+ * (`disableForceDownloadForMimeTypes`), matched on the type's canonical MIME type. None by default.
+ */
+export const mayBeInline = (type: FileType, inlineMimeTypes: readonly string[]): boolean =>
+  inlineMimeTypes.some((pattern) => mimeTypeMatches(canonicalMimeType(type), pattern));

@@ -1,9 +1,10 @@
 import { NotFound, ValidationError } from '../errors';
+import { actorOf, audit } from './audit';
 import { loadOwnFile, objectPrefixes } from './files';
 import { currentVersion, type FileRecord, type Principal } from './model';
 import { NoSuchUpload, PartsRefused, type Deps, type UploadedPart } from './ports';
 import { FileTooLarge, S3_LIMITS, sizeLimitsOf, type SizeLimits } from './size-limits';
-import { prepareGrant } from './uploads';
+import { grantSizeLimits, prepareGrant } from './uploads';
 
 const MiB = 1024 ** 2;
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -115,6 +116,8 @@ export interface MultipartOptions {
   expiresIn: number;
   /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
   sizeLimits?: SizeLimits;
+  /** The tenant's own cap (its settings' maxFileSize): lowers the deployment's limit, never raises it. */
+  maxFileSize?: number;
 }
 
 const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() + expiresIn * 1000).toISOString();
@@ -137,13 +140,19 @@ async function partUrls(
   );
 }
 
+/** One audit line per answer that hands out part URLs (none when it hands out none). */
+function auditParts(deps: Deps, principal: Principal, fileId: string, key: string, parts: PartUrl[], expiresAt: string): void {
+  if (parts.length === 0) return;
+  audit(deps, { action: 'upload-part', tenantId: principal.tenantId, actor: actorOf(principal), fileId, expiresAt, key, partNumbers: parts.map((p) => p.partNumber) });
+}
+
 /**
  * Starts a multipart upload of a new object for the file, with the same grant as a PUT URL
  * (overwrite right, metadata processing reads back), and hands out a URL per part, each signed
  * for its exact size: the parts S3 accepts add up to the declared size.
  */
 export async function createMultipartUpload(deps: Deps, principal: Principal, id: string, options: MultipartOptions): Promise<MultipartUpload> {
-  const { maxMultipartFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const { maxMultipartFileSize } = grantSizeLimits(options, principal.tenantId);
   const plan = planParts(options.size, options.partSize);
   const partChecksums = options.partChecksums === true;
   const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
@@ -161,7 +170,9 @@ export async function createMultipartUpload(deps: Deps, principal: Principal, id
   };
   const first = partChecksums ? [] : Array.from({ length: Math.min(plan.partCount, MAX_URLS_PER_ANSWER) }, (_, i) => i + 1);
   const parts = await partUrls(deps, grant.key, token, first, () => undefined, options.expiresIn);
-  return { uploadId: encodeToken(token), size: options.size, partSize: plan.partSize, partCount: plan.partCount, parts, expiresAt: expiry(deps, options.expiresIn) };
+  const expiresAt = expiry(deps, options.expiresIn);
+  auditParts(deps, principal, grant.file.id, grant.key, parts, expiresAt);
+  return { uploadId: encodeToken(token), size: options.size, partSize: plan.partSize, partCount: plan.partCount, parts, expiresAt };
 }
 
 export interface MultipartStatus extends MultipartUpload {
@@ -177,12 +188,14 @@ export interface MultipartStatus extends MultipartUpload {
  * client asks for them with the checksums (`partUrlsFor`).
  */
 export async function getMultipartUpload(deps: Deps, principal: Principal, id: string, uploadId: string, options: { expiresIn: number }): Promise<MultipartStatus> {
-  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  const { file, token, key } = await loadUpload(deps, principal, id, uploadId);
   const uploaded = await listParts(deps, key, token, uploadId);
   const count = partCount(token.size, token.partSize);
   const held = new Set(uploaded.filter((p) => p.size === sizeOfPart(p.partNumber, token.size, token.partSize)).map((p) => p.partNumber));
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !held.has(n));
   const parts = token.partChecksums ? [] : await partUrls(deps, key, token, missing.slice(0, MAX_URLS_PER_ANSWER), () => undefined, options.expiresIn);
+  const expiresAt = expiry(deps, options.expiresIn);
+  auditParts(deps, principal, file.id, key, parts, expiresAt);
   return {
     uploadId,
     size: token.size,
@@ -191,7 +204,7 @@ export async function getMultipartUpload(deps: Deps, principal: Principal, id: s
     uploadedParts: uploaded.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.eTag })),
     missingPartNumbers: missing,
     parts,
-    expiresAt: expiry(deps, options.expiresIn),
+    expiresAt,
   };
 }
 
@@ -203,7 +216,7 @@ export async function partUrlsFor(
   uploadId: string,
   options: { parts: { partNumber: number; checksumSha256?: string }[]; expiresIn: number },
 ): Promise<{ parts: PartUrl[]; expiresAt: string }> {
-  const { token, key } = await loadUpload(deps, principal, id, uploadId);
+  const { file, token, key } = await loadUpload(deps, principal, id, uploadId);
   const count = partCount(token.size, token.partSize);
   const beyond = options.parts.filter((p) => p.partNumber > count).map((p) => p.partNumber);
   if (beyond.length > 0) throw new ValidationError(`The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
@@ -217,7 +230,9 @@ export async function partUrlsFor(
   await listParts(deps, key, token, uploadId);
   const checksums = new Map(options.parts.map((p) => [p.partNumber, p.checksumSha256]));
   const parts = await partUrls(deps, key, token, [...checksums.keys()], (n) => checksums.get(n), options.expiresIn);
-  return { parts, expiresAt: expiry(deps, options.expiresIn) };
+  const expiresAt = expiry(deps, options.expiresIn);
+  auditParts(deps, principal, file.id, key, parts, expiresAt);
+  return { parts, expiresAt };
 }
 
 async function listParts(deps: Deps, key: string, token: UploadToken, uploadId: string): Promise<UploadedPart[]> {

@@ -166,10 +166,40 @@ export interface ProcessingQueue {
   redrive(object: UploadedObject): Promise<void>;
 }
 
+/**
+ * What a tenant's admin chose for its own files (PUT /v1/settings), stored whole. Bounded by the
+ * deployment's configuration: see lambdas/domain/settings.ts.
+ */
+export interface TenantSettings {
+  /** MIME types (`type/subtype`, `type/*`, `*\/*`) that may be served inline; everything else is always an attachment. */
+  disableForceDownloadForMimeTypes: string[];
+  /** Caps both the single and the multipart size limit of the deployment; never raises them. */
+  maxFileSize: number;
+  downloadUrlTtlSeconds: number;
+  uploadUrlTtlSeconds: number;
+}
+
+export interface SettingsRepository {
+  /**
+   * Strongly consistent: a grant right after a PUT sees it. Undefined when the tenant never saved
+   * any; fields saved before they existed are missing, and take their defaults.
+   */
+  get(tenantId: string): Promise<Partial<TenantSettings> | undefined>;
+  put(tenantId: string, settings: TenantSettings, change: { updatedAt: Date; updatedBy: string }): Promise<void>;
+}
+
+/** Where audit lines go (lambdas/domain/audit.ts). */
+export interface AuditLog {
+  write(fields: Record<string, unknown>): void;
+}
+
 export interface Deps {
   files: FileRepository;
   objects: ObjectStore;
+  settings: SettingsRepository;
   now: () => Date;
+  /** The process's log (stdout, one JSON line each) when absent. */
+  auditLog?: AuditLog;
 }
 
 /** What the API needs on top: deleting a file revokes its share tokens. */

@@ -41,6 +41,18 @@ export function sizeLimitsOf(limits: SizeLimits = { ...DEFAULT_SIZE_LIMITS, tena
   };
 }
 
+/**
+ * The limits in force for one grant: a tenant's own maxFileSize (its settings) lowers the
+ * operator's limits for both ways of uploading, and never raises them.
+ */
+export function effectiveSizeLimits(operator: TenantSizeLimits, tenantMaxFileSize: number | undefined): TenantSizeLimits {
+  if (tenantMaxFileSize === undefined) return operator;
+  return {
+    maxFileSize: Math.min(tenantMaxFileSize, operator.maxFileSize),
+    maxMultipartFileSize: Math.min(tenantMaxFileSize, operator.maxMultipartFileSize),
+  };
+}
+
 export class FileTooLarge extends ApiError {
   constructor(size: number, max: number) {
     super(413, 'FILE_TOO_LARGE', `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`);

@@ -1,11 +1,12 @@
 import { Conflict } from '../errors';
+import { actorOf, audit } from './audit';
 import { grantMetadata } from './content-metadata';
 import { canonicalMimeType } from './file-types';
 import { fileTypeOf, loadOwnFile, newContentKey } from './files';
 import { hasContent, type FileRecord, type Principal } from './model';
 import { mayOverwrite } from './permissions';
 import type { Deps } from './ports';
-import { checkDeclaredSize, sizeLimitsOf, type SizeLimits } from './size-limits';
+import { checkDeclaredSize, effectiveSizeLimits, sizeLimitsOf, type SizeLimits, type TenantSizeLimits } from './size-limits';
 
 export interface UploadGrant {
   url: string;
@@ -31,7 +32,13 @@ export interface GrantOptions {
   expiresIn: number;
   /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
   sizeLimits?: SizeLimits;
+  /** The tenant's own cap (its settings' maxFileSize): lowers the deployment's limits, never raises them. */
+  maxFileSize?: number;
 }
+
+/** The limits a grant for this tenant is bounded by, and signs into its metadata for processing to check again. */
+export const grantSizeLimits = (options: { sizeLimits?: SizeLimits; maxFileSize?: number }, tenantId: string): TenantSizeLimits =>
+  effectiveSizeLimits(sizeLimitsOf(options.sizeLimits, tenantId), options.maxFileSize);
 
 /**
  * What every way of uploading checks and signs before it hands anything out: the caller's file,
@@ -67,7 +74,7 @@ const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() 
  * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
  */
 export async function createUploadUrl(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadGrant> {
-  const { maxFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
   const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const { url, headers } = await deps.objects.presignPut(grant.key, {
     contentType: grant.contentType,
@@ -76,7 +83,9 @@ export async function createUploadUrl(deps: Deps, principal: Principal, id: stri
     metadata: grant.metadata,
     expiresIn: options.expiresIn,
   });
-  return { url, method: 'PUT', headers, expiresAt: expiry(deps, options.expiresIn) };
+  const expiresAt = expiry(deps, options.expiresIn);
+  audit(deps, { action: 'upload', tenantId: principal.tenantId, actor: actorOf(principal), fileId: grant.file.id, expiresAt, key: grant.key });
+  return { url, method: 'PUT', headers, expiresAt };
 }
 
 /**
@@ -84,7 +93,7 @@ export async function createUploadUrl(deps: Deps, principal: Principal, id: stri
  * bounded by the policy's content-length-range (exactly the declared size, when there is one).
  */
 export async function createUploadForm(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadForm> {
-  const { maxFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
+  const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
   const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const max = options.size ?? maxFileSize;
   const { url, fields, expiresAt } = await deps.objects.presignPost(grant.key, {
@@ -94,5 +103,6 @@ export async function createUploadForm(deps: Deps, principal: Principal, id: str
     metadata: grant.metadata,
     expiresIn: options.expiresIn,
   });
+  audit(deps, { action: 'upload-form', tenantId: principal.tenantId, actor: actorOf(principal), fileId: grant.file.id, expiresAt, key: grant.key });
   return { url, method: 'POST', fields, fileField: 'file', maxFileSize: max, expiresAt };
 }

@@ -1,8 +1,11 @@
 import * as z from '../validation';
-import { createDownloadUrl as grant } from '../domain/downloads';
+import { actorOf } from '../domain/audit';
+import { grantDownload } from '../domain/downloads';
+import { loadOwnFile } from '../domain/files';
 import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
+import { settingsOf } from './tenant-settings';
 
 const query = z.object({
   redirect: z._default(z.enum(['true', 'false']), 'false'),
@@ -14,6 +17,14 @@ export const createDownloadUrl: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const q = parseQuery(request, query);
   const services = getServices();
-  const download = await grant(services, request.principal, id, { disposition: q.disposition, version: q.version, expiresIn: services.config.downloadUrlTtlSeconds });
+  const { principal } = request;
+  const [file, settings] = await Promise.all([loadOwnFile(services, principal, id), settingsOf(services, principal.tenantId)]);
+  const download = await grantDownload(services, file, {
+    disposition: q.disposition,
+    version: q.version,
+    expiresIn: settings.downloadUrlTtlSeconds,
+    inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
+    actor: actorOf(principal),
+  });
   return q.redirect === 'true' ? redirect(download.url) : json(200, download, { 'cache-control': 'no-store' });
 };

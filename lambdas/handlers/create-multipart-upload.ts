@@ -3,6 +3,7 @@ import { createMultipartUpload as start } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
+import { settingsOf } from './tenant-settings';
 import { checksumSha256 } from './schemas';
 import { declaredSize } from './size';
 
@@ -16,7 +17,13 @@ const body = z.strictObject({
 export const createMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const input = parseBody(request, body);
-  const { config, ...deps } = getServices();
-  const upload = await start(deps, request.principal, id, { ...input, expiresIn: config.uploadUrlTtlSeconds, sizeLimits: config.sizeLimits });
+  const services = getServices();
+  const settings = await settingsOf(services, request.principal.tenantId);
+  const upload = await start(services, request.principal, id, {
+    ...input,
+    expiresIn: settings.uploadUrlTtlSeconds,
+    sizeLimits: services.config.sizeLimits,
+    maxFileSize: settings.maxFileSize,
+  });
   return json(201, upload, { 'cache-control': 'no-store' });
 };

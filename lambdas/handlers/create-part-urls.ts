@@ -3,6 +3,7 @@ import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
+import { settingsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
 import { checksumSha256, partNumber } from './schemas';
 
@@ -20,7 +21,8 @@ export const createPartUrls: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
   const { parts } = parseBody(request, body);
-  const { config, ...deps } = getServices();
-  const urls = await partUrlsFor(deps, request.principal, id, uploadId, { parts, expiresIn: config.uploadUrlTtlSeconds });
+  const services = getServices();
+  const settings = await settingsOf(services, request.principal.tenantId);
+  const urls = await partUrlsFor(services, request.principal, id, uploadId, { parts, expiresIn: settings.uploadUrlTtlSeconds });
   return json(200, urls, { 'cache-control': 'no-store' });
 };

@@ -2,12 +2,14 @@ import { getMultipartUpload as status } from '../domain/multipart';
 import { json, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
+import { settingsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
 
 export const getMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  const { config, ...deps } = getServices();
-  const upload = await status(deps, request.principal, id, uploadId, { expiresIn: config.uploadUrlTtlSeconds });
+  const services = getServices();
+  const settings = await settingsOf(services, request.principal.tenantId);
+  const upload = await status(services, request.principal, id, uploadId, { expiresIn: settings.uploadUrlTtlSeconds });
   return json(200, upload, { 'cache-control': 'no-store' });
 };

@@ -82,8 +82,9 @@ describe('functions', () => {
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: '900',
       // Only the files function creates files (and copies), which are temporary until content arrives.
       ...(group === 'files' && { FILEPORT_PENDING_FILE_TTL_SECONDS: String(24 * 3600) }),
-      // Only the uploads function hands out grants, each bounded by the tenant's size limit.
-      ...(group === 'uploads' && {
+      // The uploads function bounds each grant by the tenant's size limit; the files function
+      // serves the tenant settings, whose maxFileSize defaults to and is bounded by that limit.
+      ...((group === 'uploads' || group === 'files') && {
         FILEPORT_MAX_FILE_SIZE: String(5 * 1024 ** 3),
         FILEPORT_MAX_MULTIPART_FILE_SIZE: String(1024 ** 4),
         FILEPORT_TENANT_SIZE_LIMITS: '{}',

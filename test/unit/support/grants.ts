@@ -1,7 +1,7 @@
 import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
-import { MemoryFiles, MemoryObjects, MemoryQueue } from './memory';
+import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings } from './memory';
 import { MemoryShareTokens } from './memory-share-tokens';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
@@ -13,6 +13,8 @@ export function setup(options: { maxVersions?: number } = {}) {
   const deps = {
     files: new MemoryFiles(() => now),
     objects: new MemoryObjects(() => now),
+    settings: new MemorySettings(),
+    auditLog: new MemoryAuditLog(),
     thumbnails: new MemoryQueue(),
     shareTokens: new MemoryShareTokens(),
     maxVersions: options.maxVersions ?? 10,

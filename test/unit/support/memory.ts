@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isExpired, isProcessing, type FileChanges, type FileRecord } from '../../../lambdas/domain/model';
-import { NoSuchUpload, PartsRefused, StaleWrite, type FileRepository, type ObjectMetadata, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { NoSuchUpload, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -162,5 +162,27 @@ export class MemoryQueue {
   readonly jobs: ThumbnailJob[] = [];
   async enqueue(job: ThumbnailJob) {
     this.jobs.push(job);
+  }
+}
+
+export class MemorySettings implements SettingsRepository {
+  readonly items = new Map<string, { settings: TenantSettings; updatedAt: Date; updatedBy: string }>();
+  async get(tenantId: string) {
+    const item = this.items.get(tenantId);
+    return item && structuredClone(item.settings);
+  }
+  async put(tenantId: string, settings: TenantSettings, change: { updatedAt: Date; updatedBy: string }) {
+    this.items.set(tenantId, { settings: structuredClone(settings), ...change });
+  }
+}
+
+/** The audit lines written, as the objects the port was given, and as the JSON a log line would carry. */
+export class MemoryAuditLog implements AuditLog {
+  readonly lines: Record<string, unknown>[] = [];
+  write(fields: Record<string, unknown>) {
+    this.lines.push(structuredClone(fields));
+  }
+  text(): string[] {
+    return this.lines.map((line) => JSON.stringify(line));
   }
 }

@@ -1,0 +1,50 @@
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SettingsRepository, TenantSettings } from '../domain/ports';
+import { tableSchema } from './table-schema';
+
+const { partitionKey: PK, sortKey: SK } = tableSchema;
+const SETTINGS_SK = 'SETTINGS';
+
+/**
+ * A tenant's settings: one item per tenant, `TENANT#<tenant>` / `SETTINGS`, in the files' table.
+ * It carries no GSI attributes and no TTL, so no list, index query or expiry ever meets it.
+ */
+const settingsKey = (tenantId: string) => ({ [PK]: `TENANT#${encodeURIComponent(tenantId)}`, [SK]: SETTINGS_SK });
+
+export class DynamoSettingsRepository implements SettingsRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string): Promise<Partial<TenantSettings> | undefined> {
+    // Consistent: a grant right after a PUT of new settings must already follow them.
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: settingsKey(tenantId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const stored: Partial<TenantSettings> = {};
+    // Only what this code knows: fields added later fall back to their defaults, not `undefined`.
+    if (Array.isArray(Item.disableForceDownloadForMimeTypes)) stored.disableForceDownloadForMimeTypes = Item.disableForceDownloadForMimeTypes as string[];
+    for (const field of ['maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const) {
+      if (typeof Item[field] === 'number') stored[field] = Item[field] as number;
+    }
+    return stored;
+  }
+
+  async put(tenantId: string, settings: TenantSettings, change: { updatedAt: Date; updatedBy: string }): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...settingsKey(tenantId),
+          tenantId,
+          disableForceDownloadForMimeTypes: settings.disableForceDownloadForMimeTypes,
+          maxFileSize: settings.maxFileSize,
+          downloadUrlTtlSeconds: settings.downloadUrlTtlSeconds,
+          uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+          updatedAt: change.updatedAt.toISOString(),
+          updatedBy: change.updatedBy,
+        },
+      }),
+    );
+  }
+}

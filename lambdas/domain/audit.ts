@@ -1,0 +1,58 @@
+import { log } from '../log';
+import type { AuditLog, Deps } from './ports';
+import type { Principal } from './model';
+
+/**
+ * Who a URL was granted to: a signed-in user, the holder of a share token, or anyone (a public
+ * file). The audit line's `principal`.
+ */
+export type Actor = { type: 'user'; id: string } | { type: 'token'; id: string } | { type: 'public' };
+
+export const actorOf = (principal: Pick<Principal, 'userId'>): Actor => ({ type: 'user', id: principal.userId });
+
+/** What was granted. Share and public routes add their own (`public-download`, …). */
+export type AuditAction = 'upload' | 'upload-form' | 'upload-part' | 'download' | 'thumbnail' | 'public-download' | 'share-download' | 'share-thumbnail';
+
+/**
+ * One grant of one or more pre-signed URLs. Only these fields reach the log: never the URL, whose
+ * query string is the credential (X-Amz-Signature, X-Amz-Credential), nor a form's signed policy.
+ * The object key names what was granted well enough to find it again.
+ */
+export interface AuditEntry {
+  action: AuditAction;
+  tenantId: string;
+  actor: Actor;
+  fileId: string;
+  /** When the URLs stop working. */
+  expiresAt: string;
+  /** The S3 object the URLs read or write. */
+  key: string;
+  /** The content version downloaded. */
+  version?: number;
+  /** The parts of a multipart upload whose URLs were handed out. */
+  partNumbers?: number[];
+  /** The thumbnail size. */
+  size?: string;
+}
+
+/** The process's log: one JSON line on stdout, which Lambda ships to CloudWatch Logs. */
+export const stdoutAuditLog: AuditLog = { write: (fields) => log('info', 'url granted', fields) };
+
+/** Writes one audit line for a grant, `audit: true` so that a Logs Insights query finds them all. */
+export function audit(deps: Pick<Deps, 'auditLog'>, entry: AuditEntry): void {
+  const { actor } = entry;
+  // Copied field by field (no spread of a caller's object): nothing else can slip into the line.
+  const actorFields: Actor = actor.type === 'public' ? { type: 'public' } : { type: actor.type, id: actor.id };
+  (deps.auditLog ?? stdoutAuditLog).write({
+    audit: true,
+    action: entry.action,
+    tenantId: entry.tenantId,
+    principal: actorFields,
+    fileId: entry.fileId,
+    expiresAt: entry.expiresAt,
+    key: entry.key,
+    ...(entry.version !== undefined && { version: entry.version }),
+    ...(entry.partNumbers !== undefined && { partNumbers: entry.partNumbers }),
+    ...(entry.size !== undefined && { size: entry.size }),
+  });
+}

@@ -1,0 +1,23 @@
+import * as z from '../validation';
+import { settingsDefaults, settingsWarnings, updateTenantSettings } from '../domain/settings';
+import { json, parseBody, type RouteHandler } from '../http/request';
+import { getServices } from '../services';
+
+/**
+ * The whole settings object, every field: a PUT replaces it. Only the shape is checked here; the
+ * bounds (some depend on the tenant's operator limits) are the domain's (lambdas/domain/settings.ts).
+ */
+const body = z.strictObject({
+  disableForceDownloadForMimeTypes: z.array(z.string().check(z.maxLength(255))).check(z.maxLength(1000)),
+  maxFileSize: z.number(),
+  downloadUrlTtlSeconds: z.number(),
+  uploadUrlTtlSeconds: z.number(),
+});
+
+export const updateSettings: RouteHandler = async (request) => {
+  const input = parseBody(request, body);
+  const services = getServices();
+  const { tenantId, userId } = request.principal;
+  const settings = await updateTenantSettings(services, tenantId, input, { defaults: settingsDefaults(services.config, tenantId), updatedBy: userId });
+  return json(200, { ...settings, warnings: settingsWarnings(settings) }, { 'cache-control': 'no-store' });
+};
