@@ -1,21 +1,15 @@
-import * as z from '../validation';
 import { actorOf } from '../domain/audit';
 import { grantDownload } from '../domain/downloads';
 import { loadOwnFile } from '../domain/files';
 import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
+import { downloadQuery } from './download-query';
 import { fileIdParam } from './file-id';
 import { settingsOf } from './tenant-settings';
 
-const query = z.object({
-  redirect: z._default(z.enum(['true', 'false']), 'false'),
-  disposition: z._default(z.enum(['attachment', 'inline']), 'attachment'),
-  version: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER))),
-});
-
 export const createDownloadUrl: RouteHandler = async (request) => {
   const id = fileIdParam(request);
-  const q = parseQuery(request, query);
+  const q = parseQuery(request, downloadQuery);
   const services = getServices();
   const { principal } = request;
   const [file, settings] = await Promise.all([loadOwnFile(services, principal, id), settingsOf(services, principal.tenantId)]);

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { processors, routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
+import { anonymousRouteThrottle, isMemberRoute, processors, routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
 import { logicalId, synthFileport, type Synthesized } from './fixtures';
 
 let synthesized: Synthesized;
@@ -25,16 +25,33 @@ function functionBehind(routeProps: Record<string, any>): string {
 }
 
 describe('routes', () => {
-  const cases = routes.map((route) => [routeKey(route), route.group] as const);
-  it.each(cases)('%s exists, behind the JWT authorizer, served by the %s function', (key, group) => {
+  const routeResource = (key: string) => {
     const matching = Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === key);
     expect(matching).toHaveLength(1);
-    const route = matching[0]!.Properties;
+    return matching[0]!.Properties;
+  };
+  const cases = routes.filter(isMemberRoute).map((route) => [routeKey(route), route.group] as const);
+  it.each(cases)('%s exists, behind the JWT authorizer, served by the %s function', (key, group) => {
+    const route = routeResource(key);
     expect(route.AuthorizationType).toBe('JWT');
     expect(route.AuthorizerId).toEqual({ Ref: authorizerId() });
     // Scopes are checked in the Lambda, so the 403 carries the API's own error body.
     expect(route.AuthorizationScopes).toBeUndefined();
     expect(functionBehind(route)).toBe(functionId(group));
+  });
+
+  const anonymous = routes.filter((route) => !isMemberRoute(route)).map((route) => [routeKey(route), route.group] as const);
+  it.each(anonymous)('%s needs no JWT (a share token or a public file), is throttled on the stage, served by the %s function', (key, group) => {
+    const route = routeResource(key);
+    expect(route.AuthorizationType).toBe('NONE');
+    expect(functionBehind(route)).toBe(functionId(group));
+    const stage = Object.values(synthesized.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+    expect(stage.RouteSettings[key]).toEqual({ ThrottlingRateLimit: anonymousRouteThrottle.rateLimit, ThrottlingBurstLimit: anonymousRouteThrottle.burstLimit });
+    expect(anonymousRouteThrottle.rateLimit).toBeLessThan(stage.DefaultRouteSettings.ThrottlingRateLimit);
+  });
+
+  it('serves only share-token and public routes without a JWT', () => {
+    expect(anonymous.map(([key]) => key).every((key) => / \/v1\/(shared|public)\//.test(key))).toBe(true);
   });
 
   it('has no route that is not in the route table', () => {

@@ -179,6 +179,42 @@ describe('who may change a file', () => {
   });
 });
 
+describe('public files', () => {
+  it('answer their stable publicUrl with a 302 to a fresh short download URL while public, 404 while private', async () => {
+    const { id, bytes } = await readyPdf(1);
+    const file = (await owner.call('GET', `/v1/files/${id}`)).body;
+    expect(file.accessControl).toBe('private');
+    expect(file.publicUrl).toBe(`${local.stack().apiUrl}/v1/public/${id}/Lease.pdf`);
+    const follow = () => fetch(file.publicUrl, { redirect: 'manual' });
+    expect((await follow()).status).toBe(404);
+
+    expect((await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'public' } })).body.accessControl).toBe('public');
+    const redirected = await follow();
+    expect(redirected.status).toBe(302);
+    expect(redirected.headers.get('cache-control')).toBe('no-store');
+    const location = new URL(redirected.headers.get('location')!);
+    expect(Number(location.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
+    const downloaded = await fetch(location);
+    expect(downloaded.headers.get('content-disposition')).toMatch(/^attachment; filename="Lease.pdf"/);
+    expect(sha256(new Uint8Array(await downloaded.arrayBuffer()))).toBe(sha256(bytes));
+    // The name in the link is for people: a renamed file keeps its old links working.
+    await owner.call('PATCH', `/v1/files/${id}`, { body: { name: 'Renamed.pdf' } });
+    expect((await follow()).status).toBe(302);
+
+    await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'private' } });
+    expectError(await anonymous.call('GET', `/v1/public/${id}/Lease.pdf`, { token: null }), 404, 'FILE_NOT_FOUND');
+  });
+
+  it('can be public from creation, but a file without processed content has nothing to give', async () => {
+    const created = await owner.call('POST', '/v1/files', { body: { name: 'Soon.pdf', fileTypeId: 'pdf', accessControl: 'public' } });
+    expect(created.body.accessControl).toBe('public');
+    expectError(await anonymous.call('GET', `/v1/public/${created.body.id}/Soon.pdf`, { token: null }), 404, 'FILE_NOT_FOUND');
+    expectError(await anonymous.call('GET', '/v1/public/not-a-uuid/x', { token: null }), 404, 'FILE_NOT_FOUND');
+    expectError(await owner.call('POST', '/v1/files', { body: { name: 'x.pdf', fileTypeId: 'pdf', accessControl: 'open' } }), 400, 'VALIDATION_ERROR');
+    expectError(await colleague.call('PATCH', `/v1/files/${created.body.id}`, { body: { accessControl: 'private' } }), 403, 'FORBIDDEN');
+  });
+});
+
 describe('routes without a JWT', () => {
   it('are throttled per route by the gateway, as API Gateway does', async () => {
     const responses = await Promise.all(Array.from({ length: 80 }, () => anonymous.call('GET', `/v1/shared/fps_${'y'.repeat(43)}`, { token: null })));

@@ -1,0 +1,24 @@
+import { grantDownload } from '../domain/downloads';
+import { useShareToken } from '../domain/sharing';
+import { json, parseQuery, redirect, type AnonymousRouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { downloadQuery } from './download-query';
+import { shareTokenSecret } from './share-token-secret';
+import { settingsOf } from './tenant-settings';
+
+export const createSharedDownloadUrl: AnonymousRouteHandler = async (request) => {
+  const secret = shareTokenSecret(request);
+  const q = parseQuery(request, downloadQuery);
+  const services = getServices();
+  const { token, file } = await useShareToken(services, secret, 'read', services.config.sharing);
+  const settings = await settingsOf(services, file.tenantId);
+  const download = await grantDownload(services, file, {
+    disposition: q.disposition,
+    version: q.version,
+    expiresIn: settings.downloadUrlTtlSeconds,
+    inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
+    actor: { type: 'token', id: token.id },
+    action: 'share-download',
+  });
+  return q.redirect === 'true' ? redirect(download.url) : json(200, download, { 'cache-control': 'no-store' });
+};

@@ -1,0 +1,26 @@
+import * as z from '../validation';
+import { grantDownload } from '../domain/downloads';
+import { loadPublicFile, PUBLIC_URL_MAX_TTL_SECONDS } from '../domain/public-files';
+import { parseQuery, pathParam, redirect, type AnonymousRouteHandler } from '../http/request';
+import { getServices } from '../services';
+import { fileId } from './schemas';
+import { settingsOf } from './tenant-settings';
+
+const query = z.object({ disposition: z._default(z.enum(['attachment', 'inline']), 'attachment') });
+
+/** `/v1/public/{id}/{name}`: the name is for people and may be stale (the file was renamed); the id decides. */
+export const redirectToPublicFile: AnonymousRouteHandler = async (request) => {
+  const id = pathParam(request, 'id');
+  const q = parseQuery(request, query);
+  const services = getServices();
+  const file = await loadPublicFile(services, fileId.safeParse(id).success ? id : undefined);
+  const settings = await settingsOf(services, file.tenantId);
+  const download = await grantDownload(services, file, {
+    disposition: q.disposition,
+    expiresIn: Math.min(settings.downloadUrlTtlSeconds, PUBLIC_URL_MAX_TTL_SECONDS),
+    inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
+    actor: { type: 'public' },
+    action: 'public-download',
+  });
+  return redirect(download.url);
+};
