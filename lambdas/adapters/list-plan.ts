@@ -115,10 +115,11 @@ export function planList(tenantId: string, query: Pick<ListQuery, 'filter' | 'se
   return datePlan(tenantPartition(tenantId), true, undefined, search, given);
 }
 
+const SEARCH_CONDITIONS = ['namePrefix', 'fileTypeId', 'status', 'createdBy', 'createdAfter', 'createdBefore'] as const;
+
 function conditionsOf(query: Pick<ListQuery, 'filter' | 'search'>): Condition[] {
   const search = query.search ?? {};
-  const fields = (Object.keys(search) as (keyof FileSearch)[]).filter((k) => search[k] !== undefined);
-  return [...(query.filter ? ['filter' as const] : []), ...fields];
+  return [...(query.filter ? ['filter' as const] : []), ...SEARCH_CONDITIONS.filter((k) => search[k] !== undefined)];
 }
 
 /** A partition sorted by `createdAt#id`: the creation range, if any, is its key condition. */

@@ -5,9 +5,15 @@ import type { FileSearch, ListFilter } from '../domain/model';
 import { ValidationError } from '../errors';
 import { json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
+import { fileName } from './schemas';
 
 /** Stored timestamps are `toISOString` strings; these compare with them only while the year has four digits. */
-const timestamp = z.iso.datetime({ offset: true }).check(z.refine((v) => /^\d{4}-/.test(new Date(v).toISOString()), 'must be between the years 0000 and 9999 (UTC)'));
+const timestamp = z.iso.datetime({ offset: true }).check(
+  z.refine((v) => {
+    const time = Date.parse(v);
+    return Number.isNaN(time) || /^\d{4}-/.test(new Date(time).toISOString());
+  }, 'must be between the years 0000 and 9999 (UTC)'),
+);
 
 const query = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
@@ -15,7 +21,8 @@ const query = z.object({
   tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/, 'must be TYPE:ID'))),
-  name: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  /** A prefix of a name, so what a name may be. */
+  name: z.optional(fileName),
   fileTypeId: z.optional(z.string().check(z.refine((id) => findFileType(id) !== undefined, 'must be a known file type id'))),
   status: z.optional(z.enum(['pending', 'processing', 'ready', 'failed'])),
   createdBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
