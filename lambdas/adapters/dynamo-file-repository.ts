@@ -301,6 +301,17 @@ export class DynamoFileRepository implements FileRepository {
     return new Map(files.map((f) => [filePk(f.id), f]));
   }
 
+  /**
+   * Writes every index item a stored file item implies, but the processing one (only the write
+   * that starts processing may date it): the backfill for files stored before an index existed.
+   * Idempotent. Racing an update or a delete, it can leave a stale hint, which lists drop.
+   */
+  async reindex(item: Record<string, unknown>): Promise<void> {
+    const file = toRecord(item);
+    const items = [...indexItems(file, file.updatedAt).values()].filter((i) => !isProcessingPartition(String(i[GSI_PK])));
+    await this.writeIndexItems(items, []);
+  }
+
   async listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]> {
     const found: { file: FileRecord; since: Date }[] = [];
     for (let shard = 0; shard < PROCESSING_SHARDS && found.length < limit; shard++) {

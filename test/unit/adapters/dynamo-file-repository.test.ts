@@ -212,3 +212,20 @@ describe('DynamoFileRepository.list', () => {
     expect((await repo.list('acme', { limit: 5, cursor: encode(bare) })).items).toHaveLength(3);
   });
 });
+
+describe('DynamoFileRepository.reindex', () => {
+  it('gives a file stored before the search indexes its index items, so searches find it', async () => {
+    const dynamo = new RecordingDynamo();
+    const repo = new DynamoFileRepository(dynamo.client, 'files', () => new Date('2026-01-01T00:00:00.000Z'));
+    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    // As an older version stored it: the file item, and an index item for its tag only.
+    const item = { ...before, status: 'ready', tags: ['kept'], pk: `FILE#${id}`, sk: 'FILE', gsi1pk: 'T#t1', gsi1sk: `${before.createdAt}#${id}` };
+    dynamo.items.set(`FILE#${id}\u0000FILE`, item);
+    expect((await repo.list('t1', { limit: 5, search: { status: 'ready' } })).items).toEqual([]);
+    await repo.reindex(item);
+    await repo.reindex(item);
+    for (const search of [{ status: 'ready' as const }, { namePrefix: 'lease' }, { fileTypeId: 'pdf' }, { createdBy: 'u1' }]) {
+      expect((await repo.list('t1', { limit: 5, search })).items.map((f) => f.id)).toEqual([id]);
+    }
+  });
+});
