@@ -7,6 +7,7 @@ const now = new Date('2026-03-01T00:00:00.000Z');
 const minute = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
 
 let serial = 0;
+/** A file with the fields searches read; the others are whatever a stored file holds (asserted, not spelled out). */
 function file(n: number, fields: Partial<FileRecord> = {}): FileRecord {
   return {
     id: `00000000-0000-4000-8000-${String(serial++).padStart(12, '0')}`,
@@ -33,7 +34,7 @@ function file(n: number, fields: Partial<FileRecord> = {}): FileRecord {
     updatedAt: minute(n),
     version: 1,
     ...fields,
-  };
+  } as FileRecord;
 }
 
 describe('matchesQuery', () => {
