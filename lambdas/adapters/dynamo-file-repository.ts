@@ -11,49 +11,17 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListFilter } from '../domain/model';
+import { hasSearch, matchesQuery, queryFingerprint } from '../domain/file-search';
+import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListQuery } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
+import { createdOrder, indexEntries, planList, tenantPartition, type ListPlan } from './list-plan';
 import { tableSchema } from './table-schema';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
 const FILE_SK = 'FILE';
 
-const enc = encodeURIComponent;
 const filePk = (id: string) => `FILE#${id}`;
-const tenantPk = (tenantId: string) => `T#${enc(tenantId)}`;
-const listOrder = (file: FileRecord) => `${file.createdAt}#${file.id}`;
-
-/** One index item per tag, link and external id: its GSI partition is what a list filter queries. */
-function indexPartition(tenantId: string, filter: ListFilter): string {
-  switch (filter.kind) {
-    case 'tag':
-      return `${tenantPk(tenantId)}#TAG#${enc(filter.tag)}`;
-    case 'externalId':
-      return `${tenantPk(tenantId)}#EXT#${enc(filter.externalId)}`;
-    case 'link':
-      return `${tenantPk(tenantId)}#LINK#${enc(filter.link.type)}#${enc(filter.link.id)}`;
-  }
-}
-
-function filtersOf(file: Pick<FileRecord, 'tags' | 'links' | 'externalId'>): ListFilter[] {
-  return [
-    ...file.tags.map((tag): ListFilter => ({ kind: 'tag', tag })),
-    ...file.links.map((link): ListFilter => ({ kind: 'link', link })),
-    ...(file.externalId === null ? [] : [{ kind: 'externalId', externalId: file.externalId } as ListFilter]),
-  ];
-}
-
-function matches(file: FileRecord, filter: ListFilter): boolean {
-  switch (filter.kind) {
-    case 'tag':
-      return file.tags.includes(filter.tag);
-    case 'externalId':
-      return file.externalId === filter.externalId;
-    case 'link':
-      return file.links.some((l) => l.type === filter.link.type && l.id === filter.link.id);
-  }
-}
 
 /**
  * Files in `processing` also get an index item in one of a few cross-tenant partitions, sorted by
@@ -63,6 +31,7 @@ function matches(file: FileRecord, filter: ListFilter): boolean {
 const PROCESSING_SHARDS = 8;
 const processingPartition = (shard: number) => `PROCESSING#${shard}`;
 const processingShard = (fileId: string) => parseInt(fileId.slice(-2), 16) % PROCESSING_SHARDS || 0;
+const isProcessingPartition = (gsiPk: string) => gsiPk.startsWith('PROCESSING#');
 
 /** DynamoDB's TTL attribute: epoch seconds, rounded up so nothing is deleted before `expiresAt`. */
 const ttlOf = (file: Pick<FileRecord, 'expiresAt'>): { [TTL]: number } | Record<string, never> =>
@@ -72,10 +41,9 @@ type IndexItem = Record<string, string | number>;
 
 function indexItems(file: FileRecord, now: string): Map<string, IndexItem> {
   const items = new Map<string, IndexItem>();
-  for (const filter of filtersOf(file)) {
-    const gsiPk = indexPartition(file.tenantId, filter);
+  for (const { partition: gsiPk, sortKey } of indexEntries(file)) {
     // A temporary file's index items expire with it: DynamoDB deletes each item on its own.
-    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: listOrder(file), ...ttlOf(file) });
+    items.set(gsiPk, { [PK]: filePk(file.id), [SK]: `IDX#${gsiPk}`, [GSI_PK]: gsiPk, [GSI_SK]: sortKey, ...ttlOf(file) });
   }
   if (isProcessing(file)) {
     // Written once when processing begins (later writes keep it), so its sort key says since when.
@@ -84,6 +52,13 @@ function indexItems(file: FileRecord, now: string): Map<string, IndexItem> {
   }
   return items;
 }
+
+/**
+ * An index item kept across a write that must be written again: its expiry changed, or its sort
+ * key did (the name index, on a rename). The processing item keeps its first sort key on purpose.
+ */
+const mustRewrite = (before: IndexItem, after: IndexItem): boolean =>
+  before[TTL] !== after[TTL] || (before[GSI_SK] !== after[GSI_SK] && !isProcessingPartition(String(after[GSI_PK])));
 
 function toRecord(item: Record<string, unknown>): FileRecord {
   const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, [TTL]: _ttl, ...record } = item;
@@ -129,25 +104,47 @@ export function upgradeRecord(item: Record<string, unknown>): FileRecord {
   };
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+type Key = Record<string, unknown>;
+
+/** Where a list stopped: the GSI key of the last item read (a valid ExclusiveStartKey). */
+const keyOf = (item: Key): Key => ({ [PK]: item[PK], [SK]: item[SK], [GSI_PK]: item[GSI_PK], [GSI_SK]: item[GSI_SK] });
+
+/** The key plus the query's fingerprint (`q`), so the cursor continues that query and no other. */
+function encodeCursor(key: Key, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ ...keyOf(key), q: fingerprint })).toString('base64url');
 }
 
-function decodeCursor(cursor: string, gsiPk: string): Record<string, unknown> {
-  let key: unknown;
+function decodeCursor(cursor: string, plan: ListPlan, fingerprint: string, searched: boolean): Key {
+  let parsed: unknown;
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw new BadCursor('The cursor is not one this API issued.');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadCursor('The cursor is not one this API issued.');
+  const { q, ...key } = parsed as Key;
+  // Cursors issued before searches existed carry no fingerprint: they still continue a list without one.
+  const sameQuery = q === fingerprint || (q === undefined && !searched);
   const valid =
-    typeof key === 'object' && key !== null &&
-    [PK, SK, GSI_PK, GSI_SK].every((k) => typeof (key as Record<string, unknown>)[k] === 'string') &&
+    sameQuery &&
+    [PK, SK, GSI_PK, GSI_SK].every((k) => typeof key[k] === 'string') &&
     Object.keys(key).length === 4 &&
-    (key as Record<string, unknown>)[GSI_PK] === gsiPk;
+    key[GSI_PK] === plan.partition &&
+    String(key[PK]).startsWith('FILE#') &&
+    key[SK] === (plan.holdsFiles ? FILE_SK : `IDX#${plan.partition}`) &&
+    // DynamoDB refuses a start key outside the key condition with an error, not an empty page.
+    plan.admits(String(key[GSI_SK]));
   if (!valid) throw new BadCursor('The cursor does not belong to this query.');
-  return key as Record<string, unknown>;
+  return key;
 }
+
+/**
+ * At most this many items are read from the index per request, whatever the query: a search whose
+ * conditions the Query cannot enforce returns what it found among them, with a cursor to go on.
+ */
+export const MAX_ITEMS_READ = 1000;
+/** Query page size when conditions are checked after reading: fewer round trips for sparse matches. */
+const READ_AHEAD = 100;
 
 /**
  * Files in one DynamoDB table. The file item is the truth; index items are hints written before
@@ -167,7 +164,7 @@ export class DynamoFileRepository implements FileRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...file, [PK]: filePk(file.id), [SK]: FILE_SK, [GSI_PK]: tenantPk(file.tenantId), [GSI_SK]: listOrder(file), ...ttlOf(file) },
+        Item: { ...file, [PK]: filePk(file.id), [SK]: FILE_SK, [GSI_PK]: tenantPartition(file.tenantId), [GSI_SK]: createdOrder(file), ...ttlOf(file) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': PK },
       }),
@@ -186,10 +183,14 @@ export class DynamoFileRepository implements FileRepository {
     const after = indexItems(next, next.updatedAt);
     const added = [...after].filter(([k]) => !before.has(k)).map(([, item]) => item);
     const removed = [...before].filter(([k]) => !after.has(k)).map(([, item]) => item);
-    // Items that stay but lose (or change) their expiry, rewritten before the file item like new
-    // ones: a crash in between leaves index items that outlive their file (stale hints, which
-    // lists drop), never a live file whose index items expire.
-    const retimed = [...after].filter(([k, item]) => before.has(k) && before.get(k)?.[TTL] !== item[TTL]);
+    // Items that stay but lose (or change) their expiry, or move (a rename), rewritten before the
+    // file item like new ones: a crash in between leaves index items that outlive their file or
+    // point to the new name (stale hints, which lists drop), never a live file whose index items
+    // expire.
+    const retimed = [...after].filter(([k, item]) => {
+      const old = before.get(k);
+      return old !== undefined && mustRewrite(old, item);
+    });
     await this.writeIndexItems([...added, ...retimed.map(([, item]) => item)], []);
 
     const fields = Object.entries({ ...changes, version: next.version, updatedAt: next.updatedAt });
@@ -254,33 +255,63 @@ export class DynamoFileRepository implements FileRepository {
     await this.writeIndexItems([], Items);
   }
 
-  async list(tenantId: string, query: { limit: number; cursor?: string; filter?: ListFilter }) {
-    const { filter, limit } = query;
-    const gsiPk = filter ? indexPartition(tenantId, filter) : tenantPk(tenantId);
-    let startKey = query.cursor ? decodeCursor(query.cursor, gsiPk) : undefined;
+  async list(tenantId: string, query: ListQuery) {
+    const { limit } = query;
+    const plan = planList(tenantId, query);
+    const fingerprint = queryFingerprint(query);
+    let startKey = query.cursor ? decodeCursor(query.cursor, plan, fingerprint, hasSearch(query.search)) : undefined;
     const items: FileRecord[] = [];
-    // Whole pages are consumed, so the last page's key is an exact cursor even when stale hints
-    // were dropped; looping fills the page the caller asked for.
-    do {
+    let read = 0;
+    // Each page's items are examined in order and the cursor is the key of the last one examined,
+    // so a page may stop anywhere in a Query page and the next request starts right after it.
+    while (items.length < limit && read < MAX_ITEMS_READ) {
+      const wanted = plan.residual.length === 0 ? limit - items.length : Math.max(limit - items.length, READ_AHEAD);
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: GSI,
-          KeyConditionExpression: '#gpk = :gpk',
-          ExpressionAttributeNames: { '#gpk': GSI_PK },
-          ExpressionAttributeValues: { ':gpk': gsiPk },
-          ScanIndexForward: false,
-          Limit: limit - items.length,
+          KeyConditionExpression: plan.keyCondition,
+          ExpressionAttributeNames: { '#gpk': GSI_PK, ...(plan.keyCondition.includes('#gsk') && { '#gsk': GSI_SK }) },
+          ExpressionAttributeValues: plan.values,
+          ScanIndexForward: plan.forward,
+          Limit: Math.min(wanted, MAX_ITEMS_READ - read),
           ExclusiveStartKey: startKey,
         }),
       );
       const found = page.Items ?? [];
-      const files = filter ? await this.getMany(found.map((i) => String(i[PK]))) : found.map(toRecord);
+      const files = await this.filesOf(found, plan);
       const now = this.now();
-      items.push(...files.filter((f) => f.tenantId === tenantId && !isExpired(f, now) && (!filter || matches(f, filter))));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < limit);
-    return { items, nextCursor: startKey ? encodeCursor(startKey) : null };
+      let examined = 0;
+      for (const item of found) {
+        examined++;
+        const file = files.get(String(item[PK]));
+        if (file && file.tenantId === tenantId && !isExpired(file, now) && matchesQuery(file, query)) items.push(file);
+        if (items.length === limit) break;
+      }
+      read += examined;
+      const last = found[examined - 1];
+      startKey = examined < found.length && last ? keyOf(last) : page.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { items, nextCursor: startKey ? encodeCursor(startKey, fingerprint) : null };
+  }
+
+  /** The files behind a page of GSI items: the items themselves in the tenant partition, else the file items they point to. */
+  private async filesOf(found: Key[], plan: ListPlan): Promise<Map<string, FileRecord>> {
+    if (plan.holdsFiles) return new Map(found.map((item) => [String(item[PK]), toRecord(item)]));
+    const files = await this.getMany(found.map((i) => String(i[PK])));
+    return new Map(files.map((f) => [filePk(f.id), f]));
+  }
+
+  /**
+   * Writes every index item a stored file item implies, but the processing one (only the write
+   * that starts processing may date it): the backfill for files stored before an index existed.
+   * Idempotent. Racing an update or a delete, it can leave a stale hint, which lists drop.
+   */
+  async reindex(item: Record<string, unknown>): Promise<void> {
+    const file = toRecord(item);
+    const items = [...indexItems(file, file.updatedAt).values()].filter((i) => !isProcessingPartition(String(i[GSI_PK])));
+    await this.writeIndexItems(items, []);
   }
 
   async listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]> {

@@ -3,8 +3,9 @@
  * table creation and the repository, so the three cannot drift.
  *
  * Every item of a file shares the partition key `FILE#<id>`: the file itself (sort key `FILE`) and
- * one small index item per tag, link and external id. The index items carry `gsi1pk`/`gsi1sk` so
- * that "files of a tenant with tag X, newest first" is a single Query on GSI1, never a Scan.
+ * one small index item per tag, link and external id, and one each for its type, status, creator
+ * and name (`adapters/list-plan.ts`). The index items carry `gsi1pk`/`gsi1sk` so that "files of a
+ * tenant with tag X, newest first" is a single Query on GSI1, never a Scan.
  */
 export const tableSchema = {
   partitionKey: 'pk',

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileNotFound, PreconditionFailed, ValidationError } from '../errors';
 import { canonicalMimeType, findFileType, type FileType } from './file-types';
 import { checkMayModify } from './permissions';
-import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListFilter, type Principal } from './model';
+import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from './model';
 import { BadCursor, StaleWrite, type Deps, type SharingDeps } from './ports';
 
 export interface NewFile {
@@ -163,7 +163,7 @@ export async function getFile(deps: Deps, principal: Principal, id: string, wait
   return file;
 }
 
-export async function listFiles(deps: Deps, principal: Principal, query: { limit: number; cursor?: string; filter?: ListFilter }) {
+export async function listFiles(deps: Deps, principal: Principal, query: ListQuery) {
   try {
     return await deps.files.list(principal.tenantId, query);
   } catch (error) {

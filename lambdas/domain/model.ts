@@ -96,6 +96,30 @@ export type FileChanges = Partial<Omit<FileRecord, 'id' | 'tenantId' | 'createdB
 
 export type ListFilter = { kind: 'tag'; tag: string } | { kind: 'externalId'; externalId: string } | { kind: 'link'; link: FileLink };
 
+/**
+ * Conditions on a file's own fields, each optional, all of them ANDed with each other and with the
+ * one `ListFilter`. Timestamps are ISO-8601 as `Date.toISOString` writes them.
+ */
+export interface FileSearch {
+  /** The name starts with this, compared lower-cased. */
+  namePrefix?: string;
+  fileTypeId?: string;
+  status?: FileStatus;
+  createdBy?: string;
+  /** Exclusive: files created strictly after. */
+  createdAfter?: string;
+  /** Inclusive: files created at or before. */
+  createdBefore?: string;
+}
+
+/** A page of a list: every condition given must hold. */
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  filter?: ListFilter;
+  search?: FileSearch;
+}
+
 /** The version the file's content fields describe, if it has content. */
 export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion | undefined => file.versions[file.versions.length - 1];
 

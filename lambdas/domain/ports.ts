@@ -1,4 +1,4 @@
-import type { FileChanges, FileRecord, ListFilter, ShareToken, ShareTokenGrant } from './model';
+import type { FileChanges, FileRecord, ListQuery, ShareToken, ShareTokenGrant } from './model';
 
 /**
  * The domain talks to storage only through these interfaces, so the same code runs on Lambda,
@@ -18,8 +18,11 @@ export interface FileRepository {
    */
   update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord>;
   delete(file: FileRecord): Promise<void>;
-  /** Expired temporary files are left out. */
-  list(tenantId: string, query: { limit: number; cursor?: string; filter?: ListFilter }): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
+  /**
+   * Expired temporary files are left out. A page may hold fewer than `limit` files (none, even)
+   * while `nextCursor` is set: only a null cursor ends the list.
+   */
+  list(tenantId: string, query: ListQuery): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
   /** Up to `limit` files of any tenant that have had a version in `processing` since before `before`. */
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
 }

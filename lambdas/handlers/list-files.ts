@@ -1,9 +1,19 @@
 import * as z from '../validation';
 import { listFiles as list, toApiFile } from '../domain/files';
-import type { ListFilter } from '../domain/model';
+import { findFileType } from '../domain/file-types';
+import type { FileSearch, ListFilter } from '../domain/model';
 import { ValidationError } from '../errors';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
+import { fileName } from './schemas';
+
+/** Stored timestamps are `toISOString` strings; these compare with them only while the year has four digits. */
+const timestamp = z.iso.datetime({ offset: true }).check(
+  z.refine((v) => {
+    const time = Date.parse(v);
+    return Number.isNaN(time) || /^\d{4}-/.test(new Date(time).toISOString());
+  }, 'must be between the years 0000 and 9999 (UTC)'),
+);
 
 const query = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
@@ -11,9 +21,16 @@ const query = z.object({
   tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/, 'must be TYPE:ID'))),
+  /** A prefix of a name, so what a name may be. */
+  name: z.optional(fileName),
+  fileTypeId: z.optional(z.string().check(z.refine((id) => findFileType(id) !== undefined, 'must be a known file type id'))),
+  status: z.optional(z.enum(['pending', 'processing', 'ready', 'failed'])),
+  createdBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  createdAfter: z.optional(timestamp),
+  createdBefore: z.optional(timestamp),
 });
 
-/** One filter per query: each is served by its own index partition. */
+/** At most one of tag, externalId and link: each has an index partition, and one Query reads one. */
 function filterOf(q: z.infer<typeof query>): ListFilter | undefined {
   const given = [q.tag, q.externalId, q.link].filter((v) => v !== undefined);
   if (given.length > 1) throw new ValidationError('Use at most one of tag, externalId and link per query.');
@@ -26,8 +43,20 @@ function filterOf(q: z.infer<typeof query>): ListFilter | undefined {
   return undefined;
 }
 
+/** The other conditions, combinable with each other and with the filter; timestamps in the stored form. */
+function searchOf(q: z.infer<typeof query>): FileSearch | undefined {
+  const createdAfter = q.createdAfter === undefined ? undefined : new Date(q.createdAfter).toISOString();
+  const createdBefore = q.createdBefore === undefined ? undefined : new Date(q.createdBefore).toISOString();
+  if (createdAfter !== undefined && createdBefore !== undefined && createdAfter >= createdBefore) {
+    throw new ValidationError('query.createdAfter must be earlier than query.createdBefore.');
+  }
+  const search: FileSearch = { namePrefix: q.name, fileTypeId: q.fileTypeId, status: q.status, createdBy: q.createdBy, createdAfter, createdBefore };
+  const given = Object.entries(search).filter(([, v]) => v !== undefined);
+  return given.length === 0 ? undefined : (Object.fromEntries(given) as FileSearch);
+}
+
 export const listFiles: RouteHandler = async (request) => {
   const q = parseQuery(request, query);
-  const page = await list(getServices(), request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q) });
+  const page = await list(getServices(), request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
   return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request))), nextCursor: page.nextCursor });
 };

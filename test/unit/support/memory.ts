@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isExpired, isProcessing, type FileChanges, type FileRecord } from '../../../lambdas/domain/model';
-import { NoSuchUpload, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/file-search';
+import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
+import { BadCursor, NoSuchUpload, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -28,9 +29,23 @@ export class MemoryFiles implements FileRepository {
   async delete(file: FileRecord) {
     this.items.delete(file.id);
   }
-  async list(tenantId: string) {
+  /** The DynamoDB repository's conditions, order and query-bound cursors, without its read cap. */
+  async list(tenantId: string, query: ListQuery) {
     const now = this.now();
-    return { items: [...this.items.values()].filter((f) => f.tenantId === tenantId && !isExpired(f, now)).map((f) => structuredClone(f)), nextCursor: null };
+    const byName = listOrderOf(query) === 'name';
+    // Name order ascending, else newest first: the sort key of each order, compared as strings.
+    const position = (f: FileRecord) => (byName ? `${nameKey(f.name)}\u0001${f.createdAt}#${f.id}` : `${f.createdAt}#${f.id}`);
+    const after = (a: string, b: string) => (byName ? a > b : a < b);
+    const fingerprint = queryFingerprint(query);
+    const start = query.cursor === undefined ? undefined : memoryCursor(query.cursor, fingerprint);
+    const matching = [...this.items.values()]
+      .filter((f) => f.tenantId === tenantId && !isExpired(f, now) && matchesQuery(f, query))
+      .filter((f) => start === undefined || after(position(f), start))
+      .sort((a, b) => (after(position(a), position(b)) ? 1 : -1));
+    const items = matching.slice(0, query.limit);
+    const last = items[items.length - 1];
+    const nextCursor = matching.length > query.limit && last ? Buffer.from(JSON.stringify({ after: position(last), q: fingerprint })).toString('base64url') : null;
+    return { items: items.map((f) => structuredClone(f)), nextCursor };
   }
   async listProcessingSince(before: Date, limit: number) {
     return [...this.processingSince]
@@ -38,6 +53,16 @@ export class MemoryFiles implements FileRepository {
       .slice(0, limit)
       .map(([id, since]) => ({ file: structuredClone(this.items.get(id) as FileRecord), since }));
   }
+}
+
+function memoryCursor(cursor: string, fingerprint: string): string {
+  try {
+    const { after, q } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof after === 'string' && q === fingerprint) return after;
+  } catch {
+    // Not JSON: refused below like any cursor of another query.
+  }
+  throw new BadCursor('The cursor does not belong to this query.');
 }
 
 interface MemoryObject {
