@@ -13,11 +13,10 @@ let services: Services | undefined;
 export function getServices(): Services {
   if (!services) {
     const config = getConfig();
-    const db = makeDocumentClient();
     services = {
       config,
-      files: new DynamoFileRepository(db, config.tableName),
-      settings: new DynamoSettingsRepository(db, config.tableName),
+      files: new DynamoFileRepository(makeDocumentClient(), config.tableName),
+      settings: new DynamoSettingsRepository(makeDocumentClient(), config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName),
       now: () => new Date(),
     };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isExpired, isProcessing, type FileChanges, type FileRecord } from '../../../lambdas/domain/model';
-import { NoSuchUpload, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { NoSuchUpload, PartsRefused, StaleWrite, type FileRepository, type ObjectMetadata, type ObjectStore, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import type { AuditLog, SettingsRepository, TenantSettings } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -176,13 +177,10 @@ export class MemorySettings implements SettingsRepository {
   }
 }
 
-/** The audit lines written, as the objects the port was given, and as the JSON a log line would carry. */
+/** The audit lines written, as the fields the port was given. */
 export class MemoryAuditLog implements AuditLog {
   readonly lines: Record<string, unknown>[] = [];
   write(fields: Record<string, unknown>) {
     this.lines.push(structuredClone(fields));
-  }
-  text(): string[] {
-    return this.lines.map((line) => JSON.stringify(line));
   }
 }
