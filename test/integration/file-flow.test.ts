@@ -84,9 +84,13 @@ describe('the core flow: create, upload, process, download, delete', () => {
     );
     expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(pdf))).toBe(true);
 
+    // Inline only for types the tenant lists in its settings.
+    expectError(await api.call('GET', `/v1/files/${id}/download?disposition=inline`), 400, 'INLINE_NOT_ALLOWED');
+    const before = await api.setInlineTypes(['application/pdf']);
     const inline = await api.call('GET', `/v1/files/${id}/download?disposition=inline`);
     const inlineGot = await fetch(inline.body.url);
     expect(inlineGot.headers.get('content-disposition')).toMatch(/^inline; filename="Contract _ M_ller.pdf"/);
+    await api.setInlineTypes(before);
 
     const redirected = await api.call('GET', `/v1/files/${id}/download?redirect=true`);
     expect(redirected.status).toBe(302);

@@ -48,9 +48,13 @@ describe('content the client cannot be trusted with', () => {
     const id = await api.upload({ name: 'not-a-pdf.pdf', fileTypeId: 'pdf' }, png, 'application/pdf');
     const file = await api.settled(id);
     expect(file).toMatchObject({ status: 'failed', size: png.length, error: { code: 'CONTENT_MISMATCH' } });
-    // Failed content is only ever handed out as an attachment, never rendered.
+    // Failed content is only ever handed out as an attachment, never rendered, even of a type
+    // the tenant lets be inline.
+    const before = await api.setInlineTypes(['application/pdf', 'image/*']);
     const download = await api.call('GET', `/v1/files/${id}/download?disposition=inline`);
+    expect(download.status).toBe(200);
     expect((await fetch(download.body.url)).headers.get('content-disposition')).toMatch(/^attachment;/);
+    await api.setInlineTypes(before);
     expectError(await api.call('GET', `/v1/files/${id}/thumbnails/small`), 404, 'NO_THUMBNAIL');
   });
 

@@ -70,6 +70,19 @@ export class Api {
     if (put.status !== 200) throw new Error(`PUT to S3 failed: ${put.status} ${await put.text()}`);
   }
 
+  /**
+   * Replaces the tenant's list of types that may be downloaded inline (PUT /v1/settings, the rest
+   * as it was; needs files:admin) and returns the list it had.
+   */
+  async setInlineTypes(mimeTypes: string[]): Promise<string[]> {
+    const current = await this.call('GET', '/v1/settings');
+    if (current.status !== 200) throw new Error(`get settings failed: ${current.status} ${JSON.stringify(current.body)}`);
+    const { warnings: _warnings, ...settings } = current.body;
+    const put = await this.call('PUT', '/v1/settings', { body: { ...settings, disableForceDownloadForMimeTypes: mimeTypes } });
+    if (put.status !== 200) throw new Error(`put settings failed: ${put.status} ${JSON.stringify(put.body)}`);
+    return settings.disableForceDownloadForMimeTypes;
+  }
+
   /** Waits (server-side long poll) until the file leaves pending/processing. */
   async settled(id: string): Promise<any> {
     for (let i = 0; i < 6; i++) {

@@ -16,6 +16,13 @@ export interface RunningStack {
   stop(): Promise<void>;
   /** SIGKILL to the stack and everything it started (the JVM too): a crash, nothing cleaned up. */
   kill(): Promise<void>;
+  /** The audit lines (`"audit":true`, lambdas/domain/audit.ts) the stack has printed so far, raw and parsed. */
+  auditLines(): AuditLine[];
+}
+
+export interface AuditLine {
+  text: string;
+  fields: Record<string, unknown>;
 }
 
 /**
@@ -36,6 +43,8 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     if (process.env.FILEPORT_TEST_LOGS) process.stderr.write(chunk);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The handlers run in the stack's process and log to its stdout, as Lambda's do to CloudWatch.
+  const auditLines: AuditLine[] = [];
 
   const ready = await new Promise<{ apiUrl: string; s3Endpoint: string; token: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Local stack did not start in 90 s. stderr:\n${stderr}`)), 90_000);
@@ -45,6 +54,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (process.env.FILEPORT_TEST_LOGS) console.log(line);
+      if (line.includes('"audit":true')) auditLines.push({ text: line, fields: JSON.parse(line) as Record<string, unknown> });
       if (!line.startsWith('{"apiUrl"')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line));
@@ -54,6 +64,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
   return {
     ...ready,
     pid: child.pid as number,
+    auditLines: () => [...auditLines],
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

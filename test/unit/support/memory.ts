@@ -201,13 +201,10 @@ export class MemorySettings implements SettingsRepository {
   }
 }
 
-/** The audit lines written, as the objects the port was given, and as the JSON a log line would carry. */
+/** The audit lines written, as the fields the port was given. */
 export class MemoryAuditLog implements AuditLog {
   readonly lines: Record<string, unknown>[] = [];
   write(fields: Record<string, unknown>) {
     this.lines.push(structuredClone(fields));
-  }
-  text(): string[] {
-    return this.lines.map((line) => JSON.stringify(line));
   }
 }
