@@ -54,6 +54,12 @@ describe('share tokens over HTTP', () => {
     const fetched = new Uint8Array(await (await fetch(download.body.url)).arrayBuffer());
     expect(sha256(fetched)).toBe(sha256(bytes));
 
+    // The grant is audited with the token as the principal, never with the URL's signature.
+    const line = local.stack().auditLines().find((l) => l.fields.action === 'share-download' && l.fields.fileId === id);
+    expect(line?.fields).toMatchObject({ tenantId: 'acme', principal: { type: 'token', id: created.body.id }, expiresAt: download.body.expiresAt });
+    expect(line?.text).not.toMatch(/signature|X-Amz-Credential/i);
+    expect(line?.text).not.toContain(created.body.token);
+
     const listed = await owner.call('GET', `/v1/files/${id}/tokens`);
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id, accessLevel: 'read', lastUsedAt: expect.any(String) })]);
@@ -194,6 +200,9 @@ describe('public files', () => {
     expect(redirected.headers.get('cache-control')).toBe('no-store');
     const location = new URL(redirected.headers.get('location')!);
     expect(Number(location.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
+    const line = local.stack().auditLines().find((l) => l.fields.action === 'public-download' && l.fields.fileId === id);
+    expect(line?.fields).toMatchObject({ tenantId: 'acme', principal: { type: 'public' } });
+    expect(line?.text).not.toContain(location.searchParams.get('X-Amz-Signature'));
     const downloaded = await fetch(location);
     expect(downloaded.headers.get('content-disposition')).toMatch(/^attachment; filename="Lease.pdf"/);
     expect(sha256(new Uint8Array(await downloaded.arrayBuffer()))).toBe(sha256(bytes));
