@@ -23,6 +23,7 @@ const sections: Record<string, string> = {
   'lambda-weight': 'lambdaWeight',
   processors: 'processors',
   growth: 'growth',
+  'share-tokens': 'shareTokens',
 };
 
 /** Loaded by path, so one missing or broken section fails alone instead of the whole bench. */

@@ -22,7 +22,7 @@ beforeAll(async () => {
   const out = join(dir, 'results.json');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight,processors,growth', '--out', out],
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight,processors,growth,share-tokens', '--out', out],
     { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -44,7 +44,7 @@ function expectMeasured(measured: any): void {
 it('runs every section without error and prints the table', () => {
   expect({ exitCode, sections: results.sections.map((s: any) => `${s.name}: ${s.status}`) }).toEqual({
     exitCode: 0,
-    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok', 'processors: ok', 'growth: ok'],
+    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok', 'processors: ok', 'growth: ok', 'share-tokens: ok'],
   });
   expect(output).toContain('| section');
   expect(output).toContain('| lambda-weight');
@@ -134,4 +134,28 @@ it('lists tenants of two sizes through the real repository, finding every matchi
     expectMeasured(figure.floor);
     expect(figure.extra['matching files']).toBeGreaterThan(0);
   }
+});
+
+it('times unknown, deleted and expired share tokens, every one answering the same 404', () => {
+  const [unknown, deleted, expired, difference] = figuresOf('share-tokens');
+  expect([unknown, deleted, expired].map((f) => f.name)).toEqual([
+    expect.stringMatching(/^unknown token/),
+    expect.stringMatching(/^deleted token/),
+    expect.stringMatching(/^expired token/),
+  ]);
+  // The section throws on any answer that differs from the first 404, so getting here means none did.
+  expect([unknown, deleted, expired].map((f) => f.extra['DynamoDB GetItem'])).toEqual(['miss', 'miss', 'hit']);
+  for (const figure of [unknown, deleted, expired]) {
+    expectMeasured(figure);
+    expect(figure.samples).toBe(difference.extra.samples);
+  }
+  for (const figure of [deleted, expired, difference]) {
+    expectMeasured(figure.floor);
+    expect(figure.floor.samples).toBe(unknown.samples);
+    expect(figure.ratio).toBeGreaterThan(0);
+  }
+  expect(difference.name).toContain('largest difference');
+  expect(difference.median).toBeGreaterThanOrEqual(0);
+  expect(typeof difference.pass).toBe('boolean');
+  expect(difference.extra['identical 404s']).toBeGreaterThan(3 * difference.extra.samples);
 });
