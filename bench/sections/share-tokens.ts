@@ -29,14 +29,16 @@ import { distribution, median, ratio, round, shuffled } from '../stats';
 const SECTION = 'share-tokens';
 
 /**
- * The headline's goal: far above what the bench can resolve (the A/A control's difference, reported
- * beside it), so a miss is not noise, and small beside what a client sees around the handler: the
- * request's own spread here (its p99 is several times its median) and, deployed, API Gateway and the
- * network. `extra` says how much of the difference the GetItem alone makes, hit against miss.
+ * The headline's goal. What remains between the kinds is DynamoDB reading a row that exists (an
+ * expired token's, until TTL removes it) against finding none: tens of µs on DynamoDB Local, below
+ * one request's own spread (its p99 is several times its median) and, deployed, far below API
+ * Gateway's and the network's jitter. It also tells nothing worth knowing: only a secret that was
+ * once issued can hit an expired row, and whoever holds one knows it was real. 10% of the unknown
+ * token's median sits well above the A/A control's drift (reported beside it), so a miss is not
+ * noise: it would mean the handler does work of its own for one kind of refusal.
  */
-const TARGET_MICROS = 100;
-const TARGET_SHARE = 0.05;
-const TARGET_TEXT = `largest p50 difference ≤ ${TARGET_MICROS} µs or ≤ ${TARGET_SHARE * 100}% of the unknown-token p50`;
+const TARGET_SHARE = 0.1;
+const TARGET_TEXT = `largest p50 difference ≤ ${TARGET_SHARE * 100}% of the unknown-token p50`;
 
 /** How far ahead the expiring token's expiry is set: long enough to check it works, short to wait out. */
 const EXPIRES_IN_MS = 1500;
@@ -193,7 +195,7 @@ export const shareTokens: Section = async ({ quick }) => {
         // As the target reads: the difference as a share of the unknown token's median.
         ratio: ratio(largest, medians.unknown),
         target: TARGET_TEXT,
-        pass: largest <= TARGET_MICROS || largest <= TARGET_SHARE * medians.unknown,
+        pass: largest <= TARGET_SHARE * medians.unknown,
         extra: {
           between: `${slowest[0]} − ${fastest[0]}`,
           'of which the GetItem alone µs': round(readDifference(slowest[0], fastest[0])),
