@@ -45,7 +45,9 @@ describe('POST /v1/files/{id}/copy', () => {
     expect(key).not.toBe(sourceKey);
 
     // The source is as it was, and stays independent of the copy.
-    expect((await alice.call('DELETE', `/v1/files/${id}`)).status).toBe(204);
+    // The copy is bob's: alice (files:write) may read it but not delete it.
+    expectError(await alice.call('DELETE', `/v1/files/${id}`), 403, 'FORBIDDEN');
+    expect((await copier.call('DELETE', `/v1/files/${id}`)).status).toBe(204);
     expect((await alice.call('GET', `/v1/files/${sourceId}`)).body).toMatchObject({ status: 'ready', checksumSha256: sha256(png), tags: ['plan'] });
   });
 
