@@ -16,7 +16,17 @@ export interface GatewayOptions {
   lambdas: Record<RouteGroup, ApiLambda>;
   /** Local-only test hooks under `/_dev/`, by path: the S3 events, the queues, fault injection. */
   devRoutes?: Record<string, DevRoute>;
+  /**
+   * Browser origins other than the gateway's own that may call it, as the deployed API's
+   * `corsPreflight` allows `fileport:corsOrigins` (lib/api.ts).
+   */
+  corsOrigins?: string[];
+  /** Local-only static assets by path (`GET` only), such as the upload page: never API routes. */
+  assets?: Record<string, Asset>;
 }
+
+/** A static asset the gateway serves; built on demand, so a failed build answers 500 and can be retried. */
+export type Asset = () => Promise<{ contentType: string; body: string | Buffer }>;
 
 /** Answers one `/_dev/` path; `undefined` for a method it does not serve (405). */
 export type DevRoute = (request: { method: string; query: URLSearchParams; body: Buffer }) => Promise<DevResponse | undefined> | DevResponse | undefined;
@@ -196,6 +206,34 @@ export class RouteThrottle {
   }
 }
 
+/** API Gateway's CORS: the methods the route table uses, the headers lib/api.ts allows. */
+const CORS_METHODS = [...new Set(routes.map((route) => route.method))].join(',');
+const CORS_HEADERS = 'authorization,content-type';
+
+/**
+ * CORS as API Gateway's `corsPreflight` answers it: a preflight from an allowed origin gets 204
+ * with the allowed methods and headers (from any other origin, 204 without them, so the browser
+ * refuses); every other response to an allowed origin carries it in Access-Control-Allow-Origin.
+ * True when the request was a preflight and has been answered.
+ */
+function applyCors(req: IncomingMessage, res: ServerResponse, origins: ReadonlySet<string>): boolean {
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && origins.has(origin);
+  if (allowed) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'origin');
+  }
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method'] || origins.size === 0) return false;
+  if (allowed) {
+    res.setHeader('access-control-allow-methods', CORS_METHODS);
+    res.setHeader('access-control-allow-headers', CORS_HEADERS);
+    res.setHeader('access-control-max-age', '3600');
+  }
+  res.writeHead(204);
+  res.end();
+  return true;
+}
+
 const devTokenBody = z.strictObject({
   tenantId: z.string().min(1).max(128),
   sub: z.string().min(1).max(128),
@@ -209,7 +247,9 @@ const devTokenBody = z.strictObject({
  */
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const throttle = new RouteThrottle(anonymousRouteThrottle);
+  const corsOrigins = new Set(options.corsOrigins ?? []);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (applyCors(req, res, corsOrigins)) return;
     let url: URL;
     try {
       // Concatenated, not resolved: a path such as `//x` is a path here, not a host.
@@ -230,6 +270,15 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       const parsed = devTokenBody.safeParse(input);
       if (!parsed.success) return sendError(res, 400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       return sendJson(res, 200, { token: await options.auth.issue(parsed.data, options.tenantClaim) });
+    }
+
+    const asset = options.assets?.[url.pathname];
+    if (asset && (req.method === 'GET' || req.method === 'HEAD')) {
+      const { contentType, body: content } = await asset();
+      // Built for this run of the stack: never cached past it.
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : content);
+      return;
     }
 
     const devRoute = options.devRoutes?.[url.pathname];

@@ -1,9 +1,10 @@
-import { CreateBucketCommand, PutBucketCorsCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { maxReceiveCount } from '../lambdas/routes';
 import { ensureTable } from './provision';
+import { putBucketCors } from './bucket-cors';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -19,12 +20,7 @@ export async function connectLocalStack(options: { bucket: string; table: string
   await s3.send(new CreateBucketCommand({ Bucket: options.bucket })).catch((error: Error) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(error.name)) throw error;
   });
-  await s3.send(
-    new PutBucketCorsCommand({
-      Bucket: options.bucket,
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: options.corsOrigins, AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] },
-    }),
-  );
+  await putBucketCors(s3, options.bucket, options.corsOrigins);
 
   const queue = async (name: string) => {
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));

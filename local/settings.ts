@@ -14,6 +14,13 @@ const schema = z.object({
   // Locally, a stuck file is worth re-driving much sooner than deployed.
   FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.string().default('60'),
   FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.string().default('900'),
+  // Browser origins besides the gateway's own that may call the API and S3 (the deployed
+  // fileport:corsOrigins); comma-separated.
+  FILEPORT_LOCAL_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'an origin: scheme, host and port only'))),
 });
 
 export interface LocalSettings {
@@ -21,6 +28,8 @@ export interface LocalSettings {
   processorTimeoutMs: number | undefined;
   reconcileIntervalMs: number;
   ttlSweepIntervalMs: number;
+  /** Origins (besides the gateway's own) allowed by the gateway's and the bucket's CORS. */
+  corsOrigins: string[];
   /** Defaults of the service's own configuration that differ locally; set before it is read. */
   serviceEnv: Record<string, string>;
 }
@@ -35,6 +44,7 @@ export function readLocalSettings(env: Record<string, string | undefined>): Loca
     processorTimeoutMs: e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS && e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS * 1000,
     reconcileIntervalMs: e.FILEPORT_LOCAL_RECONCILE_INTERVAL_SECONDS * 1000,
     ttlSweepIntervalMs: e.FILEPORT_LOCAL_TTL_SWEEP_INTERVAL_SECONDS * 1000,
+    corsOrigins: e.FILEPORT_LOCAL_CORS_ORIGINS,
     serviceEnv: {
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS,
       FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS,

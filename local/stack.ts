@@ -17,12 +17,16 @@ import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
 import { startTtlSweeper } from './ttl-sweeper';
+import { S3Client } from '@aws-sdk/client-s3';
+import { putBucketCors } from './bucket-cors';
+import { pageAssets } from './page/assets';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
   /** Where S3 objects, the database and the signing key persist; null keeps everything in memory. */
   dataDir: string | null;
+  /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/settings.ts). */
   corsOrigins?: string[];
 }
 
@@ -52,7 +56,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const { dataDir } = options;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const corsOrigins = options.corsOrigins ?? ['http://localhost:3000', 'http://127.0.0.1:3000'];
     const external = process.env.AWS_ENDPOINT_URL;
 
     Object.assign(process.env, {
@@ -63,6 +66,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     const settings = readLocalSettings(process.env);
+    const corsOrigins = options.corsOrigins ?? settings.corsOrigins;
     for (const [name, value] of Object.entries(settings.serviceEnv)) process.env[name] ??= value;
 
     let s3Endpoint: string;
@@ -174,8 +178,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
-    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes });
+    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets() });
     stops.push(gateway.stop);
+    // The upload page is served by the gateway, whose port is only known now, and talks to S3 on
+    // another port: the bucket must allow the gateway's origins (by either local name) as well.
+    const { port } = new URL(gateway.url);
+    await putBucketCors(new S3Client({ forcePathStyle: true }), BUCKET, [...new Set([...corsOrigins, `http://127.0.0.1:${port}`, `http://localhost:${port}`])]);
 
     return {
       apiUrl: gateway.url,

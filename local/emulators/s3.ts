@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
+import type { CORSRule } from '@aws-sdk/client-s3';
 import S3rver, { type S3rverEventRecord } from '@20minutes/s3rver';
+import { bucketCorsRule } from '../bucket-cors';
 
 export interface S3Emulator {
   /** `http://127.0.0.1:<port>`; use path-style addressing (`forcePathStyle: true`). */
@@ -78,13 +80,17 @@ export function toS3EventRecord(raw: S3rverEventRecord, sequencer: string): S3Ev
   };
 }
 
-function corsXml(origins: string[]): string {
+/** The rule as s3rver reads it at start (configureBuckets takes XML, as PutBucketCors does). */
+function corsXml(rule: CORSRule): string {
   const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const allowed = origins.map((o) => `<AllowedOrigin>${escape(o)}</AllowedOrigin>`).join('');
-  const methods = ['GET', 'PUT', 'POST', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`).join('');
+  const list = (tag: string, values: string[] = []) => values.map((v) => `<${tag}>${escape(v)}</${tag}>`).join('');
   return (
     '<CORSConfiguration><CORSRule>' +
-    `${allowed}${methods}<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>` +
+    list('AllowedOrigin', rule.AllowedOrigins) +
+    list('AllowedMethod', rule.AllowedMethods) +
+    list('AllowedHeader', rule.AllowedHeaders) +
+    list('ExposeHeader', rule.ExposeHeaders) +
+    (rule.MaxAgeSeconds === undefined ? '' : `<MaxAgeSeconds>${rule.MaxAgeSeconds}</MaxAgeSeconds>`) +
     '</CORSRule></CORSConfiguration>'
   );
 }
@@ -119,7 +125,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
     // Path-style only: a request to any host name other than an IP or localhost would otherwise be
     // read as a virtual-hosted bucket.
     vhostBuckets: false,
-    configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }],
+    configureBuckets: [{ name: options.bucket, configs: [corsXml(bucketCorsRule(options.corsOrigins))] }],
   });
   let port: number;
   try {
