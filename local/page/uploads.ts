@@ -29,8 +29,8 @@ export function uploadSection(options: { client: () => PageClient; types: () => 
     input,
   );
 
-  const start = (files: Iterable<File>) => {
-    for (const file of files) void upload(file);
+  const start = (files: ArrayLike<File>) => {
+    for (const file of Array.from(files)) void upload(file);
   };
 
   async function upload(file: File): Promise<void> {
