@@ -1,6 +1,6 @@
-// ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose), to CommonJS for Jest.
+// ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose, @noble/hashes), to CommonJS for Jest.
 const transform = { '^.+\\.(t|j|mj)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] };
-const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose|@noble)/)'];
 const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
 module.exports = {

@@ -1,0 +1,122 @@
+/**
+ * Errors of the SDK. Every failure the API reports keeps its `code` (`FILE_NOT_FOUND`,
+ * `ALREADY_UPLOADED`…), so callers branch on the code rather than on messages; the subclasses
+ * only group codes by HTTP status for `instanceof` checks.
+ */
+
+/** Codes the API answers with (README, API reference), plus the SDK's own (last group). */
+export type FileportErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'INVALID_JSON'
+  | 'INVALID_CURSOR'
+  | 'INVALID_IF_MATCH'
+  | 'INVALID_PARTS'
+  | 'INLINE_NOT_ALLOWED'
+  | 'UNKNOWN_FILE_TYPE'
+  | 'EXPIRY_BEYOND_TOKEN'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_TYPE_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'UPLOAD_NOT_FOUND'
+  | 'SHARE_TOKEN_NOT_FOUND'
+  | 'NO_THUMBNAIL'
+  | 'ALREADY_UPLOADED'
+  | 'NOT_UPLOADED'
+  | 'COPY_TOO_LARGE'
+  | 'THUMBNAIL_NOT_READY'
+  | 'LAST_FULL_TOKEN'
+  | 'PRECONDITION_FAILED'
+  | 'FILE_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_ERROR'
+  // The SDK's own:
+  | 'CHECKSUM_MISMATCH'
+  | 'SOURCE_MISMATCH'
+  | 'STORAGE_ERROR'
+  | 'NETWORK_ERROR'
+  | 'ABORTED'
+  | 'TIMEOUT'
+  | 'HTTP_ERROR';
+
+export interface FileportErrorInit {
+  status: number;
+  code: FileportErrorCode | (string & {});
+  message: string;
+  details?: unknown;
+  cause?: unknown;
+}
+
+export class FileportError extends Error {
+  /** The HTTP status of the answer; 0 when there was none (network failure, abort, timeout, checksum). */
+  readonly status: number;
+  readonly code: FileportErrorCode | (string & {});
+  /** What else the answer said: the error body, S3's error document, the expected and actual checksums… */
+  readonly details: unknown;
+
+  constructor(init: FileportErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = new.target.name;
+    this.status = init.status;
+    this.code = init.code;
+    this.details = init.details;
+  }
+}
+
+export class ValidationError extends FileportError {}
+export class AuthenticationError extends FileportError {}
+export class PermissionError extends FileportError {}
+export class NotFoundError extends FileportError {}
+export class ConflictError extends FileportError {}
+export class PreconditionFailedError extends FileportError {}
+export class TooLargeError extends FileportError {}
+export class RateLimitedError extends FileportError {}
+export class ServerError extends FileportError {}
+
+const byStatus: Record<number, typeof FileportError> = {
+  400: ValidationError,
+  401: AuthenticationError,
+  403: PermissionError,
+  404: NotFoundError,
+  409: ConflictError,
+  412: PreconditionFailedError,
+  413: TooLargeError,
+  429: RateLimitedError,
+};
+
+/**
+ * The error for an API answer that is not a success. `body` is the parsed JSON when there was
+ * some: the API's `{"error":{"code","message"}}`; anything else (a proxy's HTML page) still gives
+ * an error with the status, code `HTTP_ERROR`.
+ */
+export function errorFromResponse(status: number, body: unknown): FileportError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR';
+  const message = typeof error?.message === 'string' ? error.message : `The API answered ${status}.`;
+  const Type = byStatus[status] ?? (status >= 500 ? ServerError : FileportError);
+  return new Type({ status, code, message, details: body });
+}
+
+/** An error of S3 itself (a pre-signed URL refused): its XML `<Code>` goes in the message. */
+export function storageError(status: number, text: string, what: string): FileportError {
+  const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return new FileportError({
+    status,
+    code: 'STORAGE_ERROR',
+    message: `Storage refused ${what}: ${status}${s3Code ? ` ${s3Code}` : ''}${s3Message ? ` (${s3Message})` : ''}.`,
+    details: { s3Code, body: text.slice(0, 2000) },
+  });
+}
+
+export const abortError = (reason?: unknown): FileportError =>
+  new FileportError({ status: 0, code: 'ABORTED', message: 'The operation was aborted.', cause: reason });
+
+export const networkError = (cause: unknown, what: string): FileportError =>
+  new FileportError({ status: 0, code: 'NETWORK_ERROR', message: `Network failure during ${what}: ${cause instanceof Error ? cause.message : String(cause)}.`, cause });
+
+export const isAbort = (error: unknown): boolean =>
+  (error instanceof FileportError && error.code === 'ABORTED') || (error instanceof Error && error.name === 'AbortError');

@@ -1,0 +1,167 @@
+/**
+ * The API's resources as the SDK returns them. Hand-written from the README's API reference and
+ * `toApiFile` (lambdas/domain/files.ts); an OpenAPI description may generate them later.
+ */
+
+export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
+export type AccessControl = 'private' | 'public';
+export type ShareAccessLevel = 'read' | 'full';
+export type ThumbnailSize = 'small' | 'medium';
+
+export interface FileLink {
+  type: string;
+  id: string;
+}
+
+export interface FileProblem {
+  code: string;
+  message: string;
+}
+
+/** A File of the API (`GET /v1/files/{id}`). Named so as not to shadow the DOM's `File`. */
+export interface FileportFile {
+  id: string;
+  name: string;
+  fileTypeId: string;
+  mimeType: string;
+  extension: string;
+  status: FileStatus;
+  size: number | null;
+  pageCount: number | null;
+  thumbnails: { size: ThumbnailSize; width: number; height: number }[];
+  tags: string[];
+  externalId: string | null;
+  links: FileLink[];
+  accessControl: AccessControl;
+  publicUrl: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  uploadedAt: string | null;
+  checksumSha256: string | null;
+  contentVersion: number | null;
+  expiresAt: string | null;
+  /** The metadata's write counter: what `If-Match` names. */
+  version: number;
+  error: FileProblem | null;
+}
+
+export interface FileVersionInfo {
+  version: number;
+  size: number | null;
+  checksumSha256: string | null;
+  uploadedAt: string;
+  uploadedBy: string;
+  status: Exclude<FileStatus, 'pending'>;
+  error: FileProblem | null;
+}
+
+export interface FileType {
+  id: string;
+  name: string;
+  mimeTypes: string[];
+  extension: string;
+  thumbnails: boolean;
+  pageCount: boolean;
+}
+
+export interface NewFile {
+  name: string;
+  fileTypeId: string;
+  tags?: string[];
+  externalId?: string | null;
+  links?: FileLink[];
+  accessControl?: AccessControl;
+}
+
+export type FileChanges = Partial<Pick<FileportFile, 'name' | 'tags' | 'externalId' | 'links' | 'accessControl'>>;
+
+/** `GET /v1/files` query: at most one of tag, externalId and link. */
+export interface FileListQuery {
+  limit?: number;
+  cursor?: string;
+  tag?: string;
+  externalId?: string;
+  /** `{type, id}` or `TYPE:ID`. */
+  link?: FileLink | string;
+  /** A prefix of the name, case-insensitive. */
+  name?: string;
+  fileTypeId?: string;
+  status?: FileStatus;
+  createdBy?: string;
+  createdAfter?: string | Date;
+  createdBefore?: string | Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ShareToken {
+  id: string;
+  fileId: string;
+  accessLevel: ShareAccessLevel;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** A token as created: the secret is in this answer only. */
+export interface NewShareToken extends ShareToken {
+  token: string;
+}
+
+export interface TenantSettings {
+  disableForceDownloadForMimeTypes: string[];
+  maxFileSize: number;
+  downloadUrlTtlSeconds: number;
+  uploadUrlTtlSeconds: number;
+}
+
+export interface SettingsAnswer extends TenantSettings {
+  warnings: { code: string; message: string }[];
+}
+
+export interface DownloadGrant {
+  url: string;
+  expiresAt: string;
+  version: number;
+  /** Null while processing has not measured the content yet. */
+  checksumSha256: string | null;
+}
+
+export interface UploadGrant {
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface PartUrl {
+  partNumber: number;
+  size: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  size: number;
+  partSize: number;
+  partCount: number;
+  parts: PartUrl[];
+  expiresAt: string;
+}
+
+export interface MultipartStatus extends MultipartUpload {
+  uploadedParts: { partNumber: number; size: number; etag: string }[];
+  missingPartNumbers: number[];
+}
+
+/** `{loaded, total}` in bytes: `loaded` never decreases and never exceeds `total`. */
+export interface Progress {
+  loaded: number;
+  total: number;
+}
