@@ -1,43 +1,40 @@
+import { createClient, FileportError, type FileportFile, type Progress } from '../../client/src/index';
 import type { PageFileType } from './pick-type';
 
-/** What the page shows of a file (`GET /v1/files`). */
-export interface PageFile {
-  id: string;
-  name: string;
-  fileTypeId: string;
-  extension: string;
-  status: 'pending' | 'processing' | 'ready' | 'failed';
-  size: number | null;
-  pageCount: number | null;
-  contentVersion: number | null;
-  error: { code: string; message: string } | null;
-}
+/** What the page shows of a file. */
+export type PageFile = FileportFile;
 
-type Progress = { loaded: number; total: number };
-
-/** The calls the page makes. */
+/** The calls the page makes, all through the SDK but one (see thumbnailUrl). */
 export interface PageClient {
   listFiles(): Promise<PageFile[]>;
   listFileTypes(): Promise<PageFileType[]>;
   upload(file: File, options: { name: string; fileTypeId: string; onProgress(progress: Progress): void }): Promise<{ id: string }>;
+  /** The content, verified against its SHA-256 by the SDK, as a Blob of the file's type. */
   download(file: PageFile, onProgress: (progress: Progress) => void): Promise<Blob>;
-  /** The small or medium thumbnail's URL; undefined while it is not ready. */
+  /** The small or medium thumbnail's URL; undefined while it is not ready (409 THUMBNAIL_NOT_READY). */
   thumbnailUrl(id: string, size: 'small' | 'medium'): Promise<string | undefined>;
   downloadUrl(id: string): Promise<string>;
 }
 
 export function makeClient(apiUrl: string, token: string): PageClient {
-  const get = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw Object.assign(new Error(`${response.status}`), { status: response.status });
-    return (await response.json()) as T;
-  };
+  const sdk = createClient({ baseUrl: apiUrl, token });
   return {
-    listFiles: async () => (await get<{ items: PageFile[] }>('/v1/files?limit=100')).items,
-    listFileTypes: async () => (await get<{ items: PageFileType[] }>('/v1/file-types')).items,
-    upload: () => Promise.reject(new Error('not yet')),
-    download: () => Promise.reject(new Error('not yet')),
-    thumbnailUrl: async (id, size) => (await get<{ url: string }>(`/v1/files/${encodeURIComponent(id)}/thumbnails/${size}`)).url,
-    downloadUrl: async (id) => (await get<{ url: string }>(`/v1/files/${encodeURIComponent(id)}/download`)).url,
+    // One page of the newest 100: a local page, not a file browser.
+    listFiles: async () => (await sdk.files.list({ limit: 100 })).items,
+    listFileTypes: () => sdk.fileTypes.list(),
+    upload: async (file, options) => (await sdk.files.upload(file, options)).file,
+    download: async (file, onProgress) => {
+      const { bytes } = await sdk.files.download(file.id, { onProgress });
+      return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: file.mimeType });
+    },
+    thumbnailUrl: async (id, size) => {
+      // The SDK has no call for thumbnails yet: the one request it lacks, made directly.
+      const response = await fetch(`${apiUrl}/v1/files/${encodeURIComponent(id)}/thumbnails/${size}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await response.json()) as { url?: string; error?: { code: string; message: string } };
+      if (response.status === 409 && body.error?.code === 'THUMBNAIL_NOT_READY') return undefined;
+      if (!response.ok || !body.url) throw new FileportError({ status: response.status, code: body.error?.code ?? 'HTTP_ERROR', message: body.error?.message ?? `HTTP ${response.status}`, details: body });
+      return body.url;
+    },
+    downloadUrl: async (id) => (await sdk.files.downloadUrl(id)).url,
   };
 }
