@@ -217,13 +217,14 @@ const CORS_HEADERS = 'authorization,content-type';
  * True when the request was a preflight and has been answered.
  */
 function applyCors(req: IncomingMessage, res: ServerResponse, origins: ReadonlySet<string>): boolean {
+  if (origins.size === 0) return false;
   const origin = req.headers.origin;
   const allowed = origin !== undefined && origins.has(origin);
-  if (allowed) {
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('vary', 'origin');
-  }
-  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method'] || origins.size === 0) return false;
+  // On every answer, allowed or not: a browser must not reuse a cached answer fetched without
+  // Origin (same-origin, say /v1/file-types with max-age) for another origin's request.
+  res.setHeader('vary', 'origin');
+  if (allowed) res.setHeader('access-control-allow-origin', origin);
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
   if (allowed) {
     res.setHeader('access-control-allow-methods', CORS_METHODS);
     res.setHeader('access-control-allow-headers', CORS_HEADERS);

@@ -70,7 +70,9 @@ export class FileList {
     if (!entry || entry.key !== key) {
       entry = { key, preview: { kind: 'none' }, cell: entry?.cell ?? h('div', {}) };
       this.previews.set(file.id, entry);
-      if (type?.thumbnails && file.status === 'ready') void this.loadPreview(file, entry);
+      // Thumbnails are made while the file is processing: the original image stands in meanwhile.
+      const hasImage = type?.thumbnails && file.contentVersion !== null && file.status !== 'failed';
+      if (hasImage) void this.loadPreview(file, entry);
       else entry.cell.replaceChildren(icon(file));
     } else if (entry.preview.kind === 'original') {
       // Still waiting for the thumbnail: ask again (the original stays meanwhile).

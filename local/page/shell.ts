@@ -17,6 +17,7 @@ export function pageHtml(scriptUrl: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fileport uploads</title>
+<link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
 <body>
