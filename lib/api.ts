@@ -142,7 +142,8 @@ export class Api extends Construct {
       corsPreflight: {
         allowOrigins: settings.corsOrigins,
         allowMethods: [...new Set(routes.map((route) => apigwv2.CorsHttpMethod[route.method]))],
-        allowHeaders: ['authorization', 'content-type'],
+        // What the SDK sends to the API: the token, JSON bodies, and If-Match on PATCH.
+        allowHeaders: ['authorization', 'content-type', 'if-match'],
         maxAge: Duration.hours(1),
       },
       // The stage is created below, with logging and throttling.

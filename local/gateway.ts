@@ -208,7 +208,7 @@ export class RouteThrottle {
 
 /** API Gateway's CORS: the methods the route table uses, the headers lib/api.ts allows. */
 const CORS_METHODS = [...new Set(routes.map((route) => route.method))].join(',');
-const CORS_HEADERS = 'authorization,content-type';
+const CORS_HEADERS = 'authorization,content-type,if-match';
 
 /**
  * CORS as API Gateway's `corsPreflight` answers it: a preflight from an allowed origin gets 204
