@@ -67,7 +67,7 @@ export function uploadSection(options: { client: () => PageClient; types: () => 
       record.fileId = uploaded.id;
       // An empty file reports no bytes: the bar still ends full.
       if (file.size === 0) bar.value = bar.max;
-      finish('done', `Uploaded as ${type.name}; processing…`);
+      finish('done', `Uploaded as ${type.name} (${uploaded.id}).`);
     } catch (error) {
       record.error = error instanceof Error ? error.message : String(error);
       finish('failed', `Upload failed: ${record.error}`);
