@@ -31,6 +31,7 @@ async function main(): Promise<void> {
 Fileport is running.
 
   API          ${stack.apiUrl}/v1
+  Upload page  ${stack.apiUrl}/
   S3           ${stack.s3Endpoint}
   Data         ${values.memory ? 'in memory (--memory)' : resolve(values['data-dir'])}
 
