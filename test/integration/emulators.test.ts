@@ -22,6 +22,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { startS3 } from '../../local/emulators/s3';
+import { putBucketCors } from '../../local/bucket-cors';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
 import { NoSuchUpload, PartsRefused } from '../../lambdas/domain/ports';
 import { inParallel, partBytes, postForm, putPart } from './support/parts';
@@ -225,7 +226,7 @@ describe('the embedded S3 emulator (patched s3rver) with the real SDK', () => {
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, PUT, POST, HEAD');
+    expect(preflight.headers.get('access-control-allow-methods')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST', 'PUT']);
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
     expect(preflight.headers.get('access-control-expose-headers')).toBe('ETag');
     expect(preflight.headers.get('access-control-max-age')).toBe('3000');
@@ -300,6 +301,26 @@ describe('the embedded S3 emulator (patched s3rver) with the real SDK', () => {
     });
   });
 
+  it('takes a new CORS rule through the S3 API (PutBucketCors), as the local stack does for the gateway origins', async () => {
+    const pageOrigin = 'http://127.0.0.1:5999';
+    const ask = (origin: string) =>
+      fetch(`${s3.endpoint}/${BUCKET}/some/key`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type,x-amz-checksum-sha256,x-amz-meta-uploaded-by' },
+      });
+    expect((await ask(pageOrigin)).status).toBe(403);
+    await putBucketCors(client, BUCKET, [ORIGIN, pageOrigin]);
+    try {
+      const allowed = await ask(pageOrigin);
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(pageOrigin);
+      expect(allowed.headers.get('access-control-allow-headers')).toBe('content-type, x-amz-checksum-sha256, x-amz-meta-uploaded-by');
+      expect(allowed.headers.get('access-control-expose-headers')).toBe('ETag');
+    } finally {
+      await putBucketCors(client, BUCKET, [ORIGIN]);
+    }
+    expect((await ask(pageOrigin)).status).toBe(403);
+  });
   it('keeps objects across a restart on a directory, and sequencers keep increasing', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'fileport-emulator-test-'));
     try {
