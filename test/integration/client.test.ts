@@ -155,7 +155,7 @@ describe('SDK downloads, sharing, settings and errors', () => {
       const response = await fetch(url, init);
       if (url.startsWith(api)) return response;
       const body = new Uint8Array(await response.arrayBuffer());
-      body[10] ^= 1;
+      body[10] = (body[10] as number) ^ 1;
       return new Response(body, { status: response.status, headers: response.headers });
     };
     const fooled = client(tampering);
