@@ -209,6 +209,8 @@ describe('SDK downloads, sharing, settings and errors', () => {
     const bob = client(undefined, await api.tokenFor('demo', ['files:read', 'files:write'], 'bob'));
     const { file } = await alice.files.upload(new TextEncoder().encode('mine'), { name: 'alice.txt', fileTypeId: 'txt' });
     await expect(bob.files.delete(file.id)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    // Once processing has recorded the content, a writer without files:overwrite cannot replace it.
+    await alice.files.waitUntilProcessed(file.id);
     await expect(alice.files.upload(new TextEncoder().encode('again'), { fileId: file.id })).rejects.toMatchObject({ status: 409, code: 'ALREADY_UPLOADED' });
     expect((await alice.fileTypes.list()).map((t) => t.id)).toContain('pdf');
     await alice.files.delete(file.id);
