@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.fileport/', 'coverage/', 'patches/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.fileport/', 'coverage/', 'patches/', 'client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,123 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useStack } from './support/local-stack';
+
+jest.setTimeout(300_000);
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'client', 'dist', 'cli.cjs');
+const MiB = 1024 * 1024;
+const local = useStack();
+
+// The bin is what users run: build it from the sources under test (npm ci's `prepare` builds it too).
+beforeAll(() => {
+  execFileSync('npm', ['run', '--silent', 'build:client'], { cwd: ROOT, stdio: 'pipe' });
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fileport-cli-'));
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, cwd = dir): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const ok = async (args: string[]) => {
+  const result = await cli(args);
+  if (result.code !== 0) throw new Error(`fileport ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result;
+};
+
+describe('fileport CLI', () => {
+  it('logs in, uploads two files (one multipart), lists, shows, downloads, shares and deletes', async () => {
+    const login = await ok(['login', '--url', local.stack().apiUrl, '--token', local.stack().token]);
+    expect(login.stdout).toContain('Logged in');
+    const config = join(dir, 'config', 'fileport', 'config.json');
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ url: local.stack().apiUrl, token: local.stack().token });
+
+    expect((await ok(['types'])).stdout).toMatch(/^pdf\s+pdf\s+application\/pdf/m);
+
+    const small = new TextEncoder().encode('a,b\n1,2\n');
+    const big = new Uint8Array(randomBytes(17 * MiB + 5));
+    big.set([0x50, 0x4b, 0x03, 0x04]);
+    writeFileSync(join(dir, 'small.csv'), small);
+    writeFileSync(join(dir, 'big.zip'), big);
+    const upload = await ok(['upload', 'small.csv', 'big.zip', '--tag', 'cli-test', '--part-size', '5', '--wait', '--json']);
+    const uploaded = JSON.parse(upload.stdout);
+    expect(uploaded.summary).toMatchObject({ files: 2, uploaded: 2, failed: 0, bytes: small.length + big.length });
+    expect(uploaded.results.map((r: any) => r.file.status)).toEqual(['ready', 'ready']);
+    const [csvId, zipId] = uploaded.results.map((r: any) => r.file.id);
+
+    const human = await ok(['upload', 'small.csv', '--name', 'other.csv']);
+    expect(human.stdout).toMatch(/^[0-9a-f-]{36}\s+(processing|pending|ready)\s+other\.csv/);
+    expect(human.stderr).toMatch(/1 of 1 file\(s\) uploaded, 8 B in [\d.]+ s \([\d.]+ MB\/s\)/);
+
+    const listed = JSON.parse((await ok(['ls', '--tag', 'cli-test', '--json'])).stdout);
+    expect(listed.items.map((f: any) => f.id).sort()).toEqual([csvId, zipId].sort());
+    expect((await ok(['ls', '--tag', 'cli-test', '--type', 'zip'])).stdout).toMatch(new RegExp(`${zipId}\\s+ready\\s+17 MiB\\s+zip`));
+
+    expect((await ok(['info', zipId])).stdout).toMatch(new RegExp(`sha256\\s+${createHash('sha256').update(big).digest('base64').replace(/[+/]/g, '\\$&')}`));
+
+    const download = await ok(['download', zipId, '-o', 'copy.zip']);
+    expect(download.stdout).toContain('SHA-256 verified');
+    expect(readFileSync(join(dir, 'copy.zip')).equals(Buffer.from(big))).toBe(true);
+    await ok(['download', csvId]);
+    expect(readFileSync(join(dir, 'small.csv')).toString()).toBe('a,b\n1,2\n');
+
+    const share = JSON.parse((await ok(['share', csvId, '--read', '--json'])).stdout);
+    expect(share).toMatchObject({ accessLevel: 'read', fileId: csvId, sharedUrl: `${local.stack().apiUrl}/v1/shared/${share.token}` });
+    const shared = await fetch(share.sharedUrl);
+    expect(shared.status).toBe(200);
+    expect(await shared.json()).toMatchObject({ id: csvId, name: 'small.csv' });
+
+    expect((await ok(['rm', zipId])).stdout).toBe(`Deleted ${zipId}.\n`);
+    const gone = await cli(['info', zipId]);
+    expect(gone).toMatchObject({ code: 1, stderr: `fileport: FILE_NOT_FOUND: File ${zipId} was not found.\n` });
+    const goneJson = await cli(['info', zipId, '--json']);
+    expect(JSON.parse(goneJson.stdout)).toEqual({ error: { code: 'FILE_NOT_FOUND', message: `File ${zipId} was not found.` } });
+  });
+
+  it('exit codes: 2 for usage, 4 when not logged in, 1 for a refused token at login', async () => {
+    expect(await cli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await cli(['share', 'x'])).toMatchObject({ code: 4 });
+    expect(await cli(['ls', '--colour'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--colour'") });
+    expect(await cli(['ls'])).toMatchObject({ code: 4, stderr: expect.stringContaining('not logged in') });
+    expect(await cli(['login', '--url', local.stack().apiUrl, '--token', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^fileport: UNAUTHORIZED: /) });
+    const env = { FILEPORT_URL: local.stack().apiUrl, FILEPORT_TOKEN: local.stack().token };
+    expect(await cli(['share', '00000000-0000-4000-8000-000000000000'], env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--read and --full') });
+    writeFileSync(join(dir, 'notes.unknown'), 'x');
+    expect(await cli(['upload', 'notes.unknown'], env)).toMatchObject({ code: 2, stderr: expect.stringContaining('give --type') });
+    expect((await cli(['--help'])).stdout).toContain('Exit codes:');
+  });
+
+  it('runs the README\'s CLI example as written', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- cli-example -->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    // `npx fileport` runs the built bin; here it is called by path from a scratch folder.
+    const script = `set -euo pipefail\nfileport() { node ${JSON.stringify(CLI)} "$@"; }\n${(block as string).replaceAll('npx fileport', 'fileport').replaceAll('http://127.0.0.1:3000', local.stack().apiUrl)}`;
+    const result = execFileSync('bash', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TOKEN: local.stack().token }, encoding: 'utf8' });
+    expect(result).toContain('Logged in');
+    expect(result).toMatch(/\/v1\/shared\/fps_/);
+    expect(result).toMatch(/Deleted [0-9a-f-]{36}\./);
+  });
+});

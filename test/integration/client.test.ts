@@ -1,0 +1,227 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createClient, FileportError, NotFoundError, PermissionError, type FetchLike, type Progress } from '../../client/src/index';
+import { fromPath } from '../../client/src/node';
+import { quickstart } from '../../client/examples/quickstart';
+import { useStack } from './support/local-stack';
+
+jest.setTimeout(300_000);
+
+const MiB = 1024 * 1024;
+const local = useStack();
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+/** Random bytes that processing takes for a zip (it checks the signature, then only measures and hashes). */
+function zipBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(randomBytes(size));
+  bytes.set([0x50, 0x4b, 0x03, 0x04]);
+  return bytes;
+}
+
+const isPartPut = (url: string, init?: RequestInit) => init?.method === 'PUT' && /[?&]partNumber=\d+/.test(url);
+const partNumberOf = (url: string) => Number(/[?&]partNumber=(\d+)/.exec(url)?.[1]);
+
+/** Monotonic, never above total, ending at total. */
+function expectWellFormed(events: Progress[], total: number) {
+  expect(events.length).toBeGreaterThan(1);
+  for (const [i, e] of events.entries()) {
+    expect(e.total).toBe(total);
+    expect(e.loaded).toBeLessThanOrEqual(total);
+    if (i > 0) expect(e.loaded).toBeGreaterThan((events[i - 1] as Progress).loaded);
+  }
+  expect(events.at(-1)).toEqual({ loaded: total, total });
+}
+
+const client = (fetch?: FetchLike, token = local.stack().token) => createClient({ baseUrl: local.stack().apiUrl, token, fetch });
+
+describe('SDK uploads', () => {
+  it('uploads a small PNG with one PUT and waits until it is processed (thumbnails)', async () => {
+    const png = new Uint8Array(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer());
+    const events: Progress[] = [];
+    const fileport = client();
+    const result = await fileport.files.upload(new Blob([png], { type: 'image/png' }), { name: 'Logo.png', fileTypeId: 'png', tags: ['sdk'], links: [{ type: 'case', id: '7' }], onProgress: (p) => events.push(p) });
+    expect(result).toMatchObject({ method: 'single', uploadId: null, checksumSha256: sha256(png), size: png.length, partsSent: [] });
+    expectWellFormed(events, png.length);
+    const file = await fileport.files.waitUntilProcessed(result.file.id);
+    expect(file).toMatchObject({ status: 'ready', size: png.length, checksumSha256: sha256(png), tags: ['sdk'], links: [{ type: 'case', id: '7' }] });
+    expect(file.thumbnails.map((t) => t.size).sort()).toEqual(['medium', 'small']);
+  });
+
+  it('uploads ~40 MB in parallel parts (concurrency 3), retries a failed part without double-counting progress, and verifies it on download', async () => {
+    const bytes = zipBytes(40 * MiB + 12345);
+    const path = join(mkdtempSync(join(tmpdir(), 'fileport-sdk-')), 'big.zip');
+    writeFileSync(path, bytes);
+    const puts: number[] = [];
+    let failed = false;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const flaky: FetchLike = async (url, init) => {
+      if (!isPartPut(url, init)) return fetch(url, init);
+      puts.push(partNumberOf(url));
+      if (partNumberOf(url) === 2 && !failed) {
+        failed = true;
+        // Drain part of the body first, so the failed attempt had already reported bytes.
+        const reader = (init?.body as ReadableStream<Uint8Array>).getReader();
+        for (let i = 0; i < 8; i++) await reader.read();
+        throw new TypeError('connection reset (injected)');
+      }
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await fetch(url, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const events: Progress[] = [];
+    const started: unknown[] = [];
+    const fileport = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: flaky, concurrency: 3, partSize: 5 * MiB, retry: { baseDelayMs: 50 } });
+    const result = await fileport.files.upload(await fromPath(path), { name: 'Big.zip', fileTypeId: 'zip', onProgress: (p) => events.push(p), onUploadStarted: (p) => void started.push(p) });
+    expect(result).toMatchObject({ method: 'multipart', checksumSha256: sha256(bytes), size: bytes.length });
+    expect(started).toEqual([{ fileId: result.file.id, uploadId: result.uploadId }]);
+    expect(result.partsSent).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(puts.filter((n) => n === 2)).toHaveLength(2);
+    expect(puts).toHaveLength(10);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(maxInFlight).toBeGreaterThan(1);
+    expectWellFormed(events, bytes.length);
+
+    const file = await fileport.files.waitUntilProcessed(result.file.id);
+    expect(file).toMatchObject({ status: 'ready', size: bytes.length, checksumSha256: sha256(bytes) });
+    const downloaded: Progress[] = [];
+    const download = await fileport.files.download(file.id, { onProgress: (p) => downloaded.push(p) });
+    expect(download.verified).toBe(true);
+    expect(Buffer.from(download.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expectWellFormed(downloaded, bytes.length);
+  });
+
+  it('resumes after a crash: only the parts S3 does not hold are sent, and the file ends ready with the declared checksum', async () => {
+    const bytes = zipBytes(6 * 5 * MiB + 100);
+    const controller = new AbortController();
+    const done: number[] = [];
+    let uploadId = '';
+    let fileId = '';
+    const crashing: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (isPartPut(url, init) && response.ok) {
+        done.push(partNumberOf(url));
+        if (done.length === 3) controller.abort(new Error('crash (simulated)'));
+      }
+      return response;
+    };
+    const first = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: crashing, concurrency: 2, partSize: 5 * MiB });
+    const interrupted = await first.files
+      .upload(bytes, { name: 'Resumed.zip', fileTypeId: 'zip', signal: controller.signal, onUploadStarted: (p) => void ({ fileId, uploadId } = p) })
+      .catch((e: unknown) => e);
+    expect(interrupted).toBeInstanceOf(FileportError);
+    expect(interrupted).toMatchObject({ code: 'ABORTED', resume: { fileId, uploadId } });
+    expect((await first.files.get(fileId)).status).toBe('pending');
+
+    const sent: number[] = [];
+    const counting: FetchLike = (url, init) => {
+      if (isPartPut(url, init)) sent.push(partNumberOf(url));
+      return fetch(url, init);
+    };
+    const events: Progress[] = [];
+    const second = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: counting });
+    const result = await second.files.resumeUpload(fileId, uploadId, new Blob([bytes]), { onProgress: (p) => events.push(p) });
+    const held = [1, 2, 3, 4, 5, 6, 7].filter((n) => !result.partsSent.includes(n));
+    expect(held.length).toBeGreaterThanOrEqual(3);
+    for (const n of done) expect(result.partsSent).not.toContain(n);
+    expect(sent.sort()).toEqual(result.partsSent);
+    expect(events[0]?.loaded).toBeGreaterThanOrEqual(3 * 5 * MiB);
+    expectWellFormed(events, bytes.length);
+    expect(await second.files.waitUntilProcessed(fileId)).toMatchObject({ status: 'ready', size: bytes.length, checksumSha256: sha256(bytes) });
+    // Completed: the upload id names nothing any more.
+    await expect(second.files.resumeUpload(fileId, uploadId, new Uint8Array(10))).rejects.toMatchObject({ code: 'UPLOAD_NOT_FOUND', status: 404 });
+  });
+});
+
+describe('SDK downloads, sharing, settings and errors', () => {
+  it('verifies downloads: a tampered body is CHECKSUM_MISMATCH; streams verify at their end', async () => {
+    const bytes = new TextEncoder().encode('integrity matters\n'.repeat(1000));
+    const fileport = client();
+    const { file } = await fileport.files.upload(bytes, { name: 'notes.txt', fileTypeId: 'txt' });
+    await fileport.files.waitUntilProcessed(file.id);
+
+    const streamed = await fileport.files.download(file.id, { as: 'stream' });
+    expect(Buffer.from(await new Response(streamed.stream).arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+
+    const api = local.stack().apiUrl;
+    const tampering: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (url.startsWith(api)) return response;
+      const body = new Uint8Array(await response.arrayBuffer());
+      body[10] = (body[10] as number) ^ 1;
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const fooled = client(tampering);
+    await expect(fooled.files.download(file.id)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', details: { expected: sha256(bytes) } });
+    const stream = (await fooled.files.download(file.id, { as: 'stream' })).stream;
+    await expect(new Response(stream).arrayBuffer()).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+  });
+
+  it('share tokens: create, list, download as the holder, delete', async () => {
+    const fileport = client();
+    const bytes = new TextEncoder().encode('shared,data\n1,2\n');
+    const { file } = await fileport.files.upload(bytes, { name: 'table.csv', fileTypeId: 'csv' });
+    await fileport.files.waitUntilProcessed(file.id);
+    const token = await fileport.tokens.create(file.id, { accessLevel: 'read' });
+    expect(token.token).toMatch(/^fps_/);
+    expect((await fileport.tokens.list(file.id)).map((t) => t.id)).toEqual([token.id]);
+
+    const holder = createClient({ baseUrl: local.stack().apiUrl }).shared(token.token);
+    expect(await holder.get()).toMatchObject({ id: file.id, name: 'table.csv' });
+    const download = await holder.download();
+    expect(download).toMatchObject({ verified: true, checksumSha256: sha256(bytes) });
+    expect(new TextDecoder().decode(download.bytes)).toBe('shared,data\n1,2\n');
+    await expect(holder.delete()).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+
+    await fileport.tokens.delete(file.id, token.id);
+    await expect(holder.get()).rejects.toMatchObject({ status: 404, code: 'SHARE_TOKEN_NOT_FOUND' });
+  });
+
+  it('settings: an admin reads and changes them; a writer gets 403', async () => {
+    const adminToken = await local.api().tokenFor('sdk-tenant', ['files:admin'], 'admin');
+    const admin = client(undefined, adminToken);
+    const before = await admin.settings.get();
+    expect(before).toMatchObject({ disableForceDownloadForMimeTypes: [], warnings: [] });
+    const after = await admin.settings.update({ downloadUrlTtlSeconds: 120 });
+    expect(after).toMatchObject({ ...before, downloadUrlTtlSeconds: 120 });
+    expect((await admin.settings.get()).downloadUrlTtlSeconds).toBe(120);
+
+    const writer = client(undefined, await local.api().tokenFor('sdk-tenant', ['files:read', 'files:write'], 'w'));
+    const denied = await writer.settings.get().catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(PermissionError);
+    expect(denied).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('typed errors carry the API code: 404 FILE_NOT_FOUND, 403 on another member\'s file, 409 ALREADY_UPLOADED', async () => {
+    const missing = await client().files.get('00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing).toMatchObject({ status: 404, code: 'FILE_NOT_FOUND', message: expect.stringContaining('was not found') });
+
+    const api = local.api();
+    const alice = client(undefined, await api.tokenFor('demo', ['files:read', 'files:write'], 'alice'));
+    const bob = client(undefined, await api.tokenFor('demo', ['files:read', 'files:write'], 'bob'));
+    const { file } = await alice.files.upload(new TextEncoder().encode('mine'), { name: 'alice.txt', fileTypeId: 'txt' });
+    await expect(bob.files.delete(file.id)).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    // Once processing has recorded the content, a writer without files:overwrite cannot replace it.
+    await alice.files.waitUntilProcessed(file.id);
+    await expect(alice.files.upload(new TextEncoder().encode('again'), { fileId: file.id })).rejects.toMatchObject({ status: 409, code: 'ALREADY_UPLOADED' });
+    expect((await alice.fileTypes.list()).map((t) => t.id)).toContain('pdf');
+    await alice.files.delete(file.id);
+  });
+
+  it('runs the README quickstart (client/examples/quickstart.ts)', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await quickstart(local.stack().apiUrl, local.stack().token)).toMatchObject({ text: 'Hello, Fileport!\n', sharedName: 'hello.txt' });
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
