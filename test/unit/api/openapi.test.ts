@@ -61,7 +61,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents query parameters as clients send them: coerced numbers as integers, defaults optional', () => {
-    const list = document.paths['/v1/files']!.get!.parameters as { name: string; required: boolean; schema: { type?: string; default?: unknown } }[];
+    const list = document.paths['/v1/files']!.get!.parameters as unknown as { name: string; required: boolean; schema: { type?: string; default?: unknown } }[];
     expect(list.find((p) => p.name === 'limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } });
   });
 
