@@ -40,7 +40,8 @@ const compiled = new Map<string, ValidateFunction>();
  * answers with 404 ROUTE_NOT_FOUND) are not checked.
  */
 export function responseMismatch(method: string, path: string, status: number, contentType: string, body: unknown): string | undefined {
-  const pathname = new URL(path, 'http://api').pathname;
+  // Concatenated, not resolved, as the client and the gateway do: `//x` is a path, not a host.
+  const pathname = new URL(`http://api${path}`).pathname;
   const template = templates.find((t) => t.pattern.test(pathname))?.template;
   const operation = template === undefined ? undefined : document.paths[template]?.[method.toLowerCase()];
   if (!template || !operation) return undefined;
