@@ -35,7 +35,7 @@ export interface SharedRoute extends RouteBase {
   shareAccess: ShareAccess;
 }
 
-/** A route anyone may call: it answers only for what its owner made public. */
+/** A route anyone may call: it answers only for what its owner made public, or with the API's own description. */
 export interface PublicRoute extends RouteBase {
   public: true;
 }
@@ -87,6 +87,8 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/v1/shared/{token}/tokens/{tokenId}', handler: 'deleteSharedToken', group: 'shared', shareAccess: 'full' },
   // A public file's stable link: a redirect to a fresh download URL.
   { method: 'GET', path: '/v1/public/{id}/{name}', handler: 'redirectToPublicFile', group: 'shared', public: true },
+  // The OpenAPI document (`npm run build:openapi` writes it): static, so the data-less `file-types` function serves it.
+  { method: 'GET', path: '/v1/openapi.json', handler: 'getOpenApiDocument', group: 'file-types', public: true },
 ];
 
 export const routeGroups: readonly RouteGroup[] = [...new Set(routes.map((r) => r.group))];

@@ -181,7 +181,7 @@ export class Api extends Construct {
           Validations.of(added).acknowledge({
             id: 'AwsSolutions-APIG4',
             reason:
-              'A share-token or public-file route: the credential is the share token in the path (checked against its hash in the Lambda) or the file being public; it is throttled on the stage and each token is rate limited on its own.',
+              'A share-token or public route: the credential is the share token in the path (checked against its hash in the Lambda), the file being public, or none for the API description (GET /v1/openapi.json, static); it is throttled on the stage and each token is rate limited on its own.',
           });
         }
       }

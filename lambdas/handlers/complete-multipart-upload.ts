@@ -8,7 +8,7 @@ import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
 import { partNumber } from './schemas';
 
-const body = z.strictObject({
+export const completeMultipartUploadBody = z.strictObject({
   parts: z
     .array(z.strictObject({ partNumber, etag: z.string().check(z.minLength(1), z.maxLength(100)) }))
     .check(z.minLength(1), z.maxLength(S3_LIMITS.maxParts)),
@@ -17,7 +17,7 @@ const body = z.strictObject({
 export const completeMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  const { parts } = parseBody(request, body);
+  const { parts } = parseBody(request, completeMultipartUploadBody);
   const { config, ...deps } = getServices();
   const file = await complete(deps, request.principal, id, uploadId, { parts, sizeLimits: config.sizeLimits });
   return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });

@@ -6,11 +6,11 @@ import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 import { fileName, links, tags } from './schemas';
 
-const body = z.strictObject({ name: z.optional(fileName), tags: z.optional(tags), links: z.optional(links) });
+export const copyFileBody = z.strictObject({ name: z.optional(fileName), tags: z.optional(tags), links: z.optional(links) });
 
 export const copyFile: RouteHandler = async (request) => {
   const id = fileIdParam(request);
-  const input = parseBody(request, body, { optional: true });
+  const input = parseBody(request, copyFileBody, { optional: true });
   const services = getServices();
   const file = await copy(services, request.principal, id, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
   return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });

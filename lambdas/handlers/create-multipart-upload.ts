@@ -7,7 +7,7 @@ import { settingsOf } from './tenant-settings';
 import { checksumSha256 } from './schemas';
 import { declaredSize } from './size';
 
-const body = z.strictObject({
+export const createMultipartUploadBody = z.strictObject({
   size: declaredSize.check(z.minimum(1)),
   partSize: z.optional(z.number().check(z.int())),
   checksumSha256: z.optional(checksumSha256),
@@ -16,7 +16,7 @@ const body = z.strictObject({
 
 export const createMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
-  const input = parseBody(request, body);
+  const input = parseBody(request, createMultipartUploadBody);
   const services = getServices();
   const settings = await settingsOf(services, request.principal.tenantId);
   const upload = await start(services, request.principal, id, {

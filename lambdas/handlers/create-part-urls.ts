@@ -7,7 +7,7 @@ import { settingsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
 import { checksumSha256, partNumber } from './schemas';
 
-const body = z.strictObject({
+export const createPartUrlsBody = z.strictObject({
   parts: z
     .array(z.strictObject({ partNumber, checksumSha256: z.optional(checksumSha256) }))
     .check(
@@ -20,7 +20,7 @@ const body = z.strictObject({
 export const createPartUrls: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  const { parts } = parseBody(request, body);
+  const { parts } = parseBody(request, createPartUrlsBody);
   const services = getServices();
   const settings = await settingsOf(services, request.principal.tenantId);
   const urls = await partUrlsFor(services, request.principal, id, uploadId, { parts, expiresIn: settings.uploadUrlTtlSeconds });

@@ -4,11 +4,11 @@ import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
-const query = z.object({ wait: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 0) });
+export const getFileQuery = z.object({ wait: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 0) });
 
 export const getFile: RouteHandler = async (request) => {
   const id = fileIdParam(request);
-  const { wait } = parseQuery(request, query);
+  const { wait } = parseQuery(request, getFileQuery);
   const file = await get(getServices(), request.principal, id, wait);
   return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
 };

@@ -15,7 +15,7 @@ const timestamp = z.iso.datetime({ offset: true }).check(
   }, 'must be between the years 0000 and 9999 (UTC)'),
 );
 
-const query = z.object({
+export const listFilesQuery = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
@@ -31,7 +31,7 @@ const query = z.object({
 });
 
 /** At most one of tag, externalId and link: each has an index partition, and one Query reads one. */
-function filterOf(q: z.infer<typeof query>): ListFilter | undefined {
+function filterOf(q: z.infer<typeof listFilesQuery>): ListFilter | undefined {
   const given = [q.tag, q.externalId, q.link].filter((v) => v !== undefined);
   if (given.length > 1) throw new ValidationError('Use at most one of tag, externalId and link per query.');
   if (q.tag !== undefined) return { kind: 'tag', tag: q.tag };
@@ -44,7 +44,7 @@ function filterOf(q: z.infer<typeof query>): ListFilter | undefined {
 }
 
 /** The other conditions, combinable with each other and with the filter; timestamps in the stored form. */
-function searchOf(q: z.infer<typeof query>): FileSearch | undefined {
+function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
   const createdAfter = q.createdAfter === undefined ? undefined : new Date(q.createdAfter).toISOString();
   const createdBefore = q.createdBefore === undefined ? undefined : new Date(q.createdBefore).toISOString();
   if (createdAfter !== undefined && createdBefore !== undefined && createdAfter >= createdBefore) {
@@ -56,7 +56,7 @@ function searchOf(q: z.infer<typeof query>): FileSearch | undefined {
 }
 
 export const listFiles: RouteHandler = async (request) => {
-  const q = parseQuery(request, query);
+  const q = parseQuery(request, listFilesQuery);
   const page = await list(getServices(), request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
   return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request))), nextCursor: page.nextCursor });
 };

@@ -1,9 +1,13 @@
+import * as z from '../validation';
 import { NotFound } from '../errors';
 import { pathParam, type ApiRequest } from '../http/request';
 
-/** The `{uploadId}` of a multipart route: an opaque base64url token (see lambdas/domain/multipart.ts). */
+/** An `{uploadId}`: an opaque base64url token (see lambdas/domain/multipart.ts). */
+export const uploadId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,2048}$/));
+
+/** The `{uploadId}` of a multipart route; anything else cannot name an upload and is a 404. */
 export function uploadIdParam(request: ApiRequest): string {
-  const uploadId = pathParam(request, 'uploadId');
-  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(uploadId)) throw new NotFound(`Multipart upload ${uploadId.slice(0, 100)} was not found.`, 'UPLOAD_NOT_FOUND');
-  return uploadId;
+  const value = pathParam(request, 'uploadId');
+  if (!uploadId.safeParse(value).success) throw new NotFound(`Multipart upload ${value.slice(0, 100)} was not found.`, 'UPLOAD_NOT_FOUND');
+  return value;
 }

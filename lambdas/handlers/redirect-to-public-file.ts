@@ -6,12 +6,12 @@ import { getServices } from '../services';
 import { fileId } from './schemas';
 import { settingsOf } from './tenant-settings';
 
-const query = z.object({ disposition: z._default(z.enum(['attachment', 'inline']), 'attachment') });
+export const publicFileQuery = z.object({ disposition: z._default(z.enum(['attachment', 'inline']), 'attachment') });
 
 /** `/v1/public/{id}/{name}`: the name is for people and may be stale (the file was renamed); the id decides. */
 export const redirectToPublicFile: AnonymousRouteHandler = async (request) => {
   const id = pathParam(request, 'id');
-  const q = parseQuery(request, query);
+  const q = parseQuery(request, publicFileQuery);
   const services = getServices();
   const file = await loadPublicFile(services, fileId.safeParse(id).success ? id : undefined);
   const settings = await settingsOf(services, file.tenantId);

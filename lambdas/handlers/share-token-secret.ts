@@ -1,5 +1,11 @@
+import * as z from '../validation';
 import { NotFound } from '../errors';
 import { pathParam, type AnonymousRequest } from '../http/request';
+
+/** A `{token}`: the secret itself (`fps_` and 43 characters when it is one). */
+export const shareTokenSecretParam = z.string().check(z.maxLength(256));
+/** A `{tokenId}`: a token's id, a UUID. */
+export const shareTokenId = z.string().check(z.regex(/^[0-9a-f-]{36}$/));
 
 /**
  * The `{token}` of a shared route: the secret itself. Anything that cannot be one answers like an
@@ -7,13 +13,13 @@ import { pathParam, type AnonymousRequest } from '../http/request';
  */
 export function shareTokenSecret(request: AnonymousRequest): string {
   const secret = pathParam(request, 'token');
-  if (secret.length > 256) throw new NotFound('This share token does not exist, was deleted or has expired.', 'SHARE_TOKEN_NOT_FOUND');
+  if (!shareTokenSecretParam.safeParse(secret).success) throw new NotFound('This share token does not exist, was deleted or has expired.', 'SHARE_TOKEN_NOT_FOUND');
   return secret;
 }
 
 /** The `{tokenId}` of a token route. */
 export function shareTokenIdParam(request: AnonymousRequest): string {
   const id = pathParam(request, 'tokenId');
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw new NotFound(`Share token ${id.slice(0, 100)} was not found.`, 'SHARE_TOKEN_NOT_FOUND');
+  if (!shareTokenId.safeParse(id).success) throw new NotFound(`Share token ${id.slice(0, 100)} was not found.`, 'SHARE_TOKEN_NOT_FOUND');
   return id;
 }

@@ -3,11 +3,11 @@ import { thumbnailSizes, type ThumbnailSize } from '../domain/thumbnail-sizes';
 import { ValidationError } from '../errors';
 import { pathParam, type AnonymousRequest } from '../http/request';
 
-const size = z.enum(Object.keys(thumbnailSizes) as [ThumbnailSize, ...ThumbnailSize[]]);
+export const thumbnailSize = z.enum(Object.keys(thumbnailSizes) as [ThumbnailSize, ...ThumbnailSize[]]);
 
 /** The `{size}` of a thumbnail route. */
 export function thumbnailSizeParam(request: AnonymousRequest): ThumbnailSize {
-  const parsed = size.safeParse(pathParam(request, 'size'));
-  if (!parsed.success) throw new ValidationError(`Thumbnail size must be one of ${size.options.join(', ')}.`);
+  const parsed = thumbnailSize.safeParse(pathParam(request, 'size'));
+  if (!parsed.success) throw new ValidationError(`Thumbnail size must be one of ${thumbnailSize.options.join(', ')}.`);
   return parsed.data;
 }

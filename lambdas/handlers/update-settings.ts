@@ -7,7 +7,7 @@ import { getServices } from '../services';
  * The whole settings object, every field: a PUT replaces it. Only the shape is checked here; the
  * bounds (some depend on the tenant's operator limits) are the domain's (lambdas/domain/settings.ts).
  */
-const body = z.strictObject({
+export const settingsBody = z.strictObject({
   disableForceDownloadForMimeTypes: z.array(z.string().check(z.maxLength(255))).check(z.maxLength(1000)),
   maxFileSize: z.number(),
   downloadUrlTtlSeconds: z.number(),
@@ -15,7 +15,7 @@ const body = z.strictObject({
 });
 
 export const updateSettings: RouteHandler = async (request) => {
-  const input = parseBody(request, body);
+  const input = parseBody(request, settingsBody);
   const services = getServices();
   const { tenantId, userId } = request.principal;
   const settings = await updateTenantSettings(services, tenantId, input, { defaults: settingsDefaults(services.config, tenantId), updatedBy: userId });

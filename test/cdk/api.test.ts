@@ -50,8 +50,8 @@ describe('routes', () => {
     expect(anonymousRouteThrottle.rateLimit).toBeLessThan(stage.DefaultRouteSettings.ThrottlingRateLimit);
   });
 
-  it('serves only share-token and public routes without a JWT', () => {
-    expect(anonymous.map(([key]) => key).every((key) => / \/v1\/(shared|public)\//.test(key))).toBe(true);
+  it('serves only share-token and public routes, and the OpenAPI document, without a JWT', () => {
+    expect(anonymous.map(([key]) => key).every((key) => / \/v1\/(shared|public)\//.test(key) || key === 'GET /v1/openapi.json')).toBe(true);
   });
 
   it('has no route that is not in the route table', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Api, expectError } from './support/api';
 import { useStack } from './support/local-stack';
 
@@ -23,6 +25,14 @@ describe('file types', () => {
   it('gets one file type, and 404 for an unknown one', async () => {
     expect((await api.call('GET', '/v1/file-types/pdf')).body).toMatchObject({ id: 'pdf', pageCount: true });
     expectError(await api.call('GET', '/v1/file-types/exe'), 404, 'FILE_TYPE_NOT_FOUND');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is served without a token, as committed in openapi.json', async () => {
+    const response = await api.call('GET', '/v1/openapi.json', { token: null });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(JSON.parse(readFileSync(join(__dirname, '../../openapi.json'), 'utf8')));
   });
 });
 

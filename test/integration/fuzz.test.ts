@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { routes } from '../../lambdas/routes';
 import { Api } from './support/api';
+import { responseMismatch } from './support/openapi-responses';
 import { useStack } from './support/local-stack';
 
 jest.setTimeout(300_000);
@@ -79,10 +80,17 @@ describe('fuzzing the API', () => {
         sent++;
         const text = await response.text();
         if (response.status >= 500) throw new Error(`${response.status} for ${request.method} ${request.path}${request.query}: ${text}`);
+        let body: unknown = text;
         if (response.status >= 400) {
-          const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-          if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string') throw new Error(`Not the error format: ${text}`);
+          body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+          const { error } = body as { error?: { code?: unknown; message?: unknown } };
+          if (typeof error?.code !== 'string' || typeof error.message !== 'string') throw new Error(`Not the error format: ${text}`);
+        } else if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+          body = JSON.parse(text);
         }
+        // Whatever a route answers to garbage, the OpenAPI document must say it can.
+        const mismatch = responseMismatch(request.method, `${request.path}${request.query}`, response.status, response.headers.get('content-type') ?? '', body);
+        if (mismatch) throw new Error(`${request.method} ${request.path}${request.query}: ${mismatch}`);
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );

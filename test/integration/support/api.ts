@@ -1,3 +1,5 @@
+import { responseMismatch } from './openapi-responses';
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -31,7 +33,11 @@ export class Api {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     const text = await response.text();
     let parsed: unknown = text;
-    if ((response.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
+    const contentType = response.headers.get('content-type') ?? '';
+    if (contentType.includes('application/json')) parsed = JSON.parse(text);
+    // Every answer a test sees must be one the OpenAPI document describes (openapi.json).
+    const mismatch = responseMismatch(method, path, response.status, contentType, parsed);
+    if (mismatch) throw new Error(`The answer does not match the OpenAPI document: ${mismatch}`);
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

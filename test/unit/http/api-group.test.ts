@@ -8,6 +8,7 @@ const handler = apiGroup('file-types', {
   getFileType: async () => {
     throw new Error('database password is hunter2');
   },
+  getOpenApiDocument: async () => json(200, { openapi: '3.1.0' }),
 });
 
 describe('apiGroup', () => {
@@ -15,6 +16,11 @@ describe('apiGroup', () => {
     const result = await handler(apiEvent('GET /v1/file-types'), lambdaContext);
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body as string)).toEqual({ tenant: 't1' });
+  });
+
+  it('serves the public OpenAPI route without a JWT', async () => {
+    const result = await handler(apiEvent('GET /v1/openapi.json', { claims: null }), lambdaContext);
+    expect({ status: result.statusCode, body: JSON.parse(result.body as string) }).toEqual({ status: 200, body: { openapi: '3.1.0' } });
   });
 
   it('answers 403 in the error format when the scope is missing, and admins pass', async () => {

@@ -1,0 +1,157 @@
+/**
+ * The answers of the API, as zod schemas: what `lambdas/api/description.ts` documents and what the
+ * integration tests hold every answer to. The Lambdas build their answers with plain functions
+ * (`toApiFile`, …) and never import this module, so it costs their bundles nothing; the type checks
+ * at the end tie those functions' types to these schemas, so neither can change alone.
+ */
+import * as z from '../validation';
+import type { DownloadGrant } from '../domain/downloads';
+import type { FileType } from '../domain/file-types';
+import type { toApiFile, toApiVersion } from '../domain/files';
+import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/multipart';
+import type { SettingsWarning, TenantSettings } from '../domain/settings';
+import type { toApiShareToken } from '../domain/sharing';
+import type { UploadForm, UploadGrant } from '../domain/uploads';
+import { accessControl, link } from '../handlers/schemas';
+import { thumbnailSize } from '../handlers/thumbnail-size';
+
+/** Every time in an answer is `Date.toISOString()`'s, or a client's ISO 8601 time normalised to it. */
+export const timestamp = z.iso.datetime({ offset: true });
+const count = z.int().check(z.minimum(0));
+const headers = z.record(z.string(), z.string());
+
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const fileType = z.object({
+  id: z.string(),
+  name: z.string(),
+  mimeTypes: z.array(z.string()),
+  extension: z.string(),
+  thumbnails: z.boolean(),
+  pageCount: z.boolean(),
+});
+
+export const fileStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
+const fileError = z.object({ code: z.string(), message: z.string() });
+const thumbnail = z.object({
+  size: thumbnailSize,
+  width: count,
+  height: count,
+});
+
+export const file = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  fileTypeId: z.string(),
+  mimeType: z.string(),
+  extension: z.string(),
+  status: fileStatus,
+  size: z.nullable(count),
+  pageCount: z.nullable(count),
+  thumbnails: z.array(thumbnail),
+  tags: z.array(z.string()),
+  externalId: z.nullable(z.string()),
+  links: z.array(link),
+  accessControl,
+  publicUrl: z.url(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  uploadedAt: z.nullable(timestamp),
+  checksumSha256: z.nullable(z.string()),
+  contentVersion: z.nullable(z.int().check(z.minimum(1))),
+  expiresAt: z.nullable(timestamp),
+  version: z.int().check(z.minimum(1)),
+  error: z.nullable(fileError),
+});
+
+export const fileVersion = z.object({
+  version: z.int().check(z.minimum(1)),
+  size: z.nullable(count),
+  checksumSha256: z.nullable(z.string()),
+  uploadedAt: timestamp,
+  uploadedBy: z.nullable(z.string()),
+  status: z.enum(['processing', 'ready', 'failed']),
+  error: z.nullable(fileError),
+});
+
+export const shareToken = z.object({
+  id: z.uuid(),
+  fileId: z.uuid(),
+  accessLevel: z.enum(['read', 'full']),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  expiresAt: z.nullable(timestamp),
+  lastUsedAt: z.nullable(timestamp),
+});
+/** A new token's answer, the only one that carries its secret. */
+export const shareTokenWithSecret = z.extend(shareToken, { token: z.string() });
+
+export const fileTypeList = z.object({ items: z.array(fileType) });
+export const filePage = z.object({ items: z.array(file), nextCursor: z.nullable(z.string()) });
+export const versionList = z.object({ items: z.array(fileVersion) });
+export const shareTokenList = z.object({ items: z.array(shareToken) });
+
+export const uploadGrant = z.object({ url: z.url(), method: z.literal('PUT'), headers, expiresAt: timestamp });
+export const uploadForm = z.object({
+  url: z.url(),
+  method: z.literal('POST'),
+  fields: headers,
+  fileField: z.literal('file'),
+  maxFileSize: count,
+  expiresAt: timestamp,
+});
+
+const partUrl = z.object({ partNumber: z.int().check(z.minimum(1)), size: count, url: z.url(), headers });
+export const partUrls = z.object({ parts: z.array(partUrl), expiresAt: timestamp });
+export const multipartUpload = z.object({
+  uploadId: z.string(),
+  size: count,
+  partSize: count,
+  partCount: count,
+  parts: z.array(partUrl),
+  expiresAt: timestamp,
+});
+export const multipartStatus = z.extend(multipartUpload, {
+  uploadedParts: z.array(z.object({ partNumber: z.int().check(z.minimum(1)), size: count, etag: z.string() })),
+  missingPartNumbers: z.array(z.int().check(z.minimum(1))),
+});
+
+export const downloadGrant = z.object({
+  url: z.url(),
+  expiresAt: timestamp,
+  version: z.int().check(z.minimum(1)),
+  checksumSha256: z.nullable(z.string()),
+});
+export const thumbnailGrant = z.object({ url: z.url(), expiresAt: timestamp, width: count, height: count });
+
+export const settings = z.object({
+  disableForceDownloadForMimeTypes: z.array(z.string()),
+  maxFileSize: count,
+  downloadUrlTtlSeconds: count,
+  uploadUrlTtlSeconds: count,
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+
+/** The document of `GET /v1/openapi.json`: described by the OpenAPI specification, not here. */
+export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+
+// Compile-time only: each answer-building function's type is its schema's output. Each must be
+// assignable to the other, with the same keys (so an optional field cannot slip in on one side).
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? ([Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never] ? true : false) : false) : false;
+type Expect<T extends true> = T;
+type Out<S extends z.ZodMiniType> = z.output<S>;
+export type AnswersMatchTheirSchemas = [
+  Expect<Equal<ReturnType<typeof toApiFile>, Out<typeof file>>>,
+  Expect<Equal<ReturnType<typeof toApiVersion>, Out<typeof fileVersion>>>,
+  Expect<Equal<ReturnType<typeof toApiShareToken>, Out<typeof shareToken>>>,
+  Expect<Equal<FileType, Out<typeof fileType>>>,
+  Expect<Equal<UploadGrant, Out<typeof uploadGrant>>>,
+  Expect<Equal<UploadForm, Out<typeof uploadForm>>>,
+  Expect<Equal<PartUrl, Out<typeof partUrl>>>,
+  Expect<Equal<MultipartUpload, Out<typeof multipartUpload>>>,
+  Expect<Equal<MultipartStatus, Out<typeof multipartStatus>>>,
+  Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null }, Out<typeof downloadGrant>>>,
+  Expect<Equal<DownloadGrant & { width: number; height: number }, Out<typeof thumbnailGrant>>>,
+  Expect<Equal<TenantSettings & { warnings: SettingsWarning[] }, Out<typeof settings>>>,
+];

@@ -1,0 +1,233 @@
+/**
+ * The OpenAPI 3.1 document of the API, generated from the route table (`lambdas/routes.ts`) and
+ * the schemas the handlers validate requests with (`lambdas/api/description.ts`). zod writes JSON
+ * Schema 2020-12, the dialect OpenAPI 3.1 uses, so the schemas go in as zod makes them.
+ *
+ *   npm run build:openapi   # writes openapi.json at the repository root
+ *
+ * The Lambdas never import this file: `GET /v1/openapi.json` serves the committed openapi.json.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as z from '../lambdas/validation';
+import { operations, type AnswerHeader, type OperationDescription, type Param } from '../lambdas/api/description';
+import * as answers from '../lambdas/api/responses';
+import { isMemberRoute, routeKey, routes, type Route } from '../lambdas/routes';
+import { version } from '../package.json';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Answers worth a name in `components.schemas`: what several routes answer, or what clients name. */
+const components: Record<string, z.ZodMiniType> = {
+  Error: answers.errorBody,
+  // Its pattern is long, and every answer has a few.
+  Timestamp: answers.timestamp,
+  File: answers.file,
+  FileType: answers.fileType,
+  FileVersion: answers.fileVersion,
+  ShareToken: answers.shareToken,
+  ShareTokenWithSecret: answers.shareTokenWithSecret,
+  UploadGrant: answers.uploadGrant,
+  UploadForm: answers.uploadForm,
+  MultipartUpload: answers.multipartUpload,
+  MultipartStatus: answers.multipartStatus,
+  PartUrls: answers.partUrls,
+  DownloadGrant: answers.downloadGrant,
+  ThumbnailGrant: answers.thumbnailGrant,
+  Settings: answers.settings,
+};
+
+const headerDescriptions: Record<AnswerHeader, string> = {
+  ETag: 'The file’s `version`, quoted: send it back in `If-Match`.',
+  Location: 'Where the new file is, or (302) where to download.',
+  'Cache-Control': 'How long the answer may be kept (`no-store` for anything with a URL or secret).',
+};
+
+/** zod adds `$schema` (and, from a registry, `$id`) to every top-level schema; inside a document they only get in the way. */
+function bare(schema: JsonSchema): JsonSchema {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+/**
+ * Every schema of the document, from one registry: the named answers, and each request body and
+ * answer under a key of its own, so that a schema used inside another (a File in a page) becomes a
+ * `$ref` to its component. Requests are documented as clients send them (`io: 'input'`: defaults
+ * optional, coerced query values as their target type), answers as the Lambdas produce them.
+ */
+function schemasOf(entries: [string, z.ZodMiniType][], io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of entries) registry.add(schema, { id });
+  // Refinements (`z.refine`) have no JSON Schema: they are checked by the API, and described in prose.
+  const { schemas } = z.toJSONSchema(registry, { io, unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema)]));
+}
+
+const ref = (id: string): JsonSchema => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const operationId = (route: Route) => route.handler;
+
+/** The schema of a query or path parameter, as zod makes it (no `$ref`: parameters use no components). */
+const inputSchema = (schema: z.ZodMiniType): JsonSchema => bare(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
+
+/** The error answers a route can give besides its own: from its kind (member, share token, public) and its inputs. */
+function commonErrors(route: Route, op: OperationDescription): Record<number, string[]> {
+  const errors: Record<number, string[]> = {};
+  const add = (status: number, text: string) => (errors[status] ??= []).push(text);
+  const takesInput = op.body !== undefined || op.query !== undefined || op.params !== undefined;
+  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', op.query && 'query parameter', op.body && 'body'].filter(Boolean).join(', ')}.`);
+  if (op.body) add(400, 'INVALID_JSON: the body is not JSON.');
+  if (isMemberRoute(route)) {
+    add(401, 'UNAUTHORIZED: no bearer token, or an invalid or expired one.');
+    add(403, `FORBIDDEN: the token lacks the ${route.scope} scope, or carries no tenant.`);
+  } else {
+    add(429, 'THROTTLED: too many requests on this route (API Gateway’s limit for routes without a JWT).');
+  }
+  if ('shareAccess' in route) {
+    add(404, 'SHARE_TOKEN_NOT_FOUND: no such token, deleted, expired, or its file is gone.');
+    add(429, 'RATE_LIMITED: too many requests with this share token (`Retry-After`).');
+  }
+  add(413, op.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.');
+  add(500, 'INTERNAL_ERROR');
+  return errors;
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const missing = routes.filter((route) => !operations[routeKey(route)]).map(routeKey);
+  const extra = Object.keys(operations).filter((key) => !routes.some((route) => routeKey(route) === key));
+  if (missing.length + extra.length > 0) throw new Error(`lambdas/api/description.ts does not match the route table: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
+
+  const componentIds = new Map(Object.entries(components).map(([id, schema]) => [schema, id]));
+  const responseEntries: [string, z.ZodMiniType][] = Object.entries(components);
+  const requestEntries: [string, z.ZodMiniType][] = [];
+  for (const route of routes) {
+    const op = operations[routeKey(route)]!;
+    if (op.body) requestEntries.push([`${operationId(route)}Body`, op.body.schema]);
+    for (const [status, answer] of Object.entries(op.answers)) {
+      if (answer.schema && !componentIds.has(answer.schema)) responseEntries.push([`${operationId(route)}${status}`, answer.schema]);
+    }
+  }
+  // A schema given twice (the same body on two routes) is named once, by its first route.
+  const dedupe = (entries: [string, z.ZodMiniType][]) => [...new Map(entries.map(([id, s]) => [s, id])).entries()].map(([s, id]) => [id, s] as [string, z.ZodMiniType]);
+  const requests = dedupe(requestEntries);
+  const responses = dedupe(responseEntries);
+  const idOf = new Map([...requests, ...responses].map(([id, s]) => [s, id]));
+  const schemas = { ...schemasOf(responses, 'output'), ...schemasOf(requests, 'input') };
+
+  // A path parameter several routes share is one component (the file id's pattern is long).
+  const paramUses = new Map<Param, number>();
+  for (const op of Object.values(operations)) for (const param of Object.values(op.params ?? {})) paramUses.set(param, (paramUses.get(param) ?? 0) + 1);
+  const parameterComponents: Record<string, unknown> = {};
+  const parameterIds = new Map<Param, string>();
+  const pathParameter = (name: string, param: Param): unknown => {
+    const definition = { name, in: 'path', required: true, description: param.description, schema: inputSchema(param.schema) };
+    if ((paramUses.get(param) ?? 0) < 2) return definition;
+    let id = parameterIds.get(param);
+    if (!id) {
+      id = name in parameterComponents ? `${name}${parameterIds.size}` : name;
+      parameterIds.set(param, id);
+      parameterComponents[id] = definition;
+    }
+    return { $ref: `#/components/parameters/${id}` };
+  };
+
+  // An error answer several routes give alike (401, 500…) is one component, named by its status.
+  const errorTexts = routes.flatMap((route) => {
+    const op = operations[routeKey(route)]!;
+    const errors = commonErrors(route, op);
+    for (const [status, text] of Object.entries(op.errors ?? {})) (errors[Number(status)] ??= []).push(text);
+    return Object.entries(errors).map(([status, texts]) => `${status} ${texts.join(' ')}`);
+  });
+  const responseComponents: Record<string, unknown> = {};
+  const responseIds = new Map<string, string>();
+  const errorResponse = (status: number, description: string): unknown => {
+    const definition = { description, content: json(ref('Error')) };
+    const key = `${status} ${description}`;
+    if (errorTexts.filter((text) => text === key).length < 2) return definition;
+    let id = responseIds.get(key);
+    if (!id) {
+      const sameStatus = [...responseIds.keys()].filter((k) => k.startsWith(`${status} `)).length;
+      id = `Error${status}${sameStatus === 0 ? '' : `_${sameStatus + 1}`}`;
+      responseIds.set(key, id);
+      responseComponents[id] = definition;
+    }
+    return { $ref: `#/components/responses/${id}` };
+  };
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const op = operations[routeKey(route)]!;
+    const parameters: unknown[] = [];
+    for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
+      const param = op.params?.[name];
+      if (!param) throw new Error(`${routeKey(route)}: path parameter {${name}} is not described`);
+      parameters.push(pathParameter(name, param));
+    }
+    if (op.query) {
+      const query = inputSchema(op.query) as { properties?: Record<string, JsonSchema>; required?: string[] };
+      for (const [name, schema] of Object.entries(query.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
+      }
+    }
+    if (op.ifMatch) {
+      parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The `version` the change expects (`"3"`); a mismatch is a 412.', schema: { type: 'string' } });
+    }
+
+    const responses: Record<string, unknown> = {};
+    for (const [status, answer] of Object.entries(op.answers)) {
+      responses[status] = {
+        description: answer.description,
+        ...(answer.headers && { headers: Object.fromEntries(answer.headers.map((h) => [h, { description: headerDescriptions[h], schema: { type: 'string' } }])) }),
+        ...(answer.schema && { content: json(ref(idOf.get(answer.schema)!)) }),
+      };
+    }
+    const errors = commonErrors(route, op);
+    for (const [status, text] of Object.entries(op.errors ?? {})) (errors[Number(status)] ??= []).push(text);
+    for (const status of Object.keys(errors).map(Number).sort((a, b) => a - b)) responses[status] = errorResponse(status, errors[status]!.join(' '));
+
+    const access = isMemberRoute(route)
+      ? { security: [{ bearer: [route.scope] }], 'x-required-scope': route.scope, description: [`Needs the \`${route.scope}\` scope.`, op.description].filter(Boolean).join(' ') }
+      : 'shareAccess' in route
+        ? { security: [], 'x-share-access': route.shareAccess, description: [`No JWT: the share token in the path is the credential; it must allow \`${route.shareAccess}\`.`, op.description].filter(Boolean).join(' ') }
+        : { security: [], description: ['No credentials.', op.description].filter(Boolean).join(' ') };
+
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+      operationId: operationId(route),
+      summary: op.summary,
+      tags: [route.group],
+      ...access,
+      ...(parameters.length > 0 && { parameters }),
+      ...(op.body && { requestBody: { required: op.body.required, content: json(ref(idOf.get(op.body.schema)!)) } }),
+      responses,
+    };
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Fileport API',
+      version,
+      description: 'Files in S3 behind pre-signed URLs, their metadata in DynamoDB. Generated from the route table and the request schemas (`npm run build:openapi`). Errors are `{"error":{"code","message"}}`.',
+    },
+    // Relative: the document is served by the API it describes, wherever that is deployed.
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      schemas,
+      parameters: parameterComponents,
+      responses: responseComponents,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `sub`, the tenant claim and `scope` (space-separated files:read, files:write, files:overwrite, files:admin).' },
+      },
+    },
+  };
+}
+
+/** The file as committed: two-space JSON and a final newline. */
+export const openApiJson = (): string => `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+export const openApiFile = path.join(__dirname, '..', 'openapi.json');
+
+if (require.main === module) {
+  writeFileSync(openApiFile, openApiJson());
+  console.log(`Wrote ${path.relative(process.cwd(), openApiFile)}`);
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { routeKey, routes, isMemberRoute } from '../../../lambdas/routes';
+import { openApiDocument, openApiFile, openApiJson } from '../../../scripts/openapi';
+
+// Importing every handler module (for its schemas) loads the AWS SDK once.
+jest.setTimeout(30_000);
+
+interface Operation {
+  operationId: string;
+  security: Record<string, string[]>[];
+  'x-required-scope'?: string;
+  parameters?: ({ name: string; in: string } | { $ref: string })[];
+  responses: Record<string, unknown>;
+}
+const document = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { parameters: Record<string, { name: string }> } };
+const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+
+function validateWithSeriousme(doc: unknown): Promise<{ valid: boolean; version: string; errors: unknown }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [join(__dirname, '../../support/openapi-validate.mjs')], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`the validator failed: ${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    );
+    child.stdin!.end(JSON.stringify(doc));
+  });
+}
+
+describe('the OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await validateWithSeriousme(document);
+    expect(result.errors).toBeNull();
+    expect({ valid: result.valid, version: result.version }).toEqual({ valid: true, version: '3.1' });
+  });
+
+  it('has every route of the route table, and nothing else', () => {
+    expect(operations.map((o) => o.key).sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it('names the handler, and for member routes the bearer token and the scope the route table requires', () => {
+    for (const route of routes) {
+      const op = document.paths[route.path]![route.method.toLowerCase()]!;
+      expect(op.operationId).toBe(route.handler);
+      if (isMemberRoute(route)) {
+        expect({ key: routeKey(route), security: op.security, scope: op['x-required-scope'] }).toEqual({ key: routeKey(route), security: [{ bearer: [route.scope] }], scope: route.scope });
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
+      } else {
+        expect({ key: routeKey(route), security: op.security }).toEqual({ key: routeKey(route), security: [] });
+        expect(Object.keys(op.responses)).toContain('429');
+      }
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['413', '500']));
+    }
+  });
+
+  it('describes every path parameter of every route', () => {
+    for (const { key, op } of operations) {
+      const names = (op.parameters ?? []).map((p) => ('$ref' in p ? document.components.parameters[p.$ref.split('/').pop()!]! : p)).filter((p) => !('in' in p) || p.in === 'path').map((p) => p.name);
+      const inPath = [...key.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect({ key, names: names.filter((n) => inPath.includes(n)).sort() }).toEqual({ key, names: [...inPath].sort() });
+    }
+  });
+
+  it('documents query parameters as clients send them: coerced numbers as integers, defaults optional', () => {
+    const list = document.paths['/v1/files']!.get!.parameters as unknown as { name: string; required: boolean; schema: { type?: string; default?: unknown } }[];
+    expect(list.find((p) => p.name === 'limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } });
+  });
+
+  it('is what is committed in openapi.json (run `npm run build:openapi` after changing a route or a schema)', () => {
+    expect(readFileSync(openApiFile, 'utf8') === openApiJson()).toBe(true);
+  });
+});
