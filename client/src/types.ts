@@ -51,7 +51,8 @@ export interface FileVersionInfo {
   size: number | null;
   checksumSha256: string | null;
   uploadedAt: string;
-  uploadedBy: string;
+  /** Null for content stored before uploads were signed with their uploader. */
+  uploadedBy: string | null;
   status: Exclude<FileStatus, 'pending'>;
   error: FileProblem | null;
 }
