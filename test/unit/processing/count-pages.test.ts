@@ -133,15 +133,13 @@ describe('countPages', () => {
     expect(failure).toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringContaining(`object ${page} 0 R, which is missing`) });
   });
 
-  it('fails a page tree that contains itself as CORRUPT_FILE, quickly', async () => {
+  it('fails a page tree that contains itself as CORRUPT_FILE instead of looping', async () => {
     const bytes = handMade([
       '<< /Type /Catalog /Pages 2 0 R >>',
       '<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>',
       '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>',
     ]);
-    const started = Date.now();
     expect((await failureOf(countPages(bytes))).code).toBe('CORRUPT_FILE');
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('fails a PDF without pages, an empty file and garbage as CORRUPT_FILE', async () => {
@@ -281,10 +279,8 @@ describe('countPages on encrypted PDFs', () => {
   });
 
   it.each(cases)('fails a PDF that needs a user password as ENCRYPTED_FILE ($cipher, object streams: $useObjectStreams)', async (options) => {
-    const started = Date.now();
     const failure = await failureOf(countPages(withUserPassword.get(key(options))!));
     expect(failure).toMatchObject({ code: 'ENCRYPTED_FILE', message: 'The PDF is encrypted with a password: it cannot be opened without the password.' });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('counts pages with the encryption dictionary in the trailer, /EncryptMetadata false, and unencrypted (/Identity) streams', async () => {
@@ -364,22 +360,18 @@ describe('countPages on encrypted PDFs', () => {
     ];
 
     it.each(rc4Edits.flatMap(([what, edit]) => [true, false].map((useObjectStreams) => [what, useObjectStreams, edit] as const)))(
-      'fails RC4 with %s as ENCRYPTED_FILE, quickly (object streams: %s)',
+      'fails RC4 with %s as ENCRYPTED_FILE (object streams: %s)',
       async (_what, useObjectStreams, edit) => {
         const bytes = await tampered({ cipher: 'rc4-128', useObjectStreams }, edit);
-        const started = Date.now();
         expect((await failureOf(countPages(bytes))).code).toBe('ENCRYPTED_FILE');
-        expect(Date.now() - started).toBeLessThan(2000);
       },
     );
 
     it.each(aesEdits.flatMap(([what, edit]) => [true, false].map((useObjectStreams) => [what, useObjectStreams, edit] as const)))(
-      'fails AES-256 with %s as ENCRYPTED_FILE, quickly (object streams: %s)',
+      'fails AES-256 with %s as ENCRYPTED_FILE (object streams: %s)',
       async (_what, useObjectStreams, edit) => {
         const bytes = await tampered({ cipher: 'aes-256', useObjectStreams }, edit);
-        const started = Date.now();
         expect((await failureOf(countPages(bytes))).code).toBe('ENCRYPTED_FILE');
-        expect(Date.now() - started).toBeLessThan(2000);
       },
     );
 
