@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const token = await stack.auth.issue({ tenantId: 'demo', sub: 'demo-user', scopes: ['files:read', 'files:write', 'files:overwrite', 'files:admin'] }, stack.tenantClaim);
 
   if (values.json) {
-    console.log(JSON.stringify({ apiUrl: stack.apiUrl, s3Endpoint: stack.s3Endpoint, token }));
+    console.log(JSON.stringify({ apiUrl: stack.apiUrl, s3Endpoint: stack.s3Endpoint, dynamoDbEndpoint: stack.dynamoDbEndpoint, token }));
   } else {
     console.log(`
 Fileport is running.
@@ -33,6 +33,7 @@ Fileport is running.
   API          ${stack.apiUrl}/v1
   Upload page  ${stack.apiUrl}/
   S3           ${stack.s3Endpoint}
+  DynamoDB     ${stack.dynamoDbEndpoint}
   Data         ${values.memory ? 'in memory (--memory)' : resolve(values['data-dir'])}
 
 A token for tenant "demo" (read, write, overwrite, admin; valid 12 hours):

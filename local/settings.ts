@@ -9,8 +9,6 @@ const schema = z.object({
   // Overrides every processor's timeout (the deployed Lambda's, by default): tests of timeouts.
   FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS: seconds.optional(),
   FILEPORT_LOCAL_RECONCILE_INTERVAL_SECONDS: seconds.default(15),
-  // DynamoDB Local applies no TTL: the local stack deletes expired temporary files this often.
-  FILEPORT_LOCAL_TTL_SWEEP_INTERVAL_SECONDS: seconds.default(5),
   // Locally, a stuck file is worth re-driving much sooner than deployed.
   FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.string().default('60'),
   FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.string().default('900'),
@@ -27,7 +25,6 @@ export interface LocalSettings {
   faults: Faults;
   processorTimeoutMs: number | undefined;
   reconcileIntervalMs: number;
-  ttlSweepIntervalMs: number;
   /** Origins (besides the gateway's own) allowed by the gateway's and the bucket's CORS. */
   corsOrigins: string[];
   /** Defaults of the service's own configuration that differ locally; set before it is read. */
@@ -43,7 +40,6 @@ export function readLocalSettings(env: Record<string, string | undefined>): Loca
     faults: Faults.fromEnv(e.FILEPORT_FAULTS),
     processorTimeoutMs: e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS && e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS * 1000,
     reconcileIntervalMs: e.FILEPORT_LOCAL_RECONCILE_INTERVAL_SECONDS * 1000,
-    ttlSweepIntervalMs: e.FILEPORT_LOCAL_TTL_SWEEP_INTERVAL_SECONDS * 1000,
     corsOrigins: e.FILEPORT_LOCAL_CORS_ORIGINS,
     serviceEnv: {
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS,

@@ -16,7 +16,6 @@ import { runEvery } from './schedule';
 import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
-import { startTtlSweeper } from './ttl-sweeper';
 import { S3Client } from '@aws-sdk/client-s3';
 import { putBucketCors } from './bucket-cors';
 import { pageAssets } from './page/assets';
@@ -33,6 +32,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   apiUrl: string;
   s3Endpoint: string;
+  dynamoDbEndpoint: string;
   auth: DevAuth;
   tenantClaim: string;
   stop(): Promise<void>;
@@ -70,12 +70,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const [name, value] of Object.entries(settings.serviceEnv)) process.env[name] ??= value;
 
     let s3Endpoint: string;
+    let dynamoDbEndpoint: string;
     const recentEvents: S3EventRecord[] = [];
     const queues = makeQueues(dataDir, settings.processorTimeoutMs);
     // Deployed, each SQS message carries one S3 event notification; the same here.
     const deliver = (record: S3EventRecord) => queues.metadata.send(JSON.stringify({ Records: [record] }));
     if (external) {
       s3Endpoint = external;
+      dynamoDbEndpoint = external;
     } else {
       // Next to the gateway's port, so URLs handed out survive a restart of a persistent stack.
       const s3 = await startS3({ port: options.port === 0 ? 0 : options.port + 1, directory: dataDir && join(dataDir, 's3'), bucket: BUCKET, corsOrigins });
@@ -83,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const dynamo = await startDynamoDb({ port: 0, directory: dataDir && join(dataDir, 'dynamodb') });
       stops.push(dynamo.stop);
       s3Endpoint = s3.endpoint;
+      dynamoDbEndpoint = dynamo.endpoint;
       // The emulators accept any credentials that match their own; real ones must never reach them.
       Object.assign(process.env, {
         AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -172,10 +175,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       } satisfies Record<string, DevRoute>);
     }
 
-    const sweeper = startTtlSweeper(new DynamoDBClient({}), TABLE, settings.ttlSweepIntervalMs);
-    stops.push(sweeper.stop);
-    devRoutes['/_dev/ttl'] = ({ method }) => (method === 'GET' ? { status: 200, body: sweeper.stats() } : undefined);
-
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
     const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets() });
@@ -188,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       apiUrl: gateway.url,
       s3Endpoint,
+      dynamoDbEndpoint,
       auth,
       tenantClaim,
       stop,

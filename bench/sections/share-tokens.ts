@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiEvent, ApiResult } from '../../lambdas/http/request';
 import { tableSchema } from '../../lambdas/adapters/table-schema';
@@ -22,9 +23,10 @@ import { distribution, median, ratio, round, shuffled } from '../stats';
  *
  * The kinds differ where it matters: a deleted token's lookup item is gone (its GetItem misses, as an
  * unknown one's), an expired token's is still there (its GetItem hits and the expiry is compared), as
- * deployed, where DynamoDB's TTL removes it up to about 48 hours later. The local stack's TTL sweeper
- * would remove it within seconds and make "expired" a second "unknown", so it is held off here, and the
- * section checks in DynamoDB before and after measuring that the expired token's item is still there.
+ * deployed, where DynamoDB's TTL removes it up to about 48 hours later. DynamoDB Local's own TTL
+ * deletion would remove it within seconds and make "expired" a second "unknown", so the section turns
+ * TTL off on its table, and checks in DynamoDB before and after measuring that the expired token's item
+ * is still there.
  */
 const SECTION = 'share-tokens';
 
@@ -52,10 +54,11 @@ const READS: readonly Read[] = ['miss', 'hit'];
 export const shareTokens: Section = async ({ quick }) => {
   const samples = quick ? 150 : 1500;
   const warmup = quick ? 50 : 300;
-  // Set before the stack reads its settings: this process is the section's alone.
-  process.env.FILEPORT_LOCAL_TTL_SWEEP_INTERVAL_SECONDS = String(24 * 3600);
   const stack = await startLocalStack({ port: 0, dataDir: null });
   try {
+    const ttl = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint });
+    await ttl.send(new UpdateTimeToLiveCommand({ TableName: process.env.FILEPORT_TABLE_NAME, TimeToLiveSpecification: { AttributeName: tableSchema.ttlAttribute, Enabled: false } }));
+    ttl.destroy();
     // Imported after the stack has set the environment the Lambdas read on first use.
     const { handler: filesLambda } = (await import('../../lambdas/entrypoints/api-files')) as { handler: ApiLambda };
     const { handler: sharedLambda } = (await import('../../lambdas/entrypoints/api-shared')) as { handler: ApiLambda };

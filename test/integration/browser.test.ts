@@ -166,7 +166,8 @@ describe('the browser upload page', () => {
     const bar = page.locator('[data-testid="upload"][data-name="noise.png"] progress');
     expect(await bar.evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([png.length, png.length]);
 
-    const file = (await api().call('GET', `/v1/files/${upload.fileId}`)).body;
+    // The size is what processing measured, so wait for it.
+    const file = await api().settled(upload.fileId as string);
     expect(file).toMatchObject({ name: 'noise.png', fileTypeId: 'png', size: png.length, createdBy: 'browser-user' });
 
     // While the thumbnail is not ready (409 THUMBNAIL_NOT_READY) the original image stands in.

@@ -106,9 +106,9 @@ export function expectError(response: ApiResponse, status: number, code: string)
   expect(response.body.error.message.length).toBeGreaterThan(0);
 }
 
-/** Calls `probe` until `done` holds for its result (20 s at most), and returns that result. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
+/** Calls `probe` until `done` holds for its result (`withinMs`, 20 s by default, at most), and returns that result. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, withinMs = 20_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
   for (;;) {
     const value = await probe();
     if (done(value) || Date.now() > deadline) return value;

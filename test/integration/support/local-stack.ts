@@ -9,6 +9,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 export interface RunningStack {
   apiUrl: string;
   s3Endpoint: string;
+  dynamoDbEndpoint: string;
   /** A token for tenant `demo` with every scope, as `npm start` prints it. */
   token: string;
   /** The stack's process (the emulators but DynamoDB Local's JVM run in it). */
@@ -46,7 +47,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
   // The handlers run in the stack's process and log to its stdout, as Lambda's do to CloudWatch.
   const auditLines: AuditLine[] = [];
 
-  const ready = await new Promise<{ apiUrl: string; s3Endpoint: string; token: string }>((resolve, reject) => {
+  const ready = await new Promise<{ apiUrl: string; s3Endpoint: string; dynamoDbEndpoint: string; token: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Local stack did not start in 90 s. stderr:\n${stderr}`)), 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
