@@ -43,7 +43,7 @@ const TARGET_SHARE = 0.1;
 const TARGET_TEXT = `largest p50 difference ≤ ${TARGET_SHARE * 100}% of the unknown-token p50`;
 
 /** How far ahead the expiring token's expiry is set: long enough to check it works, short to wait out. */
-const EXPIRES_IN_MS = 1500;
+const EXPIRES_IN_MS = 5000;
 
 type Kind = 'unknown' | 'deleted' | 'expired' | 'control';
 const KINDS: readonly Kind[] = ['unknown', 'deleted', 'expired', 'control'];

@@ -9,7 +9,7 @@ import { processorEntrypoints, routeGroups } from '../../lambdas/routes';
  * with real numbers, and the gateway must answer every request under load. Timing goals are the
  * bench's to report, never this test's; bundle contents and sizes are not timings and are checked.
  */
-jest.setTimeout(180_000);
+jest.setTimeout(600_000);
 
 const ROOT = join(__dirname, '..', '..');
 let dir: string;

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { pageHtml } from '../../local/page/shell';
 import { launchChromium, serveHtml } from './support/browser';
-import type { Api } from './support/api';
+import { eventually, type Api } from './support/api';
 import { useStack } from './support/local-stack';
 
 // A browser, a 50 MB upload and its processing: minutes on a loaded CI machine, not seconds.
@@ -155,7 +155,8 @@ describe('the browser upload page', () => {
   });
 
   it('uploads a PNG straight to S3 with progress, shows the original until its thumbnail is ready, then the small WebP', async () => {
-    // The first thumbnail job hangs until the processor's timeout: the file is ready before its thumbnail.
+    // The first thumbnail job hangs until the processor's timeout (6 s): the file stays processing,
+    // with its size measured but no thumbnail, for that long.
     const faults = await fetch(`${stack().apiUrl}/_dev/faults`, { method: 'PUT', body: JSON.stringify({ rules: [{ processor: 'thumbnails', fault: 'timeout', times: 1 }] }) });
     expect(faults.status).toBe(200);
 
@@ -166,8 +167,8 @@ describe('the browser upload page', () => {
     const bar = page.locator('[data-testid="upload"][data-name="noise.png"] progress');
     expect(await bar.evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([png.length, png.length]);
 
-    // The size is what processing measured, so wait for it.
-    const file = await api().settled(upload.fileId as string);
+    // The size is what processing measured, written before the thumbnail job starts.
+    const file = await eventually(async () => (await api().call('GET', `/v1/files/${upload.fileId}`)).body, (f) => f.size !== null);
     expect(file).toMatchObject({ name: 'noise.png', fileTypeId: 'png', size: png.length, createdBy: 'browser-user' });
 
     // While the thumbnail is not ready (409 THUMBNAIL_NOT_READY) the original image stands in.
@@ -184,7 +185,8 @@ describe('the browser upload page', () => {
     expect(new URL(src).pathname).toMatch(/\/thumbnails\//);
     expect(thumbnailResponses.find((r) => r.url === src)?.contentType).toBe('image/webp');
     expect(await thumbnail.getAttribute('alt')).toBe('Thumbnail of noise.png');
-    expect(await row(page, 'noise.png').getAttribute('data-status')).toBe('ready');
+    // The thumbnail may have loaded into a row drawn while processing; the next refresh shows it ready.
+    await page.locator(`${rowSelector('noise.png')}[data-status="ready"]`).waitFor();
   });
 
   it('uploads a 50 MB file in parts, with many monotonic progress events ending at its size', async () => {

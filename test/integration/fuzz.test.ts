@@ -4,7 +4,7 @@ import { Api } from './support/api';
 import { responseMismatch } from './support/openapi-responses';
 import { useStack } from './support/local-stack';
 
-jest.setTimeout(300_000);
+jest.setTimeout(900_000);
 
 const local = useStack();
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);

@@ -7,12 +7,12 @@ jest.setTimeout(120_000);
 /**
  * Processors that fail, by configuration: the local stack's fault injection (FILEPORT_FAULTS,
  * /_dev/faults) makes a processor throw, time out or lose a message for chosen files, while the
- * queues retry, time out and dead-letter exactly as deployed (5 deliveries; here a 1 s timeout).
+ * queues retry, time out and dead-letter exactly as deployed (5 deliveries; here a 5 s timeout, which the real runs must also meet, cold JIT included).
  */
 let stack: RunningStack;
 let api: Api;
 beforeAll(async () => {
-  stack = await startStack({ FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS: '1' });
+  stack = await startStack({ FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS: '5' });
   api = new Api(stack.apiUrl, stack.token);
 });
 afterAll(() => stack?.stop());

@@ -52,7 +52,7 @@ describe('the reconciler', () => {
   it('re-drives a file whose processing message was lost, and fails one that never finishes', async () => {
     stack = await startStack({
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: '1',
-      FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: '8',
+      FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: '20',
       FILEPORT_LOCAL_RECONCILE_INTERVAL_SECONDS: '0.5',
     });
     const api = new Api(stack.apiUrl, stack.token);

@@ -174,12 +174,7 @@ describe('audit log', () => {
     const signature = new URL(download.body.url).searchParams.get('X-Amz-Signature') as string;
     expect(signature.length).toBeGreaterThan(10);
 
-    // The gateway answers once the handler has logged; stdout may arrive a moment later.
-    let lines = local.stack().auditLines().filter((line) => line.fields.fileId === id);
-    for (let i = 0; i < 50 && lines.length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      lines = local.stack().auditLines().filter((line) => line.fields.fileId === id);
-    }
+    const lines = await local.stack().awaitAuditLines((line) => line.fields.fileId === id, 2);
     expect(lines.map((line) => line.fields)).toEqual([
       {
         level: 'info',

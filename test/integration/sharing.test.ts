@@ -64,7 +64,7 @@ describe('share tokens over HTTP', () => {
     expect(sha256(fetched)).toBe(sha256(bytes));
 
     // The grant is audited with the token as the principal, never with the URL's signature.
-    const line = local.stack().auditLines().find((l) => l.fields.action === 'share-download' && l.fields.fileId === id);
+    const [line] = await local.stack().awaitAuditLines((l) => l.fields.action === 'share-download' && l.fields.fileId === id);
     expect(line?.fields).toMatchObject({ tenantId: 'acme', principal: { type: 'token', id: created.body.id }, expiresAt: download.body.expiresAt });
     expect(line?.text).not.toMatch(/signature|X-Amz-Credential/i);
     expect(line?.text).not.toContain(created.body.token);
@@ -112,9 +112,9 @@ describe('share tokens over HTTP', () => {
     const { id } = await readyPdf(1);
     const deleted = await token(owner, id, { accessLevel: 'read' });
     expect((await owner.call('DELETE', `/v1/files/${id}/tokens/${deleted.id}`)).status).toBe(204);
-    const expiring = await token(owner, id, { accessLevel: 'read', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const expiring = await token(owner, id, { accessLevel: 'read', expiresAt: new Date(Date.now() + 4000).toISOString() });
     expect((await anonymous.call('GET', `/v1/shared/${expiring.token}`, { token: null })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
 
     const bodies = [];
     for (const secret of [`fps_${'x'.repeat(43)}`, deleted.token, expiring.token, 'not-even-a-token']) {
@@ -209,7 +209,7 @@ describe('public files', () => {
     expect(redirected.headers.get('cache-control')).toBe('no-store');
     const location = new URL(redirected.headers.get('location')!);
     expect(Number(location.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(300);
-    const line = local.stack().auditLines().find((l) => l.fields.action === 'public-download' && l.fields.fileId === id);
+    const [line] = await local.stack().awaitAuditLines((l) => l.fields.action === 'public-download' && l.fields.fileId === id);
     expect(line?.fields).toMatchObject({ tenantId: 'acme', principal: { type: 'public' } });
     expect(line?.text).not.toContain(location.searchParams.get('X-Amz-Signature'));
     const downloaded = await fetch(location);

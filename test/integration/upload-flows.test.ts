@@ -172,7 +172,8 @@ describe('multipart uploads', () => {
     });
     expect(completed.status).toBe(200);
     expect(completed.body).toMatchObject({ id, status: 'processing' });
-    const file = await alice.settled(id);
+    // Processing reads and hashes the whole GiB from the emulator, on the same two cores.
+    const file = await alice.settled(id, 300_000);
     const seconds = (Date.now() - started) / 1000;
     expect(file).toMatchObject({ status: 'ready', size: GiB, checksumSha256, contentVersion: 1, error: null });
 
@@ -303,7 +304,8 @@ describe('with a short upload window and small size limits', () => {
   let client: Api;
   beforeAll(async () => {
     small = await startStack({
-      FILEPORT_UPLOAD_URL_TTL_SECONDS: '2',
+      // Short enough to wait out, long enough for a fresh URL to reach S3 on a busy machine.
+      FILEPORT_UPLOAD_URL_TTL_SECONDS: '6',
       FILEPORT_MAX_FILE_SIZE: String(1 * MiB),
       FILEPORT_MAX_MULTIPART_FILE_SIZE: String(12 * MiB),
       FILEPORT_TENANT_SIZE_LIMITS: JSON.stringify({ roomy: { maxFileSize: 3 * MiB } }),
@@ -319,7 +321,9 @@ describe('with a short upload window and small size limits', () => {
     const put = (await client.call('PUT', `/v1/files/${id}/upload`)).body;
     const zipId = await client.create({ name: 'Late.zip', fileTypeId: 'zip' });
     const multipart = (await client.call('POST', `/v1/files/${zipId}/multipart`, { body: { size: 100 } })).body;
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Past the latest expiry, plus a second: S3 compares whole seconds.
+    const latest = Math.max(...[form, put, multipart].map((grant) => Date.parse(grant.expiresAt)));
+    await new Promise((resolve) => setTimeout(resolve, latest - Date.now() + 1000));
 
     const lateForm = await submit(form, pdf);
     expect(lateForm).toEqual({ status: 403, text: expect.stringContaining('Policy expired') });

@@ -90,8 +90,9 @@ export class Api {
   }
 
   /** Waits (server-side long poll) until the file leaves pending/processing. */
-  async settled(id: string): Promise<any> {
-    for (let i = 0; i < 6; i++) {
+  async settled(id: string, withinMs = 60_000): Promise<any> {
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline) {
       const response = await this.call('GET', `/v1/files/${id}?wait=10`);
       if (response.status !== 200) throw new Error(`get failed: ${response.status}`);
       if (response.body.status === 'ready' || response.body.status === 'failed') return response.body;
@@ -106,8 +107,11 @@ export function expectError(response: ApiResponse, status: number, code: string)
   expect(response.body.error.message.length).toBeGreaterThan(0);
 }
 
-/** Calls `probe` until `done` holds for its result (`withinMs`, 20 s by default, at most), and returns that result. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, withinMs = 20_000): Promise<T> {
+/**
+ * Calls `probe` until `done` holds for its result (`withinMs` at most: by default the minute a busy
+ * CI machine may need to process a file, as `settled` allows), and returns that result.
+ */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, withinMs = 60_000): Promise<T> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const value = await probe();

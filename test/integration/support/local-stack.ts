@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PDFDocument } from 'pdf-lib';
-import { Api } from './api';
+import { Api, eventually } from './api';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -17,8 +17,12 @@ export interface RunningStack {
   stop(): Promise<void>;
   /** SIGKILL to the stack and everything it started (the JVM too): a crash, nothing cleaned up. */
   kill(): Promise<void>;
-  /** The audit lines (`"audit":true`, lambdas/domain/audit.ts) the stack has printed so far, raw and parsed. */
-  auditLines(): AuditLine[];
+  /**
+   * The audit lines (`"audit":true`, lambdas/domain/audit.ts), raw and parsed, that `where` picks, once
+   * `atLeast` of them have arrived: the gateway answers once the
+   * handler has logged, but the stack's stdout may reach this process a moment after the answer.
+   */
+  awaitAuditLines(where: (line: AuditLine) => boolean, atLeast?: number): Promise<AuditLine[]>;
 }
 
 export interface AuditLine {
@@ -65,7 +69,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
   return {
     ...ready,
     pid: child.pid as number,
-    auditLines: () => [...auditLines],
+    awaitAuditLines: (where, atLeast = 1) => eventually(async () => auditLines.filter(where), (lines) => lines.length >= atLeast, 10_000),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
