@@ -1,5 +1,5 @@
 /**
- * The local stand-in for a schedule (EventBridge deployed, DynamoDB's TTL process): runs `task`
+ * The local stand-in for a schedule (EventBridge deployed): runs `task`
  * every `intervalMs`, and at once with `immediately`, one run at a time; a failed run is logged and
  * the next one tries again.
  */
