@@ -109,6 +109,35 @@ describe('fileport CLI', () => {
     expect((await cli(['--help'])).stdout).toContain('Exit codes:');
   });
 
+  it('exit code 3 when some uploads fail and others succeed; 1 when all fail; each failure named', async () => {
+    // A tenant whose limit is 1 MiB: the 2 MiB file is refused (413) before any byte is sent.
+    const api = local.api();
+    const token = await api.tokenFor('cli-limits', ['files:read', 'files:write', 'files:admin'], 'cli-user');
+    const settings = { disableForceDownloadForMimeTypes: [], maxFileSize: MiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 900 };
+    expect((await api.as(token).call('PUT', '/v1/settings', { body: settings })).status).toBe(200);
+    const env = { FILEPORT_URL: local.stack().apiUrl, FILEPORT_TOKEN: token };
+    writeFileSync(join(dir, 'fits.csv'), 'a,b\n1,2\n');
+    writeFileSync(join(dir, 'too-big.csv'), new Uint8Array(2 * MiB).fill(0x61));
+
+    const partial = await cli(['upload', 'fits.csv', 'too-big.csv'], env);
+    expect(partial.code).toBe(3);
+    // The status is whatever processing has reached when the upload returns.
+    expect(partial.stdout).toMatch(/^[0-9a-f-]{36} {2}(pending|processing|ready) {2}fits\.csv\n$/);
+    expect(partial.stderr).toContain('fileport: too-big.csv: FILE_TOO_LARGE: ');
+    expect(partial.stderr).toContain('1 of 2 file(s) uploaded');
+
+    const asJson = await cli(['upload', '--json', 'too-big.csv', 'fits.csv'], env);
+    expect(asJson.code).toBe(3);
+    const report = JSON.parse(asJson.stdout);
+    expect(report.summary).toMatchObject({ files: 2, uploaded: 1, failed: 1 });
+    expect(report.results.map((r: { path: string; ok: boolean; error?: { code: string } }) => [r.path, r.ok, r.error?.code])).toEqual([
+      ['too-big.csv', false, 'FILE_TOO_LARGE'],
+      ['fits.csv', true, undefined],
+    ]);
+
+    expect(await cli(['upload', 'too-big.csv'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('0 of 1 file(s) uploaded') });
+  });
+
   it('runs the README\'s CLI example as written', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = /<!-- cli-example -->\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
