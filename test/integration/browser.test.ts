@@ -231,12 +231,22 @@ describe('the browser upload page', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'browser.png'), fullPage: true });
   });
 
-  it('works from another origin allowed by the CORS settings: sign-in, list, upload, download', async () => {
+  it('works from another origin allowed by the CORS settings: sign-in, list, upload by drag and drop, download', async () => {
     const other = await openPage(context, otherOrigin.origin);
     await signIn(other, 'browser-user');
     await row(other, 'noise.png').waitFor();
     const note = Buffer.from('uploaded from another origin\n');
-    await other.getByTestId('file-input').setInputFiles({ name: 'note.txt', mimeType: 'text/plain', buffer: note });
+    // A file dragged onto the drop zone: the events a browser sends, carrying a real File.
+    const dataTransfer = await other.evaluateHandle((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'note.txt', { type: 'text/plain' }));
+      return transfer;
+    }, note.toString());
+    const zone = other.getByTestId('drop-zone');
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    expect(await zone.evaluate((element) => element.classList.contains('over'))).toBe(true);
+    await zone.dispatchEvent('drop', { dataTransfer });
+    expect(await zone.evaluate((element) => element.classList.contains('over'))).toBe(false);
     const upload = await uploaded(other, 'note.txt');
     expectDone(upload);
     expectProgressToTotal(upload.progress, note.length);
