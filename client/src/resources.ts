@@ -5,6 +5,7 @@ import type { UploadSource } from './source';
 import { segment, type Query, type Transport } from './transport';
 import type { UploadOptions, UploadResult, Uploader } from './uploads';
 import type {
+  CopyChanges,
   DownloadGrant,
   FileChanges,
   FileListQuery,
@@ -18,6 +19,8 @@ import type {
   ShareAccessLevel,
   ShareToken,
   TenantSettings,
+  ThumbnailGrant,
+  ThumbnailSize,
 } from './types';
 
 const filePath = (id: string) => `/v1/files/${segment(id)}`;
@@ -70,6 +73,10 @@ export function filesResource(transport: Transport, uploader: Uploader) {
     /** A pre-signed URL to the content, with the checksum to verify it by (`download` does both). */
     downloadUrl: (id: string, options: { version?: number } = {}) => transport.request<DownloadGrant>('GET', `${filePath(id)}/download`, { query: downloadQuery(options) }),
     download,
+    /** A pre-signed URL of a thumbnail; 409 THUMBNAIL_NOT_READY until processing has made it. */
+    thumbnailUrl: (id: string, size: ThumbnailSize) => transport.request<ThumbnailGrant>('GET', `${filePath(id)}/thumbnails/${segment(size)}`),
+    /** A new file with the source's current content, copied inside S3 and processed like an upload. */
+    copy: (id: string, changes: CopyChanges = {}) => transport.request<FileportFile>('POST', `${filePath(id)}/copy`, { body: changes }),
     upload: (source: UploadSource, options?: UploadOptions): Promise<UploadResult> => uploader.upload(source, options),
     /** Continues a multipart upload after a crash: sends only the parts S3 does not hold, then completes. */
     resumeUpload: (fileId: string, uploadId: string, source: UploadSource, options?: UploadOptions): Promise<UploadResult> => uploader.resume(fileId, uploadId, source, options),
@@ -129,6 +136,7 @@ export function sharedResource(transport: Transport, token: string) {
     get: () => transport.request<FileportFile>('GET', base, anonymous),
     download,
     downloadUrl: (options: { version?: number } = {}) => transport.request<DownloadGrant>('GET', `${base}/download`, { ...anonymous, query: downloadQuery(options) }),
+    thumbnailUrl: (size: ThumbnailSize) => transport.request<ThumbnailGrant>('GET', `${base}/thumbnails/${segment(size)}`, anonymous),
     /** Needs a `full` token. */
     update: (changes: FileChanges, options: { ifMatch?: number } = {}) =>
       transport.request<FileportFile>('PATCH', base, { ...anonymous, body: changes, headers: options.ifMatch === undefined ? {} : { 'if-match': `"${options.ifMatch}"` } }),

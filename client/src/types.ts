@@ -77,6 +77,9 @@ export interface NewFile {
 
 export type FileChanges = Partial<Pick<FileportFile, 'name' | 'tags' | 'externalId' | 'links' | 'accessControl'>>;
 
+/** What a copy may change; the rest (type, access control, content) comes from the source. */
+export type CopyChanges = Partial<Pick<FileportFile, 'name' | 'tags' | 'links'>>;
+
 /** `GET /v1/files` query: at most one of tag, externalId and link. */
 export interface FileListQuery {
   limit?: number;
@@ -131,6 +134,14 @@ export interface DownloadGrant {
   version: number;
   /** Null while processing has not measured the content yet. */
   checksumSha256: string | null;
+}
+
+/** A pre-signed URL of a WebP thumbnail, and its size in pixels. */
+export interface ThumbnailGrant {
+  url: string;
+  expiresAt: string;
+  width: number;
+  height: number;
 }
 
 export interface UploadGrant {

@@ -28,12 +28,12 @@ export function makeClient(apiUrl: string, token: string): PageClient {
       return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: file.mimeType });
     },
     thumbnailUrl: async (id, size) => {
-      // The SDK has no call for thumbnails yet: the one request it lacks, made directly.
-      const response = await fetch(`${apiUrl}/v1/files/${encodeURIComponent(id)}/thumbnails/${size}`, { headers: { authorization: `Bearer ${token}` } });
-      const body = (await response.json()) as { url?: string; error?: { code: string; message: string } };
-      if (response.status === 409 && body.error?.code === 'THUMBNAIL_NOT_READY') return undefined;
-      if (!response.ok || !body.url) throw new FileportError({ status: response.status, code: body.error?.code ?? 'HTTP_ERROR', message: body.error?.message ?? `HTTP ${response.status}`, details: body });
-      return body.url;
+      try {
+        return (await sdk.files.thumbnailUrl(id, size)).url;
+      } catch (error) {
+        if (error instanceof FileportError && error.code === 'THUMBNAIL_NOT_READY') return undefined;
+        throw error;
+      }
     },
     downloadUrl: async (id) => (await sdk.files.downloadUrl(id)).url,
   };

@@ -38,7 +38,7 @@ function expectWellFormed(events: Progress[], total: number) {
 const client = (fetch?: FetchLike, token = local.stack().token) => createClient({ baseUrl: local.stack().apiUrl, token, fetch });
 
 describe('SDK uploads', () => {
-  it('uploads a small PNG with one PUT and waits until it is processed (thumbnails)', async () => {
+  it('uploads a small PNG with one PUT, waits until it is processed, gets its thumbnail URLs and copies it', async () => {
     const png = new Uint8Array(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer());
     const events: Progress[] = [];
     const fileport = client();
@@ -48,6 +48,22 @@ describe('SDK uploads', () => {
     const file = await fileport.files.waitUntilProcessed(result.file.id);
     expect(file).toMatchObject({ status: 'ready', size: png.length, checksumSha256: sha256(png), tags: ['sdk'], links: [{ type: 'case', id: '7' }] });
     expect(file.thumbnails.map((t) => t.size).sort()).toEqual(['medium', 'small']);
+
+    // Its thumbnail through the SDK: a WebP of the size the file lists, for a member and a token holder.
+    const small = file.thumbnails.find((t) => t.size === 'small');
+    for (const grant of [await fileport.files.thumbnailUrl(file.id, 'small'), await fileport.shared((await fileport.tokens.create(file.id, { accessLevel: 'read' })).token).thumbnailUrl('small')]) {
+      expect({ width: grant.width, height: grant.height }).toEqual({ width: small?.width, height: small?.height });
+      const image = await sharp(Buffer.from(await (await fetch(grant.url)).arrayBuffer())).metadata();
+      expect({ format: image.format, width: image.width, height: image.height }).toEqual({ format: 'webp', width: small?.width, height: small?.height });
+    }
+
+    // A copy: a new file with the same content, processed like an upload, with the changes asked for.
+    const copy = await fileport.files.copy(file.id, { name: 'Logo copy.png', tags: ['copied'] });
+    expect(copy).toMatchObject({ name: 'Logo copy.png', tags: ['copied'], links: [{ type: 'case', id: '7' }], fileTypeId: 'png' });
+    expect(copy.id).not.toBe(file.id);
+    const copied = await fileport.files.waitUntilProcessed(copy.id);
+    expect(copied).toMatchObject({ status: 'ready', size: png.length, checksumSha256: sha256(png) });
+    expect((await fileport.files.download(copy.id)).bytes).toEqual(png);
   });
 
   it('uploads ~40 MB in parallel parts (concurrency 3), retries a failed part without double-counting progress, and verifies it on download', async () => {

@@ -1,6 +1,7 @@
 import type * as z from '../../../lambdas/validation';
 import * as answers from '../../../lambdas/api/responses';
 import type * as sdk from '../../../client/src/types';
+import type { copyFileBody } from '../../../lambdas/handlers/copy-file';
 
 /**
  * The SDK declares the API's resources itself, so its browser entry imports nothing of the server.
@@ -18,6 +19,8 @@ const sameShapes: {
   newShareToken: Equal<sdk.NewShareToken, Out<typeof answers.shareTokenWithSecret>>;
   settings: Equal<sdk.SettingsAnswer, Out<typeof answers.settings>>;
   download: Equal<sdk.DownloadGrant, Out<typeof answers.downloadGrant>>;
+  thumbnail: Equal<sdk.ThumbnailGrant, Out<typeof answers.thumbnailGrant>>;
+  copy: Equal<Required<sdk.CopyChanges>, Required<z.input<typeof copyFileBody>>>;
   upload: Equal<sdk.UploadGrant, Out<typeof answers.uploadGrant>>;
   multipart: Equal<sdk.MultipartUpload, Out<typeof answers.multipartUpload>>;
   multipartStatus: Equal<sdk.MultipartStatus, Out<typeof answers.multipartStatus>>;
@@ -29,6 +32,8 @@ const sameShapes: {
   newShareToken: true,
   settings: true,
   download: true,
+  thumbnail: true,
+  copy: true,
   upload: true,
   multipart: true,
   multipartStatus: true,
