@@ -15,7 +15,8 @@ import { hasSearch, matchesQuery, queryFingerprint } from '../domain/file-search
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListQuery } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
 import { createdOrder, indexEntries, planList, tenantPartition, type ListPlan } from './list-plan';
-import { tableSchema } from './table-schema';
+import { KEY_LIMITS, tableSchema } from './table-schema';
+import { isWellFormed } from '../domain/text';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
@@ -114,6 +115,11 @@ function encodeCursor(key: Key, fingerprint: string): string {
   return Buffer.from(JSON.stringify({ ...keyOf(key), q: fingerprint })).toString('base64url');
 }
 
+/** A key attribute DynamoDB accepts as a start key: a non-empty, well-formed string within its byte limit. */
+const isKeyString = (value: unknown, maxBytes: number): value is string =>
+  typeof value === 'string' && value !== '' && isWellFormed(value) && Buffer.byteLength(value) <= maxBytes;
+const FILE_PK = /^FILE#[0-9a-f-]{36}$/;
+
 function decodeCursor(cursor: string, plan: ListPlan, fingerprint: string, searched: boolean): Key {
   let parsed: unknown;
   try {
@@ -127,13 +133,16 @@ function decodeCursor(cursor: string, plan: ListPlan, fingerprint: string, searc
   const sameQuery = q === fingerprint || (q === undefined && !searched);
   const valid =
     sameQuery &&
-    [PK, SK, GSI_PK, GSI_SK].every((k) => typeof key[k] === 'string') &&
     Object.keys(key).length === 4 &&
+    isKeyString(key[PK], KEY_LIMITS.partitionKeyBytes) &&
+    isKeyString(key[SK], KEY_LIMITS.sortKeyBytes) &&
+    isKeyString(key[GSI_PK], KEY_LIMITS.partitionKeyBytes) &&
+    isKeyString(key[GSI_SK], KEY_LIMITS.sortKeyBytes) &&
     key[GSI_PK] === plan.partition &&
-    String(key[PK]).startsWith('FILE#') &&
+    FILE_PK.test(key[PK]) &&
     key[SK] === (plan.holdsFiles ? FILE_SK : `IDX#${plan.partition}`) &&
     // DynamoDB refuses a start key outside the key condition with an error, not an empty page.
-    plan.admits(String(key[GSI_SK]));
+    plan.admits(key[GSI_SK]);
   if (!valid) throw new BadCursor('The cursor does not belong to this query.');
   return key;
 }

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SettingsRepository, TenantSettings } from '../domain/ports';
-import { tableSchema } from './table-schema';
+import { compactKey, KEY_LIMITS, tableSchema } from './table-schema';
 
 const { partitionKey: PK, sortKey: SK } = tableSchema;
 const SETTINGS_SK = 'SETTINGS';
@@ -9,7 +9,7 @@ const SETTINGS_SK = 'SETTINGS';
  * A tenant's settings: one item per tenant, `TENANT#<tenant>` / `SETTINGS`, in the files' table.
  * It carries no GSI attributes and no TTL, so no list, index query or expiry ever meets it.
  */
-const settingsKey = (tenantId: string) => ({ [PK]: `TENANT#${encodeURIComponent(tenantId)}`, [SK]: SETTINGS_SK });
+const settingsKey = (tenantId: string) => ({ [PK]: compactKey(KEY_LIMITS.partitionKeyBytes, [{ label: 'TENANT' }, { value: tenantId }]), [SK]: SETTINGS_SK });
 
 export class DynamoSettingsRepository implements SettingsRepository {
   constructor(

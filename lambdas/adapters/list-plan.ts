@@ -1,5 +1,6 @@
 import { listOrderOf, nameKey } from '../domain/file-search';
 import type { FileRecord, FileSearch, FileStatus, ListFilter, ListQuery } from '../domain/model';
+import { compactKey, KEY_LIMITS } from './table-schema';
 
 /**
  * Where lists find files in GSI1, and which one Query serves a list.
@@ -17,28 +18,36 @@ import type { FileRecord, FileSearch, FileStatus, ListFilter, ListQuery } from '
  * | `T#<t>#BY#<createdBy>`       | `createdAt#id`                    | file                    |
  * | `T#<t>#NAME`                 | `<lower-cased name>\u0001createdAt#id` | file (moves on rename) |
  *
- * Values are URI-encoded, so no value can contain the `#` that separates them.
+ * Values are URI-encoded, so no value can contain the `#` that separates them; a partition whose
+ * plain form would not fit an index item's sort key (`IDX#<partition>`) holds digests of its long
+ * values instead (`compactKey`).
  */
 
-const enc = encodeURIComponent;
+const { partitionKeyBytes, sortKeyBytes } = KEY_LIMITS;
+/** Every partition but the tenant's is also the sort key `IDX#<partition>` of its index items. */
+const INDEX_PARTITION_BYTES = sortKeyBytes - 'IDX#'.length;
+const tenant = (tenantId: string) => [{ label: 'T' }, { value: tenantId }];
+const indexPartition = (tenantId: string, kind: string, ...values: string[]) =>
+  compactKey(INDEX_PARTITION_BYTES, [...tenant(tenantId), { label: kind }, ...values.map((value) => ({ value }))]);
 
-export const tenantPartition = (tenantId: string) => `T#${enc(tenantId)}`;
+/** The partition of the tenant's file items themselves: a GSI partition key only. */
+export const tenantPartition = (tenantId: string) => compactKey(partitionKeyBytes, tenant(tenantId));
 
 export function filterPartition(tenantId: string, filter: ListFilter): string {
   switch (filter.kind) {
     case 'tag':
-      return `${tenantPartition(tenantId)}#TAG#${enc(filter.tag)}`;
+      return indexPartition(tenantId, 'TAG', filter.tag);
     case 'externalId':
-      return `${tenantPartition(tenantId)}#EXT#${enc(filter.externalId)}`;
+      return indexPartition(tenantId, 'EXT', filter.externalId);
     case 'link':
-      return `${tenantPartition(tenantId)}#LINK#${enc(filter.link.type)}#${enc(filter.link.id)}`;
+      return indexPartition(tenantId, 'LINK', filter.link.type, filter.link.id);
   }
 }
 
-const typePartition = (tenantId: string, fileTypeId: string) => `${tenantPartition(tenantId)}#TYPE#${enc(fileTypeId)}`;
-const statusPartition = (tenantId: string, status: FileStatus) => `${tenantPartition(tenantId)}#STATUS#${status}`;
-const creatorPartition = (tenantId: string, userId: string) => `${tenantPartition(tenantId)}#BY#${enc(userId)}`;
-const namePartition = (tenantId: string) => `${tenantPartition(tenantId)}#NAME`;
+const typePartition = (tenantId: string, fileTypeId: string) => indexPartition(tenantId, 'TYPE', fileTypeId);
+const statusPartition = (tenantId: string, status: FileStatus) => indexPartition(tenantId, 'STATUS', status);
+const creatorPartition = (tenantId: string, userId: string) => indexPartition(tenantId, 'BY', userId);
+const namePartition = (tenantId: string) => indexPartition(tenantId, 'NAME');
 
 /** Newest first: the order of the tenant partition and of every partition but the name one. */
 export const createdOrder = (file: Pick<FileRecord, 'createdAt' | 'id'>) => `${file.createdAt}#${file.id}`;

@@ -5,6 +5,7 @@ import { canonicalMimeType, isActiveContent, mayBeInline, type FileType } from '
 import { fileTypeOf, loadOwnFile } from './files';
 import { currentVersion, type FileRecord, type Principal } from './model';
 import type { Deps } from './ports';
+import { toWellFormed } from './text';
 
 export interface DownloadGrant {
   url: string;
@@ -13,8 +14,11 @@ export interface DownloadGrant {
 
 export type Disposition = 'attachment' | 'inline';
 
-/** RFC 5987 value-chars: unreserved characters stay, everything else is percent-encoded. */
-const rfc5987 = (value: string) => encodeURIComponent(value).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/**
+ * RFC 5987 value-chars: unreserved characters stay, everything else is percent-encoded (a lone
+ * surrogate of a name stored before names had to be well-formed as U+FFFD).
+ */
+const rfc5987 = (value: string) => encodeURIComponent(toWellFormed(value)).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** A download name always ends in the type's extension, so the saved file opens as what it is. */
 export function downloadName(name: string, type: FileType): string {

@@ -4,6 +4,7 @@ import { canonicalMimeType, findFileType, type FileType } from './file-types';
 import { checkMayModify } from './permissions';
 import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from './model';
 import { BadCursor, StaleWrite, type Deps, type SharingDeps } from './ports';
+import { toWellFormed } from './text';
 
 export interface NewFile {
   name: string;
@@ -22,9 +23,10 @@ export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
 /**
  * A file's stable public link: the API's address (`apiUrl`, as the caller reached it) and the id,
  * with the name for people and for the saved file's name; renaming the file keeps old links working.
+ * A name stored before names had to be well-formed still makes a link (only the id is looked up).
  */
 export const publicUrlOf = (file: Pick<FileRecord, 'id' | 'name'>, apiUrl: string): string =>
-  `${apiUrl}/v1/public/${file.id}/${encodeURIComponent(file.name)}`;
+  `${apiUrl}/v1/public/${file.id}/${encodeURIComponent(toWellFormed(file.name))}`;
 
 /** The File of the API: public fields only, with what the file type implies. `apiUrl` is where the caller reached the API. */
 export function toApiFile(file: FileRecord, apiUrl: string) {

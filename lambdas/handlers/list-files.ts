@@ -20,7 +20,7 @@ export const listFilesQuery = z.object({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-  link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/, 'must be TYPE:ID'))),
+  link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/u, 'must be TYPE:ID'))),
   /** A prefix of a name, so what a name may be. */
   name: z.optional(fileName),
   fileTypeId: z.optional(z.string().check(z.refine((id) => findFileType(id) !== undefined, 'must be a known file type id'))),

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type * as z from '../validation';
 import { ApiError, ValidationError } from '../errors';
 import type { Principal } from '../domain/model';
+import { isWellFormed } from '../domain/text';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -36,9 +37,46 @@ function describeIssues(error: z.core.$ZodError, where: string): string {
     .join('; ');
 }
 
-export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
+const NOT_WELL_FORMED = 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The first string (key or value) in `value` that is not well-formed Unicode, as a path such as
+ * `body.tags.0`. Checked on every request before any schema, so no field, present or future, can
+ * let a lone surrogate reach storage, keys or URLs.
+ */
+function notWellFormedAt(value: unknown, where: string): string | undefined {
+  if (typeof value === 'string') return isWellFormed(value) ? undefined : where;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const path = `${where}.${isWellFormed(key) ? key : '<key>'}`;
+    if (!isWellFormed(key)) return path;
+    const found = notWellFormedAt(item, path);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function checkWellFormed(value: unknown, where: string): void {
+  const at = notWellFormedAt(value, where);
+  if (at !== undefined) throw new ValidationError(`${at}: ${NOT_WELL_FORMED}.`);
+}
+
+function bodyText(request: AnonymousRequest): string {
   const { body, isBase64Encoded } = request.event;
-  const text = body === undefined ? '' : isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  if (body === undefined) return '';
+  if (!isBase64Encoded) return body;
+  const bytes = Buffer.from(body, 'base64');
+  if (bytes.length > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ValidationError('The request body is not UTF-8 text.', 'INVALID_JSON');
+  }
+}
+
+export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
+  const text = bodyText(request);
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
   let value: unknown = undefined;
   if (text.trim() === '') {
@@ -51,13 +89,16 @@ export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, sc
       throw new ValidationError('The request body is not valid JSON.', 'INVALID_JSON');
     }
   }
+  checkWellFormed(value, 'body');
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(describeIssues(result.error, 'body'));
   return result.data;
 }
 
 export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S): z.infer<S> {
-  const result = schema.safeParse(request.event.queryStringParameters ?? {});
+  const query = request.event.queryStringParameters ?? {};
+  checkWellFormed(query, 'query');
+  const result = schema.safeParse(query);
   if (!result.success) throw new ValidationError(describeIssues(result.error, 'query'));
   return result.data;
 }
@@ -65,6 +106,7 @@ export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, s
 export function pathParam(request: AnonymousRequest, name: string): string {
   const value = request.event.pathParameters?.[name];
   if (!value) throw new ValidationError(`Missing path parameter ${name}.`);
+  if (!isWellFormed(value)) throw new ValidationError(`path.${name}: ${NOT_WELL_FORMED}.`);
   return value;
 }
 
