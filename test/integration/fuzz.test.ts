@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { routes } from '../../lambdas/routes';
-import { Api } from './support/api';
+import { Api, type ApiResponse } from './support/api';
 import { fileBody, hostileNumber, hostileText, mutated, SEED } from './support/hostile';
 import { responseMismatch } from './support/openapi-responses';
 import { makePdf, useStack } from './support/local-stack';
@@ -144,7 +144,7 @@ async function listsAnswer(api: Api, label: string): Promise<void> {
   for (const filter of ['', '&tag=t', '&name=a', '&status=pending']) {
     let cursor: string | null = null;
     for (let page = 0; page < 50; page++) {
-      const answer = await api.call<{ nextCursor: string | null }>('GET', `/v1/files?limit=100${filter}${cursor ? `&cursor=${cursor}` : ''}`);
+      const answer: ApiResponse<{ nextCursor: string | null }> = await api.call('GET', `/v1/files?limit=100${filter}${cursor ? `&cursor=${cursor}` : ''}`);
       if (answer.status !== 200) throw new Error(`${label}'s list${filter} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       cursor = answer.body.nextCursor;
       if (!cursor) break;
