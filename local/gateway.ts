@@ -332,7 +332,9 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     const host = hosts[0]?.toLowerCase();
     if (hosts.length !== 1 || host === undefined || !allowedHosts.has(host)) {
       const named = hosts.length === 0 ? 'A request without a Host header' : `The host ${JSON.stringify(hosts.join(', '))}`;
-      return refuse(req, res, 421, 'HOST_NOT_ALLOWED', `${named} is not served here: use ${[...allowedHosts].join(', ')}, or add it to FILEPORT_LOCAL_ALLOWED_HOSTS.`);
+      // Not listing the configured names: the page refused (same-origin with itself) reads this.
+      const message = `${named} is not served here: this local stack answers 127.0.0.1, localhost and [::1] on its own port, and the hosts in FILEPORT_LOCAL_ALLOWED_HOSTS.`;
+      return refuse(req, res, 421, 'HOST_NOT_ALLOWED', message);
     }
     // Said before any of the body is read, as API Gateway does: the client need not send it all.
     if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
