@@ -23,6 +23,11 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Local-only static assets by path (`GET` only), such as the upload page: never API routes. */
   assets?: Record<string, Asset>;
+  /**
+   * Host header values answered besides the loopback names with the gateway's own port, exactly as
+   * clients send them (`name` or `name:port`, lower case): see `FILEPORT_LOCAL_ALLOWED_HOSTS`.
+   */
+  allowedHosts?: string[];
 }
 
 /** A static asset the gateway serves; built on demand, so a failed build answers 500 and can be retried. */
@@ -46,6 +51,12 @@ export function devJson(body: Buffer): { value: unknown } | { error: DevResponse
 
 /** API Gateway's own payload limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/**
+ * After a refusal, how much more of the body is read and dropped, and for how long, before the
+ * connection closes: a client still sending then reads the answer rather than a connection reset.
+ */
+const DRAIN_BYTES = 2 * MAX_REQUEST_BYTES;
+const DRAIN_MS = 5_000;
 
 const compiled = routes.map((route) => ({
   route,
@@ -80,15 +91,76 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 const sendError = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
   sendJson(res, status, { error: { code, message } }, headers);
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or `too-large` as soon as it passes the limit; the rest is left unread (see `refuse`).
+ * Listeners rather than an async iterator: leaving one early would destroy the request.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) return void chunks.push(chunk);
+      done();
+      req.pause();
+      resolve('too-large');
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onClose = () => onError(new Error('The client closed the connection before the end of the request body.'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/**
+ * Answers a request whose body is not read (too large, or not for this gateway) and closes the
+ * connection, as API Gateway does: the unread body can never be taken for the next request, and a
+ * client reusing the connection finds it closed and opens another. The client may still be sending,
+ * so the rest of the body is read and dropped, bounded, before the close: closing on unread data
+ * resets the connection, and a reset can cost the client the answer.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  // Written but not ended: with `Connection: close`, ending the response closes the socket.
+  res.write(body);
+  const declared = Number(req.headers['content-length']);
+  let left = DRAIN_BYTES;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    req.off('data', onData).off('end', close).off('close', close);
+    req.pause();
+    res.end();
+  };
+  const onData = (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) close();
+  };
+  const timer = setTimeout(close, DRAIN_MS);
+  // Whatever the client does meanwhile, a closed connection is all there is left to say.
+  req.on('error', () => undefined);
+  // A client that asked to be told before sending (`Expect: 100-continue`) and was not sends nothing more.
+  if (req.readableEnded || declared > DRAIN_BYTES || req.headers.expect !== undefined) return close();
+  req.on('data', onData).once('end', close).once('close', close);
+  req.resume();
+}
+
+/** The Host values a gateway listening on `port` answers: its loopback names, and the configured ones. */
+export function allowedHostsOf(port: number, configured: readonly string[] = []): ReadonlySet<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...configured.map((host) => host.toLowerCase())]);
 }
 
 /** Claims as API Gateway passes them to a Lambda: every value a string, arrays as `[a b]`. */
@@ -249,7 +321,25 @@ const devTokenBody = z.strictObject({
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const throttle = new RouteThrottle(anonymousRouteThrottle);
   const corsOrigins = new Set(options.corsOrigins ?? []);
+  // Known once listening (the port may be picked then); until then nothing is answered.
+  let allowedHosts: ReadonlySet<string> = new Set();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Before anything else, on every path: a page whose own host name resolves to 127.0.0.1 (DNS
+    // rebinding) reaches this port as a same-origin page would, with its host name in Host. Only
+    // the gateway's own names are answered, so such a page can neither read the API nor mint a
+    // token at /_dev/token, and no other name is reflected into links (domainName, publicUrl).
+    const hosts = req.headersDistinct.host ?? [];
+    const host = hosts[0]?.toLowerCase();
+    if (hosts.length !== 1 || host === undefined || !allowedHosts.has(host)) {
+      const named = hosts.length === 0 ? 'A request without a Host header' : `The host ${JSON.stringify(hosts.join(', '))}`;
+      // Not listing the configured names: the page refused (same-origin with itself) reads this.
+      const message = `${named} is not served here: this local stack answers 127.0.0.1, localhost and [::1] on its own port, and the hosts in FILEPORT_LOCAL_ALLOWED_HOSTS.`;
+      return refuse(req, res, 421, 'HOST_NOT_ALLOWED', message);
+    }
+    // Said before any of the body is read, as API Gateway does: the client need not send it all.
+    if (Number(req.headers['content-length']) > MAX_REQUEST_BYTES) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
+    // Held back until here (server.on('checkContinue')): a client that asked sends its body only now.
+    if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
     if (applyCors(req, res, corsOrigins)) return;
     let url: URL;
     try {
@@ -259,7 +349,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       return sendError(res, 400, 'BAD_REQUEST', 'The request target is not a valid URL.');
     }
     const body = await readBody(req);
-    if (body === 'too-large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
+    if (body === 'too-large') return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${MAX_REQUEST_BYTES} bytes.`);
 
     if (req.method === 'POST' && url.pathname === '/_dev/token') {
       let input: unknown;
@@ -312,20 +402,24 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     return invoke(eventOf(claims));
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       // The Lambda itself failed (not an error response): API Gateway answers 500 too.
       console.error(error);
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'The integration failed.');
       else res.end();
     });
-  });
+  };
+  const server = createServer(onRequest);
+  // `Expect: 100-continue` (curl's way with large bodies) is answered by `handle`, after its checks.
+  server.on('checkContinue', onRequest);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  allowedHosts = allowedHostsOf(port, options.allowedHosts);
   return {
     url: `http://127.0.0.1:${port}`,
     stop: () =>

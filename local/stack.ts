@@ -177,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
     const { tenantClaim } = getConfig();
-    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets() });
+    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts });
     stops.push(gateway.stop);
     // The upload page is served by the gateway, whose port is only known now, and talks to S3 on
     // another port: the bucket must allow the gateway's origins (by either local name) as well.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { isMemberRoute, routes, scopes, type Scope } from '../../lambdas/routes';
 import { Api, expectError } from './support/api';
 import { makePdf, useStack } from './support/local-stack';
@@ -6,7 +7,9 @@ import { makePdf, useStack } from './support/local-stack';
 jest.setTimeout(180_000);
 
 // Low enough to reach in a test, high enough for every other test's use of one token.
-const local = useStack({ FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: '25' });
+// A host name besides the loopback ones, as an operator behind a local proxy would configure it.
+const CONFIGURED_HOST = 'files.fileport.test';
+const local = useStack({ FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: '25', FILEPORT_LOCAL_ALLOWED_HOSTS: CONFIGURED_HOST });
 let owner: Api;
 let colleague: Api;
 let admin: Api;
@@ -191,6 +194,40 @@ describe('who may change a file', () => {
         code: 'FORBIDDEN',
       });
     }
+  });
+});
+
+/** A request to the stack that names `host` in Host, as a proxy or a DNS-rebinding page would (fetch picks its own). */
+function callAs(host: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(local.stack().apiUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...headers, host }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the host names the local stack answers', () => {
+  it('a configured one is answered and is the one links name; any other gets 421 and nothing, not even a dev token', async () => {
+    const created = await owner.call('POST', '/v1/files', { body: { name: 'Lease.pdf', fileTypeId: 'pdf', accessControl: 'public' } });
+    const path = `/v1/files/${created.body.id}`;
+    const auth = { authorization: `Bearer ${owner.token}` };
+    const viaProxy = await callAs(CONFIGURED_HOST, 'GET', path, auth);
+    expect(viaProxy.status).toBe(200);
+    expect(JSON.parse(viaProxy.body).publicUrl).toBe(`http://${CONFIGURED_HOST}/v1/public/${created.body.id}/Lease.pdf`);
+
+    // A page whose own name resolves to 127.0.0.1 (DNS rebinding) reaches the stack's port with its name in Host.
+    const rebinding = `fileport.attacker.example:${new URL(local.stack().apiUrl).port}`;
+    const read = await callAs(rebinding, 'GET', path, auth);
+    expect(read.status).toBe(421);
+    expect(JSON.parse(read.body)).toEqual({ error: { code: 'HOST_NOT_ALLOWED', message: expect.stringContaining(rebinding) } });
+    const mint = await callAs(rebinding, 'POST', '/_dev/token', { 'content-type': 'application/json' }, JSON.stringify({ tenantId: 'acme', sub: 'x', scopes: ['files:admin'] }));
+    expect(mint.status).toBe(421);
+    expect(JSON.parse(mint.body)).toEqual({ error: { code: 'HOST_NOT_ALLOWED', message: expect.stringContaining(rebinding) } });
   });
 });
 
