@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { checkSvg } from '../processing/check-svg';
 import { countPages } from '../processing/count-pages';
 import { ProcessingFailure } from '../processing/failure';
-import { readToBuffer } from '../processing/read-stream';
+import { discard, readToBuffer } from '../processing/read-stream';
 import { contentMatches, sniffType } from '../processing/sniff-type';
 import { readGrantMetadata } from './content-metadata';
 import { appendVersion, failed, freshVersion, isCurrentKey, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
@@ -163,7 +163,16 @@ async function readContent(
 ): Promise<{ checksumSha256: string | null; bytes: Buffer | null } | 'stale'> {
   if (size > MAX_HASHED_BYTES) return { checksumSha256: null, bytes: null };
   const stored = await deps.objects.read(object.key);
-  if (!stored || stored.eTag !== object.eTag) return 'stale';
+  if (!stored) return 'stale';
+  if (stored.eTag !== object.eTag) {
+    await discard(stored.body);
+    return 'stale';
+  }
+  // The bounds above were checked on the head's size: the bytes read and kept are never more.
+  if (stored.size !== size) {
+    await discard(stored.body);
+    throw new Error(`Object ${object.key} (ETag ${object.eTag}) was ${size} bytes and is now ${stored.size}.`);
+  }
   const hash = createHash('sha256');
   const body = hashing(stored.body, hash);
   let bytes: Buffer | null = null;

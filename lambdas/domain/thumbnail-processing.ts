@@ -1,9 +1,9 @@
 import { ProcessingFailure } from '../processing/failure';
-import { makeThumbnails } from '../processing/make-thumbnails';
-import { readToBuffer } from '../processing/read-stream';
+import { checkImageHead, IMAGE_HEAD_BYTES, makeThumbnails } from '../processing/make-thumbnails';
+import { discard, readToBuffer } from '../processing/read-stream';
 import { failed, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
 import { objectPrefixes, thumbnailObjectKeys } from './files';
-import type { Deps, ThumbnailJob } from './ports';
+import type { Deps, StoredObject, ThumbnailJob } from './ports';
 import type { ThumbnailSize } from './thumbnail-sizes';
 
 /**
@@ -26,12 +26,16 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
     await writeForVersion(deps, file.id, ref, (v) => (v.status === 'processing' ? { status: 'ready' } : undefined));
     return 'stale';
   }
-  const stored = await deps.objects.read(ref.key);
-  if (!stored || stored.eTag !== job.contentETag) return 'stale';
+  // The head first: the image's size and header can refuse it before the rest is read.
+  const head = await deps.objects.readHead(ref.key, IMAGE_HEAD_BYTES);
+  if (!head || head.eTag !== job.contentETag) return 'stale';
 
   let thumbnails;
   try {
-    thumbnails = await makeThumbnails(await readToBuffer(stored.body, stored.size));
+    checkImageHead(head.bytes, head.size);
+    const image = head.bytes.length === head.size ? Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength) : await readWhole(deps, ref.key, head);
+    if (image === 'stale') return 'stale';
+    thumbnails = await makeThumbnails(image);
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
     await writeForVersion(deps, file.id, ref, () => failed(error));
@@ -57,4 +61,23 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
     return 'stale';
   }
   return 'processed';
+}
+
+/**
+ * The whole object whose head was checked, in one buffer of the size the head had: a stream that
+ * runs longer is cut off there (readToBuffer), so no more is held than was checked.
+ */
+async function readWhole(deps: Deps, key: string, head: Pick<StoredObject, 'size' | 'eTag'>): Promise<Buffer | 'stale'> {
+  const stored = await deps.objects.read(key);
+  if (!stored) return 'stale';
+  if (stored.eTag !== head.eTag) {
+    // Replaced since its head was read: the newer content's own job processes it.
+    await discard(stored.body);
+    return 'stale';
+  }
+  if (stored.size !== head.size) {
+    await discard(stored.body);
+    throw new Error(`Object ${key} (ETag ${head.eTag}) was ${head.size} bytes and is now ${stored.size}.`);
+  }
+  return readToBuffer(stored.body, stored.size);
 }

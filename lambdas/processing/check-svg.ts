@@ -11,10 +11,18 @@ const ACTIVE: [RegExp, string][] = [
   [/[\s/"']on[a-z]+\s*=/i, 'an event handler attribute'],
   [/<(?:[\w.-]+:)?(?:foreignObject|iframe|embed|object)[\s>/]/i, 'embedded HTML'],
   [/<!ENTITY/i, 'an entity declaration'],
+  // An external stylesheet, loaded when the SVG is opened as a document: CSS can send what the
+  // page shows elsewhere, and an XSLT one turns the document into a page with scripts.
+  [/<\?xml-stylesheet[\s?]/i, 'a stylesheet processing instruction'],
 ];
 
 /** Looked for in the text as a browser reads it (below), so that character references hide nothing. */
-const SCRIPT_LINK = /(?:java|vb)script:|data:text\/html/i;
+const DECODED: [RegExp, string][] = [
+  [/(?:java|vb)script:|data:text\/html/i, 'a script link'],
+  // <set attributeName="onclick" to="alert(1)"/>: SMIL animations write any attribute, event handlers
+  // too. No attribute of SVG but an event handler starts with "on".
+  [/attributeName\s*=\s*["']?\s*on/i, 'an animated event handler'],
+];
 
 const NAMED: Record<string, string> = { colon: ':', tab: '\t', newline: '\n' };
 
@@ -38,6 +46,8 @@ function asBrowserReads(text: string): string {
  */
 export function checkSvg(svg: Uint8Array): void {
   const text = Buffer.from(svg.buffer, svg.byteOffset, svg.byteLength).toString('utf8');
-  const found = ACTIVE.find(([pattern]) => pattern.test(text))?.[1] ?? (SCRIPT_LINK.test(asBrowserReads(text)) ? 'a script link' : undefined);
+  const found = ACTIVE.find(([pattern]) => pattern.test(text))?.[1] ?? decodedFinding(asBrowserReads(text));
   if (found) throw new ProcessingFailure('ACTIVE_CONTENT', `The SVG contains ${found}.`);
 }
+
+const decodedFinding = (text: string) => DECODED.find(([pattern]) => pattern.test(text))?.[1];

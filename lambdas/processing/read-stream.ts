@@ -18,3 +18,15 @@ export async function readToBuffer(stream: AsyncIterable<Uint8Array>, size: numb
   if (offset !== size) throw new Error(`The object ended after ${offset} of ${size} bytes.`);
   return buffer;
 }
+
+/**
+ * Closes a stream that will not be read, so that its connection is released now rather than held
+ * until it times out.
+ */
+export async function discard(stream: AsyncIterable<Uint8Array>): Promise<void> {
+  // A Node stream (an S3 body) is destroyed: its iterator, not yet started, would close nothing.
+  if (isDestroyable(stream)) stream.destroy();
+  else await stream[Symbol.asyncIterator]().return?.();
+}
+
+const isDestroyable = (stream: object): stream is { destroy(): void } => 'destroy' in stream && typeof stream.destroy === 'function';

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { encryptPdf } from '../support/encrypt-pdf';
+import { MAX_IMAGE_BYTES } from '../../lambdas/processing/make-thumbnails';
 import { pngDeclaring } from '../support/png-bomb';
 import { Api, expectError } from './support/api';
 import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';
@@ -71,6 +72,24 @@ describe('content the client cannot be trusted with', () => {
     const emptyId = await api.upload({ name: 'empty.pdf', fileTypeId: 'pdf' }, new Uint8Array());
     expect(await api.settled(emptyId)).toMatchObject({ status: 'failed', size: 0, error: { code: 'EMPTY_FILE' } });
   });
+
+  it('fails a 16×16 PNG padded past the 256 MiB image cap as FILE_TOO_LARGE, and keeps its bytes', async () => {
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#f0f' } }).png().toBuffer();
+    // A 16×16 PNG and 257 MiB of zeros, which sharp would ignore after the PNG's end.
+    const padded = Buffer.alloc(MAX_IMAGE_BYTES + 1024 ** 2);
+    png.copy(padded);
+    const id = await api.upload({ name: 'padded.png', fileTypeId: 'png' }, padded);
+    const file = await api.settled(id, 180_000);
+    expect(file).toMatchObject({ status: 'failed', size: padded.length, thumbnails: [], error: { code: 'FILE_TOO_LARGE' } });
+    expect(file.error.message).toContain(String(padded.length));
+    expectError(await api.call('GET', `/v1/files/${id}/thumbnails/small`), 404, 'NO_THUMBNAIL');
+    // Failed, not removed: the bytes are still there to download.
+    const download = await api.call('GET', `/v1/files/${id}/download`);
+    expect(download.status).toBe(200);
+    const start = await fetch(download.body.url, { headers: { range: `bytes=0-${png.length - 1}` } });
+    expect(start.headers.get('content-range')).toBe(`bytes 0-${png.length - 1}/${padded.length}`);
+    expect(Buffer.from(await start.arrayBuffer()).equals(png)).toBe(true);
+  }, 240_000);
 
   it('keeps processing the next file after a bad one', async () => {
     const pdf = await makePdf(3);

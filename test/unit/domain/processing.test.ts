@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { grantMetadata } from '../../../lambdas/domain/content-metadata';
 import { createDownloadUrl } from '../../../lambdas/domain/downloads';
 import { createFile, newContentKey } from '../../../lambdas/domain/files';
 import { MAX_COUNTED_PDF_BYTES, MAX_HASHED_BYTES, processUploadedObject } from '../../../lambdas/domain/metadata-processing';
+import type { ObjectStore } from '../../../lambdas/domain/ports';
 import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
 import { overwriter, putAgain, setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 
@@ -277,12 +279,17 @@ describe('processThumbnails', () => {
 });
 
 describe('processUploadedObject on objects too large to read whole', () => {
-  /** Makes the store report `size` for the object at `key`, as S3's HEAD of a large upload would. */
+  /** Makes the store report `size` for the object at `key`, as S3 would for a large upload (its head and its reads alike). */
   function reportSize(deps: TestDeps, key: string, size: number) {
     const readHead = deps.objects.readHead.bind(deps.objects);
+    const read = deps.objects.read.bind(deps.objects);
     deps.objects.readHead = async (k, length) => {
       const head = await readHead(k, length);
       return head && k === key ? { ...head, size } : head;
+    };
+    deps.objects.read = async (k) => {
+      const stored = await read(k);
+      return stored && k === key ? { ...stored, size } : stored;
     };
   }
 
@@ -306,5 +313,16 @@ describe('processUploadedObject on objects too large to read whole', () => {
     };
     expect(await processUploadedObject(deps, event)).toBe('processed');
     expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', size: MAX_HASHED_BYTES + 1, checksumSha256: null, pageCount: null, error: null });
+  });
+
+  it('holds no more than the size the head was checked at: a read reporting another size is an error, its body closed unread', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const event = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    const body = Readable.from([Buffer.alloc(1024 ** 2)]);
+    (deps.objects as ObjectStore).read = async () => ({ size: MAX_COUNTED_PDF_BYTES * 2, eTag: event.eTag, body });
+    await expect(processUploadedObject(deps, event)).rejects.toThrow(`is now ${MAX_COUNTED_PDF_BYTES * 2}`);
+    expect(body.destroyed).toBe(true);
+    expect((await stored(deps, file.id)).status).toBe('processing');
   });
 });

@@ -34,12 +34,42 @@ describe('checkSvg', () => {
     ['<a href="java\nscript&colon;alert(1)"><text>x</text></a>', 'a script link'],
     ['<a><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a>', 'a script link'],
     ['<a><animate attributeName="href" values="&#x6a;avascript:alert(1)"/><text>x</text></a>', 'a script link'],
+    ['<a><set attributeName="xlink:href" to="javascript:alert(1)"/><text>x</text></a>', 'a script link'],
     ['<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;"><text>x</text></a>', 'a script link'],
     ['<foreignObject><body/></foreignObject>', 'embedded HTML'],
     ['<h:iframe xmlns:h="http://www.w3.org/1999/xhtml" src="https://example.com"/>', 'embedded HTML'],
   ])('refuses %j as ACTIVE_CONTENT', async (inner, what) => {
     const failure = await failureOf(check(svg(inner)));
     expect(failure).toMatchObject({ code: 'ACTIVE_CONTENT', message: `The SVG contains ${what}.` });
+  });
+
+  it('accepts animations of presentation attributes, and an XML declaration', () => {
+    const animated = svg(
+      '<rect width="10" height="10"><animate attributeName="opacity" values="0;1" dur="1s" repeatCount="indefinite"/>' +
+        '<set attributeName="fill" to="red" begin="1s"/><animateTransform attributeName="transform" type="rotate" from="0" to="360" dur="2s"/></rect>' +
+        '<stop offset="0"><animate attributeName="offset" values="0;1" dur="1s"/></stop>',
+    );
+    expect(() => checkSvg(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'), animated]))).not.toThrow();
+  });
+
+  it.each([
+    '<rect><set attributeName="onmouseover" to="alert(1)"/></rect>',
+    '<rect><animate attributeName="onclick" values="alert(1)" dur="1s"/></rect>',
+    "<rect><animateTransform attributeName = 'onload' to='alert(1)'/></rect>",
+    '<rect><set attributeName=onfocus to=alert(1) /></rect>',
+    '<rect><set attributeName="&#x6F;nclick" to="alert(1)"/></rect>',
+    '<rect><s:set xmlns:s="http://www.w3.org/2000/svg" attributeName="ONCLICK" to="alert(1)"/></rect>',
+  ])('refuses an animation that sets an event handler: %j', async (inner) => {
+    expect(await failureOf(check(svg(inner)))).toMatchObject({ code: 'ACTIVE_CONTENT', message: 'The SVG contains an animated event handler.' });
+  });
+
+  it.each([
+    '<?xml-stylesheet type="text/css" href="https://example.com/track.css"?>\n',
+    '<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="data:text/xml;base64,PHhzbDpzdHlsZXNoZWV0Lz4="?>\n',
+    "<?xml-stylesheet\thref='theme.css'?>",
+  ])('refuses a stylesheet processing instruction: %j', async (prolog) => {
+    const bytes = Buffer.concat([Buffer.from(prolog), svg('<circle r="1"/>')]);
+    expect(await failureOf(check(bytes))).toMatchObject({ code: 'ACTIVE_CONTENT', message: 'The SVG contains a stylesheet processing instruction.' });
   });
 
   it('refuses entity declarations', async () => {

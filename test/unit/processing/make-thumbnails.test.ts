@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { failureOf } from '../support/failure';
-import { makeThumbnails, MAX_INPUT_PIXELS, thumbnailSizes } from '../../../lambdas/processing/make-thumbnails';
+import { checkImageHead, IMAGE_HEAD_BYTES, makeThumbnails, MAX_IMAGE_BYTES, MAX_INPUT_PIXELS, thumbnailSizes } from '../../../lambdas/processing/make-thumbnails';
 import { pngDeclaring } from '../../support/png-bomb';
 
 const solid = (width: number, height: number, background = '#4a7') => sharp({ create: { width, height, channels: 3, background } });
@@ -30,6 +30,23 @@ function jpegDeclaring(jpeg: Buffer, width: number, height: number): Buffer {
   const sof = patched.indexOf(Buffer.from([0xff, 0xc0]));
   patched.writeUInt16BE(height, sof + 5);
   patched.writeUInt16BE(width, sof + 7);
+  return patched;
+}
+
+/** Rewrites a GIF's logical screen size (little-endian, bytes 6–9). */
+function gifDeclaring(gif: Buffer, width: number, height: number): Buffer {
+  const patched = Buffer.from(gif);
+  patched.writeUInt16LE(width, 6);
+  patched.writeUInt16LE(height, 8);
+  return patched;
+}
+
+/** Rewrites the 14-bit width and height in a lossy WebP's VP8 frame header. */
+function webpDeclaring(webp: Buffer, width: number, height: number): Buffer {
+  const patched = Buffer.from(webp);
+  expect(patched.toString('latin1', 12, 16)).toBe('VP8 ');
+  patched.writeUInt16LE(width, 26);
+  patched.writeUInt16LE(height, 28);
   return patched;
 }
 
@@ -135,5 +152,55 @@ describe('makeThumbnails', () => {
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>');
     expect((await sharp(svg).metadata()).format).toBe('svg');
     expect((await failureOf(makeThumbnails(svg))).code).toBe('CONTENT_MISMATCH');
+  });
+});
+
+describe('checkImageHead', () => {
+  it('refuses an image over the byte cap from its size alone, as FILE_TOO_LARGE', async () => {
+    const head = await solid(16, 16).png().toBuffer();
+    const failure = await failureOf(Promise.resolve().then(() => checkImageHead(head, MAX_IMAGE_BYTES + 1)));
+    expect(failure.code).toBe('FILE_TOO_LARGE');
+    expect(failure.message).toContain(String(MAX_IMAGE_BYTES + 1));
+    expect(() => checkImageHead(head, MAX_IMAGE_BYTES)).not.toThrow();
+    expect(MAX_IMAGE_BYTES).toBe(256 * 1024 ** 2);
+  });
+
+  it.each([
+    ['PNG', async () => pngDeclaring(100_000, 100_000), '100000×100000'],
+    ['JPEG', async () => jpegDeclaring(await solid(16, 16).jpeg().toBuffer(), 20_000, 20_000), '20000×20000'],
+    ['WebP', async () => webpDeclaring(await solid(16, 16).webp().toBuffer(), 16_383, 16_383), '16383×16383'],
+  ])('refuses a %s whose header declares too many pixels from its first KB, as the whole image is refused', async (_format, make, dimensions) => {
+    const bomb = await make();
+    const fromHead = await failureOf(Promise.resolve().then(() => checkImageHead(bomb.subarray(0, 1024), 200 * 1024 ** 2)));
+    expect([fromHead.code, fromHead.message]).toEqual(['IMAGE_TOO_LARGE', expect.stringContaining(dimensions)]);
+    // The same verdict as sharp's, once the image is read whole.
+    const whole = await failureOf(makeThumbnails(bomb));
+    expect([whole.code, whole.message]).toEqual(['IMAGE_TOO_LARGE', expect.stringContaining(dimensions)]);
+  });
+
+  it('passes images within the limits, and leaves a header beyond the head to makeThumbnails', async () => {
+    const jpeg = await solid(3000, 2000).jpeg().withExif({ IFD0: { Copyright: 'x'.repeat(60_000) } }).toBuffer();
+    expect(() => checkImageHead(jpeg.subarray(0, IMAGE_HEAD_BYTES), jpeg.length)).not.toThrow();
+    expect(() => checkImageHead(pngDeclaring(10_000, 10_000), 2000)).not.toThrow();
+    // libvips writes a TIFF's image directory after the pixels: its head says nothing yet.
+    const tiff = await solid(400, 300).tiff({ compression: 'none' }).toBuffer();
+    expect(tiff.length).toBeGreaterThan(300_000);
+    expect(() => checkImageHead(tiff.subarray(0, 4096), tiff.length)).not.toThrow();
+    expect(() => checkImageHead(tiff.subarray(0, 4096), tiff.length, { maxInputPixels: 100 })).not.toThrow();
+    expect((await failureOf(makeThumbnails(tiff, { maxInputPixels: 100 }))).code).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it("leaves a GIF to sharp, which sizes it by its frames, not by the logical screen its header declares", async () => {
+    const gif = gifDeclaring(await solid(16, 16).gif().toBuffer(), 65_535, 65_535);
+    expect(() => checkImageHead(gif, gif.length)).not.toThrow();
+    expect((await makeThumbnails(gif)).map((t) => [t.width, t.height])).toEqual([[16, 16], [16, 16]]);
+  });
+
+  it('reads a head shorter than its header as unknown, never with the bytes after it in the same memory', async () => {
+    const webp = await solid(16, 16).webp().toBuffer();
+    // A head of 16 bytes, as a Buffer from Node's pool is: memory beyond its end holds other bytes.
+    const memory = Buffer.alloc(64, 0xff);
+    webp.copy(memory, 0, 0, 16);
+    expect(() => checkImageHead(memory.subarray(0, 16), 16)).not.toThrow();
   });
 });

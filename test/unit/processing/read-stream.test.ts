@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readToBuffer } from '../../../lambdas/processing/read-stream';
+import { discard, readToBuffer } from '../../../lambdas/processing/read-stream';
 
 const pattern = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + 7) % 256));
 
@@ -56,5 +56,20 @@ describe('readToBuffer', () => {
 
   it.each([-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER])('refuses an impossible size (%s)', async (size) => {
     await expect(readToBuffer(Readable.from([]), size)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('discard', () => {
+  it('destroys a Node stream (an S3 body) without reading it', async () => {
+    const stream = Readable.from([pattern(1000)]);
+    await discard(stream);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('closes an iterator that was started', async () => {
+    const { stream, state } = chunked(pattern(1000), [100]);
+    await stream.next();
+    await discard(stream);
+    expect(state).toEqual({ closed: true, yielded: 1 });
   });
 });
