@@ -49,6 +49,9 @@ export function devJson(body: Buffer): { value: unknown } | { error: DevResponse
   }
 }
 
+/** API Gateway's limit on the request line and headers together (HTTP API quotas). */
+const MAX_REQUEST_LINE_AND_HEADER_BYTES = 10_240;
+
 /** API Gateway's own payload limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /**
@@ -410,7 +413,20 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       else res.end();
     });
   };
-  const server = createServer(onRequest);
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_LINE_AND_HEADER_BYTES }, onRequest);
+  // A request Node cannot parse (a request line and headers over the limit, or not HTTP) is
+  // answered in the API's error format rather than Node's bare status, then the connection closes.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      error: tooLarge
+        ? { code: 'REQUEST_TOO_LARGE', message: `The request line and headers are limited to ${MAX_REQUEST_LINE_AND_HEADER_BYTES} bytes.` }
+        : { code: 'BAD_REQUEST', message: 'The request is not valid HTTP.' },
+    });
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // `Expect: 100-continue` (curl's way with large bodies) is answered by `handle`, after its checks.
   server.on('checkContinue', onRequest);
   server.keepAliveTimeout = 65_000;

@@ -97,3 +97,20 @@ describe('the local gateway refuses a body over the limit and closes the connect
     }
   });
 });
+
+describe('the local gateway refuses a request line and headers over API Gateway limit in the error format', () => {
+  it('answers 431 REQUEST_TOO_LARGE to an overlong URL, and 400 to what is not HTTP', async () => {
+    const long = rawConnection(port);
+    await long.write(head([`GET /v1/files?tag=${'a'.repeat(11_000)} HTTP/1.1`, `Host: ${host}`]));
+    await long.untilClosed('the gateway to answer and close');
+    const [answer] = long.responses();
+    expect(answer?.status).toBe(431);
+    expect(JSON.parse(answer?.body ?? '')).toEqual({ error: { code: 'REQUEST_TOO_LARGE', message: 'The request line and headers are limited to 10240 bytes.' } });
+
+    const garbage = rawConnection(port);
+    await garbage.write('NOT HTTP AT ALL\r\n\r\n');
+    await garbage.untilClosed('the gateway to answer and close');
+    expect(garbage.responses()[0]?.status).toBe(400);
+    expect(JSON.parse(garbage.responses()[0]?.body ?? '').error.code).toBe('BAD_REQUEST');
+  });
+});
