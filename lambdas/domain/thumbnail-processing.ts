@@ -1,7 +1,7 @@
 import { ProcessingFailure } from '../processing/failure';
 import { makeThumbnails } from '../processing/make-thumbnails';
 import { readToBuffer } from '../processing/read-stream';
-import { failed, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
+import { failed, failMissing, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
 import { objectPrefixes, thumbnailObjectKeys } from './files';
 import type { Deps, ThumbnailJob } from './ports';
 import type { ThumbnailSize } from './thumbnail-sizes';
@@ -27,7 +27,13 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
     return 'stale';
   }
   const stored = await deps.objects.read(ref.key);
-  if (!stored || stored.eTag !== job.contentETag) return 'stale';
+  if (!stored) {
+    // Gone, with nothing newer at the key (that would have its own event): the version ends here.
+    await failMissing(deps, file.id, ref);
+    return 'stale';
+  }
+  // Replaced: the newer object's event claims the version again.
+  if (stored.eTag !== job.contentETag) return 'stale';
 
   let thumbnails;
   try {
