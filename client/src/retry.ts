@@ -46,8 +46,9 @@ export function isRetryable(error: unknown): boolean {
   if (isAbort(error)) return false;
   if (!(error instanceof FileportError)) return true;
   if (error.status === 0) return error.code === 'NETWORK_ERROR';
-  // 403 from S3 is usually an expired URL: the next attempt asks for a fresh one.
-  if (error.code === 'STORAGE_ERROR') return error.status !== 404;
+  // 403 from S3 is usually an expired URL: the next attempt asks for a fresh one. 412: the object
+  // is there already (an upload URL creates it once); sending again changes nothing.
+  if (error.code === 'STORAGE_ERROR') return error.status !== 404 && error.status !== 412;
   return error.status === 429 || error.status >= 500;
 }
 
@@ -72,3 +73,6 @@ export async function withRetries<T>(
     }
   }
 }
+
+/** Whether S3 refused a pre-signed request with this status. */
+export const isStorageRefusal = (error: unknown, status: number): boolean => error instanceof FileportError && error.code === 'STORAGE_ERROR' && error.status === status;

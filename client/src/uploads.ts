@@ -4,7 +4,7 @@ import { partRange, planUpload } from './planning';
 import { runPool } from './pool';
 import { ProgressTracker } from './progress';
 import { putBytes, resolveTransport, type UploadTransport } from './put';
-import { withRetries, type RetryOptions } from './retry';
+import { isStorageRefusal, withRetries, type RetryOptions } from './retry';
 import { readSlice, toBlob, type UploadSource } from './source';
 import { segment, type Transport } from './transport';
 import type { FileportFile, MultipartStatus, MultipartUpload, NewFile, PartUrl, Progress, UploadGrant } from './types';
@@ -122,9 +122,17 @@ export class Uploader {
     const body = { size: blob.size, ...(checksumSha256 && { checksumSha256 }) };
     const grant = await this.ctx.transport.request<UploadGrant>('PUT', path, { body, signal: options.signal });
     const transport = resolveTransport(settings.uploadTransport, this.ctx.customFetch);
-    // A retry PUTs to the same URL: it replaces the bytes of its own version, never makes a second one.
     await withRetries(
-      () => putBytes({ url: grant.url, headers: grant.headers, body: bytes, what: 'the file', signal: options.signal, onProgress: (n) => tracker.update(1, n) }, { fetch: this.ctx.transport.fetch, transport }),
+      async (attempt) => {
+        try {
+          await putBytes({ url: grant.url, headers: grant.headers, body: bytes, what: 'the file', signal: options.signal, onProgress: (n) => tracker.update(1, n) }, { fetch: this.ctx.transport.fetch, transport });
+        } catch (error) {
+          // The URL creates its object once (If-None-Match: *): a retry refused with 412 means an
+          // earlier attempt's bytes arrived and only its answer was lost. Processing measures them.
+          if (attempt > 1 && isStorageRefusal(error, 412)) return;
+          throw error;
+        }
+      },
       { ...settings.retry, signal: options.signal, onRetry: () => tracker.fail(1) },
     );
     tracker.complete(1, blob.size);

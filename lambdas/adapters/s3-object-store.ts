@@ -4,6 +4,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListPartsCommand,
@@ -18,6 +19,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   NoSuchUpload,
+  ObjectExists,
   PartsRefused,
   type ObjectMetadata,
   type ObjectStore,
@@ -51,11 +53,15 @@ export class S3ObjectStore implements ObjectStore {
       Metadata: options.metadata,
       // S3 computes the body's SHA-256 and refuses the PUT when it differs from the signed one.
       ...(checksum === undefined ? {} : { ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum }),
+      // The URL creates its object once: used again after the content arrived (while it is valid),
+      // S3 answers 412 instead of replacing bytes processing has already accepted.
+      IfNoneMatch: '*',
     });
     // The client sends these as headers. The presigner would otherwise hoist x-amz-* headers into
     // the query string, where S3 does not verify a checksum and the local emulator keeps no metadata.
     const headers: Record<string, string> = {
       'Content-Type': options.contentType,
+      'If-None-Match': '*',
       ...Object.fromEntries(Object.entries(options.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value])),
       ...(checksum === undefined ? {} : { 'x-amz-checksum-sha256': checksum, 'x-amz-sdk-checksum-algorithm': 'SHA256' }),
     };
@@ -221,6 +227,8 @@ export class S3ObjectStore implements ObjectStore {
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
+          // Like a PUT URL: the upload creates its object, never replaces one.
+          IfNoneMatch: '*',
           MultipartUpload: {
             Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.eTag}"`, ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}) })),
           },
@@ -230,6 +238,7 @@ export class S3ObjectStore implements ObjectStore {
       if (error instanceof S3ServiceException && ['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(error.name)) {
         throw new PartsRefused(error.name, error.message);
       }
+      if (isPreconditionFailed(error)) throw new ObjectExists(`${key} already exists`);
       throw noSuchUploadOr(error);
     }
   }
@@ -268,6 +277,18 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async deleteIfUnchanged(key: string, eTag: string): Promise<'deleted' | 'changed' | 'missing'> {
+    try {
+      // With If-Match, S3 needs s3:GetObject besides s3:DeleteObject on the key.
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: `"${eTag}"` }));
+      return 'deleted';
+    } catch (error) {
+      if (isPreconditionFailed(error)) return 'changed';
+      if (error instanceof NoSuchKey || (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404))) return 'missing';
+      throw error;
+    }
+  }
+
   private async get(key: string, range?: string): Promise<(StoredObject & { metadata: ObjectMetadata }) | undefined> {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }));
@@ -298,6 +319,9 @@ export function postPolicySignature(encodedPolicy: string, options: { secretAcce
   );
   return createHmac('sha256', signingKey).update(encodedPolicy).digest('hex');
 }
+
+const isPreconditionFailed = (error: unknown): boolean =>
+  error instanceof S3ServiceException && (error.name === 'PreconditionFailed' || error.$metadata.httpStatusCode === 412);
 
 function noSuchUploadOr(error: unknown): unknown {
   if (error instanceof S3NoSuchUpload || (error instanceof S3ServiceException && error.name === 'NoSuchUpload')) {

@@ -36,7 +36,7 @@ export interface AuditEntry {
 }
 
 /** The process's log: one JSON line on stdout, which Lambda ships to CloudWatch Logs. */
-export const stdoutAuditLog: AuditLog = { write: (fields) => log('info', 'url granted', fields) };
+export const stdoutAuditLog: AuditLog = { write: (fields, message = 'url granted') => log('info', message, fields) };
 
 /** Writes one audit line for a grant, `audit: true` so that a Logs Insights query finds them all. */
 export function audit(deps: Pick<Deps, 'auditLog'>, entry: AuditEntry): void {
@@ -55,4 +55,27 @@ export function audit(deps: Pick<Deps, 'auditLog'>, entry: AuditEntry): void {
     ...(entry.partNumbers !== undefined && { partNumbers: entry.partNumbers }),
     ...(entry.size !== undefined && { size: entry.size }),
   });
+}
+
+/**
+ * Bytes that arrived through an upload URL or form whose version already held accepted content:
+ * processing refused them (UPLOAD_REUSED). Logged as an audit line (`action: upload-reused`) so
+ * that the query that finds every grant finds these too; `principal` is who the grant was for.
+ */
+export function auditReusedUpload(
+  deps: Pick<Deps, 'auditLog'>,
+  entry: { tenantId: string; uploadedBy: string | null; fileId: string; key: string; version: number },
+): void {
+  (deps.auditLog ?? stdoutAuditLog).write(
+    {
+      audit: true,
+      action: 'upload-reused',
+      tenantId: entry.tenantId,
+      ...(entry.uploadedBy !== null && { principal: { type: 'user', id: entry.uploadedBy } }),
+      fileId: entry.fileId,
+      key: entry.key,
+      version: entry.version,
+    },
+    'upload refused',
+  );
 }

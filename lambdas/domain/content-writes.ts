@@ -1,4 +1,4 @@
-import type { ProcessingFailure } from '../processing/failure';
+import { ProcessingFailure } from '../processing/failure';
 import { currentVersion, type FileChanges, type FileRecord, type FileVersion } from './model';
 import { StaleWrite, type Deps, type UploadedObject } from './ports';
 
@@ -97,3 +97,13 @@ export async function writeForVersion(
 }
 
 export const failed = (failure: ProcessingFailure): VersionResult => ({ status: 'failed', error: { code: failure.code, message: failure.message } });
+
+/**
+ * The object of a version processing claimed is gone, with nothing newer at its key (that would
+ * have an event of its own): the version fails rather than stay `processing` until the reconciler
+ * gives up. Written only while the version is still the claimed content, processing.
+ */
+export async function failMissing(deps: Deps, fileId: string, ref: ContentRef): Promise<void> {
+  const failure = new ProcessingFailure('CONTENT_MISSING', 'The uploaded content disappeared before it was processed. Upload it again.');
+  await writeForVersion(deps, fileId, ref, (v) => (v.status === 'processing' ? { ...failed(failure), contentRemoved: true } : undefined));
+}

@@ -39,7 +39,10 @@ export interface FileVersion {
   version: number;
   /** `content/<file>/<upload>`: one key per upload grant, see `newContentKey`. */
   key: string;
-  /** S3 event sequencer of the bytes this version describes; orders events for this key only. */
+  /**
+   * S3 event sequencer of the newest bytes processing decided about at this key (the bytes the
+   * version describes, or those of a refused reuse of its URL); orders events for this key only.
+   */
   sequencer: string;
   eTag: string;
   uploadedAt: string;
@@ -53,7 +56,10 @@ export interface FileVersion {
   /** What the content's first bytes say it is, once processed. */
   detectedMimeType: string | null;
   error: FileError | null;
-  /** The object was deleted because processing refused it (CHECKSUM_MISMATCH): nothing to download. */
+  /**
+   * The object is gone: processing refused and deleted it (CHECKSUM_MISMATCH, FILE_TOO_LARGE,
+   * UPLOAD_REUSED), or it disappeared (CONTENT_MISSING). Nothing to download.
+   */
   contentRemoved: boolean;
 }
 
@@ -127,7 +133,12 @@ export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion 
  * Content worth protecting from a replacement by a caller without `files:overwrite`: anything
  * uploaded that did not fail. A file whose uploads all failed can be uploaded to again.
  */
-export const hasContent = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status !== 'failed');
+/**
+ * Whether replacing the file's content needs `files:overwrite`: some version is not failed, or
+ * lost content it had accepted to a reused upload URL (UPLOAD_REUSED), which must not turn a
+ * plain writer's file back into one that takes "first" content.
+ */
+export const hasContent = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status !== 'failed' || v.error?.code === 'UPLOAD_REUSED');
 
 /** Whether some version is being processed: what the reconciler watches. */
 export const isProcessing = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status === 'processing');

@@ -2,7 +2,7 @@ import { NotFound, ValidationError } from '../errors';
 import { actorOf, audit } from './audit';
 import { loadOwnFile, objectPrefixes } from './files';
 import { currentVersion, type FileRecord, type Principal } from './model';
-import { NoSuchUpload, PartsRefused, type Deps, type UploadedPart } from './ports';
+import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadedPart } from './ports';
 import { FileTooLarge, S3_LIMITS, sizeLimitsOf, type SizeLimits } from './size-limits';
 import { grantSizeLimits, prepareGrant } from './uploads';
 
@@ -302,6 +302,9 @@ export async function completeMultipartUpload(
   } catch (error) {
     if (error instanceof PartsRefused) throw new ValidationError(`S3 refused the parts (${error.s3Code}): ${error.message}`, 'INVALID_PARTS');
     if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    // The object is there already: a concurrent completion of this same upload won (nothing
+    // else can write its key), so answer as it would have.
+    if (error instanceof ObjectExists) return processingView(deps, principal, id, key);
     throw error;
   }
   return processingView(deps, principal, id, key);

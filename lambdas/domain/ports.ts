@@ -75,7 +75,9 @@ export interface PresignedPut {
 export interface ObjectStore {
   /**
    * A PUT of exactly this key with this Content-Type, user metadata and (when given) base64
-   * SHA-256 of the body; the size too when `contentLength` is given.
+   * SHA-256 of the body; the size too when `contentLength` is given. The PUT creates the key only
+   * while it does not exist (`If-None-Match: *`): used again once the object is there, S3 answers
+   * 412 PreconditionFailed.
    */
   presignPut(
     key: string,
@@ -92,6 +94,11 @@ export interface ObjectStore {
    */
   copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Deletes the object only while it is the one of this ETag (S3's `If-Match`): newer bytes at the
+   * key are never deleted by a decision made about older ones.
+   */
+  deleteIfUnchanged(key: string, eTag: string): Promise<'deleted' | 'changed' | 'missing'>;
 
   /**
    * A browser form upload (S3 POST policy, SigV4) of exactly this key, Content-Type and user
@@ -108,7 +115,10 @@ export interface ObjectStore {
   ): Promise<PresignedPut>;
   /** Every part S3 holds for the upload, in part number order. Throws `NoSuchUpload`. */
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
-  /** Assembles the object from these parts. Throws `NoSuchUpload`, or `PartsRefused` when S3 refuses the list. */
+  /**
+   * Assembles the object from these parts, only while the key has no object (`If-None-Match: *`).
+   * Throws `NoSuchUpload`, `PartsRefused` when S3 refuses the list, or `ObjectExists`.
+   */
   completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void>;
   /** Throws `NoSuchUpload`. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
@@ -142,6 +152,9 @@ export class PartsRefused extends Error {
     super(message);
   }
 }
+
+/** The key already holds an object, and the write was to create it only. */
+export class ObjectExists extends Error {}
 
 /** What the metadata processor hands to the thumbnail processor. */
 export interface ThumbnailJob {
@@ -193,7 +206,8 @@ export interface SettingsRepository {
 
 /** Where audit lines go (lambdas/domain/audit.ts). */
 export interface AuditLog {
-  write(fields: Record<string, unknown>): void;
+  /** `message`: what happened, for the log line ('url granted' when not given). */
+  write(fields: Record<string, unknown>, message?: string): void;
 }
 
 export interface Deps {

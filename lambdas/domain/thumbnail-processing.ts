@@ -1,7 +1,7 @@
 import { ProcessingFailure } from '../processing/failure';
 import { checkImageHead, IMAGE_HEAD_BYTES, makeThumbnails } from '../processing/make-thumbnails';
 import { discard, readToBuffer } from '../processing/read-stream';
-import { failed, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
+import { failed, failMissing, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
 import { objectPrefixes, thumbnailObjectKeys } from './files';
 import type { Deps, StoredObject, ThumbnailJob } from './ports';
 import type { ThumbnailSize } from './thumbnail-sizes';
@@ -28,13 +28,20 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
   }
   // The head first: the image's size and header can refuse it before the rest is read.
   const head = await deps.objects.readHead(ref.key, IMAGE_HEAD_BYTES);
-  if (!head || head.eTag !== job.contentETag) return 'stale';
+  if (!head) {
+    // Gone, with nothing newer at the key (that would have its own event): the version ends here.
+    await failMissing(deps, file.id, ref);
+    return 'stale';
+  }
+  // Replaced: the newer object's event claims the version again.
+  if (head.eTag !== job.contentETag) return 'stale';
 
   let thumbnails;
   try {
     checkImageHead(head.bytes, head.size);
     const image = head.bytes.length === head.size ? Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength) : await readWhole(deps, ref.key, head);
-    if (image === 'stale') return 'stale';
+    if (image === 'missing') await failMissing(deps, file.id, ref);
+    if (image === 'stale' || image === 'missing') return 'stale';
     thumbnails = await makeThumbnails(image);
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
@@ -67,9 +74,9 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
  * The whole object whose head was checked, in one buffer of the size the head had: a stream that
  * runs longer is cut off there (readToBuffer), so no more is held than was checked.
  */
-async function readWhole(deps: Deps, key: string, head: Pick<StoredObject, 'size' | 'eTag'>): Promise<Buffer | 'stale'> {
+async function readWhole(deps: Deps, key: string, head: Pick<StoredObject, 'size' | 'eTag'>): Promise<Buffer | 'stale' | 'missing'> {
   const stored = await deps.objects.read(key);
-  if (!stored) return 'stale';
+  if (!stored) return 'missing';
   if (stored.eTag !== head.eTag) {
     // Replaced since its head was read: the newer content's own job processes it.
     await discard(stored.body);

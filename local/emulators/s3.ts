@@ -101,7 +101,10 @@ function assertPatched(): void {
   if (
     !file('lib/models/event.js').includes('ObjectCreated:CompleteMultipartUpload') ||
     !file('lib/controllers/bucket.js').includes('aes-128-cbc') ||
-    !file('lib/controllers/object.js').includes('function verifyPostPolicy')
+    !file('lib/controllers/object.js').includes('function verifyPostPolicy') ||
+    // conditional writes and deletes, and unsigned x-amz-* headers refused on presigned requests
+    !file('lib/controllers/object.js').includes('function writeCondition') ||
+    !file('lib/middleware/authentication.js').includes('HeadersNotSigned')
   ) {
     throw new Error('@20minutes/s3rver is not patched (patches/@20minutes+s3rver+*.patch): run `npx patch-package`');
   }
@@ -109,7 +112,9 @@ function assertPatched(): void {
 
 /**
  * The S3 emulator: `@20minutes/s3rver` (patched, see patches/), verifying SigV4 signatures and
- * expiry, on 127.0.0.1 only, with its events turned into the records real S3 notifications carry.
+ * expiry (refusing x-amz-* headers a presigned request did not sign), POST policies, checksums and
+ * conditional requests (PUT and CompleteMultipartUpload with `If-None-Match: *`, DELETE with
+ * `If-Match`), on 127.0.0.1 only, with its events turned into the records real S3 notifications carry.
  */
 export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
   assertPatched();

@@ -66,6 +66,23 @@ describe('SDK uploads', () => {
     expect((await fileport.files.download(copy.id)).bytes).toEqual(png);
   });
 
+  it('a single PUT whose answer was lost is not sent twice: the retry finds the object there (412) and the upload succeeds with the first bytes', async () => {
+    const png = new Uint8Array(await sharp({ create: { width: 32, height: 32, channels: 3, background: '#c63' } }).png().toBuffer());
+    const puts: number[] = [];
+    const lossy: FetchLike = async (url, init) => {
+      if (init?.method !== 'PUT' || !url.includes('X-Amz-Signature')) return fetch(url, init);
+      const response = await fetch(url, init);
+      puts.push(response.status);
+      // The bytes reached S3; the connection dropped before the client read the answer.
+      if (puts.length === 1) throw new TypeError('socket hang up (injected)');
+      return response;
+    };
+    const fileport = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: lossy, retry: { baseDelayMs: 10 } });
+    const result = await fileport.files.upload(new Blob([png], { type: 'image/png' }), { name: 'Once.png', fileTypeId: 'png' });
+    expect(puts).toEqual([200, 412]);
+    expect(await fileport.files.waitUntilProcessed(result.file.id)).toMatchObject({ status: 'ready', checksumSha256: sha256(png), contentVersion: 1 });
+  });
+
   it('uploads ~40 MB in parallel parts (concurrency 3), retries a failed part without double-counting progress, and verifies it on download', async () => {
     const bytes = zipBytes(40 * MiB + 12345);
     const path = join(mkdtempSync(join(tmpdir(), 'fileport-sdk-')), 'big.zip');

@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -24,7 +25,7 @@ import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { startS3 } from '../../local/emulators/s3';
 import { putBucketCors } from '../../local/bucket-cors';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
-import { NoSuchUpload, PartsRefused } from '../../lambdas/domain/ports';
+import { NoSuchUpload, ObjectExists, PartsRefused } from '../../lambdas/domain/ports';
 import { inParallel, partBytes, postForm, putPart } from './support/parts';
 
 jest.setTimeout(60_000);
@@ -524,6 +525,78 @@ describe('multipart uploads through pre-signed part URLs, as the service drives 
     const parts = await store().listParts(Key, uploadId);
     expect(parts.map((p) => p.partNumber)).toEqual(Array.from({ length: 1005 }, (_, i) => i + 1));
     await store().abortMultipartUpload(Key, uploadId);
+  });
+});
+
+describe('what S3 refuses on presigned requests, and its conditional writes and deletes', () => {
+  const store = () => new S3ObjectStore(client, BUCKET);
+  const grant = (Key: string) => store().presignPut(Key, { contentType: 'text/plain', metadata: { 'uploaded-by': 'alice' }, expiresIn: 60 });
+  const text = async (Key: string) => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body?.transformToString();
+  const refusal = async (response: Response) => {
+    const body = await response.text();
+    return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(body)?.[1], message: /<Message>([^<]+)<\/Message>/.exec(body)?.[1], detail: body };
+  };
+
+  it('refuses x-amz-* headers a presigned PUT did not sign (x-amz-acl, more metadata) with 403 AccessDenied naming them', async () => {
+    const Key = 'unsigned/headers.txt';
+    const { url, headers } = await grant(Key);
+    const extras: Record<string, string>[] = [{ 'x-amz-acl': 'public-read' }, { 'x-amz-meta-extra': 'x' }, { 'X-Amz-Storage-Class': 'STANDARD_IA', 'x-amz-tagging': 'a=b' }];
+    for (const extra of extras) {
+      const refused = await refusal(await fetch(url, { method: 'PUT', headers: { ...headers, ...extra }, body: 'hi' }));
+      expect(refused).toMatchObject({ status: 403, code: 'AccessDenied', message: 'There were headers present in the request which were not signed' });
+      const names = Object.keys(extra).map((name) => name.toLowerCase()).sort();
+      expect(refused.detail).toContain(`<HeadersNotSigned>${names.join(', ')}</HeadersNotSigned>`);
+    }
+    expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key })))).toEqual({ name: 'NotFound', status: 404 });
+    // With exactly the signed headers it works; header-signed SDK requests are not concerned.
+    expect((await fetch(url, { method: 'PUT', headers, body: 'hi' })).status).toBe(200);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'unsigned/sdk.txt', Body: 'x', Metadata: { any: 'thing' } }));
+  });
+
+  it('creates a key once when a PUT says If-None-Match: *: 412 PreconditionFailed once it exists, the object unchanged; the service signs it into every upload URL', async () => {
+    const Key = 'conditional/once.txt';
+    const { url, headers } = await grant(Key);
+    expect(headers).toMatchObject({ 'If-None-Match': '*' });
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('if-none-match');
+    const put = (body: string, sent = headers) => fetch(url, { method: 'PUT', headers: sent, body });
+    expect((await put('first')).status).toBe(200);
+    expect(await refusal(await put('second'))).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    // Leaving the condition out breaks the signature.
+    const { 'If-None-Match': _condition, ...unconditional } = headers;
+    expect(await refusal(await put('third', unconditional))).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect(await text(Key)).toBe('first');
+    // Through the SDK too; and once the key is gone again, the same URL works.
+    expect(await s3Error(client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'sdk', IfNoneMatch: '*' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key }] } }));
+    expect((await put('again')).status).toBe(200);
+    expect(await text(Key)).toBe('again');
+  });
+
+  it('refuses to complete a multipart upload over an existing key with If-None-Match: * (412), and the service asks for it', async () => {
+    const Key = 'conditional/multipart.bin';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'kept' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+    const { ETag } = await client.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: 'replacement' }));
+    const complete = new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } });
+    expect(await s3Error(client.send(complete))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    await expect(store().completeMultipartUpload(Key, UploadId as string, [{ partNumber: 1, eTag: (ETag as string).replaceAll('"', ''), checksumSha256: null }])).rejects.toBeInstanceOf(ObjectExists);
+    expect(await text(Key)).toBe('kept');
+    await store().abortMultipartUpload(Key, UploadId as string);
+  });
+
+  it('deletes with If-Match only the object of that ETag: 412 PreconditionFailed for another, 404 NoSuchKey when there is none', async () => {
+    const Key = 'conditional/delete.txt';
+    const { ETag } = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'judged' }));
+    const newer = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'newer bytes' }));
+    expect(await s3Error(client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key, IfMatch: ETag })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(await text(Key)).toBe('newer bytes');
+    expect(await store().deleteIfUnchanged(Key, (ETag as string).replaceAll('"', ''))).toBe('changed');
+    expect(await store().deleteIfUnchanged(Key, (newer.ETag as string).replaceAll('"', ''))).toBe('deleted');
+    expect(await s3Error(client.send(new HeadObjectCommand({ Bucket: BUCKET, Key })))).toEqual({ name: 'NotFound', status: 404 });
+    expect(await s3Error(client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key, IfMatch: newer.ETag })))).toEqual({ name: 'NoSuchKey', status: 404 });
+    expect(await store().deleteIfUnchanged(Key, 'anything')).toBe('missing');
+    // Unconditional deletes of a missing key still answer 204, as S3 does.
+    expect(await s3Error(client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key })))).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { eventually } from './support/api';
-import { makePdf, useStack } from './support/local-stack';
+import { makePdf, useStack, type AuditLine } from './support/local-stack';
+import { postForm } from './support/parts';
 
 jest.setTimeout(120_000);
 
@@ -54,27 +55,29 @@ describe('S3 events delivered twice or out of order', () => {
     expect((await api.call('GET', `/v1/files/${id}/versions`)).body).toEqual(versions);
   });
 
-  it('re-measure a version whose URL was used again, and ignore the older event for its key after that', async () => {
+  it('refuse a form used again after its content was accepted once, whatever order its events come in', async () => {
     const api = local.api();
     const id = (await api.call('POST', '/v1/files', { body: { name: 'again.pdf', fileTypeId: 'pdf' } })).body.id as string;
-    const grant = await grantFor(id);
+    const form = (await api.call('POST', `/v1/files/${id}/upload-form`)).body;
     const firstBytes = await makePdf(1);
-    await put(grant, firstBytes);
+    expect((await postForm(form.url, form.fields, firstBytes, { type: 'application/pdf' })).status).toBe(201);
     expect(await api.settled(id)).toMatchObject({ pageCount: 1, checksumSha256: sha256(firstBytes) });
-    const againBytes = await makePdf(4);
-    await put(grant, againBytes);
-    const again = await eventually(() => api.settled(id), (f) => f.pageCount === 4);
-    // Still version 1: the same upload URL (the same key) replaced its bytes.
-    expect(again).toMatchObject({ status: 'ready', contentVersion: 1, size: againBytes.length, checksumSha256: sha256(againBytes) });
+    // A form cannot be made conditional: S3 takes the second upload, processing refuses it.
+    expect((await postForm(form.url, form.fields, await makePdf(4), { type: 'application/pdf' })).status).toBe(201);
+    const refused = await eventually(() => api.settled(id), (f) => f.status === 'failed');
+    expect(refused).toMatchObject({ status: 'failed', contentVersion: 1, pageCount: 1, checksumSha256: sha256(firstBytes), error: { code: 'UPLOAD_REUSED' } });
+    const reused = (line: AuditLine) => line.fields.action === 'upload-reused' && line.fields.fileId === id;
+    expect(await local.stack().awaitAuditLines(reused)).toHaveLength(1);
 
-    const events = await eventsFor(keyOf(grant));
+    const events = await eventsFor(form.fields.key);
     expect(events).toHaveLength(2);
     const [older, newer] = events;
     expect(newer.s3.object.sequencer > older.s3.object.sequencer).toBe(true);
     await deliver(older, newer, older);
-    expect((await api.call('GET', `/v1/files/${id}`)).body).toEqual(again);
+    expect((await api.call('GET', `/v1/files/${id}`)).body).toEqual(refused);
     expect((await api.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([
-      expect.objectContaining({ version: 1, size: againBytes.length, checksumSha256: sha256(againBytes), status: 'ready' }),
+      expect.objectContaining({ version: 1, size: firstBytes.length, checksumSha256: sha256(firstBytes), status: 'failed', error: expect.objectContaining({ code: 'UPLOAD_REUSED' }) }),
     ]);
+    expect(await local.stack().awaitAuditLines(reused)).toHaveLength(1);
   });
 });

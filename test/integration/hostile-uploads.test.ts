@@ -113,6 +113,18 @@ describe('what S3 refuses', () => {
     expect(put.status).toBe(403);
   });
 
+  it('refuses headers the URL did not sign (an ACL, more metadata) as S3 does: 403 AccessDenied, HeadersNotSigned', async () => {
+    const { id, grant } = await createWithGrant('doc.pdf', 'pdf');
+    const extras: Record<string, string>[] = [{ 'x-amz-acl': 'public-read' }, { 'x-amz-meta-overwrite-too': 'true' }];
+    for (const extra of extras) {
+      const put = await fetch(grant.url, { method: 'PUT', headers: { ...grant.headers, ...extra }, body: await makePdf(1) });
+      const text = await put.text();
+      expect({ status: put.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] }).toEqual({ status: 403, code: 'AccessDenied' });
+      expect(text).toContain(`<HeadersNotSigned>${Object.keys(extra)[0]}</HeadersNotSigned>`);
+    }
+    expect((await api.call('GET', `/v1/files/${id}`)).body.status).toBe('pending');
+  });
+
   it('refuses a tampered URL', async () => {
     const { grant } = await createWithGrant('doc.pdf', 'pdf');
     const url = new URL(grant.url);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Api, eventually, expectError } from './support/api';
 import { makePdf, useStack } from './support/local-stack';
+import { postForm } from './support/parts';
 import { EmulatorS3 } from './support/s3';
 
 jest.setTimeout(180_000);
@@ -122,5 +123,50 @@ describe('two upload URLs issued before any content arrived', () => {
     expect(grant.headers['x-amz-meta-overwrite']).toBe('false');
     const put = await fetch(grant.url, { method: 'PUT', headers: { ...grant.headers, 'x-amz-meta-overwrite': 'true' }, body: await makePdf(1) });
     expect(put.status).toBe(403);
+  });
+});
+
+describe('an upload URL or form used again after its content was accepted', () => {
+  it('a PUT URL: S3 refuses the second PUT (412 PreconditionFailed) and the file keeps its content', async () => {
+    const id = await alice.create({ name: 'Once.pdf', fileTypeId: 'pdf' });
+    const grant = (await alice.call('PUT', `/v1/files/${id}/upload`)).body;
+    expect(grant.headers['If-None-Match']).toBe('*');
+    const first = await makePdf(1);
+    expect((await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: first })).status).toBe(200);
+    const ready = await alice.settled(id);
+    expect(ready).toMatchObject({ status: 'ready', contentVersion: 1, checksumSha256: sha256(first) });
+    expectError(await alice.call('PUT', `/v1/files/${id}/upload`), 409, 'ALREADY_UPLOADED');
+
+    const again = await fetch(grant.url, { method: 'PUT', headers: grant.headers, body: await makePdf(5) });
+    expect({ status: again.status, text: await again.text() }).toEqual({ status: 412, text: expect.stringContaining('<Code>PreconditionFailed</Code>') });
+    // Even without the signed condition header: the signature then fails.
+    const { 'If-None-Match': _condition, ...unconditional } = grant.headers;
+    expect((await fetch(grant.url, { method: 'PUT', headers: unconditional, body: await makePdf(5) })).status).toBe(403);
+    const after = (await alice.call('GET', `/v1/files/${id}`)).body;
+    expect(after).toMatchObject({ status: 'ready', contentVersion: 1, checksumSha256: sha256(first), pageCount: 1, version: ready.version });
+    expect((await download(alice, id)).bytes.equals(Buffer.from(first))).toBe(true);
+  });
+
+  it('a form (which S3 cannot make conditional): the second upload is refused by processing, visibly: the version fails UPLOAD_REUSED, its object is deleted and an audit line names it', async () => {
+    const id = await alice.create({ name: 'Form once.pdf', fileTypeId: 'pdf' });
+    const form = (await alice.call('POST', `/v1/files/${id}/upload-form`)).body;
+    const first = await makePdf(1);
+    expect((await postForm(form.url, form.fields, first, { type: 'application/pdf' })).status).toBe(201);
+    expect(await alice.settled(id)).toMatchObject({ status: 'ready', contentVersion: 1, checksumSha256: sha256(first) });
+
+    expect((await postForm(form.url, form.fields, await makePdf(5), { type: 'application/pdf' })).status).toBe(201);
+    const failed = await eventually(() => alice.settled(id), (f) => f.status === 'failed');
+    expect(failed).toMatchObject({ status: 'failed', contentVersion: 1, pageCount: 1, checksumSha256: sha256(first), error: { code: 'UPLOAD_REUSED', message: expect.stringContaining('used again') } });
+    expect((await alice.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([
+      expect.objectContaining({ version: 1, status: 'failed', error: expect.objectContaining({ code: 'UPLOAD_REUSED' }) }),
+    ]);
+    expect(await eventually(() => s3.exists(`${form.url}${form.fields.key}`), (exists) => !exists)).toBe(false);
+    const [line] = await local.stack().awaitAuditLines((l) => l.fields.action === 'upload-reused' && l.fields.fileId === id);
+    expect(line?.fields).toMatchObject({ audit: true, tenantId: 'demo', principal: { type: 'user', id: 'alice' }, key: form.fields.key, version: 1 });
+    expectError(await alice.call('GET', `/v1/files/${id}/download`), 409, 'NOT_UPLOADED');
+    // Replacing what was lost still needs files:overwrite: a plain writer cannot start over.
+    expectError(await alice.call('PUT', `/v1/files/${id}/upload`), 409, 'ALREADY_UPLOADED');
+    const restored = await makePdf(2);
+    expect(await uploadVersion(service, id, restored)).toMatchObject({ status: 'ready', contentVersion: 2 });
   });
 });

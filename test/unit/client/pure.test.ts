@@ -86,6 +86,8 @@ describe('back-off and retries', () => {
     expect(isRetryable(errorFromResponse(429, { error: { code: 'RATE_LIMITED', message: 'x' } }))).toBe(true);
     expect(isRetryable(storageError(403, '<Code>AccessDenied</Code>', 'part 1'))).toBe(true);
     expect(isRetryable(storageError(404, '<Code>NoSuchUpload</Code>', 'part 1'))).toBe(false);
+    // The upload URL's object exists already: another attempt would be refused the same way.
+    expect(isRetryable(storageError(412, '<Code>PreconditionFailed</Code>', 'the file'))).toBe(false);
     expect(isRetryable(errorFromResponse(404, { error: { code: 'FILE_NOT_FOUND', message: 'x' } }))).toBe(false);
     expect(isRetryable(new FileportError({ status: 0, code: 'ABORTED', message: 'x' }))).toBe(false);
   });

@@ -5,9 +5,11 @@ import sharp from 'sharp';
 import { grantMetadata } from '../../../lambdas/domain/content-metadata';
 import { createDownloadUrl } from '../../../lambdas/domain/downloads';
 import { createFile, newContentKey } from '../../../lambdas/domain/files';
+import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import { MAX_COUNTED_PDF_BYTES, MAX_HASHED_BYTES, processUploadedObject } from '../../../lambdas/domain/metadata-processing';
 import type { ObjectStore } from '../../../lambdas/domain/ports';
 import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
+import type { UploadedObject } from '../../../lambdas/domain/ports';
 import { overwriter, putAgain, setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 
 async function pdf(pages: number) {
@@ -19,6 +21,7 @@ async function pdf(pages: number) {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
 const png = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#888' } }).png().toBuffer();
 const stored = async (deps: TestDeps, id: string) => (await deps.files.get(id))!;
+const versionAt = async (deps: TestDeps, id: string, key: string) => (await stored(deps, id)).versions.find((v) => v.key === key);
 
 describe('processUploadedObject', () => {
   it('makes the first upload version 1: size, SHA-256, page count and uploader measured, the file ready and no longer temporary', async () => {
@@ -74,33 +77,6 @@ describe('processUploadedObject', () => {
     const version = (await stored(deps, file.id)).version;
     expect(await processUploadedObject(deps, event)).toBe('stale');
     expect((await stored(deps, file.id)).version).toBe(version);
-  });
-
-  it('measures the same version again when its URL is used again, and ignores the older event after that', async () => {
-    const { deps } = setup();
-    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
-    const first = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
-    await processUploadedObject(deps, first);
-    const again = await putAgain(deps, first.key, await pdf(4), '0B');
-    expect(await processUploadedObject(deps, again)).toBe('processed');
-    expect(await processUploadedObject(deps, first)).toBe('stale');
-    const after = await stored(deps, file.id);
-    expect(after).toMatchObject({ status: 'ready', pageCount: 4, checksumSha256: sha256(deps.objects.bytesOf(first.key)!) });
-    expect(after.versions).toEqual([expect.objectContaining({ version: 1, sequencer: '0B', pageCount: 4 })]);
-  });
-
-  it('re-measures an older version re-uploaded through its URL without making it current', async () => {
-    const { deps } = setup();
-    const file = await createFile(deps, overwriter, { name: 'a.pdf', fileTypeId: 'pdf' });
-    const v1 = await uploadThroughGrant(deps, overwriter, file, await pdf(1), '0A');
-    await processUploadedObject(deps, v1);
-    const v2 = await uploadThroughGrant(deps, overwriter, file, await pdf(2), '0A');
-    await processUploadedObject(deps, v2);
-    const bytes = await pdf(7);
-    expect(await processUploadedObject(deps, await putAgain(deps, v1.key, bytes, '0C'))).toBe('processed');
-    const after = await stored(deps, file.id);
-    expect(after).toMatchObject({ pageCount: 2, contentKey: v2.key });
-    expect(after.versions[0]).toMatchObject({ version: 1, status: 'ready', pageCount: 7, size: bytes.length, checksumSha256: sha256(bytes) });
   });
 
   it('drops an event whose object was replaced before it was read', async () => {
@@ -212,6 +188,246 @@ describe('overwriting', () => {
     const key = newContentKey(file);
     await deps.objects.put(key, await pdf(2), 'application/pdf', grantMetadata({ uploadedBy: 'svc', overwrite: false }));
     expect(await processUploadedObject(deps, { key, eTag: deps.objects.eTagOf(key), sequencer: '0A', eventTime: '2026-01-01T00:00:02Z' })).toBe('refused');
+  });
+});
+
+describe('an upload URL (or form) used again', () => {
+  /** The version the key holds, and the audit lines written about reused uploads. */
+  const reuseLines = (deps: TestDeps) => deps.auditLog.lines.filter((l) => l.action === 'upload-reused');
+
+  it('never replaces content a version accepted: new bytes at a ready version\'s key fail it UPLOAD_REUSED, are deleted, and an audit line names them', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const first = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    await processUploadedObject(deps, first);
+    const again = await putAgain(deps, first.key, await pdf(4), '0B');
+    expect(await processUploadedObject(deps, again)).toBe('refused');
+    expect(deps.objects.objects.has(first.key)).toBe(false);
+    const after = await stored(deps, file.id);
+    expect(after).toMatchObject({ status: 'failed', contentKey: first.key, error: { code: 'UPLOAD_REUSED', message: expect.stringMatching(/used again/) } });
+    // Never measured as the version: the bytes that were accepted are described, not the new ones.
+    expect(after.versions).toEqual([expect.objectContaining({ version: 1, sequencer: '0B', status: 'failed', contentRemoved: true, pageCount: 1 })]);
+    expect(reuseLines(deps)).toEqual([
+      { audit: true, action: 'upload-reused', tenantId: 't1', principal: { type: 'user', id: 'u1' }, fileId: file.id, key: first.key, version: 1 },
+    ]);
+    // Older or repeated events change nothing.
+    const before = await stored(deps, file.id);
+    expect(await processUploadedObject(deps, first)).toBe('stale');
+    expect(await processUploadedObject(deps, again)).toBe('stale');
+    expect(await stored(deps, file.id)).toEqual(before);
+    // The file had content: replacing what was lost needs files:overwrite, as before.
+    await expect(createUploadUrl(deps, writer, file.id, { expiresIn: 900 })).rejects.toMatchObject({ status: 409, code: 'ALREADY_UPLOADED' });
+    await expect(createUploadUrl(deps, overwriter, file.id, { expiresIn: 900 })).resolves.toMatchObject({ method: 'PUT' });
+  });
+
+  it('keeps refusing the same URL: a third PUT after the refusal does not become the version either', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const first = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    await processUploadedObject(deps, first);
+    await processUploadedObject(deps, await putAgain(deps, first.key, await pdf(2), '0B'));
+    expect(await processUploadedObject(deps, await putAgain(deps, first.key, await pdf(3), '0C'))).toBe('refused');
+    expect(await versionAt(deps, file.id, first.key)).toMatchObject({ status: 'failed', sequencer: '0C', error: { code: 'UPLOAD_REUSED' }, contentRemoved: true });
+    expect(deps.objects.objects.has(first.key)).toBe(false);
+    expect(reuseLines(deps)).toHaveLength(2);
+  });
+
+  it('refuses it for a failed version that kept its bytes, for an older version, and from a grant with files:overwrite alike', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, overwriter, { name: 'a.png', fileTypeId: 'png' });
+    const mismatched = await uploadThroughGrant(deps, overwriter, file, Buffer.from('<html></html>'), '0A');
+    await processUploadedObject(deps, mismatched);
+    expect(await versionAt(deps, file.id, mismatched.key)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISMATCH' }, contentRemoved: false });
+    const current = await uploadThroughGrant(deps, overwriter, file, await png(20, 10), '0A');
+    await processUploadedObject(deps, current);
+    await processThumbnails(deps, deps.thumbnails.jobs[0]!);
+    expect(await processUploadedObject(deps, await putAgain(deps, mismatched.key, await png(30, 30), '0B'))).toBe('refused');
+    const after = await stored(deps, file.id);
+    expect(after.versions.map((v) => [v.version, v.status, v.error?.code ?? null, v.contentRemoved])).toEqual([
+      [1, 'failed', 'UPLOAD_REUSED', true],
+      [2, 'ready', null, false],
+    ]);
+    // The current version, its thumbnails and the file are untouched.
+    expect(after).toMatchObject({ status: 'ready', contentKey: current.key });
+    expect(Object.values(after.thumbnailKeys).every((k) => deps.objects.objects.has(k!))).toBe(true);
+    expect(deps.objects.objects.has(mismatched.key)).toBe(false);
+    expect(reuseLines(deps)).toEqual([expect.objectContaining({ principal: { type: 'user', id: 'svc' }, key: mismatched.key, version: 1 })]);
+  });
+
+  it('clears the thumbnails of a current version whose bytes it removed', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'p.png', fileTypeId: 'png' });
+    const first = await uploadThroughGrant(deps, writer, file, await png(40, 20), '0A');
+    await processUploadedObject(deps, first);
+    await processThumbnails(deps, deps.thumbnails.jobs[0]!);
+    const thumbnailKeys = Object.values((await stored(deps, file.id)).thumbnailKeys);
+    expect(await processUploadedObject(deps, await putAgain(deps, first.key, await png(50, 50), '0B'))).toBe('refused');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'failed', thumbnails: [], thumbnailKeys: {}, error: { code: 'UPLOAD_REUSED' } });
+    expect(thumbnailKeys.some((k) => deps.objects.objects.has(k!))).toBe(false);
+    expect(deps.thumbnails.jobs).toHaveLength(1);
+  });
+
+  it('measures new bytes as the version while it has accepted none: after a CHECKSUM_MISMATCH removed them, or while it is still processing', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const right = await pdf(2);
+    const wrong = await uploadThroughGrant(deps, writer, file, await pdf(5), '0A', { checksumSha256: sha256(right) });
+    await processUploadedObject(deps, wrong);
+    expect(await versionAt(deps, file.id, wrong.key)).toMatchObject({ status: 'failed', error: { code: 'CHECKSUM_MISMATCH' }, contentRemoved: true });
+    // The client retries through the same URL (a POST form; a PUT URL too, since the key is free again).
+    expect(await processUploadedObject(deps, await putAgain(deps, wrong.key, right, '0B'))).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', pageCount: 2, checksumSha256: sha256(right), versions: [expect.objectContaining({ version: 1, sequencer: '0B' })] });
+
+    const image = await createFile(deps, writer, { name: 'p.png', fileTypeId: 'png' });
+    const waiting = await uploadThroughGrant(deps, writer, image, await png(10, 10), '0A');
+    expect(await processUploadedObject(deps, waiting)).toBe('thumbnails-queued');
+    const bytes = await png(12, 6);
+    expect(await processUploadedObject(deps, await putAgain(deps, waiting.key, bytes, '0B'))).toBe('thumbnails-queued');
+    expect(await processThumbnails(deps, deps.thumbnails.jobs[0]!)).toBe('stale');
+    expect(await processThumbnails(deps, deps.thumbnails.jobs[1]!)).toBe('processed');
+    expect(await stored(deps, image.id)).toMatchObject({ status: 'ready', checksumSha256: sha256(bytes), thumbnails: [expect.objectContaining({ size: 'small', width: 12, height: 6 }), expect.anything()] });
+    expect(reuseLines(deps)).toEqual([]);
+  });
+});
+
+describe('deleting only the bytes processing judged', () => {
+  /** New bytes arrive at `key` right after processing's `nth` write to the file (before it deletes anything). */
+  function replaceAfterWrite(deps: TestDeps, nth: number, key: string, bytes: Uint8Array, sequencer: string): Promise<UploadedObject> {
+    const update = deps.files.update.bind(deps.files);
+    let writes = 0;
+    return new Promise((resolve) => {
+      deps.files.update = async (...args) => {
+        const written = await update(...args);
+        if (++writes === nth) {
+          deps.files.update = update;
+          resolve(await putAgain(deps, key, bytes, sequencer));
+        }
+        return written;
+      };
+    });
+  }
+
+  /** New bytes arrive at `key` right after processing has looked at the object there. */
+  function replaceAfterHead(deps: TestDeps, key: string, bytes: Uint8Array, sequencer: string): Promise<UploadedObject> {
+    const readHead = deps.objects.readHead.bind(deps.objects);
+    return new Promise((resolve) => {
+      deps.objects.readHead = async (k, length) => {
+        const seen = await readHead(k, length);
+        if (k === key) {
+          deps.objects.readHead = readHead;
+          resolve(await putAgain(deps, key, bytes, sequencer));
+        }
+        return seen;
+      };
+    });
+  }
+
+  it('CHECKSUM_MISMATCH: newer bytes PUT to the URL meanwhile are kept, and their own event makes them the version', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const right = await pdf(3);
+    const wrong = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A', { checksumSha256: sha256(right) });
+    // The second write fails the version (the first claimed it); the new bytes land just after it.
+    const replaced = replaceAfterWrite(deps, 2, wrong.key, right, '0B');
+    expect(await processUploadedObject(deps, wrong)).toBe('processed');
+    const retry = await replaced;
+    expect(await versionAt(deps, file.id, wrong.key)).toMatchObject({ status: 'failed', error: { code: 'CHECKSUM_MISMATCH' }, contentRemoved: true });
+    expect(deps.objects.bytesOf(wrong.key)?.equals(Buffer.from(right))).toBe(true);
+    expect(await processUploadedObject(deps, retry)).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', pageCount: 3, checksumSha256: sha256(right) });
+  });
+
+  it('FILE_TOO_LARGE, a refused second upload, an upload for a deleted file: only the object judged goes, never newer bytes at its key', async () => {
+    const { deps } = setup();
+    const small = await createFile(deps, writer, { name: 'small.pdf', fileTypeId: 'pdf' });
+    await createUploadUrl(deps, writer, small.id, { expiresIn: 900, maxFileSize: 100 });
+    const tooLarge = await putAgain(deps, deps.objects.presigned.at(-1)!.key, await pdf(2), '0A');
+    const fits = replaceAfterWrite(deps, 2, tooLarge.key, Buffer.from('%PDF-1.7\n'), '0B');
+    await processUploadedObject(deps, tooLarge);
+    expect(await versionAt(deps, small.id, tooLarge.key)).toMatchObject({ status: 'failed', error: { code: 'FILE_TOO_LARGE' }, contentRemoved: true });
+    expect(deps.objects.objects.has(tooLarge.key)).toBe(true);
+    await processUploadedObject(deps, await fits);
+    expect(await versionAt(deps, small.id, tooLarge.key)).toMatchObject({ sequencer: '0B', size: 9 });
+
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    // Two URLs issued before any content arrived: the second is refused once the first is in.
+    const first = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    const second = await uploadThroughGrant(deps, writer, file, await pdf(2), '0A');
+    await processUploadedObject(deps, first);
+    const newerSecond = replaceAfterHead(deps, second.key, await pdf(3), '0B');
+    expect(await processUploadedObject(deps, second)).toBe('refused');
+    expect(deps.objects.objects.has(second.key)).toBe(true);
+    expect(await processUploadedObject(deps, await newerSecond)).toBe('refused');
+    expect(deps.objects.objects.has(second.key)).toBe(false);
+
+    const gone = await createFile(deps, writer, { name: 'b.pdf', fileTypeId: 'pdf' });
+    const late = await uploadThroughGrant(deps, writer, gone, await pdf(1), '0A');
+    await deps.files.delete(gone);
+    const newerLate = replaceAfterHead(deps, late.key, await pdf(2), '0B');
+    expect(await processUploadedObject(deps, late)).toBe('deleted');
+    expect(deps.objects.objects.has(late.key)).toBe(true);
+    expect(await processUploadedObject(deps, await newerLate)).toBe('deleted');
+    expect(deps.objects.objects.has(late.key)).toBe(false);
+  });
+
+  it('fails a claimed version whose object vanished before it was read (CONTENT_MISSING), instead of leaving it processing', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const event = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    const read = deps.objects.read.bind(deps.objects);
+    deps.objects.read = async (key) => {
+      await deps.objects.delete([key]);
+      return read(key);
+    };
+    expect(await processUploadedObject(deps, event)).toBe('processed');
+    const after = await stored(deps, file.id);
+    expect(after).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISSING' } });
+    expect(after.versions[0]).toMatchObject({ sequencer: '0A', contentRemoved: true });
+    // Nothing was accepted: the same URL may still deliver the content.
+    deps.objects.read = read;
+    const retry = await putAgain(deps, event.key, await pdf(2), '0B');
+    expect(await processUploadedObject(deps, retry)).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', pageCount: 2 });
+  });
+
+  it('fails a version a crashed run claimed when its redriven event finds no object, and a thumbnail job likewise', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const event = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    // The run claims, then dies before reading; the object is removed meanwhile.
+    const read = deps.objects.read.bind(deps.objects);
+    deps.objects.read = async () => {
+      throw new Error('the Lambda timed out');
+    };
+    await expect(processUploadedObject(deps, event)).rejects.toThrow('timed out');
+    deps.objects.read = read;
+    expect((await stored(deps, file.id)).status).toBe('processing');
+    await deps.objects.delete([event.key]);
+    expect(await processUploadedObject(deps, event)).toBe('stale');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISSING' } });
+
+    const image = await createFile(deps, writer, { name: 'p.png', fileTypeId: 'png' });
+    const png1 = await uploadThroughGrant(deps, writer, image, await png(10, 10), '0A');
+    expect(await processUploadedObject(deps, png1)).toBe('thumbnails-queued');
+    await deps.objects.delete([png1.key]);
+    expect(await processThumbnails(deps, deps.thumbnails.jobs[0]!)).toBe('stale');
+    expect(await stored(deps, image.id)).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISSING' } });
+  });
+
+  it('stops when the object was replaced after the claim: the newer object\'s event claims the version again and finishes it', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const event = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
+    const read = deps.objects.read.bind(deps.objects);
+    let newer: UploadedObject | undefined;
+    deps.objects.read = async (key) => {
+      newer ??= await putAgain(deps, key, await pdf(6), '0B');
+      return read(key);
+    };
+    expect(await processUploadedObject(deps, event)).toBe('stale');
+    expect((await stored(deps, file.id)).versions[0]).toMatchObject({ status: 'processing', sequencer: '0A' });
+    expect(await processUploadedObject(deps, newer!)).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', pageCount: 6, versions: [expect.objectContaining({ version: 1, sequencer: '0B' })] });
   });
 });
 

@@ -193,6 +193,19 @@ describe('multipart uploads', () => {
     expect(await complete([{ partNumber: 1, etag: e1 }, { partNumber: 2, etag: e2 }, { partNumber: 3, etag: e3 }])).toMatchObject({ status: 'processing' });
   });
 
+  it('complete only while the key is free: racing a completion of the same upload that won, it answers as that one did and replaces nothing', async () => {
+    const { deps } = setup();
+    const file = await zipFile(deps);
+    const { uploadId } = await createMultipartUpload(deps, writer, file.id, { size: 5, partSize: 5 * MiB, expiresIn: 900, sizeLimits: limits });
+    const key = keyOfUpload(deps);
+    const s3Id = [...deps.objects.uploads.keys()][0]!;
+    const etag = deps.objects.uploadPart(key, s3Id, 1, zip(5));
+    // The other completion stored the object after this one listed the parts.
+    await deps.objects.put(key, Buffer.from('theirs'));
+    expect(await completeMultipartUpload(deps, writer, file.id, uploadId, { parts: [{ partNumber: 1, etag }], sizeLimits: limits })).toMatchObject({ status: 'processing' });
+    expect(deps.objects.bytesOf(key)?.toString()).toBe('theirs');
+  });
+
   it('abort an upload whose parts add up past the tenant\'s limit instead of completing it', async () => {
     const { deps } = setup();
     const file = await zipFile(deps);

@@ -163,7 +163,7 @@ describe('copies', () => {
 });
 
 describe('an upload through an old URL', () => {
-  it('replaces the bytes of the version it created, not the current one', async () => {
+  it('never replaces the content of the version it created: that version fails UPLOAD_REUSED, the current one is untouched', async () => {
     const { deps } = setup();
     const file = await createFile(deps, overwriter, { name: 'a.pdf', fileTypeId: 'pdf' });
     const v1 = await uploadThroughGrant(deps, overwriter, file, await pdf(1), '0A');
@@ -171,9 +171,9 @@ describe('an upload through an old URL', () => {
     await processUploadedObject(deps, await uploadThroughGrant(deps, overwriter, file, await pdf(2), '0A'));
     await processUploadedObject(deps, await putAgain(deps, v1.key, await pdf(3), '0B'));
     const versions = await listVersions(deps, writer, file.id);
-    expect(versions.map((v) => [v.version, v.pageCount])).toEqual([
-      [2, 2],
-      [1, 3],
+    expect(versions.map((v) => [v.version, v.pageCount, v.status, v.error?.code ?? null])).toEqual([
+      [2, 2, 'ready', null],
+      [1, 1, 'failed', 'UPLOAD_REUSED'],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, NoSuchUpload, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -115,11 +115,19 @@ export class MemoryObjects implements ObjectStore {
   async delete(keys: string[]) {
     keys.forEach((k) => this.objects.delete(k));
   }
+  /** S3's DeleteObject with `If-Match: <eTag>`: only the bytes named go. */
+  async deleteIfUnchanged(key: string, eTag: string) {
+    if (!this.objects.has(key)) return 'missing' as const;
+    if (this.eTagOf(key) !== eTag) return 'changed' as const;
+    this.objects.delete(key);
+    return 'deleted' as const;
+  }
   async presignPut(key: string, options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number }) {
     const { expiresIn: _expiresIn, ...signed } = options;
     this.presigned.push({ key, ...signed });
     const headers = {
       'Content-Type': options.contentType,
+      'If-None-Match': '*',
       ...Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
       ...(options.checksumSha256 === undefined ? {} : { 'x-amz-checksum-sha256': options.checksumSha256, 'x-amz-sdk-checksum-algorithm': 'SHA256' }),
     };
@@ -163,6 +171,7 @@ export class MemoryObjects implements ObjectStore {
   }
   async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]) {
     const upload = this.upload(key, uploadId);
+    if (this.objects.has(key)) throw new ObjectExists(`${key} already exists`);
     const bodies = parts.map((p, i) => {
       const stored = upload.parts.get(p.partNumber);
       if (!stored || createHash('md5').update(stored.body).digest('hex') !== p.eTag) throw new PartsRefused('InvalidPart', `Part ${p.partNumber} was not found.`);
