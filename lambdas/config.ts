@@ -34,6 +34,15 @@ const tenantSizeLimits = z.pipe(
   ),
 );
 
+/** HMAC-SHA256 wants a key at least as long as its output. */
+export const MIN_UPLOAD_ID_KEY_BYTES = 32;
+// The message never quotes the value: it is a secret.
+const uploadIdKey = z.string().check(
+  z.refine((text) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length >= MIN_UPLOAD_ID_KEY_BYTES, {
+    message: `must be the base64 of at least ${MIN_UPLOAD_ID_KEY_BYTES} random bytes`,
+  }),
+);
+
 const schema = z
   .object({
     FILEPORT_TABLE_NAME: nonEmpty,
@@ -59,6 +68,10 @@ const schema = z
     FILEPORT_TENANT_SIZE_LIMITS: z._default(tenantSizeLimits, {}),
     // Requests one share token may make per minute, whatever the route (429 beyond).
     FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 120),
+    // The key multipart upload ids are signed with: deployed, a Secrets Manager secret the uploads
+    // function reads on first use; the local stack passes the key itself.
+    FILEPORT_UPLOAD_ID_SECRET_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'))),
+    FILEPORT_UPLOAD_ID_KEY: z.optional(uploadIdKey),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
     FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
@@ -67,7 +80,14 @@ const schema = z
       path: ['FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS'],
       message: 'must be longer than FILEPORT_PROCESSING_STUCK_AFTER_SECONDS',
     }),
+    z.refine((e) => e.FILEPORT_UPLOAD_ID_SECRET_ARN === undefined || e.FILEPORT_UPLOAD_ID_KEY === undefined, {
+      path: ['FILEPORT_UPLOAD_ID_KEY'],
+      message: 'set either FILEPORT_UPLOAD_ID_KEY or FILEPORT_UPLOAD_ID_SECRET_ARN, not both',
+    }),
   );
+
+/** Where the key that signs multipart upload ids comes from (lambdas/adapters/upload-id-keys.ts). */
+export type UploadIdKeySource = { secretArn: string } | { key: Uint8Array };
 
 export interface Config {
   tableName: string;
@@ -86,6 +106,8 @@ export interface Config {
   sizeLimits: SizeLimits;
   s3ForcePathStyle: boolean;
   sharing: SharePolicy;
+  /** Absent in functions that sign no upload ids; the multipart routes then fail with a configuration error. */
+  uploadIdKey: UploadIdKeySource | undefined;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -117,6 +139,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
     sharing: { requestsPerMinute: e.FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE },
+    uploadIdKey: e.FILEPORT_UPLOAD_ID_SECRET_ARN
+      ? { secretArn: e.FILEPORT_UPLOAD_ID_SECRET_ARN }
+      : e.FILEPORT_UPLOAD_ID_KEY
+        ? { key: new Uint8Array(Buffer.from(e.FILEPORT_UPLOAD_ID_KEY, 'base64')) }
+        : undefined,
   };
 }
 

@@ -3,7 +3,9 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { anonymousRouteThrottle, entrypointFile, isMemberRoute, routeGroups, routeKey, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
@@ -24,7 +26,13 @@ interface GroupDefinition {
   /** Whether the group builds the data services (lambdas/services.ts), whose config includes the URL lifetimes. */
   dataAccess: boolean;
   /** Gives the group's function exactly the data it needs: each grant with the variable that names its target. */
-  connect(fn: FileportFunction, storage: Storage, settings: FileportSettings): void;
+  connect(fn: FileportFunction, storage: Storage, settings: FileportSettings, secrets: ApiSecrets): void;
+}
+
+/** Secrets the API's functions may be given. */
+interface ApiSecrets {
+  /** The key multipart upload ids are signed with (lambdas/domain/upload-ids.ts). */
+  uploadIds: secretsmanager.ISecret;
 }
 
 /** The operator's size limits, the deployment's and per tenant (lambdas/config.ts). */
@@ -68,7 +76,7 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
   uploads: {
     description: 'Fileport API: pre-signed upload URLs, forms and multipart uploads',
     dataAccess: true,
-    connect: (fn, storage, settings) => {
+    connect: (fn, storage, settings, secrets) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
       // Reads the file to sign for its key and type, and the tenant's settings; never writes.
       storage.grantTableRead(fn);
@@ -78,6 +86,10 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
       // POST or part upload is allowed, and also covers starting and completing a multipart upload.
       // ListParts and AbortMultipartUpload are calls of their own.
       storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
+      // Signs and checks multipart upload ids with the secret, read once per container; no other
+      // function can read it, and this one only its value (not describe, list or change it).
+      fn.addEnvironment('FILEPORT_UPLOAD_ID_SECRET_ARN', secrets.uploadIds.secretArn);
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secrets.uploadIds.secretArn] });
     },
   },
   downloads: {
@@ -117,6 +129,8 @@ export class Api extends Construct {
   readonly functions: Record<RouteGroup, FileportFunction>;
   /** Set when no external issuer is configured and the stack brings its own. */
   readonly userPool?: FileportUserPool;
+  /** The key multipart upload ids are signed with; only the uploads function reads it. */
+  readonly uploadIdSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -151,6 +165,8 @@ export class Api extends Construct {
     });
     this.stage = new ApiStage(this, 'Stage', { httpApi: this.httpApi, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } }).stage;
 
+    this.uploadIdSecret = new UploadIdSecret(this, 'UploadIdSecret').secret;
+    const secrets: ApiSecrets = { uploadIds: this.uploadIdSecret };
     const functions: Partial<Record<RouteGroup, FileportFunction>> = {};
     const anonymousRoutes: apigwv2.HttpRoute[] = [];
     for (const group of routeGroups) {
@@ -168,7 +184,7 @@ export class Api extends Construct {
           }),
         },
       });
-      definition.connect(fn, storage, settings);
+      definition.connect(fn, storage, settings, secrets);
       functions[group] = fn;
 
       const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);
@@ -192,6 +208,27 @@ export class Api extends Construct {
 
   get url(): string {
     return this.stage.url;
+  }
+}
+
+/**
+ * The deployment's key for multipart upload ids: 64 random letters and digits (~380 bits), made by
+ * Secrets Manager at deploy time, never in the template, the code or the function's configuration.
+ */
+class UploadIdSecret extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: 'Fileport: the HMAC-SHA256 key multipart upload ids are signed with',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false, requireEachIncludedType: false },
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated automatically: the key signs multipart upload ids, which live at most a day (the bucket aborts incomplete uploads after one), and a rotation would make every upload in flight unresumable (404 UPLOAD_NOT_FOUND). To rotate by hand, put a new random value; uploads started before must be started again.',
+    });
   }
 }
 

@@ -19,11 +19,12 @@ import { connectLocalStack } from './localstack';
 import { S3Client } from '@aws-sdk/client-s3';
 import { putBucketCors } from './bucket-cors';
 import { pageAssets } from './page/assets';
+import { localUploadIdKey } from './upload-id-key';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
-  /** Where S3 objects, the database and the signing key persist; null keeps everything in memory. */
+  /** Where S3 objects, the database and the signing keys persist; null keeps everything in memory. */
   dataDir: string | null;
   /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/settings.ts). */
   corsOrigins?: string[];
@@ -64,6 +65,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       FILEPORT_BUCKET_NAME: BUCKET,
       FILEPORT_S3_FORCE_PATH_STYLE: 'true',
     });
+
+    // The key multipart upload ids are signed with; one the developer set (either way) wins.
+    if (!process.env.FILEPORT_UPLOAD_ID_KEY && !process.env.FILEPORT_UPLOAD_ID_SECRET_ARN) {
+      process.env.FILEPORT_UPLOAD_ID_KEY = localUploadIdKey(dataDir && join(dataDir, 'upload-id-key'));
+    }
 
     const settings = readLocalSettings(process.env);
     const corsOrigins = options.corsOrigins ?? settings.corsOrigins;

@@ -55,7 +55,10 @@ export interface OperationDescription {
 
 const id: Param = { schema: fileId, description: 'The file id (a UUID); any other value is a 404 FILE_NOT_FOUND.' };
 const token: Param = { schema: shareTokenSecretParam, description: 'The share token secret (`fps_…`): the credential of the route.' };
-const upload: Param = { schema: uploadId, description: 'The multipart upload id its POST answered.' };
+const upload: Param = {
+  schema: uploadId,
+  description: 'The multipart upload id its POST answered: opaque and signed, bound to the file; an id altered in any way is UPLOAD_NOT_FOUND.',
+};
 const tokenIdParam: Param = { schema: shareTokenId, description: 'The id of a share token of the file.' };
 const size: Param = { schema: thumbnailSize, description: 'The thumbnail size.' };
 
@@ -164,14 +167,20 @@ export const operations: Record<string, OperationDescription> = {
     summary: 'Where a multipart upload stands, with fresh URLs for the missing parts',
     params: { id, uploadId: upload },
     answers: { 200: grant('The upload, what S3 holds of it and what is missing.', answers.multipartStatus) },
-    errors: { 404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (completed, aborted, expired, or another file’s).' },
+    errors: {
+      404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (completed, aborted, expired, another file’s, or not an id this deployment issued).',
+      413: 'FILE_TOO_LARGE: the upload’s size is over the tenant’s limit as it is now (lowered since the upload began).',
+    },
   },
   'POST /v1/files/{id}/multipart/{uploadId}/parts': {
     summary: 'Get URLs for parts of a multipart upload',
     params: { id, uploadId: upload },
     body: { schema: createPartUrlsBody, required: true },
     answers: { 200: grant('A URL per part asked for.', answers.partUrls) },
-    errors: { 404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND' },
+    errors: {
+      404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND',
+      413: 'FILE_TOO_LARGE: the upload’s size is over the tenant’s limit as it is now (lowered since the upload began).',
+    },
   },
   'POST /v1/files/{id}/multipart/{uploadId}/complete': {
     summary: 'Complete a multipart upload',
@@ -179,9 +188,9 @@ export const operations: Record<string, OperationDescription> = {
     body: { schema: completeMultipartUploadBody, required: true },
     answers: { 200: fileAnswer('The file, `processing`; a repeated completion answers the same.') },
     errors: {
-      400: 'INVALID_PARTS: parts not listed, not uploaded or with another ETag.',
+      400: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size.',
       404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND',
-      413: 'FILE_TOO_LARGE (the upload is aborted).',
+      413: 'FILE_TOO_LARGE: the upload is over the tenant’s limit as it is now, its own settings’ maxFileSize included (the upload is aborted).',
     },
   },
   'DELETE /v1/files/{id}/multipart/{uploadId}': {

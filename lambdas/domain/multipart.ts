@@ -2,8 +2,9 @@ import { NotFound, ValidationError } from '../errors';
 import { actorOf, audit } from './audit';
 import { loadOwnFile, objectPrefixes } from './files';
 import { currentVersion, type FileRecord, type Principal } from './model';
-import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadedPart } from './ports';
-import { FileTooLarge, S3_LIMITS, sizeLimitsOf, type SizeLimits } from './size-limits';
+import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadDeps, type UploadedPart } from './ports';
+import { FileTooLarge, S3_LIMITS, type SizeLimits } from './size-limits';
+import { signUploadId, verifyUploadId, type UploadToken } from './upload-ids';
 import { grantSizeLimits, prepareGrant } from './uploads';
 
 const MiB = 1024 ** 2;
@@ -11,51 +12,41 @@ export const DEFAULT_PART_SIZE = 8 * MiB;
 /** URLs in one answer: 10,000 pre-signed URLs would not fit in a Lambda response (6 MB). */
 export const MAX_URLS_PER_ANSWER = 1000;
 
-/**
- * What the API's upload id stands for. S3 binds its upload id to the object key, and the key to
- * the file (`content/<file id>/<upload>`), so the token names the upload part of the key and S3's
- * id, and every call rebuilds the key from the file of the path: a token used with another file,
- * of this tenant or another, names a key S3 holds no such upload for (NoSuchUpload, a 404). The
- * size, part size and whether parts carry checksums ride along so that no table write is needed;
- * a client that alters them only changes what it is told, never what S3 or processing accept.
- */
-interface UploadToken {
-  /** The `<random>` of the object key. */
-  object: string;
-  s3UploadId: string;
-  size: number;
-  partSize: number;
-  partChecksums: boolean;
-}
-
-const encodeToken = (t: UploadToken): string =>
-  Buffer.from(JSON.stringify([t.object, t.s3UploadId, t.size, t.partSize, t.partChecksums ? 1 : 0])).toString('base64url');
-
-function decodeToken(uploadId: string): UploadToken | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(uploadId, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 5) return undefined;
-    const [object, s3UploadId, size, partSize, partChecksums] = value as unknown[];
-    if (typeof object !== 'string' || !/^[0-9a-f]{32}$/.test(object)) return undefined;
-    if (typeof s3UploadId !== 'string' || s3UploadId.length === 0 || s3UploadId.length > 1024) return undefined;
-    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(partSize) || (size as number) < 1 || (partSize as number) < 1) return undefined;
-    if (partChecksums !== 0 && partChecksums !== 1) return undefined;
-    return { object, s3UploadId, size: size as number, partSize: partSize as number, partChecksums: partChecksums === 1 };
-  } catch {
-    return undefined;
-  }
-}
-
 const uploadNotFound = (uploadId: string) => new NotFound(`Multipart upload ${uploadId} was not found (completed, aborted, expired, or of another file).`, 'UPLOAD_NOT_FOUND');
 
 const keyOf = (fileId: string, object: string) => `${objectPrefixes.content}${fileId.replaceAll('-', '')}/${object}`;
 
-/** The file of the path (404 if not the caller's) and the upload the token names, bound to it. */
-async function loadUpload(deps: Deps, principal: Principal, id: string, uploadId: string) {
+/** The limits in force now: the operator's for the tenant, lowered by the tenant's own settings. */
+export interface CurrentLimits {
+  /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
+  sizeLimits?: SizeLimits;
+  /** The tenant's own cap (its settings' maxFileSize). */
+  maxFileSize?: number;
+}
+
+/**
+ * The file of the path (404 if not the caller's) and the upload its id names, if this deployment
+ * signed the id for this tenant and file (else a 404, as for an upload that is gone). Every call
+ * rebuilds the key from the file of the path, so even a valid id can only name this file's upload.
+ */
+async function loadUpload(deps: UploadDeps, principal: Principal, id: string, uploadId: string) {
   const file = await loadOwnFile(deps, principal, id);
-  const token = decodeToken(uploadId);
+  const token = verifyUploadId(await deps.uploadIdKeys.signingKey(), uploadId, { tenantId: principal.tenantId, fileId: file.id });
   if (!token) throw uploadNotFound(uploadId);
   return { file, token, key: keyOf(file.id, token.object) };
+}
+
+/**
+ * The tenant's limit now, and the one the upload was granted under: a tenant (or operator) that
+ * lowered its limit since gets no more URLs for, and cannot complete, an upload over it.
+ */
+function limitOf(token: UploadToken, principal: Principal, limits: CurrentLimits): number {
+  return Math.min(grantSizeLimits(limits, principal.tenantId).maxMultipartFileSize, token.maxSize);
+}
+
+function checkLimit(token: UploadToken, principal: Principal, limits: CurrentLimits): void {
+  const max = limitOf(token, principal, limits);
+  if (token.size > max) throw new FileTooLarge(token.size, max);
 }
 
 /** Part `n` (1-based) of an upload of `size` bytes in parts of `partSize`. */
@@ -151,10 +142,12 @@ function auditParts(deps: Deps, principal: Principal, fileId: string, key: strin
  * (overwrite right, metadata processing reads back), and hands out a URL per part, each signed
  * for its exact size: the parts S3 accepts add up to the declared size.
  */
-export async function createMultipartUpload(deps: Deps, principal: Principal, id: string, options: MultipartOptions): Promise<MultipartUpload> {
+export async function createMultipartUpload(deps: UploadDeps, principal: Principal, id: string, options: MultipartOptions): Promise<MultipartUpload> {
   const { maxMultipartFileSize } = grantSizeLimits(options, principal.tenantId);
   const plan = planParts(options.size, options.partSize);
   const partChecksums = options.partChecksums === true;
+  // Before S3 starts anything: without a key, no upload could be named.
+  const signingKey = await deps.uploadIdKeys.signingKey();
   const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
   const s3UploadId = await deps.objects.createMultipartUpload(grant.key, {
     contentType: grant.contentType,
@@ -167,12 +160,14 @@ export async function createMultipartUpload(deps: Deps, principal: Principal, id
     size: options.size,
     partSize: plan.partSize,
     partChecksums,
+    maxSize: maxMultipartFileSize,
   };
   const first = partChecksums ? [] : Array.from({ length: Math.min(plan.partCount, MAX_URLS_PER_ANSWER) }, (_, i) => i + 1);
   const parts = await partUrls(deps, grant.key, token, first, () => undefined, options.expiresIn);
   const expiresAt = expiry(deps, options.expiresIn);
   auditParts(deps, principal, grant.file.id, grant.key, parts, expiresAt);
-  return { uploadId: encodeToken(token), size: options.size, partSize: plan.partSize, partCount: plan.partCount, parts, expiresAt };
+  const uploadId = signUploadId(signingKey, token, { tenantId: principal.tenantId, fileId: grant.file.id });
+  return { uploadId, size: options.size, partSize: plan.partSize, partCount: plan.partCount, parts, expiresAt };
 }
 
 export interface MultipartStatus extends MultipartUpload {
@@ -187,8 +182,15 @@ export interface MultipartStatus extends MultipartUpload {
  * An upload whose parts carry checksums gets none here (they must be signed into the URL): the
  * client asks for them with the checksums (`partUrlsFor`).
  */
-export async function getMultipartUpload(deps: Deps, principal: Principal, id: string, uploadId: string, options: { expiresIn: number }): Promise<MultipartStatus> {
+export async function getMultipartUpload(
+  deps: UploadDeps,
+  principal: Principal,
+  id: string,
+  uploadId: string,
+  options: { expiresIn: number } & CurrentLimits,
+): Promise<MultipartStatus> {
   const { file, token, key } = await loadUpload(deps, principal, id, uploadId);
+  checkLimit(token, principal, options);
   const uploaded = await listParts(deps, key, token, uploadId);
   const count = partCount(token.size, token.partSize);
   const held = new Set(uploaded.filter((p) => p.size === sizeOfPart(p.partNumber, token.size, token.partSize)).map((p) => p.partNumber));
@@ -210,13 +212,14 @@ export async function getMultipartUpload(deps: Deps, principal: Principal, id: s
 
 /** Fresh URLs for the parts named, with their checksums when the upload's parts carry them. */
 export async function partUrlsFor(
-  deps: Deps,
+  deps: UploadDeps,
   principal: Principal,
   id: string,
   uploadId: string,
-  options: { parts: { partNumber: number; checksumSha256?: string }[]; expiresIn: number },
+  options: { parts: { partNumber: number; checksumSha256?: string }[]; expiresIn: number } & CurrentLimits,
 ): Promise<{ parts: PartUrl[]; expiresAt: string }> {
   const { file, token, key } = await loadUpload(deps, principal, id, uploadId);
+  checkLimit(token, principal, options);
   const count = partCount(token.size, token.partSize);
   const beyond = options.parts.filter((p) => p.partNumber > count).map((p) => p.partNumber);
   if (beyond.length > 0) throw new ValidationError(`The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
@@ -245,17 +248,18 @@ async function listParts(deps: Deps, key: string, token: UploadToken, uploadId: 
 }
 
 /**
- * Assembles the object from exactly parts 1…n of the plan, as S3 holds them. The client's list is
- * checked against S3's first, so a missing part or a wrong ETag is a 400 that names them, and a
- * total over the tenant's limit a 413 (the upload is aborted). The object's S3 event then processes
- * it like any upload; until processing has claimed it, the File is shown `processing`.
+ * Assembles the object from exactly parts 1…n of the plan, as S3 holds them. An upload over the
+ * tenant's limit as it is now is a 413, and aborted. The client's list is checked against S3's, so
+ * a missing part or a wrong ETag is a 400 that names them, as are parts that do not add up to the
+ * declared size. The object's S3 event then processes it like any upload; until processing has
+ * claimed it, the File is shown `processing`.
  */
 export async function completeMultipartUpload(
-  deps: Deps,
+  deps: UploadDeps,
   principal: Principal,
   id: string,
   uploadId: string,
-  options: { parts: { partNumber: number; etag: string }[]; sizeLimits?: SizeLimits },
+  options: { parts: { partNumber: number; etag: string }[] } & CurrentLimits,
 ): Promise<FileRecord> {
   const { token, key } = await loadUpload(deps, principal, id, uploadId);
   const numbers = options.parts.map((p) => p.partNumber);
@@ -271,6 +275,8 @@ export async function completeMultipartUpload(
     if (await deps.objects.readHead(key, 1)) return processingView(deps, principal, id, key);
     throw uploadNotFound(uploadId);
   }
+  const max = limitOf(token, principal, options);
+  if (token.size > max) await refuseOverLimit(deps, key, token, token.size, max);
   const held = new Map(uploaded.map((p) => [p.partNumber, p]));
   const given = new Map(options.parts.map((p) => [p.partNumber, p.etag.replaceAll('"', '')]));
   const count = partCount(token.size, token.partSize);
@@ -288,11 +294,13 @@ export async function completeMultipartUpload(
 
   const parts = expected.map((n) => held.get(n) as UploadedPart);
   const total = parts.reduce((sum, p) => sum + p.size, 0);
-  const { maxMultipartFileSize } = sizeLimitsOf(options.sizeLimits, principal.tenantId);
-  if (total > maxMultipartFileSize) {
-    await deps.objects.abortMultipartUpload(key, token.s3UploadId).catch(() => undefined);
-    throw new FileTooLarge(total, maxMultipartFileSize);
-  }
+  if (total > max) await refuseOverLimit(deps, key, token, total, max);
+  // Each part URL is signed for its exact size, so only a bug (or an emulator) lets this happen;
+  // the object would otherwise be of another size than the one declared and checked.
+  const offPlan = parts.filter((p) => p.size !== sizeOfPart(p.partNumber, token.size, token.partSize)).map((p) => p.partNumber);
+  if (offPlan.length > 0) problems.push(`part ${list(offPlan)} not of the planned size`);
+  if (total !== token.size) problems.push(`the parts add up to ${total} bytes, not the declared ${token.size}`);
+  if (problems.length > 0) throw new ValidationError(`Cannot complete the upload: ${problems.join('; ')}.`, 'INVALID_PARTS');
   try {
     await deps.objects.completeMultipartUpload(
       key,
@@ -310,6 +318,12 @@ export async function completeMultipartUpload(
   return processingView(deps, principal, id, key);
 }
 
+/** Aborts the upload (S3 frees its parts) and answers 413. */
+async function refuseOverLimit(deps: Deps, key: string, token: UploadToken, size: number, max: number): Promise<never> {
+  await deps.objects.abortMultipartUpload(key, token.s3UploadId).catch(() => undefined);
+  throw new FileTooLarge(size, max);
+}
+
 /** `3, 5, 7` — the first 20 of them, so a message stays readable. */
 const list = (numbers: number[]) => (numbers.length > 20 ? `${numbers.slice(0, 20).join(', ')}… (${numbers.length} in all)` : numbers.join(', '));
 
@@ -323,7 +337,7 @@ async function processingView(deps: Deps, principal: Principal, id: string, key:
 }
 
 /** Aborts the upload: S3 frees its parts. */
-export async function abortMultipartUpload(deps: Deps, principal: Principal, id: string, uploadId: string): Promise<void> {
+export async function abortMultipartUpload(deps: UploadDeps, principal: Principal, id: string, uploadId: string): Promise<void> {
   const { token, key } = await loadUpload(deps, principal, id, uploadId);
   try {
     await deps.objects.abortMultipartUpload(key, token.s3UploadId);

@@ -219,6 +219,17 @@ export interface Deps {
   auditLog?: AuditLog;
 }
 
+/** The deployment's secret that multipart upload ids are signed with (lambdas/domain/upload-ids.ts). */
+export interface UploadIdKeys {
+  /** Read on first use and kept for the life of the process; throws when none is configured. */
+  signingKey(): Promise<Uint8Array>;
+}
+
+/** What the multipart routes need on top: the key their upload ids are signed and checked with. */
+export interface UploadDeps extends Deps {
+  uploadIdKeys: UploadIdKeys;
+}
+
 /** What the API needs on top: deleting a file revokes its share tokens. */
 export interface SharingDeps extends Deps {
   shareTokens: ShareTokenRepository;

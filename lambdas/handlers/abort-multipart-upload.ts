@@ -1,12 +1,12 @@
 import { abortMultipartUpload as abort } from '../domain/multipart';
 import { noContent, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
+import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
 
 export const abortMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  await abort(getServices(), request.principal, id, uploadId);
+  await abort(getUploadServices(), request.principal, id, uploadId);
   return noContent();
 };

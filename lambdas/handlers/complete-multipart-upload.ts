@@ -3,7 +3,8 @@ import { toApiFile } from '../domain/files';
 import { completeMultipartUpload as complete } from '../domain/multipart';
 import { S3_LIMITS } from '../domain/size-limits';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
+import { getUploadServices } from '../upload-services';
+import { settingsOf } from './tenant-settings';
 import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
 import { partNumber } from './schemas';
@@ -18,7 +19,9 @@ export const completeMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
   const { parts } = parseBody(request, completeMultipartUploadBody);
-  const { config, ...deps } = getServices();
-  const file = await complete(deps, request.principal, id, uploadId, { parts, sizeLimits: config.sizeLimits });
+  const services = getUploadServices();
+  // The tenant's limit as it is now, its own settings included: it may have been lowered since the upload began.
+  const settings = await settingsOf(services, request.principal.tenantId);
+  const file = await complete(services, request.principal, id, uploadId, { parts, sizeLimits: services.config.sizeLimits, maxFileSize: settings.maxFileSize });
   return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
 };

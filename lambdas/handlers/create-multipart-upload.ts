@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { createMultipartUpload as start } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
+import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { settingsOf } from './tenant-settings';
 import { checksumSha256 } from './schemas';
@@ -17,7 +17,7 @@ export const createMultipartUploadBody = z.strictObject({
 export const createMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const input = parseBody(request, createMultipartUploadBody);
-  const services = getServices();
+  const services = getUploadServices();
   const settings = await settingsOf(services, request.principal.tenantId);
   const upload = await start(services, request.principal, id, {
     ...input,

@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
+import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { settingsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
@@ -21,8 +21,13 @@ export const createPartUrls: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
   const { parts } = parseBody(request, createPartUrlsBody);
-  const services = getServices();
+  const services = getUploadServices();
   const settings = await settingsOf(services, request.principal.tenantId);
-  const urls = await partUrlsFor(services, request.principal, id, uploadId, { parts, expiresIn: settings.uploadUrlTtlSeconds });
+  const urls = await partUrlsFor(services, request.principal, id, uploadId, {
+    parts,
+    expiresIn: settings.uploadUrlTtlSeconds,
+    sizeLimits: services.config.sizeLimits,
+    maxFileSize: settings.maxFileSize,
+  });
   return json(200, urls, { 'cache-control': 'no-store' });
 };

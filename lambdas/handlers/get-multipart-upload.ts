@@ -1,6 +1,6 @@
 import { getMultipartUpload as status } from '../domain/multipart';
 import { json, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
+import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { settingsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
@@ -8,8 +8,12 @@ import { uploadIdParam } from './multipart-upload-id';
 export const getMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  const services = getServices();
+  const services = getUploadServices();
   const settings = await settingsOf(services, request.principal.tenantId);
-  const upload = await status(services, request.principal, id, uploadId, { expiresIn: settings.uploadUrlTtlSeconds });
+  const upload = await status(services, request.principal, id, uploadId, {
+    expiresIn: settings.uploadUrlTtlSeconds,
+    sizeLimits: services.config.sizeLimits,
+    maxFileSize: settings.maxFileSize,
+  });
   return json(200, upload, { 'cache-control': 'no-store' });
 };

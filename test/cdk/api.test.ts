@@ -106,6 +106,8 @@ describe('functions', () => {
         FILEPORT_MAX_MULTIPART_FILE_SIZE: String(1024 ** 4),
         FILEPORT_TENANT_SIZE_LIMITS: '{}',
       }),
+      // Only the uploads function signs and checks multipart upload ids.
+      ...(group === 'uploads' && { FILEPORT_UPLOAD_ID_SECRET_ARN: { Ref: logicalId(stack, stack.api.uploadIdSecret) } }),
     });
   });
 

@@ -41,4 +41,47 @@ describe('a persistent local stack', () => {
       await second.stop();
     }
   });
+
+  it('resumes a multipart upload started before a restart: the key its id is signed with persisted too', async () => {
+    const MiB = 1024 ** 2;
+    const size = 5 * MiB + 100;
+    const bytes = Buffer.alloc(size, 0x2a);
+    bytes.set([0x50, 0x4b, 0x03, 0x04]);
+    const multipartDir = mkdtempSync(join(tmpdir(), 'fileport-multipart-'));
+    try {
+      const first = await startStack({}, multipartDir);
+      let id: string;
+      let uploadId: string;
+      try {
+        const api = new Api(first.apiUrl, first.token);
+        id = await api.create({ name: 'resumed.zip', fileTypeId: 'zip' });
+        const created = await api.call('POST', `/v1/files/${id}/multipart`, { body: { size, partSize: 5 * MiB } });
+        expect(created.status).toBe(201);
+        uploadId = created.body.uploadId;
+        expect((await fetch(created.body.parts[0].url, { method: 'PUT', body: bytes.subarray(0, 5 * MiB) })).status).toBe(200);
+      } finally {
+        await first.stop();
+      }
+
+      const second = await startStack({}, multipartDir);
+      try {
+        const api = new Api(second.apiUrl, first.token);
+        const status = await api.call('GET', `/v1/files/${id}/multipart/${uploadId}`);
+        expect(status.status).toBe(200);
+        expect(status.body).toMatchObject({ uploadedParts: [{ partNumber: 1, size: 5 * MiB }], missingPartNumbers: [2] });
+        const put = await fetch(status.body.parts[0].url, { method: 'PUT', body: bytes.subarray(5 * MiB) });
+        expect(put.status).toBe(200);
+        const parts = [
+          { partNumber: 1, etag: status.body.uploadedParts[0].etag },
+          { partNumber: 2, etag: put.headers.get('etag') as string },
+        ];
+        expect((await api.call('POST', `/v1/files/${id}/multipart/${uploadId}/complete`, { body: { parts } })).status).toBe(200);
+        expect(await api.settled(id)).toMatchObject({ status: 'ready', size });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(multipartDir, { recursive: true, force: true });
+    }
+  });
 });

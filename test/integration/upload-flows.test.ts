@@ -257,6 +257,61 @@ describe('multipart uploads', () => {
     expect((await alice.call('GET', `/v1/files/${id}/multipart/${uploadId}`)).status).toBe(200);
   });
 
+  it('signs its upload ids: one with another size or part size, with or without the old signature, is a 404 on every route, never a 500', async () => {
+    const id = await alice.create({ name: 'Forged.zip', fileTypeId: 'zip' });
+    const { uploadId } = (await alice.call('POST', `/v1/files/${id}/multipart`, { body: { size: 6 * MiB } })).body;
+    // What a client can read of the id, and write back altered: [object, S3 upload id, size, part size, …].
+    const [payload, signature] = (uploadId as string).split('.');
+    const facts = JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8')) as unknown[];
+    const forge = (size: number, partSize: number) => Buffer.from(JSON.stringify([facts[0], facts[1], size, partSize, ...facts.slice(4)])).toString('base64url');
+    const forgeries = [
+      // More parts than an array can hold…
+      forge(Number.MAX_SAFE_INTEGER, 1),
+      // …209,716 parts, an answer that grows with the size claimed…
+      forge(1024 ** 4, 5 * MiB),
+      // …and a URL for a 5 GiB part.
+      forge(5 * GiB, 5 * GiB),
+    ].flatMap((forged) => [forged, `${forged}.${signature}`]);
+    for (const forged of forgeries) {
+      const path = `/v1/files/${id}/multipart/${forged}`;
+      expectError(await alice.call('GET', path), 404, 'UPLOAD_NOT_FOUND');
+      expectError(await alice.call('POST', `${path}/parts`, { body: { parts: [{ partNumber: 1 }] } }), 404, 'UPLOAD_NOT_FOUND');
+      expectError(await alice.call('POST', `${path}/complete`, { body: { parts: [{ partNumber: 1, etag: 'x' }] } }), 404, 'UPLOAD_NOT_FOUND');
+      expectError(await alice.call('DELETE', path), 404, 'UPLOAD_NOT_FOUND');
+    }
+    // The real id still names the upload, untouched.
+    const status = await alice.call('GET', `/v1/files/${id}/multipart/${uploadId}`);
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ size: 6 * MiB, partCount: 1, missingPartNumbers: [1], uploadedParts: [] });
+  });
+
+  it('checks the tenant\'s limit on every use: once its maxFileSize is below the upload\'s size, status, part URLs and completion are 413, and completing aborts', async () => {
+    const admin = api.as(await api.tokenFor('shrinking', ['files:read', 'files:write', 'files:admin'], 'admin'));
+    const setMaxFileSize = async (maxFileSize: number) => {
+      const { warnings: _warnings, ...settings } = (await admin.call('GET', '/v1/settings')).body;
+      expect((await admin.call('PUT', '/v1/settings', { body: { ...settings, maxFileSize } })).status).toBe(200);
+    };
+    const size = 5 * MiB + 100;
+    const id = await admin.create({ name: 'Shrinking.zip', fileTypeId: 'zip' });
+    const { uploadId, parts } = (await admin.call('POST', `/v1/files/${id}/multipart`, { body: { size, partSize: 5 * MiB } })).body;
+    const etags = await inParallel(parts as { partNumber: number; url: string; size: number }[], 2, (p) => putPart(p.url, zipPart(13)(p.partNumber, p.size)));
+    const path = `/v1/files/${id}/multipart/${uploadId}`;
+
+    await setMaxFileSize(5 * MiB);
+    expectError(await admin.call('GET', path), 413, 'FILE_TOO_LARGE');
+    expectError(await admin.call('POST', `${path}/parts`, { body: { parts: [{ partNumber: 2 }] } }), 413, 'FILE_TOO_LARGE');
+    // Refused, not lost: raised again, the upload is there with its parts.
+    await setMaxFileSize(GiB);
+    expect((await admin.call('GET', path)).body).toMatchObject({ missingPartNumbers: [], uploadedParts: [{ partNumber: 1 }, { partNumber: 2 }] });
+
+    await setMaxFileSize(5 * MiB);
+    const completed = await admin.call('POST', `${path}/complete`, { body: { parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) } });
+    expectError(completed, 413, 'FILE_TOO_LARGE');
+    await setMaxFileSize(GiB);
+    expectError(await admin.call('GET', path), 404, 'UPLOAD_NOT_FOUND');
+    expect((await admin.call('GET', `/v1/files/${id}`)).body.status).toBe('pending');
+  });
+
   it('parts with checksums: their URLs are asked for with them, and S3 refuses a part that does not match', async () => {
     const size = 5 * MiB + 100;
     const part = zipPart(11);

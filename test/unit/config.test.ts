@@ -36,4 +36,27 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ...base, FILEPORT_TENANT_SIZE_LIMITS: '{"acme":' })).toThrow(/FILEPORT_TENANT_SIZE_LIMITS/);
     expect(() => parseConfig({ ...base, FILEPORT_TENANT_SIZE_LIMITS: '{"acme":{"maxSize":1}}' })).toThrow(/FILEPORT_TENANT_SIZE_LIMITS/);
   });
+
+  it('reads where the key of multipart upload ids comes from: a secret\'s ARN, or the key itself (32 bytes or more, never echoed)', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ApiUploadIdSecret-AbCdEf';
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseConfig(base).uploadIdKey).toBeUndefined();
+    expect(parseConfig({ ...base, FILEPORT_UPLOAD_ID_SECRET_ARN: arn }).uploadIdKey).toEqual({ secretArn: arn });
+    expect(parseConfig({ ...base, FILEPORT_UPLOAD_ID_KEY: key }).uploadIdKey).toEqual({ key: new Uint8Array(Buffer.alloc(32, 7)) });
+    const short = Buffer.alloc(31, 7).toString('base64');
+    expect(() => parseConfig({ ...base, FILEPORT_UPLOAD_ID_KEY: short })).toThrow(/FILEPORT_UPLOAD_ID_KEY: must be the base64 of at least 32 random bytes/);
+    for (const bad of [short, 'not base64!'.repeat(8)]) {
+      const message = (() => {
+        try {
+          parseConfig({ ...base, FILEPORT_UPLOAD_ID_KEY: bad });
+          return 'accepted';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+      expect({ bad, quoted: message.includes(bad) || message === 'accepted' }).toEqual({ bad, quoted: false });
+    }
+    expect(() => parseConfig({ ...base, FILEPORT_UPLOAD_ID_SECRET_ARN: 'my-secret' })).toThrow(/FILEPORT_UPLOAD_ID_SECRET_ARN/);
+    expect(() => parseConfig({ ...base, FILEPORT_UPLOAD_ID_SECRET_ARN: arn, FILEPORT_UPLOAD_ID_KEY: key })).toThrow(/not both/);
+  });
 });

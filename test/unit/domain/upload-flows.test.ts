@@ -132,7 +132,8 @@ describe('multipart uploads', () => {
     const [started] = deps.objects.uploads.values();
     expect(fileIdOfContentKey(started!.key)).toBe(file.id);
     expect(started).toMatchObject({ contentType: 'application/zip', partChecksums: false, metadata: { 'uploaded-by': 'u1', overwrite: 'false' } });
-    expect(upload.uploadId).toMatch(/^[A-Za-z0-9_-]+$/);
+    // URL-safe: the signed facts, a dot, their HMAC-SHA256.
+    expect(upload.uploadId).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
   });
 
   it('list what S3 holds and give fresh URLs for the missing parts only', async () => {
@@ -234,6 +235,72 @@ describe('multipart uploads', () => {
     expect(urls.parts).toEqual([expect.objectContaining({ partNumber: 2, size: 1 * MiB, headers: { 'x-amz-checksum-sha256': checksumSha256 } })]);
     await expect(partUrlsFor(deps, writer, file.id, upload.uploadId, { parts: [{ partNumber: 1 }], expiresIn: 900 })).rejects.toMatchObject({ status: 400 });
     await expect(partUrlsFor(deps, writer, file.id, upload.uploadId, { parts: [{ partNumber: 3, checksumSha256 }], expiresIn: 900 })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('multipart upload ids and limits on every use', () => {
+  /** The id with its size and part size replaced, as a client could write it: signature kept, and none. */
+  const forgeries = (uploadId: string, size: number, partSize: number) => {
+    const [payload, signature] = uploadId.split('.');
+    const facts = JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8')) as unknown[];
+    const forged = Buffer.from(JSON.stringify([facts[0], facts[1], size, partSize, ...facts.slice(4)])).toString('base64url');
+    return [forged, `${forged}.${signature}`];
+  };
+
+  it('refuse an id whose size or part size was altered on every route, and never reach S3 with it', async () => {
+    const { deps } = setup();
+    const file = await zipFile(deps);
+    const { uploadId } = await createMultipartUpload(deps, writer, file.id, { size: 6 * MiB, expiresIn: 900 });
+    const presigned = deps.objects.presignedParts.length;
+    for (const forged of [...forgeries(uploadId, Number.MAX_SAFE_INTEGER, 1), ...forgeries(uploadId, 1024 ** 4, 5 * MiB), ...forgeries(uploadId, 5 * GiB, 5 * GiB)]) {
+      const notFound = { status: 404, code: 'UPLOAD_NOT_FOUND' };
+      await expect(getMultipartUpload(deps, writer, file.id, forged, { expiresIn: 900 })).rejects.toMatchObject(notFound);
+      await expect(partUrlsFor(deps, writer, file.id, forged, { parts: [{ partNumber: 1 }], expiresIn: 900 })).rejects.toMatchObject(notFound);
+      await expect(completeMultipartUpload(deps, writer, file.id, forged, { parts: [{ partNumber: 1, etag: 'x' }] })).rejects.toMatchObject(notFound);
+      await expect(abortMultipartUpload(deps, writer, file.id, forged)).rejects.toMatchObject(notFound);
+    }
+    expect(deps.objects.presignedParts.length).toBe(presigned);
+    expect(deps.objects.uploads.size).toBe(1);
+    expect((await getMultipartUpload(deps, writer, file.id, uploadId, { expiresIn: 900 })).missingPartNumbers).toEqual([1]);
+  });
+
+  it('refuse status, part URLs and completion with 413 once the tenant\'s maxFileSize is below the upload\'s size; completing aborts it', async () => {
+    const { deps } = setup();
+    const file = await zipFile(deps);
+    const { uploadId } = await createMultipartUpload(deps, writer, file.id, { size: 6 * MiB, partSize: 5 * MiB, expiresIn: 900, sizeLimits: limits });
+    const key = keyOfUpload(deps);
+    const s3Id = [...deps.objects.uploads.keys()][0]!;
+    const e1 = deps.objects.uploadPart(key, s3Id, 1, zip(5 * MiB));
+    const e2 = deps.objects.uploadPart(key, s3Id, 2, Buffer.alloc(1 * MiB, 2));
+    const lowered = { sizeLimits: limits, maxFileSize: 6 * MiB - 1 };
+    const tooLarge = { status: 413, code: 'FILE_TOO_LARGE' };
+    await expect(getMultipartUpload(deps, writer, file.id, uploadId, { expiresIn: 900, ...lowered })).rejects.toMatchObject(tooLarge);
+    await expect(partUrlsFor(deps, writer, file.id, uploadId, { parts: [{ partNumber: 2 }], expiresIn: 900, ...lowered })).rejects.toMatchObject(tooLarge);
+    // The operator's limit for the tenant counts as much as the tenant's own.
+    await expect(getMultipartUpload(deps, writer, file.id, uploadId, { expiresIn: 900, sizeLimits: { ...limits, maxMultipartFileSize: 5 * MiB } })).rejects.toMatchObject(tooLarge);
+    expect(deps.objects.uploads.size).toBe(1);
+    expect((await getMultipartUpload(deps, writer, file.id, uploadId, { expiresIn: 900, sizeLimits: limits, maxFileSize: 6 * MiB })).missingPartNumbers).toEqual([]);
+
+    const parts = [{ partNumber: 1, etag: e1 }, { partNumber: 2, etag: e2 }];
+    await expect(completeMultipartUpload(deps, writer, file.id, uploadId, { parts, ...lowered })).rejects.toMatchObject(tooLarge);
+    expect(deps.objects.uploads.size).toBe(0);
+    expect(deps.objects.objects.size).toBe(0);
+  });
+
+  it('complete only parts that add up to the declared size', async () => {
+    const { deps } = setup();
+    const file = await zipFile(deps);
+    const { uploadId } = await createMultipartUpload(deps, writer, file.id, { size: 6 * MiB, expiresIn: 900, sizeLimits: limits });
+    const key = keyOfUpload(deps);
+    const s3Id = [...deps.objects.uploads.keys()][0]!;
+    // More than planned, within the limit: only a URL signed for another size could have sent it.
+    const etag = deps.objects.uploadPart(key, s3Id, 1, zip(7 * MiB));
+    await expect(completeMultipartUpload(deps, writer, file.id, uploadId, { parts: [{ partNumber: 1, etag }], sizeLimits: limits })).rejects.toMatchObject({
+      status: 400,
+      code: 'INVALID_PARTS',
+      message: expect.stringContaining(`${7 * MiB} bytes, not the declared ${6 * MiB}`),
+    });
+    expect(deps.objects.objects.size).toBe(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
@@ -9,6 +10,7 @@ export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: ne
 
 /** The in-memory ports with a clock the test moves, and the processing settings. */
 export function setup(options: { maxVersions?: number } = {}) {
+  const uploadIdKey = randomBytes(32);
   let now = new Date('2026-01-01T00:00:00Z');
   const deps = {
     files: new MemoryFiles(() => now),
@@ -18,6 +20,8 @@ export function setup(options: { maxVersions?: number } = {}) {
     thumbnails: new MemoryQueue(),
     shareTokens: new MemoryShareTokens(),
     maxVersions: options.maxVersions ?? 10,
+    // The deployment's key for multipart upload ids (lambdas/domain/upload-ids.ts), one per test.
+    uploadIdKeys: { signingKey: async () => uploadIdKey },
     now: () => now,
   };
   return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };

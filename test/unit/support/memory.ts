@@ -158,8 +158,11 @@ export class MemoryObjects implements ObjectStore {
     upload.parts.set(partNumber, { body: bytes, checksumSha256: upload.partChecksums ? createHash('sha256').update(bytes).digest('base64') : null });
     return createHash('md5').update(bytes).digest('hex');
   }
+  /** What each presignUploadPart call signed, in order. */
+  readonly presignedParts: { key: string; uploadId: string; partNumber: number; size: number }[] = [];
   async presignUploadPart(key: string, uploadId: string, options: { partNumber: number; size: number; checksumSha256?: string; expiresIn: number }) {
     this.upload(key, uploadId);
+    this.presignedParts.push({ key, uploadId, partNumber: options.partNumber, size: options.size });
     const headers: Record<string, string> = options.checksumSha256 === undefined ? {} : { 'x-amz-checksum-sha256': options.checksumSha256 };
     return { url: `https://example/${key}?uploadId=${uploadId}&partNumber=${options.partNumber}&size=${options.size}`, headers };
   }
