@@ -73,7 +73,7 @@ const downloadAnswers: Record<number, Answer> = {
 const downloadErrors = {
   400: 'INLINE_NOT_ALLOWED: `disposition=inline` for a type the tenant settings do not list.',
   404: 'FILE_NOT_FOUND; VERSION_NOT_FOUND for a `version` the file does not have.',
-  409: 'NOT_UPLOADED: no content, or content refused (CHECKSUM_MISMATCH) and deleted.',
+  409: 'NOT_UPLOADED: no content, or content refused and deleted (CHECKSUM_MISMATCH, FILE_TOO_LARGE, UPLOAD_REUSED, CONTENT_MISSING).',
 };
 const thumbnailErrors = { 404: 'FILE_NOT_FOUND; NO_THUMBNAIL: the file type has none, or processing made none.', 409: 'THUMBNAIL_NOT_READY' };
 const notOwn = 'FORBIDDEN also when the file is another member’s and the caller is no admin.';
