@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
 import { anonymousRouteThrottle, isMemberRoute, routeKey, routes, scopes, type Route, type RouteGroup } from '../lambdas/routes';
 import type { DevAuth } from './dev-auth';
+import { allowedHostsOf } from './hosts';
 
 export type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
@@ -161,10 +162,6 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, code:
   req.resume();
 }
 
-/** The Host values a gateway listening on `port` answers: its loopback names, and the configured ones. */
-export function allowedHostsOf(port: number, configured: readonly string[] = []): ReadonlySet<string> {
-  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, ...configured.map((host) => host.toLowerCase())]);
-}
 
 /** Claims as API Gateway passes them to a Lambda: every value a string, arrays as `[a b]`. */
 export function gatewayClaims(payload: Record<string, unknown>): Record<string, string> {

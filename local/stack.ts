@@ -86,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoDbEndpoint = external;
     } else {
       // Next to the gateway's port, so URLs handed out survive a restart of a persistent stack.
-      const s3 = await startS3({ port: options.port === 0 ? 0 : options.port + 1, directory: dataDir && join(dataDir, 's3'), bucket: BUCKET, corsOrigins });
+      const s3 = await startS3({ port: options.port === 0 ? 0 : options.port + 1, directory: dataDir && join(dataDir, 's3'), bucket: BUCKET, corsOrigins, allowedHosts: settings.allowedHosts });
       stops.push(s3.stop);
       const dynamo = await startDynamoDb({ port: 0, directory: dataDir && join(dataDir, 'dynamodb') });
       stops.push(dynamo.stop);

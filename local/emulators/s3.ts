@@ -6,6 +6,7 @@ import type { S3EventRecord } from 'aws-lambda';
 import type { CORSRule } from '@aws-sdk/client-s3';
 import S3rver, { type S3rverEventRecord } from '@20minutes/s3rver';
 import { bucketCorsRule } from '../bucket-cors';
+import { allowedHostsOf } from '../hosts';
 
 export interface S3Emulator {
   /** `http://127.0.0.1:<port>`; use path-style addressing (`forcePathStyle: true`). */
@@ -27,7 +28,11 @@ export interface S3EmulatorOptions {
   /** Created at start when absent, with CORS for `corsOrigins`. */
   bucket: string;
   corsOrigins: string[];
+  /** Host values answered besides 127.0.0.1, localhost and [::1] with the emulator's port (FILEPORT_LOCAL_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
 }
+
+const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const REGION = 'us-east-1';
 
@@ -132,7 +137,19 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(bucketCorsRule(options.corsOrigins))] }],
   });
-  let port: number;
+  let port = 0;
+  // First of all middleware: only the emulator's own loopback names (and the operator's), as the
+  // gateway does. Its credentials are public constants, so a web page using DNS rebinding could
+  // otherwise sign requests itself and read or write the local bucket.
+  (server as unknown as { middleware: ((ctx: { get(name: string): string; status: number; type: string; body: string }, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(
+    async (ctx, next) => {
+      const host = ctx.get('host').toLowerCase();
+      if (allowedHostsOf(port, options.allowedHosts).has(host)) return next();
+      ctx.status = 421;
+      ctx.type = 'application/xml';
+      ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>HostNotAllowed</Code><Message>The S3 emulator answers only its own host names, not ${escapeXml(host.slice(0, 200))}.</Message></Error>`;
+    },
+  );
   try {
     ({ port } = (await server.run()) as AddressInfo);
   } catch (error) {

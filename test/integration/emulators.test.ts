@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,6 +78,34 @@ describe('the embedded S3 emulator (patched s3rver) with the real SDK', () => {
   it('listens on 127.0.0.1 with the bucket created', () => {
     expect(s3.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(s3.endpoint).not.toMatch(/:0$/);
+  });
+
+  it('answers only its own host names (a DNS-rebinding page cannot use its public credentials) and refuses anonymous requests', async () => {
+    const port = new URL(s3.endpoint).port;
+    const status = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path: `/${BUCKET}?list-type=2`, headers: { host } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.nip.io:${port}`, 'localhost:1']) {
+      const answer = await status(host);
+      expect({ host, status: answer.status }).toEqual({ host, status: 421 });
+      expect(answer.body).toContain('<Code>HostNotAllowed</Code>');
+    }
+    // Its own names reach S3, which refuses an unsigned request to a private bucket as S3 does.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      const answer = await status(host);
+      expect({ host, status: answer.status }).toEqual({ host, status: 403 });
+      expect(answer.body).toContain('<Code>AccessDenied</Code>');
+    }
+    const put = await fetch(`${s3.endpoint}/${BUCKET}/anonymous.txt`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(403);
+    expect((await fetch(`${s3.endpoint}/${BUCKET}/anonymous.txt`)).status).toBe(403);
   });
 
   it('stores, heads and reads objects with their type and metadata', async () => {
