@@ -50,8 +50,10 @@ describe('the core flow: create, upload, process, download, delete', () => {
     expect(grant.body.method).toBe('PUT');
     // The grant travels in signed metadata headers: who uploads, whether it may replace content, and
     // the largest object it allows (5 GiB by default), which processing checks on what arrives.
+    // `If-None-Match: *` makes S3 create the object once: the URL cannot replace what it uploaded.
     expect(grant.body.headers).toEqual({
       'Content-Type': 'application/pdf',
+      'If-None-Match': '*',
       'x-amz-meta-uploaded-by': 'demo-user',
       'x-amz-meta-overwrite': 'true',
       'x-amz-meta-max-size': String(5 * 1024 ** 3),
@@ -59,7 +61,7 @@ describe('the core flow: create, upload, process, download, delete', () => {
     const url = new URL(grant.body.url);
     // Object keys are opaque: nothing of the tenant, the user or the name.
     expect(url.pathname).not.toMatch(/demo|Contract|M%C3%BCller/i);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-meta-max-size;x-amz-meta-overwrite;x-amz-meta-uploaded-by');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match;x-amz-meta-max-size;x-amz-meta-overwrite;x-amz-meta-uploaded-by');
     const expiresIn = Date.parse(grant.body.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);

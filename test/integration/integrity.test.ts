@@ -25,6 +25,7 @@ describe('a declared SHA-256', () => {
     expect(grant.status).toBe(200);
     expect(grant.body.headers).toEqual({
       'Content-Type': 'application/pdf',
+      'If-None-Match': '*',
       'x-amz-meta-uploaded-by': 'alice',
       'x-amz-meta-overwrite': 'false',
       'x-amz-meta-max-size': String(5 * 1024 ** 3),
