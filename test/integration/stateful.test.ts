@@ -11,8 +11,9 @@ jest.setTimeout(900_000);
  * Sequences of what users do (create, upload, use an upload URL or form again, patch with hostile
  * text, copy, delete, list, read across tenants), with the invariants checked after every step:
  * no 5xx, every list answers, nothing crosses tenants, and the overwrite rule holds: the member
- * here has `files:write` alone, so a file's first content, once ready, is never replaced, whatever
- * way bytes arrive: the version stays what it was (and downloads as it), or ends visibly failed.
+ * here has `files:write` alone, so a file's first accepted content, once ready, is never replaced,
+ * whatever way bytes arrive: the version stays what it was (and downloads as it), or ends visibly
+ * failed, and no version follows it.
  */
 const local = useStack();
 const RUNS = Number(process.env.STATEFUL_RUNS ?? 12);
@@ -40,8 +41,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 interface TrackedFile {
   id: string;
   deleted: boolean;
-  /** The checksum version 1 had when first seen ready: it may only stay, or end failed. */
-  firstReady?: string;
+  /** The version first seen ready, and its checksum then: it may only stay so, or end failed. */
+  firstReady?: { version: number; checksum: string };
 }
 interface Grant {
   fileId: string;
@@ -49,6 +50,13 @@ interface Grant {
   url: string;
   headers: Record<string, string>;
   fields: Record<string, string>;
+}
+
+interface Version {
+  version: number;
+  status: string;
+  checksumSha256: string | null;
+  error: { code: string } | null;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
@@ -103,26 +111,31 @@ describe('stateful sequences', () => {
         continue;
       }
       expect(got.status).toBe(200);
-      const versions = (await call(writer, 'GET', `/v1/files/${file.id}/versions`)).body.items as { version: number; status: string; checksumSha256: string | null; error: { code: string } | null }[];
-      // files:write alone: a file has its first content only, never a second version.
-      expect(versions.length).toBeLessThanOrEqual(1);
-      const [first] = versions;
-      if (!first) continue;
-      if (file.firstReady !== undefined) {
-        // Once ready, the content stays what it was, or the version says it failed, and why.
-        expect(['ready', 'failed']).toContain(first.status);
-        if (first.status === 'ready') expect(first.checksumSha256).toBe(file.firstReady);
-        else expect(typeof first.error?.code).toBe('string');
-      } else if (first.status === 'ready' && first.checksumSha256) {
-        file.firstReady = first.checksumSha256;
+      const versions = (await call(writer, 'GET', `/v1/files/${file.id}/versions`)).body.items as Version[];
+      // files:write alone uploads a file's first content only: a new version only ever follows
+      // failed ones (an upload may be tried again until one is accepted), so at most one is not failed…
+      expect(versions.filter((v) => v.status !== 'failed').length).toBeLessThanOrEqual(1);
+      if (file.firstReady === undefined) {
+        const ready = versions.find((v) => v.status === 'ready' && v.checksumSha256 !== null);
+        if (ready) file.firstReady = { version: ready.version, checksum: ready.checksumSha256 as string };
       }
-      if (first.status === 'ready' && file.firstReady !== undefined) {
-        // And what is served is what was measured.
-        const download = await call(writer, 'GET', `/v1/files/${file.id}/download`);
-        expect(download.status).toBe(200);
-        const bytes = new Uint8Array(await (await fetch(download.body.url)).arrayBuffer());
-        expect(sha256(bytes)).toBe(file.firstReady);
+      if (file.firstReady === undefined) continue;
+      // …and once one was ready, nothing follows it, and its content stays what it was or the
+      // version says it failed, and why.
+      const { version, checksum } = file.firstReady;
+      expect(Math.max(...versions.map((v) => v.version))).toBe(version);
+      const accepted = versions.find((v) => v.version === version) as Version;
+      expect(['ready', 'failed']).toContain(accepted.status);
+      if (accepted.status === 'failed') {
+        expect(typeof accepted.error?.code).toBe('string');
+        continue;
       }
+      expect(accepted.checksumSha256).toBe(checksum);
+      // And what is served is what was measured.
+      const download = await call(writer, 'GET', `/v1/files/${file.id}/download`);
+      expect(download.status).toBe(200);
+      const bytes = new Uint8Array(await (await fetch(download.body.url)).arrayBuffer());
+      expect(sha256(bytes)).toBe(checksum);
     }
   }
 
