@@ -49,9 +49,8 @@ function notWellFormedAt(value: unknown, where: string): string | undefined {
   if (typeof value === 'string') return isWellFormed(value) ? undefined : where;
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
-    const path = `${where}.${isWellFormed(key) ? key : '<key>'}`;
-    if (!isWellFormed(key)) return path;
-    const found = notWellFormedAt(item, path);
+    if (!isWellFormed(key)) return `${where}.<key>`;
+    const found = notWellFormedAt(item, `${where}.${key}`);
     if (found !== undefined) return found;
   }
   return undefined;
