@@ -75,7 +75,7 @@ function commonErrors(route: Route, op: OperationDescription): Record<number, st
   const errors: Record<number, string[]> = {};
   const add = (status: number, text: string) => (errors[status] ??= []).push(text);
   const takesInput = op.body !== undefined || op.query !== undefined || op.params !== undefined;
-  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', op.query && 'query parameter', op.body && 'body'].filter(Boolean).join(', ')}.`);
+  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', op.query && 'query parameter', op.body && 'body'].filter(Boolean).join(', ')} (out of bounds, or text that is not well-formed Unicode).`);
   if (op.body) add(400, 'INVALID_JSON: the body is not JSON.');
   if (isMemberRoute(route)) {
     add(401, 'UNAUTHORIZED: no bearer token, or an invalid or expired one.');
@@ -207,7 +207,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'Fileport API',
       version,
-      description: 'Files in S3 behind pre-signed URLs, their metadata in DynamoDB. Generated from the route table and the request schemas (`npm run build:openapi`). Errors are `{"error":{"code","message"}}`.',
+      description: 'Files in S3 behind pre-signed URLs, their metadata in DynamoDB. Generated from the route table and the request schemas (`npm run build:openapi`). Errors are `{"error":{"code","message"}}`. Text (bodies, keys included, queries and paths) must be well-formed Unicode: a lone UTF-16 surrogate is a 400 `VALIDATION_ERROR`. Lengths count Unicode code points of any script, and storage holds the longest of each (long index values are stored as their SHA-256).',
     },
     // Relative: the document is served by the API it describes, wherever that is deployed.
     servers: [{ url: '/' }],
