@@ -1,10 +1,10 @@
 import { uploadIdKeysOf } from './adapters/upload-id-keys';
-import type { UploadDeps, UploadIdKeys } from './domain/ports';
+import type { UploadDeps } from './domain/ports';
 import { getServices, type Services } from './services';
 
 export type UploadServices = Services & UploadDeps;
 
-let uploadIdKeys: UploadIdKeys | undefined;
+let uploadServices: UploadServices | undefined;
 
 /**
  * The data services and the key multipart upload ids are signed with. Only the multipart handlers
@@ -12,7 +12,9 @@ let uploadIdKeys: UploadIdKeys | undefined;
  * read on the first multipart request and kept for the life of the container.
  */
 export function getUploadServices(): UploadServices {
-  const services = getServices();
-  uploadIdKeys ??= uploadIdKeysOf(services.config.uploadIdKey);
-  return { ...services, uploadIdKeys };
+  if (!uploadServices) {
+    const services = getServices();
+    uploadServices = { ...services, uploadIdKeys: uploadIdKeysOf(services.config.uploadIdKey) };
+  }
+  return uploadServices;
 }

@@ -4,7 +4,7 @@ import { completeMultipartUpload as complete } from '../domain/multipart';
 import { S3_LIMITS } from '../domain/size-limits';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
-import { settingsOf } from './tenant-settings';
+import { uploadTermsOf } from './tenant-settings';
 import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
 import { partNumber } from './schemas';
@@ -21,7 +21,7 @@ export const completeMultipartUpload: RouteHandler = async (request) => {
   const { parts } = parseBody(request, completeMultipartUploadBody);
   const services = getUploadServices();
   // The tenant's limit as it is now, its own settings included: it may have been lowered since the upload began.
-  const settings = await settingsOf(services, request.principal.tenantId);
-  const file = await complete(services, request.principal, id, uploadId, { parts, sizeLimits: services.config.sizeLimits, maxFileSize: settings.maxFileSize });
+  const { sizeLimits, maxFileSize } = await uploadTermsOf(services, request.principal.tenantId);
+  const file = await complete(services, request.principal, id, uploadId, { parts, sizeLimits, maxFileSize });
   return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
 };

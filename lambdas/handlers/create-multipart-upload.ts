@@ -3,7 +3,7 @@ import { createMultipartUpload as start } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
-import { settingsOf } from './tenant-settings';
+import { uploadTermsOf } from './tenant-settings';
 import { checksumSha256 } from './schemas';
 import { declaredSize } from './size';
 
@@ -18,12 +18,7 @@ export const createMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const input = parseBody(request, createMultipartUploadBody);
   const services = getUploadServices();
-  const settings = await settingsOf(services, request.principal.tenantId);
-  const upload = await start(services, request.principal, id, {
-    ...input,
-    expiresIn: settings.uploadUrlTtlSeconds,
-    sizeLimits: services.config.sizeLimits,
-    maxFileSize: settings.maxFileSize,
-  });
+  const terms = await uploadTermsOf(services, request.principal.tenantId);
+  const upload = await start(services, request.principal, id, { ...input, ...terms });
   return json(201, upload, { 'cache-control': 'no-store' });
 };

@@ -3,7 +3,7 @@ import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
-import { settingsOf } from './tenant-settings';
+import { uploadTermsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
 import { checksumSha256, partNumber } from './schemas';
 
@@ -22,12 +22,7 @@ export const createPartUrls: RouteHandler = async (request) => {
   const uploadId = uploadIdParam(request);
   const { parts } = parseBody(request, createPartUrlsBody);
   const services = getUploadServices();
-  const settings = await settingsOf(services, request.principal.tenantId);
-  const urls = await partUrlsFor(services, request.principal, id, uploadId, {
-    parts,
-    expiresIn: settings.uploadUrlTtlSeconds,
-    sizeLimits: services.config.sizeLimits,
-    maxFileSize: settings.maxFileSize,
-  });
+  const terms = await uploadTermsOf(services, request.principal.tenantId);
+  const urls = await partUrlsFor(services, request.principal, id, uploadId, { parts, ...terms });
   return json(200, urls, { 'cache-control': 'no-store' });
 };

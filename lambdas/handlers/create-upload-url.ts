@@ -2,20 +2,14 @@ import { createUploadUrl as grant } from '../domain/uploads';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';
-import { settingsOf } from './tenant-settings';
+import { uploadTermsOf } from './tenant-settings';
 import { singleUploadBody } from './size';
 
 export const createUploadUrl: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const { size, checksumSha256 } = parseBody(request, singleUploadBody, { optional: true });
   const services = getServices();
-  const settings = await settingsOf(services, request.principal.tenantId);
-  const upload = await grant(services, request.principal, id, {
-    size,
-    checksumSha256,
-    expiresIn: settings.uploadUrlTtlSeconds,
-    sizeLimits: services.config.sizeLimits,
-    maxFileSize: settings.maxFileSize,
-  });
+  const terms = await uploadTermsOf(services, request.principal.tenantId);
+  const upload = await grant(services, request.principal, id, { size, checksumSha256, ...terms });
   return json(200, upload, { 'cache-control': 'no-store' });
 };

@@ -2,18 +2,13 @@ import { getMultipartUpload as status } from '../domain/multipart';
 import { json, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
-import { settingsOf } from './tenant-settings';
+import { uploadTermsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
 
 export const getMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
   const services = getUploadServices();
-  const settings = await settingsOf(services, request.principal.tenantId);
-  const upload = await status(services, request.principal, id, uploadId, {
-    expiresIn: settings.uploadUrlTtlSeconds,
-    sizeLimits: services.config.sizeLimits,
-    maxFileSize: settings.maxFileSize,
-  });
+  const upload = await status(services, request.principal, id, uploadId, await uploadTermsOf(services, request.principal.tenantId));
   return json(200, upload, { 'cache-control': 'no-store' });
 };

@@ -65,10 +65,8 @@ function bodyText(request: AnonymousRequest): string {
   const { body, isBase64Encoded } = request.event;
   if (body === undefined) return '';
   if (!isBase64Encoded) return body;
-  const bytes = Buffer.from(body, 'base64');
-  if (bytes.length > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(Buffer.from(body, 'base64'));
   } catch {
     throw new ValidationError('The request body is not UTF-8 text.', 'INVALID_JSON');
   }

@@ -138,13 +138,14 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
     configureBuckets: [{ name: options.bucket, configs: [corsXml(bucketCorsRule(options.corsOrigins))] }],
   });
   let port = 0;
+  let allowedHosts: ReadonlySet<string> = new Set();
   // First of all middleware: only the emulator's own loopback names (and the operator's), as the
   // gateway does. Its credentials are public constants, so a web page using DNS rebinding could
   // otherwise sign requests itself and read or write the local bucket.
   (server as unknown as { middleware: ((ctx: { get(name: string): string; status: number; type: string; body: string }, next: () => Promise<void>) => Promise<void>)[] }).middleware.unshift(
     async (ctx, next) => {
       const host = ctx.get('host').toLowerCase();
-      if (allowedHostsOf(port, options.allowedHosts).has(host)) return next();
+      if (allowedHosts.has(host)) return next();
       ctx.status = 421;
       ctx.type = 'application/xml';
       ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>HostNotAllowed</Code><Message>The S3 emulator answers only its own host names, not ${escapeXml(host.slice(0, 200))}.</Message></Error>`;
@@ -152,6 +153,7 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
   );
   try {
     ({ port } = (await server.run()) as AddressInfo);
+    allowedHosts = allowedHostsOf(port, options.allowedHosts);
   } catch (error) {
     if (temporary) rmSync(directory, { recursive: true, force: true });
     throw error;
