@@ -1,12 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   BatchWriteCommand,
   type BatchWriteCommandOutput,
   DeleteCommand,
   DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -15,6 +12,7 @@ import { hasSearch, matchesQuery, queryFingerprint } from '../domain/file-search
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListQuery } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
 import { createdOrder, indexEntries, planList, tenantPartition, type ListPlan } from './list-plan';
+import { backOff, consistentRead, itemId, readItems } from './consistent-reads';
 import { KEY_LIMITS, tableSchema } from './table-schema';
 import { isWellFormed } from '../domain/text';
 
@@ -181,7 +179,7 @@ export class DynamoFileRepository implements FileRepository {
   }
 
   async get(id: string): Promise<FileRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { [PK]: filePk(id), [SK]: FILE_SK }, ConsistentRead: true }));
+    const Item = await consistentRead(this.db, this.tableName, { [PK]: filePk(id), [SK]: FILE_SK });
     const file = Item ? toRecord(Item) : undefined;
     return file && !isExpired(file, this.now()) ? file : undefined;
   }
@@ -355,17 +353,11 @@ export class DynamoFileRepository implements FileRepository {
   }
 
   private async getMany(pks: string[]): Promise<FileRecord[]> {
-    const byPk = new Map<string, FileRecord>();
-    for (let i = 0; i < pks.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + 100).map((pk) => ({ [PK]: pk, [SK]: FILE_SK }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await backOff(attempt);
-        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of result.Responses?.[this.tableName] ?? []) byPk.set(String(item[PK]), toRecord(item));
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return pks.flatMap((pk) => byPk.get(pk) ?? []);
+    const found = await readItems(this.db, this.tableName, pks.map((pk) => ({ [PK]: pk, [SK]: FILE_SK })));
+    return pks.flatMap((pk) => {
+      const item = found.get(itemId({ [PK]: pk, [SK]: FILE_SK }));
+      return item ? [toRecord(item)] : [];
+    });
   }
 
   private async writeIndexItems(puts: Record<string, unknown>[], deletes: Record<string, unknown>[]): Promise<void> {
@@ -384,4 +376,3 @@ export class DynamoFileRepository implements FileRepository {
   }
 }
 
-const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));

@@ -1,4 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { consistentRead } from './consistent-reads';
 import type { SettingsRepository, TenantSettings } from '../domain/ports';
 import { compactKey, KEY_LIMITS, tableSchema } from './table-schema';
 
@@ -18,8 +19,9 @@ export class DynamoSettingsRepository implements SettingsRepository {
   ) {}
 
   async get(tenantId: string): Promise<Partial<TenantSettings> | undefined> {
-    // Consistent: a grant right after a PUT of new settings must already follow them.
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: settingsKey(tenantId), ConsistentRead: true }));
+    // Consistent: a grant right after a PUT of new settings must already follow them. Batched with
+    // the file's read when a grant asks for both at once.
+    const Item = await consistentRead(this.db, this.tableName, settingsKey(tenantId));
     if (!Item) return undefined;
     const stored: Partial<TenantSettings> = {};
     // Only what this code knows: fields added later fall back to their defaults, not `undefined`.

@@ -5,7 +5,7 @@ import { currentVersion, type FileRecord, type Principal } from './model';
 import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadDeps, type UploadedPart } from './ports';
 import { FileTooLarge, S3_LIMITS, type SizeLimits } from './size-limits';
 import { signUploadId, verifyUploadId, type UploadToken } from './upload-ids';
-import { grantSizeLimits, prepareGrant } from './uploads';
+import { fileAndOptions, grantSizeLimits, prepareGrant, type Pending } from './uploads';
 
 const MiB = 1024 ** 2;
 export const DEFAULT_PART_SIZE = 8 * MiB;
@@ -142,13 +142,13 @@ function auditParts(deps: Deps, principal: Principal, fileId: string, key: strin
  * (overwrite right, metadata processing reads back), and hands out a URL per part, each signed
  * for its exact size: the parts S3 accepts add up to the declared size.
  */
-export async function createMultipartUpload(deps: UploadDeps, principal: Principal, id: string, options: MultipartOptions): Promise<MultipartUpload> {
+export async function createMultipartUpload(deps: UploadDeps, principal: Principal, id: string, pending: Pending<MultipartOptions>): Promise<MultipartUpload> {
+  // The key before S3 starts anything: without it, no upload could be named.
+  const [signingKey, [file, options]] = await Promise.all([deps.uploadIdKeys.signingKey(), fileAndOptions(deps, principal, id, pending)]);
   const { maxMultipartFileSize } = grantSizeLimits(options, principal.tenantId);
   const plan = planParts(options.size, options.partSize);
   const partChecksums = options.partChecksums === true;
-  // Before S3 starts anything: without a key, no upload could be named.
-  const signingKey = await deps.uploadIdKeys.signingKey();
-  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
+  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
   const s3UploadId = await deps.objects.createMultipartUpload(grant.key, {
     contentType: grant.contentType,
     metadata: grant.metadata,

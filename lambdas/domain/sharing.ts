@@ -123,19 +123,32 @@ const RATE_WINDOW_SECONDS = 60;
 /**
  * The token behind a secret, and its file, if the secret may do `needed`. Unknown, deleted and
  * expired tokens cost the same single read and answer the same 404; a token of a deleted file too.
+ *
+ * Once the token is known, everything else is one round trip: its request is counted, its use
+ * recorded (so `lastUsedAt` is when it was last presented, a refused request included) and its
+ * file read side by side, with `alongside`'s reads of the tenant (its settings) batched with the file's.
  */
-export async function useShareToken(deps: Deps, secret: string, needed: ShareAccess, policy: SharePolicy): Promise<{ token: ShareTokenGrant; file: FileRecord }> {
+export async function useShareToken<T = undefined>(
+  deps: Deps,
+  secret: string,
+  needed: ShareAccess,
+  policy: SharePolicy,
+  alongside?: (tenantId: string) => Promise<T>,
+): Promise<{ token: ShareTokenGrant; file: FileRecord; alongside: T }> {
   const token = await deps.shareTokens.findBySecretHash(hashOf(secret));
   const now = deps.now();
   if (!token || !isLive(token, now)) throw tokenNotFound();
   const windowStart = Math.floor(now.getTime() / (RATE_WINDOW_SECONDS * 1000)) * RATE_WINDOW_SECONDS * 1000;
-  const count = await deps.shareTokens.countRequest(token.id, new Date(windowStart), RATE_WINDOW_SECONDS);
+  const [file, extra, count] = await Promise.all([
+    deps.files.get(token.fileId),
+    alongside?.(token.tenantId) as Promise<T>,
+    deps.shareTokens.countRequest(token.id, new Date(windowStart), RATE_WINDOW_SECONDS),
+    deps.shareTokens.recordUse(token.id, token.fileId, now),
+  ]);
   if (count > policy.requestsPerMinute) throw new TooManyRequests(Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000)));
   if (needed === 'full' && token.accessLevel !== 'full') throw new Forbidden('This share token only allows reading the file.');
-  const file = await deps.files.get(token.fileId);
   if (!file || file.tenantId !== token.tenantId) throw tokenNotFound();
-  await deps.shareTokens.recordUse(token.id, token.fileId, now);
-  return { token, file };
+  return { token, file, alongside: extra };
 }
 
 export async function updateSharedFile(deps: Deps, secret: string, update: FileUpdate, expectedVersion: number | undefined, policy: SharePolicy) {

@@ -41,20 +41,28 @@ export const grantSizeLimits = (options: { sizeLimits?: SizeLimits; maxFileSize?
   effectiveSizeLimits(sizeLimitsOf(options.sizeLimits, tenantId), options.maxFileSize);
 
 /**
+ * What a grant is issued under, or the promise of it: while the tenant's terms (URL lifetime, size
+ * cap) are still being read, the file is read beside them and both share one DynamoDB round trip.
+ */
+export type Pending<T> = T | Promise<T>;
+
+/** The caller's file and the grant's options, read side by side. */
+export const fileAndOptions = <O>(deps: Deps, principal: Principal, id: string, options: Pending<O>): Promise<[FileRecord, O]> =>
+  Promise.all([loadOwnFile(deps, principal, id), options]);
+
+/**
  * What every way of uploading checks and signs before it hands anything out: the caller's file,
  * its right to replace content the file already has (`files:overwrite`), the tenant's size limit
  * for this way of uploading, and the grant metadata processing reads back from the object.
  */
-export async function prepareGrant(
-  deps: Deps,
+export function prepareGrant(
   principal: Principal,
-  id: string,
+  file: FileRecord,
   options: { size?: number; checksumSha256?: string; maxSize: number },
-): Promise<{ file: FileRecord; key: string; contentType: string; metadata: Record<string, string> }> {
-  const file = await loadOwnFile(deps, principal, id);
+): { file: FileRecord; key: string; contentType: string; metadata: Record<string, string> } {
   const overwrite = mayOverwrite(principal);
   if (hasContent(file) && !overwrite) {
-    throw new Conflict('ALREADY_UPLOADED', `File ${id} already has content; replacing it needs the files:overwrite scope.`);
+    throw new Conflict('ALREADY_UPLOADED', `File ${file.id} already has content; replacing it needs the files:overwrite scope.`);
   }
   checkDeclaredSize(options.size, options.maxSize);
   return {
@@ -73,9 +81,10 @@ const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() 
  * type's Content-Type, the size and SHA-256 when the client states them, and the grant (who, and
  * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
  */
-export async function createUploadUrl(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadGrant> {
+export async function createUploadUrl(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadGrant> {
+  const [file, options] = await fileAndOptions(deps, principal, id, pending);
   const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
-  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const { url, headers } = await deps.objects.presignPut(grant.key, {
     contentType: grant.contentType,
     contentLength: options.size,
@@ -92,9 +101,10 @@ export async function createUploadUrl(deps: Deps, principal: Principal, id: stri
  * A browser form upload straight to S3 (POST policy): the same grant as a PUT URL, with the size
  * bounded by the policy's content-length-range (exactly the declared size, when there is one).
  */
-export async function createUploadForm(deps: Deps, principal: Principal, id: string, options: GrantOptions): Promise<UploadForm> {
+export async function createUploadForm(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadForm> {
+  const [file, options] = await fileAndOptions(deps, principal, id, pending);
   const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
-  const grant = await prepareGrant(deps, principal, id, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const max = options.size ?? maxFileSize;
   const { url, fields, expiresAt } = await deps.objects.presignPost(grant.key, {
     contentType: grant.contentType,

@@ -18,7 +18,8 @@ export const createMultipartUpload: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const input = parseBody(request, createMultipartUploadBody);
   const services = getUploadServices();
-  const terms = await uploadTermsOf(services, request.principal.tenantId);
-  const upload = await start(services, request.principal, id, { ...input, ...terms });
+  // Not awaited: the file is read beside the terms, in the same round trip.
+  const terms = uploadTermsOf(services, request.principal.tenantId).then((t) => ({ ...input, ...t }));
+  const upload = await start(services, request.principal, id, terms);
   return json(201, upload, { 'cache-control': 'no-store' });
 };

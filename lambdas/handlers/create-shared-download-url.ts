@@ -10,8 +10,7 @@ export const createSharedDownloadUrl: AnonymousRouteHandler = async (request) =>
   const secret = shareTokenSecret(request);
   const q = parseQuery(request, downloadQuery);
   const services = getServices();
-  const { token, file } = await useShareToken(services, secret, 'read', services.config.sharing);
-  const settings = await settingsOf(services, file.tenantId);
+  const { token, file, alongside: settings } = await useShareToken(services, secret, 'read', services.config.sharing, (tenantId) => settingsOf(services, tenantId));
   const download = await grantDownload(services, file, {
     disposition: q.disposition,
     version: q.version,

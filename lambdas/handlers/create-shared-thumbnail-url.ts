@@ -10,8 +10,7 @@ export const createSharedThumbnailUrl: AnonymousRouteHandler = async (request) =
   const secret = shareTokenSecret(request);
   const size = thumbnailSizeParam(request);
   const services = getServices();
-  const { token, file } = await useShareToken(services, secret, 'read', services.config.sharing);
-  const settings = await settingsOf(services, file.tenantId);
+  const { token, file, alongside: settings } = await useShareToken(services, secret, 'read', services.config.sharing, (tenantId) => settingsOf(services, tenantId));
   const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: { type: 'token', id: token.id }, action: 'share-thumbnail' });
   return json(200, thumbnail, { 'cache-control': 'no-store' });
 };

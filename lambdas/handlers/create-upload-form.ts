@@ -9,7 +9,8 @@ export const createUploadForm: RouteHandler = async (request) => {
   const id = fileIdParam(request);
   const { size, checksumSha256 } = parseBody(request, singleUploadBody, { optional: true });
   const services = getServices();
-  const terms = await uploadTermsOf(services, request.principal.tenantId);
-  const form = await grant(services, request.principal, id, { size, checksumSha256, ...terms });
+  // Not awaited: the file is read beside the terms, in the same round trip.
+  const terms = uploadTermsOf(services, request.principal.tenantId).then((t) => ({ size, checksumSha256, ...t }));
+  const form = await grant(services, request.principal, id, terms);
   return json(200, form, { 'cache-control': 'no-store' });
 };

@@ -4,7 +4,7 @@ import { loadPublicFile, PUBLIC_URL_MAX_TTL_SECONDS } from '../domain/public-fil
 import { parseQuery, pathParam, redirect, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileId } from './schemas';
-import { settingsOf } from './tenant-settings';
+import { publicSettingsOf } from './tenant-settings';
 
 export const publicFileQuery = z.object({ disposition: z._default(z.enum(['attachment', 'inline']), 'attachment') });
 
@@ -14,7 +14,7 @@ export const redirectToPublicFile: AnonymousRouteHandler = async (request) => {
   const q = parseQuery(request, publicFileQuery);
   const services = getServices();
   const file = await loadPublicFile(services, fileId.safeParse(id).success ? id : undefined);
-  const settings = await settingsOf(services, file.tenantId);
+  const settings = await publicSettingsOf(services, file.tenantId);
   const download = await grantDownload(services, file, {
     disposition: q.disposition,
     expiresIn: Math.min(settings.downloadUrlTtlSeconds, PUBLIC_URL_MAX_TTL_SECONDS),
