@@ -4,7 +4,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiEvent, ApiResult } from '../../lambdas/http/request';
 import { tableSchema } from '../../lambdas/adapters/table-schema';
 import type { RouteGroup } from '../../lambdas/routes';
-import { gatewayClaims, lambdaContext, matchRoute, toEvent, type ApiLambda } from '../../local/gateway';
+import { gatewayClaims, lambdaContext, type ApiLambda } from '../../local/gateway';
+import { gatewayEvent } from '../events';
 import { startLocalStack } from '../../local/stack';
 import type { Figure, Section } from '../figures';
 import { distribution, median, ratio, round, shuffled } from '../stats';
@@ -215,14 +216,3 @@ export const shareTokens: Section = async ({ quick }) => {
   }
 };
 
-/** The event the local gateway hands a route group's Lambda: with a member's JWT, or none (shared routes). */
-function gatewayEvent(method: string, path: string, member?: { jwt: string; claims: Record<string, string> }, body?: unknown): ApiEvent {
-  const url = new URL(`http://127.0.0.1${path}`);
-  const found = matchRoute(method, url.pathname);
-  if (!found) throw new Error(`No route ${method} ${path}`);
-  const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string[]> = { host: ['127.0.0.1'], 'user-agent': ['fileport-bench'] };
-  if (member) headers.authorization = [`Bearer ${member.jwt}`];
-  if (body !== undefined) headers['content-type'] = ['application/json'];
-  return toEvent({ url, headers, httpVersion: '1.1', sourceIp: '127.0.0.1', body: bytes }, found.route, found.params, member?.claims);
-}

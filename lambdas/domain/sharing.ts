@@ -124,9 +124,10 @@ const RATE_WINDOW_SECONDS = 60;
  * The token behind a secret, and its file, if the secret may do `needed`. Unknown, deleted and
  * expired tokens cost the same single read and answer the same 404; a token of a deleted file too.
  *
- * Once the token is known, everything else is one round trip: its request is counted, its use
- * recorded (so `lastUsedAt` is when it was last presented, a refused request included) and its
- * file read side by side, with `alongside`'s reads of the tenant (its settings) batched with the file's.
+ * Once the token is known, everything else is one round trip: its request is counted and its file
+ * read side by side, with `alongside`'s reads of the tenant (its settings) batched with the file's.
+ * Its use is recorded by the first request of each rate window only, so `lastUsedAt` is exact to
+ * the minute and costs a write a minute, not one a request.
  */
 export async function useShareToken<T = undefined>(
   deps: Deps,
@@ -143,8 +144,8 @@ export async function useShareToken<T = undefined>(
     deps.files.get(token.fileId),
     alongside?.(token.tenantId) as Promise<T>,
     deps.shareTokens.countRequest(token.id, new Date(windowStart), RATE_WINDOW_SECONDS),
-    deps.shareTokens.recordUse(token.id, token.fileId, now),
   ]);
+  if (count === 1) await deps.shareTokens.recordUse(token.id, token.fileId, now);
   if (count > policy.requestsPerMinute) throw new TooManyRequests(Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000)));
   if (needed === 'full' && token.accessLevel !== 'full') throw new Forbidden('This share token only allows reading the file.');
   if (!file || file.tenantId !== token.tenantId) throw tokenNotFound();
