@@ -1,18 +1,23 @@
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Figure, Measured, Section } from './figures';
+import type { Figure, Section } from './figures';
+import { README_FILE, RESULTS_FILE, renderReadme } from './readme';
+import { describeMachine, merge, missedTargets, table, type Results } from './report';
 
 /**
  * `npm run bench`: every section in order, each in a fresh Node process (a section's stack, clients
- * and heap cannot skew the next one, and the Lambdas' module-level caches start empty), then one table
- * and bench/results.json. Options:
+ * and heap cannot skew the next one, and the Lambdas' module-level caches start empty), then one table.
+ * Options:
  *   --only a,b    run only these sections (names as in the table)
  *   --quick       small inputs and short runs: checks that the bench works, measures little
- *   --out FILE    where the JSON goes (default bench/results.json)
- * Exits non-zero only when a section fails to run; a missed target is a result, printed and recorded.
+ *   --check       exit 1 when any figure misses its target, naming each
+ *   --out FILE    where the JSON goes
+ * A full run merges its sections into bench/results.json (each section records its commit, machine
+ * and date) and renders the README's table from it; a quick one writes under node_modules/.cache
+ * unless --out says otherwise, and never touches the README. Exits 1 when a section fails to run.
  */
 const ROOT = resolve(__dirname, '..');
 
@@ -38,19 +43,13 @@ async function loadSection(name: string): Promise<Section> {
 
 type ChildMessage = { figures: Figure[] } | { error: string };
 
-interface SectionRun {
-  name: string;
-  status: 'ok' | 'error';
-  seconds: number;
-  error?: string;
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
-      out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+      check: { type: 'boolean', default: false },
+      out: { type: 'string' },
       // Internal: run one section in this process and send its figures to the parent.
       section: { type: 'string' },
     },
@@ -65,32 +64,44 @@ async function main(): Promise<number> {
   }
   // The order of the table is the order of `sections`, whatever order --only named them in.
   const selected = Object.keys(sections).filter((name) => names.includes(name));
+  // Quick numbers measure little: they never land in the committed results unless asked to.
+  const out = values.out ?? (values.quick ? join(ROOT, 'node_modules', '.cache', 'fileport-bench', 'results.quick.json') : RESULTS_FILE);
 
-  const runs: SectionRun[] = [];
-  const figures: Figure[] = [];
+  const provenance = { commit: commit(), quick: values.quick, machine: machine(), versions: versions() };
+  const latest: Results = { runs: [], figures: [] };
   for (const name of selected) {
     process.stderr.write(`bench: ${name}${values.quick ? ' (quick)' : ''}… `);
+    const date = new Date().toISOString();
     const started = performance.now();
     const outcome = await runSection(name, values.quick);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
     if ('figures' in outcome) {
-      figures.push(...outcome.figures);
-      runs.push({ name, status: 'ok', seconds });
+      latest.figures.push(...outcome.figures);
+      latest.runs.push({ name, status: 'ok', seconds, date, ...provenance });
       process.stderr.write(`${outcome.figures.length} figure(s) in ${seconds} s\n`);
     } else {
-      runs.push({ name, status: 'error', seconds, error: outcome.error });
+      latest.runs.push({ name, status: 'error', seconds, error: outcome.error, date, ...provenance });
       process.stderr.write(`FAILED after ${seconds} s\n${outcome.error}\n`);
     }
   }
 
-  const results = { date: new Date().toISOString(), quick: values.quick, machine: machine(), versions: versions(), sections: runs, figures };
-  mkdirSync(dirname(values.out), { recursive: true });
-  writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${table(figures)}\n`);
-  console.log(`${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, ${results.machine.os}; Node ${results.versions.node}.`);
-  console.log(`Written to ${values.out}.`);
-  const failed = runs.filter((r) => r.status === 'error');
+  const earlier = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Results) : undefined;
+  const results = merge(earlier?.runs ? earlier : undefined, latest, Object.keys(sections));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${table(latest.figures)}\n`);
+  console.log(`${describeMachine(provenance.machine, provenance.versions.node)}; commit ${provenance.commit}.`);
+  console.log(`Written to ${out}.`);
+  if (resolve(out) === RESULTS_FILE && renderReadme()) console.log(`${README_FILE}: benchmark table rendered again from it.`);
+
+  const failed = latest.runs.filter((r) => r.status === 'error');
   if (failed.length > 0) console.error(`Section(s) failed: ${failed.map((r) => r.name).join(', ')}.`);
+  if (values.check) {
+    const missed = missedTargets(latest);
+    for (const line of missed) console.error(`bench --check: ${line}`);
+    if (missed.length > 0) return 1;
+    console.log('bench --check: every target met.');
+  }
   return failed.length > 0 ? 1 : 0;
 }
 
@@ -128,6 +139,16 @@ async function runChild(name: string, quick: boolean): Promise<number> {
   } catch (error) {
     await send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return 1;
+  }
+}
+
+/** The commit measured: HEAD, and `-dirty` when the work tree differs from it. */
+function commit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return `${git('rev-parse', '--short=12', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '-dirty'}`;
+  } catch {
+    return 'unknown (not a git work tree)';
   }
 }
 
@@ -171,29 +192,6 @@ function versions() {
     esbuild: packageVersion('esbuild'),
     autocannon: packageVersion('autocannon'),
   };
-}
-
-const value = (m: Measured | undefined, field: 'median' | 'p99'): string => (m?.[field] === undefined ? '' : `${m[field]} ${m.unit}`);
-
-/** A Markdown table: readable in a terminal and pasted as is into the README. */
-function table(figures: Figure[]): string {
-  const header = ['section', 'figure', 'median', 'p99', 'floor median', 'ratio', 'target', 'pass', 'extras'];
-  const rows = figures.map((f) => [
-    f.section,
-    f.name,
-    value(f, 'median'),
-    value(f, 'p99'),
-    value(f.floor, 'median'),
-    f.ratio === undefined ? '' : String(f.ratio),
-    f.target ?? '',
-    f.pass === undefined ? '' : f.pass ? 'yes' : 'NO',
-    Object.entries(f.extra ?? {})
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', '),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 main().then(

@@ -15,8 +15,13 @@ export interface DevAuth {
   verify(token: string): Promise<JWTPayload>;
 }
 
+export interface LocalIssuer extends DevAuth {
+  /** The public key tokens are verified with, as an issuer's JWKS serves it. */
+  publicJwk(): Promise<JWK>;
+}
+
 /** With a file, the key survives restarts, and so do the tokens already handed out. */
-export async function createDevAuth(keyFile: string | null): Promise<DevAuth> {
+export async function createDevAuth(keyFile: string | null): Promise<LocalIssuer> {
   let privateKey: CryptoKey;
   let publicKey: CryptoKey;
   if (keyFile && existsSync(keyFile)) {
@@ -43,5 +48,6 @@ export async function createDevAuth(keyFile: string | null): Promise<DevAuth> {
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(privateKey),
     verify: async (token) => (await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] })).payload,
+    publicJwk: async () => ({ ...(await exportJWK(publicKey)), alg: ALG, use: 'sig' }),
   };
 }

@@ -42,6 +42,8 @@ export interface LocalStack {
 const ROOT = join(__dirname, '..');
 const BUCKET = 'fileport-local';
 const TABLE = 'fileport-local';
+/** What the stack names its bucket and table, for tools beside it (the bench's floors). */
+export { BUCKET as LOCAL_BUCKET, TABLE as LOCAL_TABLE };
 
 /**
  * The whole service on one machine: S3 and DynamoDB emulators (or LocalStack when
@@ -182,6 +184,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
+    // What a deployed issuer publishes: anything that verifies the local tokens itself (the bench's floor) reads it here.
+    const jwks = { keys: [await auth.publicJwk()] };
+    devRoutes['/_dev/jwks.json'] = ({ method }) => (method === 'GET' ? { status: 200, body: jwks } : undefined);
     const { tenantClaim } = getConfig();
     const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts });
     stops.push(gateway.stop);
