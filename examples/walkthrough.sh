@@ -122,17 +122,23 @@ size() {
   wc -c < "$1" | tr -d ' '
 }
 
-# wait_ready STEP ID: reads the file into FILE until processing is done (each read waits up to 10 s)
+# wait_ready STEP ID SHA256: reads the file into FILE until processing is done with the content of
+# that SHA-256. Each read waits up to 10 s while the file is pending or processing; a file that had
+# content reads as it was until processing takes up the new upload.
 wait_ready() {
-  for TRY in 1 2 3 4 5 6; do
+  for TRY in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     FILE=$(call "$1" GET "$API/files/$2?wait=10" -H "$AUTH")
     STATE=$(json "$FILE" d.status)
-    case $STATE in
-      ready) return 0 ;;
-      failed) printf 'walkthrough: %s: processing failed: %s\n' "$1" "$FILE" >&2; exit 1 ;;
-    esac
+    if [ "$STATE" = failed ]; then
+      printf 'walkthrough: %s: processing failed: %s\n' "$1" "$FILE" >&2
+      exit 1
+    fi
+    if [ "$STATE" = ready ] && [ "$(json "$FILE" d.checksumSha256)" = "$3" ]; then
+      return 0
+    fi
+    sleep 1
   done
-  printf 'walkthrough: %s: file %s is still %s after %s reads\n' "$1" "$2" "$STATE" "$TRY" >&2
+  printf 'walkthrough: %s: file %s does not show the content uploaded after %s reads: %s\n' "$1" "$2" "$TRY" "$FILE" >&2
   exit 1
 }
 
@@ -158,10 +164,11 @@ GRANT=$(call '3. upload URL' PUT "$API/files/$ID/upload" -H "$AUTH")
 UPLOAD_URL=$(json "$GRANT" d.url)
 json "$GRANT" 'Object.entries(d.headers).map(([name, value]) => name + ": " + value).join("\n")' > "$WORK/headers"
 call '3. PUT to S3' PUT "$UPLOAD_URL" -H @"$WORK/headers" --data-binary @"$WORK/lease.pdf" > /dev/null
+SUM=$(sha256 "$WORK/lease.pdf")
 echo "3. uploaded lease.pdf, $(size "$WORK/lease.pdf") bytes: HTTP $HTTP_STATUS"
 
-# 4. Read the file once processing is done
-wait_ready '4. read when ready' "$ID"
+# 4. Read the file once processing is done with what was sent (SUM: its SHA-256)
+wait_ready '4. read when ready' "$ID" "$SUM"
 VERSION=$(json "$FILE" d.version)
 report '4. read:' "$FILE" status size pageCount version
 
@@ -191,7 +198,7 @@ GRANT=$(call '8. upload URL with checksum' PUT "$API/files/$ID/upload" -H "$AUTH
 UPLOAD_URL=$(json "$GRANT" d.url)
 json "$GRANT" 'Object.entries(d.headers).map(([name, value]) => name + ": " + value).join("\n")' > "$WORK/headers"
 call '8. PUT version 2 to S3' PUT "$UPLOAD_URL" -H @"$WORK/headers" --data-binary @"$WORK/lease-signed.pdf" > /dev/null
-wait_ready '8. read version 2 when ready' "$ID"
+wait_ready '8. read version 2 when ready' "$ID" "$SUM"
 report '8. read:' "$FILE" status contentVersion checksumSha256
 
 # 9. Its versions, newest first, with checksums
@@ -208,7 +215,7 @@ echo '10. version 1 downloaded: the bytes first uploaded'
 # 11. A new file with the same content, copied by S3 (no bytes through the API)
 FILE=$(call '11. copy' POST "$API/files/$ID/copy" -H "$AUTH" -H "$JSON" -d '{"name":"Lease contract (copy)"}')
 COPY_ID=$(json "$FILE" d.id)
-wait_ready '11. read the copy when ready' "$COPY_ID"
+wait_ready '11. read the copy when ready' "$COPY_ID" "$SUM"
 report '11. copy:' "$FILE" id name status checksumSha256
 
 # 12. From a browser form: an S3 POST policy, its fields sent in the order given and the file last.
@@ -220,7 +227,8 @@ FORM_URL=$(json "$FORM" d.url)
 json "$FORM" 'Object.entries(d.fields).map(([name, value]) => "form-string = " + JSON.stringify(name + "=" + value)).join("\n")' > "$WORK/form"
 call '12. form POST to S3' POST "$FORM_URL" -K "$WORK/form" -F "file=@$WORK/letter.pdf;type=application/pdf" > /dev/null
 echo "12. form upload: HTTP $HTTP_STATUS"
-wait_ready '12. read the form upload when ready' "$FORM_ID"
+SUM=$(sha256 "$WORK/letter.pdf")
+wait_ready '12. read the form upload when ready' "$FORM_ID" "$SUM"
 report '12. read:' "$FILE" id status pageCount
 
 # 13. In parts: large files and bad networks. 8 MiB parts by default (partSize: 5 MiB to 5 GiB;
@@ -250,7 +258,8 @@ report '13. upload status:' "$LISTING" uploadedParts missingPartNumbers
 PARTS=$(json "$LISTING" '({ parts: d.uploadedParts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })) })')
 FILE=$(call '13. complete' POST "$API/files/$ZIP_ID/multipart/$UPLOAD_ID/complete" -H "$AUTH" -H "$JSON" -d "$PARTS")
 report '13. multipart upload complete:' "$FILE" id status
-wait_ready '13. read the backup when ready' "$ZIP_ID"
+SUM=$(sha256 "$WORK/backup.zip")
+wait_ready '13. read the backup when ready' "$ZIP_ID" "$SUM"
 report '13. read:' "$FILE" status size
 
 # 14. Or give up: here another upload of the same file, aborted. S3 frees its parts (abandoned
