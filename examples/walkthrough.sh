@@ -14,9 +14,19 @@ fi
 AUTH="Authorization: Bearer $TOKEN"
 JSON='Content-Type: application/json'
 
-# The sample files and the answers live in a folder of their own, removed at the end
+# The sample files and the answers live in a folder of their own, removed at the end. After a
+# failure, the files created so far stay (step 15 deletes them when all went well): say which.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fileport-walkthrough.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+CREATED=''
+finish() {
+  CODE=$?
+  rm -rf "$WORK"
+  if [ "$CODE" -ne 0 ] && [ -n "$CREATED" ]; then
+    printf 'walkthrough: the files it created stay:%s\n' "$CREATED" >&2
+    printf 'walkthrough: delete one with: curl -X DELETE %s/files/ID -H "Authorization: Bearer $TOKEN"\n' "$API" >&2
+  fi
+}
+trap finish EXIT
 trap 'exit 130' INT TERM
 
 # call STEP METHOD URL [curl options…]: the answer on stdout, its status in HTTP_STATUS. Any
@@ -155,6 +165,7 @@ echo "1. file types: $(json "$TYPES" 'd.items.map((t) => t.id).join(" ")')"
 FILE=$(call '2. create file' POST "$API/files" -H "$AUTH" -H "$JSON" \
   -d '{"name":"Lease contract","fileTypeId":"pdf","tags":["lease"],"links":[{"type":"contract","id":"C-42"}]}')
 ID=$(json "$FILE" d.id)
+CREATED="$CREATED $ID"
 report '2. created:' "$FILE" id status expiresAt
 
 # 3. Ask for an upload URL and PUT the bytes straight to S3 with the headers it signed
@@ -215,6 +226,7 @@ echo '10. version 1 downloaded: the bytes first uploaded'
 # 11. A new file with the same content, copied by S3 (no bytes through the API)
 FILE=$(call '11. copy' POST "$API/files/$ID/copy" -H "$AUTH" -H "$JSON" -d '{"name":"Lease contract (copy)"}')
 COPY_ID=$(json "$FILE" d.id)
+CREATED="$CREATED $COPY_ID"
 wait_ready '11. read the copy when ready' "$COPY_ID" "$SUM"
 report '11. copy:' "$FILE" id name status checksumSha256
 
@@ -222,6 +234,7 @@ report '11. copy:' "$FILE" id name status checksumSha256
 #     A curl config file (-K) keeps that order: a form-string line per field (sent as it is).
 FILE=$(call '12. create file' POST "$API/files" -H "$AUTH" -H "$JSON" -d '{"name":"Scanned letter","fileTypeId":"pdf"}')
 FORM_ID=$(json "$FILE" d.id)
+CREATED="$CREATED $FORM_ID"
 FORM=$(call '12. upload form' POST "$API/files/$FORM_ID/upload-form" -H "$AUTH")
 FORM_URL=$(json "$FORM" d.url)
 json "$FORM" 'Object.entries(d.fields).map(([name, value]) => "form-string = " + JSON.stringify(name + "=" + value)).join("\n")' > "$WORK/form"
@@ -236,6 +249,7 @@ report '12. read:' "$FILE" id status pageCount
 SIZE=$(size "$WORK/backup.zip")
 FILE=$(call '13. create file' POST "$API/files" -H "$AUTH" -H "$JSON" -d '{"name":"Backup","fileTypeId":"zip"}')
 ZIP_ID=$(json "$FILE" d.id)
+CREATED="$CREATED $ZIP_ID"
 UPLOAD=$(call '13. start multipart upload' POST "$API/files/$ZIP_ID/multipart" -H "$AUTH" -H "$JSON" \
   -d "{\"size\":$SIZE,\"partSize\":5242880}")
 UPLOAD_ID=$(json "$UPLOAD" d.uploadId)

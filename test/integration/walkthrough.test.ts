@@ -114,8 +114,19 @@ describe('examples/walkthrough.sh', () => {
     expect(tooLarge.code).toBe(1);
     expect(tooLarge.stdout).toMatch(/\n12\. read: id \S+, status ready, pageCount 1\n$/);
     expect(tooLarge.stdout).not.toMatch(/^1[345]\./m);
-    expect(tooLarge.stderr).toMatch(/^walkthrough: 13\. start multipart upload failed: HTTP 413\n\{"error":\{"code":"FILE_TOO_LARGE","message":"[^"]+"\}\}\n$/);
+    const [, left] =
+      /^walkthrough: 13\. start multipart upload failed: HTTP 413\n\{"error":\{"code":"FILE_TOO_LARGE","message":"[^"]+"\}\}\nwalkthrough: the files it created stay:((?: \S+){4})\nwalkthrough: delete one with: curl -X DELETE (\S+)\/files\/ID -H "Authorization: Bearer \$TOKEN"\n$/.exec(
+        tooLarge.stderr,
+      ) ?? [];
+    expect(tooLarge.stderr).toContain(`curl -X DELETE ${local.stack().apiUrl}/v1/files/ID `);
     expect(tooLarge.leftInTmp).toEqual([]);
+    // The files it names are the tenant's (the lease, its copy, the form's and the backup), and deleting them as it says leaves none.
+    const api = local.api().as(token);
+    const named = (left ?? '').trim().split(' ');
+    expect(named).toHaveLength(4);
+    expect(((await api.call('GET', '/v1/files')).body.items as { id: string }[]).map((f) => f.id).sort()).toEqual([...named].sort());
+    for (const id of named) expect((await api.call('DELETE', `/v1/files/${id}`)).status).toBe(204);
+    expect((await api.call('GET', '/v1/files')).body).toEqual({ items: [], nextCursor: null });
 
     for (const run of [refused, readOnly, tooLarge]) expect(run.stdout + run.stderr).not.toContain('undefined');
   });
