@@ -159,7 +159,8 @@ make_zip "$WORK/backup.zip" 6000000   # two parts: S3's smallest part but the la
 
 # 1. What can be stored
 TYPES=$(call '1. file types' GET "$API/file-types" -H "$AUTH")
-echo "1. file types: $(json "$TYPES" 'd.items.map((t) => t.id).join(" ")')"
+TYPE_IDS=$(json "$TYPES" 'd.items.map((t) => t.id).join(" ")')
+echo "1. file types: $TYPE_IDS"
 
 # 2. Create the metadata shell of a file
 FILE=$(call '2. create file' POST "$API/files" -H "$AUTH" -H "$JSON" \
@@ -195,7 +196,8 @@ echo '5. downloaded by URL and by redirect: the bytes uploaded'
 # 6. Find it again by its link
 FOUND=$(call '6. find by link' GET "$API/files?link=contract:C-42" -H "$AUTH")
 json "$FOUND" "d.items.find((f) => f.id === '$ID')" > /dev/null
-echo "6. files linked to contract C-42: $(json "$FOUND" d.items.length), this one among them"
+COUNT=$(json "$FOUND" d.items.length)
+echo "6. files linked to contract C-42: $COUNT, this one among them"
 
 # 7. Change it. If-Match: the version just read (an image is at a later one than a PDF once processed)
 FILE=$(call '7. update' PATCH "$API/files/$ID" -H "$AUTH" -H "If-Match: \"$VERSION\"" -H "$JSON" \
@@ -214,7 +216,9 @@ report '8. read:' "$FILE" status contentVersion checksumSha256
 
 # 9. Its versions, newest first, with checksums
 VERSIONS=$(call '9. versions' GET "$API/files/$ID/versions" -H "$AUTH")
-echo "9. $(json "$VERSIONS" d.items.length) versions: $(json "$VERSIONS" 'd.items.map((v) => v.version + " " + v.status).join(", ")')"
+COUNT=$(json "$VERSIONS" d.items.length)
+LISTED=$(json "$VERSIONS" 'd.items.map((v) => v.version + " " + v.status).join(", ")')
+echo "9. $COUNT versions: $LISTED"
 
 # 10. The first version again
 DOWNLOAD=$(call '10. download URL of version 1' GET "$API/files/$ID/download?version=1" -H "$AUTH")
