@@ -63,7 +63,7 @@ export class FileportError extends Error {
   /** The HTTP status of the answer; 0 when there was none (network failure, abort, timeout, checksum). */
   readonly status: number;
   readonly code: FileportErrorCode | (string & {});
-  /** What else the answer said: the error body, S3's error document, the expected and actual checksums… */
+  /** What else the answer said: the API's error body, the expected and actual checksums… (S3's refusals: `StorageError.s3`). */
   readonly details: unknown;
 
   constructor(init: FileportErrorInit) {
