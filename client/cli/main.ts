@@ -37,7 +37,8 @@ Environment: FILEPORT_URL and FILEPORT_TOKEN override the stored config.
 
 Exit codes:
   0  success
-  1  the API or storage refused (the API's code and message are printed), or a network/checksum failure
+  1  the API or S3 refused (the code and the cause are printed: the API's codes, S3_… for S3's),
+     or a network/checksum failure
   2  usage error (unknown command or option, missing argument)
   3  some files of an upload failed, others succeeded
   4  not logged in (run fileport login, or set FILEPORT_URL and FILEPORT_TOKEN)

@@ -1,4 +1,5 @@
-import { FileportError, networkError, storageError, abortError } from './errors';
+import { FileportError, networkError, abortError } from './errors';
+import { storageError } from './storage-errors';
 import { sha256Stream } from './hashing';
 import type { Transport } from './transport';
 import type { DownloadGrant, Progress } from './types';
@@ -50,7 +51,7 @@ export async function downloadGrant(transport: Transport, grant: DownloadGrant, 
     if (options.signal?.aborted) throw abortError(options.signal.reason);
     throw networkError(error, 'the download');
   }
-  if (!response.ok || !response.body) throw storageError(response.status, await response.text().catch(() => ''), 'the download');
+  if (!response.ok || !response.body) throw storageError(response.status, await response.text().catch(() => ''), 'the download', response.headers.get('x-amz-request-id'));
   const length = response.headers.get('content-length');
   const size = length === null ? null : Number(length);
   const hash = sha256Stream();

@@ -1,11 +1,19 @@
+import type { StorageErrorCode } from './storage-errors';
+
 /**
  * Errors of the SDK. Every failure the API reports keeps its `code` (`FILE_NOT_FOUND`,
  * `ALREADY_UPLOADED`…), so callers branch on the code rather than on messages; the subclasses
  * only group codes by HTTP status for `instanceof` checks.
  */
 
-/** Codes the API answers with (README, API reference), plus the SDK's own (last group). */
-export type FileportErrorCode =
+/**
+ * Codes the API answers with (README, API reference), the SDK's own, and S3's refusals of
+ * pre-signed requests (`S3_…`, storage-errors.ts): each family kept where it is defined.
+ */
+export type FileportErrorCode = ApiErrorCode | SdkErrorCode | StorageErrorCode;
+
+/** The API's codes (lambdas/errors.ts). */
+export type ApiErrorCode =
   | 'VALIDATION_ERROR'
   | 'INVALID_JSON'
   | 'INVALID_CURSOR'
@@ -32,11 +40,12 @@ export type FileportErrorCode =
   | 'FILE_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
-  | 'INTERNAL_ERROR'
-  // The SDK's own:
+  | 'INTERNAL_ERROR';
+
+/** Failures the SDK finds itself, with no answer (status 0), or with an answer not in the API's format. */
+export type SdkErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'SOURCE_MISMATCH'
-  | 'STORAGE_ERROR'
   | 'NETWORK_ERROR'
   | 'ABORTED'
   | 'TIMEOUT'
@@ -54,7 +63,7 @@ export class FileportError extends Error {
   /** The HTTP status of the answer; 0 when there was none (network failure, abort, timeout, checksum). */
   readonly status: number;
   readonly code: FileportErrorCode | (string & {});
-  /** What else the answer said: the error body, S3's error document, the expected and actual checksums… */
+  /** What else the answer said: the API's error body, the expected and actual checksums… (S3's refusals: `StorageError.s3`). */
   readonly details: unknown;
 
   constructor(init: FileportErrorInit) {
@@ -98,18 +107,6 @@ export function errorFromResponse(status: number, body: unknown): FileportError 
   const message = typeof error?.message === 'string' ? error.message : `The API answered ${status}.`;
   const Type = byStatus[status] ?? (status >= 500 ? ServerError : FileportError);
   return new Type({ status, code, message, details: body });
-}
-
-/** An error of S3 itself (a pre-signed URL refused): its XML `<Code>` goes in the message. */
-export function storageError(status: number, text: string, what: string): FileportError {
-  const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-  const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-  return new FileportError({
-    status,
-    code: 'STORAGE_ERROR',
-    message: `Storage refused ${what}: ${status}${s3Code ? ` ${s3Code}` : ''}${s3Message ? ` (${s3Message})` : ''}.`,
-    details: { s3Code, body: text.slice(0, 2000) },
-  });
 }
 
 export const abortError = (reason?: unknown): FileportError =>

@@ -43,6 +43,7 @@ export function createClient(options: ClientOptions) {
 export type FileportClient = ReturnType<typeof createClient>;
 
 export * from './errors';
+export { StorageError, parseS3Error, storageErrorCodes, type S3ErrorDocument, type StorageErrorCode } from './storage-errors';
 export type * from './types';
 export type { FetchLike } from './transport';
 export type { RetryOptions } from './retry';

@@ -1,4 +1,5 @@
-import { abortError, networkError, storageError } from './errors';
+import { abortError, networkError } from './errors';
+import { storageError } from './storage-errors';
 import type { FetchLike } from './transport';
 
 /**
@@ -69,7 +70,7 @@ async function putWithFetch(request: PutRequest, fetch: FetchLike, stream: boole
     throw networkError(error, `the upload of ${request.what}`);
   }
   const text = await response.text().catch(() => '');
-  if (!response.ok) throw storageError(response.status, text, request.what);
+  if (!response.ok) throw storageError(response.status, text, request.what, response.headers.get('x-amz-request-id'));
   request.onProgress?.(body.length);
   return { etag: response.headers.get('etag') };
 }
@@ -86,7 +87,7 @@ function putWithXhr(request: PutRequest): Promise<PutResult> {
     const settle = () => request.signal?.removeEventListener('abort', onAbort);
     xhr.onload = () => {
       settle();
-      if (xhr.status < 200 || xhr.status >= 300) return reject(storageError(xhr.status, xhr.responseText, request.what));
+      if (xhr.status < 200 || xhr.status >= 300) return reject(storageError(xhr.status, xhr.responseText, request.what, xhr.getResponseHeader('x-amz-request-id')));
       request.onProgress?.(request.body.length);
       resolve({ etag: xhr.getResponseHeader('etag') });
     };

@@ -1,4 +1,5 @@
 import { abortError, FileportError, isAbort } from './errors';
+import { StorageError, type StorageErrorCode } from './storage-errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 3). */
@@ -46,9 +47,10 @@ export function isRetryable(error: unknown): boolean {
   if (isAbort(error)) return false;
   if (!(error instanceof FileportError)) return true;
   if (error.status === 0) return error.code === 'NETWORK_ERROR';
-  // 403 from S3 is usually an expired URL: the next attempt asks for a fresh one. 412: the object
-  // is there already (an upload URL creates it once); sending again changes nothing.
-  if (error.code === 'STORAGE_ERROR') return error.status !== 404 && error.status !== 412;
+  // An expired or denied URL: the next attempt of a part asks for a fresh one. Bytes altered on the
+  // way may arrive whole next time. A wrong signature, a used URL (the object is there: an upload
+  // URL creates it once), a gone upload or object are refused again however often they are sent.
+  if (error instanceof StorageError) return error.retryable;
   return error.status === 429 || error.status >= 500;
 }
 
@@ -74,5 +76,5 @@ export async function withRetries<T>(
   }
 }
 
-/** Whether S3 refused a pre-signed request with this status. */
-export const isStorageRefusal = (error: unknown, status: number): boolean => error instanceof FileportError && error.code === 'STORAGE_ERROR' && error.status === status;
+/** Whether S3 refused a pre-signed request for this reason. */
+export const isStorageRefusal = (error: unknown, code: StorageErrorCode): boolean => error instanceof StorageError && error.code === code;

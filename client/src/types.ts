@@ -33,7 +33,8 @@ export interface FileportFile {
   externalId: string | null;
   links: FileLink[];
   accessControl: AccessControl;
-  publicUrl: string;
+  /** The file's stable public link: present only while `accessControl` is `public`. */
+  publicUrl?: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

@@ -129,7 +129,7 @@ export class Uploader {
         } catch (error) {
           // The URL creates its object once (If-None-Match: *): a retry refused with 412 means an
           // earlier attempt's bytes arrived and only its answer was lost. Processing measures them.
-          if (attempt > 1 && isStorageRefusal(error, 412)) return;
+          if (attempt > 1 && isStorageRefusal(error, 'S3_URL_ALREADY_USED')) return;
           throw error;
         }
       },

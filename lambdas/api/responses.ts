@@ -53,7 +53,13 @@ export const file = z.object({
   externalId: z.nullable(z.string()),
   links: z.array(link),
   accessControl,
-  publicUrl: z.url(),
+  publicUrl: z.optional(
+    z.url().check(
+      z.describe(
+        'Present only while `accessControl` is `public`: the file’s stable public link (`/v1/public/{id}/{name}`), which redirects to a short-lived download URL to anyone. Absent on a private file; making the file private again makes the link answer 404.',
+      ),
+    ),
+  ),
   createdBy: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

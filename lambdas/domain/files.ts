@@ -45,8 +45,8 @@ export function toApiFile(file: FileRecord, apiUrl: string) {
     externalId: file.externalId,
     links: file.links,
     accessControl: file.accessControl,
-    /** Answers with a download when `accessControl` is `public`, 404 while private. */
-    publicUrl: publicUrlOf(file, apiUrl),
+    // Only while the file is public: a link shown on a private file would answer 404 to whoever follows it.
+    ...(file.accessControl === 'public' && { publicUrl: publicUrlOf(file, apiUrl) }),
     createdBy: file.createdBy,
     createdAt: file.createdAt,
     updatedAt: file.updatedAt,

@@ -1,9 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useStack } from './support/local-stack';
+import { EmulatorS3 } from './support/s3';
 
 jest.setTimeout(300_000);
 
@@ -136,6 +140,57 @@ describe('fileport CLI', () => {
     ]);
 
     expect(await cli(['upload', 'too-big.csv'], env)).toMatchObject({ code: 1, stderr: expect.stringContaining('0 of 1 file(s) uploaded') });
+  });
+
+  it('an S3 refusal is one line naming its cause, never S3\'s XML: a download whose object is gone, an upload whose signed header was changed', async () => {
+    const env = { FILEPORT_URL: local.stack().apiUrl, FILEPORT_TOKEN: local.stack().token };
+    writeFileSync(join(dir, 'gone.csv'), 'a,b\n1,2\n');
+    const id = JSON.parse((await cli(['upload', 'gone.csv', '--wait', '--json'], env)).stdout).results[0].file.id;
+    // The object deleted behind the API's back: its download URL is signed, S3 has nothing.
+    const grant = await local.api().call('GET', `/v1/files/${id}/download?redirect=false`);
+    const { bucket, key } = EmulatorS3.objectOf(grant.body.url);
+    const s3 = new S3Client({ endpoint: local.stack().s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } finally {
+      s3.destroy();
+    }
+    const download = await cli(['download', id, '-o', 'copy.csv'], env);
+    expect(download.code).toBe(1);
+    expect(download.stderr).toMatch(/^fileport: S3_OBJECT_NOT_FOUND: S3 has no object for the download: the content was deleted, or this version is gone\. S3 answered 404 NoSuchKey\.\n$/);
+    const asJson = await cli(['download', id, '-o', 'copy.csv', '--json'], env);
+    expect(JSON.parse(asJson.stdout)).toEqual({ error: { code: 'S3_OBJECT_NOT_FOUND', message: expect.stringMatching(/^S3 has no object for the download/) } });
+
+    // A proxy in front of the API that changes a header its upload grants sign: S3 refuses the signature.
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
+        const answer = await fetch(`${local.stack().apiUrl}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        let text = await answer.text();
+        if (req.method === 'PUT' && /\/upload$/.test(req.url ?? '') && answer.ok) {
+          const body = JSON.parse(text);
+          body.headers['Content-Type'] = 'text/html';
+          text = JSON.stringify(body);
+        }
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const via = { FILEPORT_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, FILEPORT_TOKEN: local.stack().token };
+      const upload = await cli(['upload', 'gone.csv'], via);
+      expect(upload.code).toBe(1);
+      const lines = upload.stderr.split('\n');
+      expect(lines[1]).toBe(
+        'fileport: gone.csv: S3_SIGNATURE_MISMATCH: S3 refused the signature of the request for the file: a signed header is missing or differs (send every header the grant listed, unchanged). S3 answered 403 SignatureDoesNotMatch.',
+      );
+      expect(upload.stderr).not.toMatch(/[<>]/);
+      expect(upload.stderr).toContain('0 of 1 file(s) uploaded');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('runs the README\'s CLI example as written', async () => {

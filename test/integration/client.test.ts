@@ -3,10 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createClient, FileportError, NotFoundError, PermissionError, type FetchLike, type Progress } from '../../client/src/index';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createClient, FileportError, NotFoundError, PermissionError, StorageError, type FetchLike, type Progress } from '../../client/src/index';
 import { fromPath } from '../../client/src/node';
+import { putBytes } from '../../client/src/put';
 import { quickstart } from '../../client/examples/quickstart';
 import { useStack } from './support/local-stack';
+import { EmulatorS3 } from './support/s3';
 
 jest.setTimeout(300_000);
 
@@ -256,5 +260,117 @@ describe('SDK downloads, sharing, settings and errors', () => {
     } finally {
       log.mockRestore();
     }
+  });
+});
+
+describe('S3 refusals reach the caller as a StorageError naming the cause, never as XML', () => {
+  /** S3's refusal as the SDK gives it: a StorageError with the code, S3's words kept apart from the message. */
+  async function refusal(promise: Promise<unknown>): Promise<StorageError> {
+    const error = await promise.then(
+      () => {
+        throw new Error('S3 accepted what it should have refused');
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    const refused = error as StorageError;
+    expect(refused.message).not.toMatch(/[<>]/);
+    // S3's request id, what AWS support asks for, stays on the error (the emulator sends one as S3 does).
+    expect(refused.s3?.requestId).toMatch(/^[0-9A-F]{16}$/);
+    return refused;
+  }
+  const emulator = () => new S3Client({ endpoint: local.stack().s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const txt = (text: string) => new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+
+  it('a grant whose signed header was changed on the way: S3_SIGNATURE_MISMATCH, sent once (another attempt would be refused the same way)', async () => {
+    const puts: number[] = [];
+    const tampering: FetchLike = async (url, init) => {
+      if (init?.method !== 'PUT' || !url.includes('X-Amz-Signature')) return fetch(url, init);
+      const headers = Object.fromEntries(Object.entries(init.headers as Record<string, string>).map(([name, value]) => [name, name.toLowerCase() === 'content-type' ? 'text/html' : value]));
+      const response = await fetch(url, { ...init, headers });
+      puts.push(response.status);
+      return response;
+    };
+    const fileport = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: tampering, retry: { baseDelayMs: 10 } });
+    const error = await refusal(fileport.files.upload(txt('signed headers matter\n'), { name: 'signed.txt', fileTypeId: 'txt' }));
+    expect(error).toMatchObject({ status: 403, code: 'S3_SIGNATURE_MISMATCH', s3: { code: 'SignatureDoesNotMatch' } });
+    expect(error.message).toContain('a signed header is missing or differs (send every header the grant listed, unchanged)');
+    expect(puts).toEqual([403]);
+  });
+
+  it('an upload URL used a second time: S3_URL_ALREADY_USED (412), and the first bytes stay', async () => {
+    const api = local.api();
+    const id = await api.create({ name: 'once.txt', fileTypeId: 'txt' });
+    const first = txt('first bytes\n');
+    const grant = (await api.call('PUT', `/v1/files/${id}/upload`, { body: { size: first.length } })).body;
+    const put = (body: Uint8Array<ArrayBuffer>) => putBytes({ url: grant.url, headers: grant.headers, body, what: 'the file' }, { fetch, transport: 'fetch-stream' });
+    await put(first);
+    const error = await refusal(put(txt('other bytes\n')));
+    expect(error).toMatchObject({ status: 412, code: 'S3_URL_ALREADY_USED', s3: { code: 'PreconditionFailed' } });
+    expect(error.message).toMatch(/^This upload URL was already used/);
+    const settled = await api.settled(id);
+    expect(settled).toMatchObject({ status: 'ready', checksumSha256: sha256(first) });
+  });
+
+  it('bytes that do not match the SHA-256 the URL was signed with: S3_CHECKSUM_MISMATCH, and nothing is stored', async () => {
+    const api = local.api();
+    const id = await api.create({ name: 'digest.txt', fileTypeId: 'txt' });
+    const declared = txt('the bytes that were hashed\n');
+    const sent = txt('the bytes that were sent!!\n');
+    expect(sent.length).toBe(declared.length);
+    const grant = (await api.call('PUT', `/v1/files/${id}/upload`, { body: { size: declared.length, checksumSha256: sha256(declared) } })).body;
+    const error = await refusal(putBytes({ url: grant.url, headers: grant.headers, body: sent, what: 'the file' }, { fetch, transport: 'fetch-stream' }));
+    expect(error).toMatchObject({ status: 400, code: 'S3_CHECKSUM_MISMATCH', s3: { code: 'BadDigest' } });
+    expect(error.message).toContain('the bytes do not match the declared checksum');
+    const s3 = new EmulatorS3(local.stack().s3Endpoint);
+    try {
+      expect(await s3.exists(grant.url)).toBe(false);
+    } finally {
+      s3.close();
+    }
+  });
+
+  it('an expired URL: S3_URL_EXPIRED, "ask the API for a new one"', async () => {
+    // The API's shortest URL lifetime is minutes; a URL of one second, signed as the API signs, shows what S3 answers.
+    const s3 = emulator();
+    try {
+      const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'fileport-local', Key: `expiry-test/${Date.now()}` }), { expiresIn: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const error = await refusal(putBytes({ url, headers: {}, body: txt('late\n'), what: 'the file' }, { fetch, transport: 'fetch-stream' }));
+      expect(error).toMatchObject({ status: 403, code: 'S3_URL_EXPIRED', s3: { code: 'AccessDenied', message: 'Request has expired' } });
+      expect(error.message).toMatch(/^The URL for the file expired: ask the API for a new one\./);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('a part sent after its multipart upload was aborted: S3_UPLOAD_NOT_FOUND', async () => {
+    const api = local.api();
+    const id = await api.create({ name: 'parts.zip', fileTypeId: 'zip' });
+    const size = 6 * MiB;
+    const upload = await api.call('POST', `/v1/files/${id}/multipart`, { body: { size, partChecksums: false } });
+    expect(upload.status).toBe(201);
+    const part = upload.body.parts[0];
+    expect((await api.call('DELETE', `/v1/files/${id}/multipart/${upload.body.uploadId}`)).status).toBe(204);
+    const error = await refusal(putBytes({ url: part.url, headers: part.headers, body: zipBytes(Math.min(size, upload.body.partSize)), what: 'part 1' }, { fetch, transport: 'fetch-stream' }));
+    expect(error).toMatchObject({ status: 404, code: 'S3_UPLOAD_NOT_FOUND', s3: { code: 'NoSuchUpload' } });
+    expect(error.message).toMatch(/^The multipart upload of part 1 no longer exists/);
+  });
+
+  it('a download whose object S3 no longer holds: S3_OBJECT_NOT_FOUND', async () => {
+    const fileport = client();
+    const { file } = await fileport.files.upload(txt('soon gone\n'), { name: 'gone.txt', fileTypeId: 'txt' });
+    await fileport.files.waitUntilProcessed(file.id);
+    const grant = await fileport.files.downloadUrl(file.id);
+    const { bucket, key } = EmulatorS3.objectOf(grant.url);
+    const s3 = emulator();
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } finally {
+      s3.destroy();
+    }
+    const error = await refusal(fileport.files.download(file.id));
+    expect(error).toMatchObject({ status: 404, code: 'S3_OBJECT_NOT_FOUND', s3: { code: 'NoSuchKey' } });
+    expect(error.message).toMatch(/^S3 has no object for the download/);
   });
 });

@@ -232,15 +232,35 @@ describe('the host names the local stack answers', () => {
 });
 
 describe('public files', () => {
-  it('answer their stable publicUrl with a 302 to a fresh short download URL while public, 404 while private', async () => {
-    const { id, bytes } = await readyPdf(1);
-    const file = (await owner.call('GET', `/v1/files/${id}`)).body;
-    expect(file.accessControl).toBe('private');
-    expect(file.publicUrl).toBe(`${local.stack().apiUrl}/v1/public/${id}/Lease.pdf`);
-    const follow = () => fetch(file.publicUrl, { redirect: 'manual' });
+  it('show publicUrl only while public; it answers a 302 to a fresh short download URL, and 404 once the file is private again', async () => {
+    // Private (the default): no answer about the file shows a link, since it would answer 404.
+    const tag = `public-link-${Date.now()}`;
+    const created = await owner.call('POST', '/v1/files', { body: { name: 'Lease.pdf', fileTypeId: 'pdf', tags: [tag] } });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    expect(created.body.accessControl).toBe('private');
+    expect(created.body).not.toHaveProperty('publicUrl');
+    const bytes = await makePdf(1);
+    await owner.uploadTo(id, bytes);
+    expect((await owner.settled(id)).status).toBe('ready');
+    const noLinkAnywhere = async () => {
+      const got = await owner.call('GET', `/v1/files/${id}`);
+      expect(got.body).toMatchObject({ id, accessControl: 'private' });
+      expect(got.body).not.toHaveProperty('publicUrl');
+      const listed = await owner.call('GET', `/v1/files?tag=${tag}`);
+      expect(listed.body.items.map((f: { id: string }) => f.id)).toEqual([id]);
+      expect(listed.body.items[0]).not.toHaveProperty('publicUrl');
+    };
+    await noLinkAnywhere();
+    const link = `${local.stack().apiUrl}/v1/public/${id}/Lease.pdf`;
+    const follow = () => fetch(link, { redirect: 'manual' });
     expect((await follow()).status).toBe(404);
 
-    expect((await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'public' } })).body.accessControl).toBe('public');
+    // Public: the PATCH's answer, GET and the list show the link, and it answers.
+    const madePublic = await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'public' } });
+    expect(madePublic.body).toMatchObject({ accessControl: 'public', publicUrl: link });
+    expect((await owner.call('GET', `/v1/files/${id}`)).body.publicUrl).toBe(link);
+    expect((await owner.call('GET', `/v1/files?tag=${tag}`)).body.items[0].publicUrl).toBe(link);
     const redirected = await follow();
     expect(redirected.status).toBe(302);
     expect(redirected.headers.get('cache-control')).toBe('no-store');
@@ -253,16 +273,21 @@ describe('public files', () => {
     expect(downloaded.headers.get('content-disposition')).toMatch(/^attachment; filename="Lease.pdf"/);
     expect(sha256(new Uint8Array(await downloaded.arrayBuffer()))).toBe(sha256(bytes));
     // The name in the link is for people: a renamed file keeps its old links working.
-    await owner.call('PATCH', `/v1/files/${id}`, { body: { name: 'Renamed.pdf' } });
+    const renamed = await owner.call('PATCH', `/v1/files/${id}`, { body: { name: 'Renamed.pdf' } });
+    expect(renamed.body.publicUrl).toBe(`${local.stack().apiUrl}/v1/public/${id}/Renamed.pdf`);
     expect((await follow()).status).toBe(302);
 
-    await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'private' } });
+    // Private again: the PATCH's answer has no link any more, nor has any other, and the old one is a 404.
+    const madePrivate = await owner.call('PATCH', `/v1/files/${id}`, { body: { accessControl: 'private', name: 'Lease.pdf' } });
+    expect(madePrivate.body.accessControl).toBe('private');
+    expect(madePrivate.body).not.toHaveProperty('publicUrl');
+    await noLinkAnywhere();
     expectError(await anonymous.call('GET', `/v1/public/${id}/Lease.pdf`, { token: null }), 404, 'FILE_NOT_FOUND');
   });
 
   it('can be public from creation, but a file without processed content has nothing to give', async () => {
     const created = await owner.call('POST', '/v1/files', { body: { name: 'Soon.pdf', fileTypeId: 'pdf', accessControl: 'public' } });
-    expect(created.body.accessControl).toBe('public');
+    expect(created.body).toMatchObject({ accessControl: 'public', publicUrl: `${local.stack().apiUrl}/v1/public/${created.body.id}/Soon.pdf` });
     expectError(await anonymous.call('GET', `/v1/public/${created.body.id}/Soon.pdf`, { token: null }), 404, 'FILE_NOT_FOUND');
     expectError(await anonymous.call('GET', '/v1/public/not-a-uuid/x', { token: null }), 404, 'FILE_NOT_FOUND');
     expectError(await owner.call('POST', '/v1/files', { body: { name: 'x.pdf', fileTypeId: 'pdf', accessControl: 'open' } }), 400, 'VALIDATION_ERROR');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AuthenticationError, errorFromResponse, FileportError, NotFoundError, RateLimitedError, ServerError, storageError, ValidationError } from '../../../client/src/errors';
+import { AuthenticationError, errorFromResponse, FileportError, NotFoundError, RateLimitedError, ServerError, ValidationError } from '../../../client/src/errors';
+import { storageError } from '../../../client/src/storage-errors';
 import { sha256OfBlob, sha256OfBytes, toBase64 } from '../../../client/src/hashing';
 import { DEFAULT_MULTIPART_THRESHOLD, partRange, partRanges, planUpload } from '../../../client/src/planning';
 import { runPool } from '../../../client/src/pool';
@@ -132,9 +133,9 @@ describe('error mapping', () => {
     expect(errorFromResponse(502, undefined)).toBeInstanceOf(ServerError);
     expect(errorFromResponse(418, null)).toMatchObject({ status: 418, code: 'HTTP_ERROR', message: 'The API answered 418.' });
     expect(storageError(400, '<Error><Code>BadDigest</Code><Message>The digest did not match</Message></Error>', 'part 2')).toMatchObject({
-      code: 'STORAGE_ERROR',
-      message: 'Storage refused part 2: 400 BadDigest (The digest did not match).',
-      details: { s3Code: 'BadDigest' },
+      code: 'S3_CHECKSUM_MISMATCH',
+      message: 'S3 refused part 2: the bytes do not match the declared checksum (they changed after they were hashed, or were altered on the way). S3 answered 400 BadDigest.',
+      s3: { code: 'BadDigest', message: 'The digest did not match', requestId: null },
     });
   });
 });
