@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { setLogLevel, type LogLevel } from '../lambdas/log';
 import { createDevAuth, demoClaims, devAuthKeyFile } from './dev-auth';
 import { PortInUseError, type Listener } from './ports';
-import { startLocalStack, type LocalStack } from './stack';
+import type { LocalStack } from './stack';
 import { HELP, parseStartOptions, USAGE, UsageError, type StartOptions } from './start-options';
 
 /** `npm start`: the whole service on this machine. Options: local/start-options.ts (`npm start -- --help`). */
@@ -42,6 +42,8 @@ async function run(options: StartOptions): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
+  // Loaded only to start: the handlers and SDK clients behind it cost seconds that a usage error or --token need not wait.
+  const { startLocalStack } = await import('./stack');
   const stack = (running.stack = await startLocalStack({ port: options.port, s3Port: options.s3Port, dynamoDbPort: options.dynamoDbPort, dataDir: options.dataDir }));
   const token = await stack.auth.issue(demoClaims, stack.tenantClaim);
   if (options.json) console.log(JSON.stringify({ apiUrl: stack.apiUrl, s3Endpoint: stack.s3Endpoint, dynamoDbEndpoint: stack.dynamoDbEndpoint, token }));

@@ -100,8 +100,10 @@ function parseCommandLine(args: string[]) {
     }).values;
   } catch (error) {
     // Node's messages run on with advice about positionals that does not apply here: the first sentence says it.
-    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/\.$/, '') : String(error);
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
+    // Read as a property: under Jest, parseArgs' errors come from another realm than this module's Error.
+    const { message = String(error) } = error as { message?: string };
+    const sentence = message.split(/\.\s/)[0]!.replace(/\.$/, '');
+    throw new UsageError(sentence.charAt(0).toLowerCase() + sentence.slice(1));
   }
 }
 
