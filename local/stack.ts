@@ -130,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { getConfig } = await import('../lambdas/config');
 
     const devRoutes: Record<string, DevRoute> = {};
+    let firstReconcile: Promise<void> = Promise.resolve();
     if (external) {
       const localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
       stops.push(localstack.stop);
@@ -137,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const { handler: reconcile } = await import('../lambdas/entrypoints/reconcile-processing');
       const reconciler = startReconciler(reconcile, settings.reconcileIntervalMs);
       stops.push(reconciler.stop);
+      firstReconcile = reconciler.firstRun;
     } else {
       const { faults } = settings;
       const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
@@ -158,6 +160,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         Object.values(queues).forEach((q) => q.stop());
       });
       stops.push(reconciler.stop);
+      firstReconcile = reconciler.firstRun;
 
       Object.assign(devRoutes, {
         // The S3 events processing received, and a way to deliver one again (a duplicate, or an
@@ -200,6 +203,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // another port: the bucket must allow the gateway's origins (by either local name) as well.
     const { port } = new URL(gateway.url);
     await putBucketCors(new S3Client({ forcePathStyle: true }), BUCKET, [...new Set([...corsOrigins, `http://127.0.0.1:${port}`, `http://localhost:${port}`])]);
+    // What the first run recovers (files a previous run left stuck) is said before `npm start`
+    // prints its token and URLs, not after them.
+    await firstReconcile;
 
     return {
       apiUrl: gateway.url,
@@ -276,5 +282,5 @@ function startReconciler(reconcile: () => Promise<{ redriven: number; gaveUp: nu
     },
     { immediately: true },
   );
-  return { stats: () => ({ ...counts }), stop: schedule.stop };
+  return { stats: () => ({ ...counts }), stop: schedule.stop, firstRun: schedule.firstRun };
 }
