@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 
 /**
@@ -19,6 +19,12 @@ export interface LocalIssuer extends DevAuth {
   /** The public key tokens are verified with, as an issuer's JWKS serves it. */
   publicJwk(): Promise<JWK>;
 }
+
+/** The claims of the token `npm start` prints: tenant `demo`, every scope. */
+export const demoClaims = { tenantId: 'demo', sub: 'demo-user', scopes: ['files:read', 'files:write', 'files:overwrite', 'files:admin'] };
+
+/** Where a persistent stack keeps its signing key: `npm start -- --token` signs with it too. */
+export const devAuthKeyFile = (dataDir: string) => join(dataDir, 'jwt-key.json');
 
 /** With a file, the key survives restarts, and so do the tokens already handed out. */
 export async function createDevAuth(keyFile: string | null): Promise<LocalIssuer> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { entrypointFile, maxReceiveCount, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
-import { createDevAuth, type DevAuth } from './dev-auth';
+import { createDevAuth, devAuthKeyFile, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { fileIdOfContentKey, objectPrefixes } from '../lambdas/domain/files';
@@ -20,10 +20,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { putBucketCors } from './bucket-cors';
 import { pageAssets } from './page/assets';
 import { localUploadIdKey } from './upload-id-key';
+import { assertPortsFree, claimPort } from './ports';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
+  /** The S3 emulator's port; 0 or absent picks a free one. */
+  s3Port?: number;
+  /** DynamoDB Local's port; 0 or absent picks a free one. */
+  dynamoDbPort?: number;
   /** Where S3 objects, the database and the signing keys persist; null keeps everything in memory. */
   dataDir: string | null;
   /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/settings.ts). */
@@ -60,6 +65,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { dataDir } = options;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const external = process.env.AWS_ENDPOINT_URL;
+    const s3Port = options.s3Port ?? 0;
+    const dynamoDbPort = options.dynamoDbPort ?? 0;
+    await assertPortsFree([{ listener: 'API', port: options.port }, ...(external ? [] : [{ listener: 'S3' as const, port: s3Port }, { listener: 'DynamoDB' as const, port: dynamoDbPort }])]);
 
     Object.assign(process.env, {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -87,10 +95,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Endpoint = external;
       dynamoDbEndpoint = external;
     } else {
-      // Next to the gateway's port, so URLs handed out survive a restart of a persistent stack.
-      const s3 = await startS3({ port: options.port === 0 ? 0 : options.port + 1, directory: dataDir && join(dataDir, 's3'), bucket: BUCKET, corsOrigins, allowedHosts: settings.allowedHosts });
+      const s3 = await claimPort('S3', s3Port, () =>
+        startS3({ port: s3Port, directory: dataDir && join(dataDir, 's3'), bucket: BUCKET, corsOrigins, allowedHosts: settings.allowedHosts }),
+      );
       stops.push(s3.stop);
-      const dynamo = await startDynamoDb({ port: 0, directory: dataDir && join(dataDir, 'dynamodb') });
+      const dynamo = await claimPort('DynamoDB', dynamoDbPort, () => startDynamoDb({ port: dynamoDbPort, directory: dataDir && join(dataDir, 'dynamodb') }));
       stops.push(dynamo.stop);
       s3Endpoint = s3.endpoint;
       dynamoDbEndpoint = dynamo.endpoint;
@@ -123,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { getConfig } = await import('../lambdas/config');
 
     const devRoutes: Record<string, DevRoute> = {};
+    let firstReconcile: Promise<void> = Promise.resolve();
     if (external) {
       const localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
       stops.push(localstack.stop);
@@ -130,6 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const { handler: reconcile } = await import('../lambdas/entrypoints/reconcile-processing');
       const reconciler = startReconciler(reconcile, settings.reconcileIntervalMs);
       stops.push(reconciler.stop);
+      firstReconcile = reconciler.firstRun;
     } else {
       const { faults } = settings;
       const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
@@ -151,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         Object.values(queues).forEach((q) => q.stop());
       });
       stops.push(reconciler.stop);
+      firstReconcile = reconciler.firstRun;
 
       Object.assign(devRoutes, {
         // The S3 events processing received, and a way to deliver one again (a duplicate, or an
@@ -183,17 +195,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       } satisfies Record<string, DevRoute>);
     }
 
-    const auth = await createDevAuth(dataDir && join(dataDir, 'jwt-key.json'));
+    const auth = await createDevAuth(dataDir && devAuthKeyFile(dataDir));
     // What a deployed issuer publishes: anything that verifies the local tokens itself (the bench's floor) reads it here.
     const jwks = { keys: [await auth.publicJwk()] };
     devRoutes['/_dev/jwks.json'] = ({ method }) => (method === 'GET' ? { status: 200, body: jwks } : undefined);
     const { tenantClaim } = getConfig();
-    const gateway = await startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts });
+    const gateway = await claimPort('API', options.port, () =>
+      startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts }),
+    );
     stops.push(gateway.stop);
     // The upload page is served by the gateway, whose port is only known now, and talks to S3 on
     // another port: the bucket must allow the gateway's origins (by either local name) as well.
     const { port } = new URL(gateway.url);
     await putBucketCors(new S3Client({ forcePathStyle: true }), BUCKET, [...new Set([...corsOrigins, `http://127.0.0.1:${port}`, `http://localhost:${port}`])]);
+    // What the first run recovers (files a previous run left stuck) is said before `npm start`
+    // prints its token and URLs, not after them.
+    await firstReconcile;
 
     return {
       apiUrl: gateway.url,
@@ -270,5 +287,5 @@ function startReconciler(reconcile: () => Promise<{ redriven: number; gaveUp: nu
     },
     { immediately: true },
   );
-  return { stats: () => ({ ...counts }), stop: schedule.stop };
+  return { stats: () => ({ ...counts }), stop: schedule.stop, firstRun: schedule.firstRun };
 }

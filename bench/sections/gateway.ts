@@ -30,7 +30,8 @@ export const gateway: Section = async ({ quick }) => {
 
   const servers: Running[] = [];
   try {
-    const stack = await startProcess(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json'], {
+    // --verbose: each request writes its audit line, as the deployed Lambda does; the figure includes it.
+    const stack = await startProcess(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json', '--verbose'], {
       // The embedded emulators, never a LocalStack the environment may point at.
       AWS_ENDPOINT_URL: '',
     });

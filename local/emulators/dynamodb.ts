@@ -47,7 +47,7 @@ const STOP_GRACE_MS = 5000;
  */
 export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<DynamoDbEmulator> {
   // Checked first: polling a port someone else serves could look like a successful start.
-  if (options.port && !(await isPortFree(options.port))) throw new Error(`DynamoDB Local cannot start: port ${options.port} is in use.`);
+  if (options.port && !(await isPortFree(options.port))) throw new PortInUseError(`DynamoDB Local cannot start: port ${options.port} is in use.`);
   // A port picked here may be taken by someone else before the JVM binds it: then try another.
   const attempts = options.port ? 1 : 3;
   for (let attempt = 1; ; attempt++) {
@@ -60,7 +60,10 @@ export async function startDynamoDb(options: DynamoDbEmulatorOptions): Promise<D
   }
 }
 
-class PortInUseError extends Error {}
+/** With the code Node gives a listen() on a taken port, so callers handle both alike. */
+class PortInUseError extends Error {
+  readonly code = 'EADDRINUSE';
+}
 
 async function startOnce(port: number, options: DynamoDbEmulatorOptions): Promise<DynamoDbEmulator> {
   // The jar runs with the package's directory as its working directory: the path must be absolute.

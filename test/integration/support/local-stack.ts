@@ -35,7 +35,8 @@ export interface AuditLine {
  * developer runs it; resolves when it prints its ready line.
  */
 export async function startStack(env: Record<string, string> = {}, dataDir?: string): Promise<RunningStack> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', ...(dataDir ? ['--data-dir', dataDir] : ['--memory']), '--port', '0', '--json'], {
+  // --verbose: the audit lines (awaitAuditLines) are info lines, which npm start drops by default.
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', ...(dataDir ? ['--data-dir', dataDir] : ['--memory']), '--port', '0', '--json', '--verbose'], {
     cwd: ROOT,
     env: { ...process.env, ...env, AWS_ENDPOINT_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
