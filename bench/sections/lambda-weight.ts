@@ -212,8 +212,8 @@ interface FirstRequest {
 }
 
 /**
- * One request per API function, on data made through the real API of the local stack: a file with
- * content (read, downloaded, shared), one without (to upload to), and a share token.
+ * One request per API function, on data made through the real API of the local stack: a public file
+ * with content (read, downloaded, linked to) and one without (to upload to).
  */
 async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<string, FirstRequest>> {
   const jwt = await stack.auth.issue({ tenantId: 'bench', sub: 'bench-user', scopes: ['files:read', 'files:write'] }, stack.tenantClaim);
@@ -235,14 +235,16 @@ async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<stri
   for (let tries = 0; (await call('GET', `/v1/files/${txt.id}?wait=10`)).status !== 'ready'; tries++) {
     if (tries === 5) throw new Error('The cold-start file did not become ready');
   }
-  const share = await call('POST', `/v1/files/${txt.id}/tokens`, { accessLevel: 'read' });
+  await call('PATCH', `/v1/files/${txt.id}`, { accessControl: 'public' });
 
   const requests: Record<RouteGroup, FirstRequest> = {
     'file-types': { event: gatewayEvent('GET', '/v1/file-types', member), status: 200 },
     files: { event: gatewayEvent('GET', `/v1/files/${txt.id}`, member), status: 200 },
     uploads: { event: gatewayEvent('PUT', `/v1/files/${pdf.id}/upload`, member), status: 200 },
     downloads: { event: gatewayEvent('GET', `/v1/files/${txt.id}/download`, member), status: 200 },
-    shared: { event: gatewayEvent('GET', `/v1/shared/${share.token}/download`), status: 200 },
+    // The shared group's lightest grant (a share token's download reads the token first, then counts
+    // and reads beside each other): what is measured is the function's weight, not its routes' reads.
+    shared: { event: gatewayEvent('GET', `/v1/public/${txt.id}/notes.txt`), status: 302 },
   };
   return new Map([
     ...Object.entries(requests).map(([group, request]) => [`api ${group}`, request] as const),
