@@ -30,8 +30,9 @@ export const gateway: Section = async ({ quick }) => {
 
   const servers: Running[] = [];
   try {
-    // --verbose: each request writes its audit line, as the deployed Lambda does; the figure includes it.
-    const stack = await startProcess(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json', '--verbose'], {
+    // As `npm start` runs by default: quiet, no audit line per request (the floor writes none either;
+    // url-issuance measures the functions with theirs).
+    const stack = await startProcess(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/main.ts', '--memory', '--port', '0', '--json'], {
       // The embedded emulators, never a LocalStack the environment may point at.
       AWS_ENDPOINT_URL: '',
     });

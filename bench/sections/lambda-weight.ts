@@ -225,7 +225,7 @@ async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<stri
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!answer.ok) throw new Error(`${method} ${path} answered ${answer.status}: ${await answer.text()}`);
-    return (await answer.json()) as Record<string, any>;
+    return (await answer.json()) as { id: string; status?: string; url: string; headers: Record<string, string> };
   };
   const pdf = await call('POST', '/v1/files', { name: 'Cold start contract', fileTypeId: 'pdf' });
   const txt = await call('POST', '/v1/files', { name: 'Cold start notes', fileTypeId: 'txt' });

@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { newContentKey } from '../../lambdas/domain/files';
-import type { ApiEvent, ApiResult } from '../../lambdas/http/request';
+import type { ApiResult } from '../../lambdas/http/request';
 import type { RouteGroup } from '../../lambdas/routes';
 import { gatewayClaims, lambdaContext, type ApiLambda } from '../../local/gateway';
 import { startLocalStack } from '../../local/stack';
@@ -81,23 +81,27 @@ export const urlIssuance: Section = async ({ quick }) => {
     };
     const getFile = (id: unknown) => getItem(`FILE#${String(id)}`, 'FILE');
 
+    // What an upload grant signs, as the service signs it: Content-Type, If-None-Match (the URL creates
+    // its object once) and the grant's metadata as headers (who, overwrite, the size limit).
+    const grantMetadata = { 'uploaded-by': 'bench-user', overwrite: 'false', 'max-size': String(5 * 1024 * MiB) };
+    const metadataHeaders = Object.keys(grantMetadata).map((name) => `x-amz-meta-${name}`);
     const putUrl = async (id: unknown) => {
       const item = await getFile(id);
       await getSignedUrl(
         s3,
-        // A fresh key per grant, as the handler mints one; created once only, as the handler signs it.
-        new PutObjectCommand({ Bucket: config.bucketName, Key: newContentKey({ id: String(item.id) }), ContentType: 'application/pdf', IfNoneMatch: '*', Metadata: { 'upload-id': randomUUID() } }),
-        { expiresIn: config.uploadUrlTtlSeconds, signableHeaders: new Set(['content-type', 'if-none-match']) },
+        // A fresh key per grant, as the handler mints one.
+        new PutObjectCommand({ Bucket: config.bucketName, Key: newContentKey({ id: String(item.id) }), ContentType: 'application/pdf', IfNoneMatch: '*', Metadata: grantMetadata }),
+        { expiresIn: config.uploadUrlTtlSeconds, signableHeaders: new Set(['content-type', 'if-none-match', ...metadataHeaders]), unhoistableHeaders: new Set(metadataHeaders) },
       );
     };
     const form = async (id: unknown) => {
       const item = await getFile(id);
-      await objects.presignPost(newContentKey({ id: String(item.id) }), { contentType: 'application/pdf', minSize: 0, maxSize: 5 * MiB, metadata: { 'upload-id': randomUUID() }, expiresIn: config.uploadUrlTtlSeconds });
+      await objects.presignPost(newContentKey({ id: String(item.id) }), { contentType: 'application/pdf', minSize: 0, maxSize: 5 * MiB, metadata: grantMetadata, expiresIn: config.uploadUrlTtlSeconds });
     };
     const multipart = (parts: number) => async (id: unknown) => {
       const item = await getFile(id);
       const Key = newContentKey({ id: String(item.id) });
-      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: config.bucketName, Key, ContentType: 'application/zip' }));
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: config.bucketName, Key, ContentType: 'application/zip', Metadata: grantMetadata }));
       await Promise.all(
         Array.from({ length: parts }, (_, i) =>
           getSignedUrl(s3, new UploadPartCommand({ Bucket: config.bucketName, Key, UploadId, PartNumber: i + 1, ContentLength: 5 * MiB }), { expiresIn: config.uploadUrlTtlSeconds }),
