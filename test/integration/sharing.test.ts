@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { isMemberRoute, routes, scopes, type Scope } from '../../lambdas/routes';
 import { Api, expectError } from './support/api';
-import { makePdf, useStack } from './support/local-stack';
+import { makePdf, secretsIn, useStack } from './support/local-stack';
 
 jest.setTimeout(180_000);
 
@@ -303,4 +303,13 @@ describe('routes without a JWT', () => {
     expect(statuses.every((s) => s === 404 || s === 429)).toBe(true);
     expectError(responses.find((r) => r.status === 429)!, 429, 'THROTTLED');
   });
+});
+
+// Last in the file: every flow above has run through this stack.
+it('wrote no share-token secret, JWT or S3 signature to the stack\'s logs', () => {
+  const lines = local.stack().logLines();
+  expect(lines.length).toBeGreaterThan(10);
+  expect(secretsIn(lines)).toEqual([]);
+  // The check finds what it looks for: the stack's own token, and a signed URL.
+  expect(secretsIn([`{"token":"${local.stack().token}"}`, '{"url":"http://127.0.0.1/b/k?X-Amz-Signature=0a1b"}'])).toHaveLength(2);
 });

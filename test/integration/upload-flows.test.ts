@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Api, eventually, expectError } from './support/api';
-import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';
+import { makePdf, secretsIn, startStack, useStack, type RunningStack } from './support/local-stack';
 import { inParallel, partBytes, postForm, putPart, sha256OfParts } from './support/parts';
 import { EmulatorS3 } from './support/s3';
 
@@ -429,3 +429,11 @@ describe('with a short upload window and small size limits', () => {
   });
 });
 
+// Last in the file: every flow above has run through this stack.
+it('wrote no share-token secret, JWT or S3 signature to the stack\'s logs', () => {
+  const lines = local.stack().logLines();
+  expect(lines.length).toBeGreaterThan(10);
+  expect(secretsIn(lines)).toEqual([]);
+  // The check finds what it looks for: the stack's own token, and a signed URL.
+  expect(secretsIn([`{"token":"${local.stack().token}"}`, '{"url":"http://127.0.0.1/b/k?X-Amz-Signature=0a1b"}'])).toHaveLength(2);
+});

@@ -23,6 +23,8 @@ export interface RunningStack {
    * handler has logged, but the stack's stdout may reach this process a moment after the answer.
    */
   awaitAuditLines(where: (line: AuditLine) => boolean, atLeast?: number): Promise<AuditLine[]>;
+  /** Every line the stack wrote to stdout and stderr so far but its ready line (which hands out a token on purpose). */
+  logLines(): string[];
 }
 
 export interface AuditLine {
@@ -44,10 +46,12 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     detached: true,
   });
   let stderr = '';
+  const logLines: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     if (process.env.FILEPORT_TEST_LOGS) process.stderr.write(chunk);
   });
+  createInterface({ input: child.stderr! }).on('line', (line) => logLines.push(line));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // The handlers run in the stack's process and log to its stdout, as Lambda's do to CloudWatch.
   const auditLines: AuditLine[] = [];
@@ -61,7 +65,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (process.env.FILEPORT_TEST_LOGS) console.log(line);
       if (line.includes('"audit":true')) auditLines.push({ text: line, fields: JSON.parse(line) as Record<string, unknown> });
-      if (!line.startsWith('{"apiUrl"')) return;
+      if (!line.startsWith('{"apiUrl"')) return void logLines.push(line);
       clearTimeout(timer);
       resolve(JSON.parse(line));
     });
@@ -71,6 +75,7 @@ export async function startStack(env: Record<string, string> = {}, dataDir?: str
     ...ready,
     pid: child.pid as number,
     awaitAuditLines: (where, atLeast = 1) => eventually(async () => auditLines.filter(where), (lines) => lines.length >= atLeast, 10_000),
+    logLines: () => [...logLines],
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -104,4 +109,19 @@ export async function makePdf(pages: number, options: { useObjectStreams?: boole
   const doc = await PDFDocument.create();
   for (let i = 0; i < pages; i++) doc.addPage([300, 300]).drawText(`Page ${i + 1} `.repeat(10), { x: 10, y: 150, size: 8 });
   return new Uint8Array(await doc.save(options));
+}
+
+/**
+ * What must never reach a log: a share token's secret, a JWT, a pre-signed URL's or POST policy's
+ * signature. Each is a credential: whoever reads the logs could use it.
+ */
+export const SECRET_PATTERNS: Record<string, RegExp> = {
+  'share-token secret': /fps_[A-Za-z0-9_-]{43}/,
+  JWT: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/,
+  'S3 signature': /x-amz-signature/i,
+};
+
+/** The log lines that hold a secret, each with what it holds. */
+export function secretsIn(lines: readonly string[]): string[] {
+  return lines.flatMap((line) => Object.entries(SECRET_PATTERNS).filter(([, pattern]) => pattern.test(line)).map(([what]) => `${what}: ${line.slice(0, 300)}`));
 }
