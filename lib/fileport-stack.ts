@@ -1,5 +1,5 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { Aspects, CfnOutput, CfnResource, Stack, Validations, type IAspect, type StackProps } from 'aws-cdk-lib';
+import type { Construct, IConstruct } from 'constructs';
 import { Api } from './api';
 import { Processing } from './processing';
 import { readSettings } from './settings';
@@ -26,6 +26,7 @@ export class FileportStack extends Stack {
     this.api = new Api(this, 'Api', { storage: this.storage, settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings });
     acknowledgeBucketNotificationsHandler(this);
+    Aspects.of(this).add(new AcknowledgementsInTemplate());
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Fileport HTTP API' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Bucket of file contents and thumbnails' });
@@ -51,4 +52,24 @@ function acknowledgeBucketNotificationsHandler(stack: Stack): void {
     reason:
       'Role of the aws-cdk-lib S3 bucket-notifications custom resource handler, created by the library; the managed policy only lets it write its own logs, and its S3 permission is scoped to the Fileport bucket.',
   });
+}
+
+/**
+ * Writes each resource's cdk-nag acknowledgements (its own and its parents') into its template
+ * metadata, in cdk-nag's own format (`cdk_nag.rules_to_suppress`): the reasons ship with what is
+ * deployed, for an auditor reading the template or a scanner run on it, not only in this source.
+ */
+class AcknowledgementsInTemplate implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnResource)) return;
+    const rules = new Map<string, string>();
+    for (const scope of node.node.scopes) {
+      for (const entry of scope.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) rules.set(id, reason);
+      }
+    }
+    if (rules.size === 0) return;
+    node.addMetadata('cdk_nag', { rules_to_suppress: [...rules].map(([id, reason]) => ({ id, reason })) });
+  }
 }

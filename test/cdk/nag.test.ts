@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -56,6 +56,23 @@ describe('cdk-nag AwsSolutions', () => {
     }
     // Nothing is waved through for the whole stack: every acknowledgement sits on a specific construct.
     expect(acks.filter((a) => a.path === 'Fileport' || a.path === '')).toEqual([]);
+  });
+
+  it('writes every acknowledgement, with its reason, into the metadata of each resource it covers', () => {
+    const { app, stack, template } = synthFileport();
+    const resources = template.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }>;
+    const acks = acknowledgements(app);
+    let covered = 0;
+    for (const ack of acks) {
+      const scope = app.node.findAll().find((c) => c.node.path === ack.path);
+      const cfn = (scope?.node.findAll() ?? []).filter((c): c is CfnResource => c instanceof CfnResource && c.stack === stack);
+      for (const resource of cfn) {
+        const written = resources[stack.getLogicalId(resource)]?.Metadata?.cdk_nag?.rules_to_suppress ?? [];
+        expect({ at: resource.node.path, written }).toEqual({ at: resource.node.path, written: expect.arrayContaining([{ id: ack.id, reason: ack.reason }]) });
+        covered++;
+      }
+    }
+    expect(covered).toBeGreaterThanOrEqual(acks.length);
   });
 
   it('acknowledges only findings that exist, on the construct that has them', () => {
