@@ -80,6 +80,7 @@ function bundlingFor(nativeModules: string[]): BundlingOptions {
     // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
     minify: lambdaBundle.minify,
     sourceMap: lambdaBundle.sourcemap,
+    sourcesContent: lambdaBundle.sourcesContent,
     target: lambdaBundle.target,
     format: lambdaBundle.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
     // Never Docker: the machines that synth this app have none, and esbuild is a dependency.

@@ -81,6 +81,18 @@ describe('every other function asset', () => {
     }
   });
 
+  it('maps frames to the sources by file and line without shipping the sources\' text', () => {
+    for (const fn of others()) {
+      const map = JSON.parse(readFileSync(path.join(assetDir(fn), 'index.js.map'), 'utf8')) as { sources: string[]; mappings: string; sourcesContent?: unknown };
+      expect({ fn: fn.node.path, sources: map.sources.some((s) => s.includes('lambdas/')), mappings: map.mappings.length > 0, sourcesContent: map.sourcesContent }).toEqual({
+        fn: fn.node.path,
+        sources: true,
+        mappings: true,
+        sourcesContent: undefined,
+      });
+    }
+  });
+
   it('never loads sharp (which only the thumbnails asset ships)', () => {
     for (const fn of others()) {
       const bundle = readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8');
