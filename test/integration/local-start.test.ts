@@ -101,14 +101,20 @@ async function createAndGrant(api: Api): Promise<void> {
   expect(grant.status).toBe(200);
 }
 
-describe('npm start refuses a taken port in one line, and leaves nothing running', () => {
+/** A port another server holds for the tests of the describe block; `onTaken` learns which, before they run. */
+function useTakenPort(onTaken: (port: number) => void): void {
   let taken: Server;
-  let takenPort: number;
   beforeAll(async () => {
-    takenPort = await freePort();
-    taken = await listen(takenPort);
+    const port = await freePort();
+    taken = await listen(port);
+    onTaken(port);
   });
   afterAll(() => close(taken));
+}
+
+describe('npm start refuses a taken port in one line, and leaves nothing running', () => {
+  let takenPort = 0;
+  useTakenPort((port) => (takenPort = port));
 
   it('the API port: exit 1, one line naming it and how to pick another, no stack trace, no DynamoDB Local left', async () => {
     const [s3Port, dynamoDbPort] = [await freePort(), await freePort()];
@@ -261,13 +267,8 @@ describe('npm start --verbose, in memory, on ports from PORT and --s3-port, --js
 
 // The check before start (assertPortsFree) can lose a race with another process taking the port.
 describe('a port taken after the check: still a PortInUseError naming the listener', () => {
-  let taken: Server;
-  let takenPort: number;
-  beforeAll(async () => {
-    takenPort = await freePort();
-    taken = await listen(takenPort);
-  });
-  afterAll(() => close(taken));
+  let takenPort = 0;
+  useTakenPort((port) => (takenPort = port));
 
   it('the S3 emulator rejects, rather than crashing the process with an unhandled error event', async () => {
     const started = claimPort('S3', takenPort, () => startS3({ port: takenPort, directory: null, bucket: 'taken', corsOrigins: ['http://localhost:5173'] }));
