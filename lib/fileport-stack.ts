@@ -1,6 +1,7 @@
 import { Aspects, CfnOutput, CfnResource, Stack, Validations, type IAspect, type StackProps } from 'aws-cdk-lib';
 import type { Construct, IConstruct } from 'constructs';
 import { Api } from './api';
+import { Operations } from './operations';
 import { Processing } from './processing';
 import { readSettings } from './settings';
 import { Storage } from './storage';
@@ -22,9 +23,10 @@ export class FileportStack extends Stack {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const settings = readSettings(this);
 
-    this.storage = new Storage(this, 'Storage', { corsOrigins: settings.corsOrigins });
+    this.storage = new Storage(this, 'Storage', settings);
     this.api = new Api(this, 'Api', { storage: this.storage, settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings });
+    new Operations(this, 'Operations', { api: this.api, processing: this.processing, alarmEmail: settings.alarmEmail });
     acknowledgeBucketNotificationsHandler(this);
     Aspects.of(this).add(new AcknowledgementsInTemplate());
 

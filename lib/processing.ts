@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -42,7 +41,8 @@ export class Processing extends Construct {
   readonly thumbnailsFunction: FileportFunction;
   readonly deadLettersFunction: FileportFunction;
   readonly reconcilerFunction: FileportFunction;
-  readonly alarms: cloudwatch.Alarm[];
+  /** Drained by the dead-letter function; their alarms are with the others (lib/operations.ts). */
+  readonly deadLetterQueues: { metadata: sqs.Queue; thumbnails: sqs.Queue };
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
@@ -79,6 +79,7 @@ export class Processing extends Construct {
     const thumbnails = new WorkQueue(this, 'Thumbnails', { consumerTimeout: timeoutOf('thumbnails'), deadLetterConsumerTimeout: timeoutOf('deadLetters') });
     this.metadataQueue = metadata.queue;
     this.thumbnailsQueue = thumbnails.queue;
+    this.deadLetterQueues = { metadata: metadata.deadLetterQueue, thumbnails: thumbnails.deadLetterQueue };
 
     // Only `content/`: thumbnails are written under `thumbnails/` and must not trigger processing again.
     storage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new SqsDestination(metadata.queue), {
@@ -133,39 +134,7 @@ export class Processing extends Construct {
     reconcilerFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     reconcilerFn.addEnvironment('FILEPORT_METADATA_QUEUE_URL', metadata.queue.queueUrl);
     iam.Grant.addToPrincipal({ grantee: reconcilerFn, actions: ['sqs:SendMessage'], resourceArns: [metadata.queue.queueArn] });
-
-    this.alarms = [
-      alarmAbove(this, 'FilesFailedProcessingAlarm', {
-        description: 'Processing gave up on a file after every attempt (its file is now failed): look for the cause in the dead-letter function log.',
-        metric: deadLettersFn.metricInvocations({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-      }),
-      ...[metadata, thumbnails].map((work) =>
-        alarmAbove(work, 'DeadLetterAlarm', {
-          description: `Messages have waited in the ${work.node.id} dead-letter queue for 15 minutes: the dead-letter function is failing on them.`,
-          metric: work.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
-          threshold: Duration.minutes(15).toSeconds(),
-        }),
-      ),
-      alarmAbove(this, 'ReconcilerErrorsAlarm', {
-        description: 'The reconciler of files stuck in processing fails.',
-        metric: reconcilerFn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
-        threshold: 0,
-      }),
-    ];
   }
-}
-
-/** An alarm on the first period above `threshold`. No data (nothing happened) is the healthy state. */
-function alarmAbove(scope: Construct, id: string, props: { description: string; metric: cloudwatch.IMetric; threshold: number }): cloudwatch.Alarm {
-  return new cloudwatch.Alarm(scope, id, {
-    alarmDescription: props.description,
-    metric: props.metric,
-    threshold: props.threshold,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: 1,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
 }
 
 interface WorkQueueProps {

@@ -26,7 +26,31 @@ export interface FileportSettings {
   maxMultipartFileSize: number;
   /** Tenants with other limits: `{"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}`. */
   tenantSizeLimits: Record<string, Partial<TenantSizeLimits>>;
+  /** Where alarms are sent (an SNS email subscription, confirmed by its recipient); empty: the topic has no subscriber. */
+  alarmEmail: string;
+  /**
+   * Keep overwritten and deleted objects as noncurrent versions for `noncurrentVersionDays`, so that
+   * a table restored to an earlier point in time still finds the bytes its versions name. Off by
+   * default because every replaced or deleted byte is then billed for that many more days.
+   */
+  bucketVersioning: boolean;
+  /** With `bucketVersioning`: days a noncurrent object version is kept before S3 expires it. */
+  noncurrentVersionDays: number;
+  /**
+   * The key objects (and the table) are encrypted with: `managed` (S3-managed keys, SSE-S3, and
+   * DynamoDB's own key: no KMS cost), `create` (a customer-managed KMS key with yearly rotation,
+   * created and retained by the stack) or the ARN of an existing symmetric KMS key.
+   */
+  kmsKey: KmsKeySetting;
 }
+
+/** `managed`, `create`, or the ARN of a KMS key (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
+export type KmsKeySetting = 'managed' | 'create' | `arn:${string}`;
+
+const keyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+// Deliberately simple: one @, something either side, a dot in the domain, no spaces. SNS checks
+// deliverability itself (the recipient must confirm); this catches typos and lists passed by mistake.
+const emailPattern = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/;
 
 const defaults: FileportSettings = {
   corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
@@ -40,6 +64,10 @@ const defaults: FileportSettings = {
   maxFileSize: DEFAULT_SIZE_LIMITS.maxFileSize,
   maxMultipartFileSize: DEFAULT_SIZE_LIMITS.maxMultipartFileSize,
   tenantSizeLimits: {},
+  alarmEmail: '',
+  bucketVersioning: false,
+  noncurrentVersionDays: 30,
+  kmsKey: 'managed',
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -47,6 +75,38 @@ function stringList(value: unknown, key: string): string[] {
   if (Array.isArray(value)) return value.map((item) => String(item).trim()).filter(Boolean);
   if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
   throw new Error(`Context ${key} must be a list of strings or a comma-separated string.`);
+}
+
+function alarmEmail(value: unknown): string {
+  const email = String(value).trim();
+  if (email !== '' && !emailPattern.test(email)) {
+    throw new Error(`Context fileport:alarmEmail must be one email address (or empty for none), got ${JSON.stringify(value)}.`);
+  }
+  return email;
+}
+
+/** `-c key=true` gives the string "true". */
+function flag(value: unknown, key: string): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}.`);
+}
+
+function positiveInteger(value: unknown, key: string): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+    throw new Error(`Context ${key} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+  }
+  return number;
+}
+
+function kmsKey(value: unknown): KmsKeySetting {
+  const setting = String(value).trim();
+  if (setting === 'managed' || setting === 'create') return setting;
+  // Only a key ARN: grants name the key itself, and an alias or a bare key id would resolve in
+  // whichever account and region the caller is in.
+  if (keyArnPattern.test(setting)) return setting as KmsKeySetting;
+  throw new Error(`Context fileport:kmsKey must be "managed", "create" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(value)}.`);
 }
 
 export function readSettings(scope: IConstruct): FileportSettings {
@@ -68,6 +128,12 @@ export function readSettings(scope: IConstruct): FileportSettings {
       // `-c` gives a string (JSON); cdk.json gives the object itself.
       tenantSizeLimits: present('tenantSizeLimits') ? get('tenantSizeLimits') : defaults.tenantSizeLimits,
     }),
+    alarmEmail: present('alarmEmail') ? alarmEmail(get('alarmEmail')) : defaults.alarmEmail,
+    bucketVersioning: present('bucketVersioning') ? flag(get('bucketVersioning'), 'fileport:bucketVersioning') : defaults.bucketVersioning,
+    noncurrentVersionDays: present('noncurrentVersionDays')
+      ? positiveInteger(get('noncurrentVersionDays'), 'fileport:noncurrentVersionDays')
+      : defaults.noncurrentVersionDays,
+    kmsKey: present('kmsKey') ? kmsKey(get('kmsKey')) : defaults.kmsKey,
   };
 
   // An external issuer without an audience would accept tokens minted for any other client of that issuer.

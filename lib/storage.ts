@@ -1,10 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
 import { objectPrefixes } from '../lambdas/domain/files';
+import type { FileportSettings } from './settings';
 
 /**
  * Where objects live in the bucket. Uploads land under `content/`, which is what triggers
@@ -17,6 +19,11 @@ export type ObjectPrefix = keyof typeof objectPrefixes;
 export interface StorageProps {
   /** Browser origins that PUT and GET objects directly through pre-signed URLs. */
   corsOrigins: string[];
+  /** Keep noncurrent object versions (see FileportSettings); off when not given. */
+  bucketVersioning?: FileportSettings['bucketVersioning'];
+  noncurrentVersionDays?: FileportSettings['noncurrentVersionDays'];
+  /** `managed` when not given. */
+  kmsKey?: FileportSettings['kmsKey'];
 }
 
 // Only the calls the repository makes (lambdas/adapters/dynamo-file-repository.ts): no Scan, no
@@ -24,19 +31,56 @@ export interface StorageProps {
 const tableReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
+/**
+ * With a customer-managed key, S3 and DynamoDB use the key on behalf of the caller, so each caller's
+ * role needs the key actions its data actions imply (the key policy of a created key, like AWS's
+ * default key policy, lets the account's IAM policies decide).
+ * - S3 (SSE-KMS): reading an object decrypts its data key. Writing one generates a data key; a
+ *   multipart upload (UploadPart, CompleteMultipartUpload, all `s3:PutObject`) and a CopyObject also
+ *   decrypt, so `s3:PutObject` brings both. Deleting, listing parts and aborting need no key.
+ *   Pre-signed URLs run with the signing function's role, so this applies to them too.
+ * - DynamoDB: the same actions aws-cdk-lib's own Table grants give readers and writers of a table
+ *   encrypted with a customer-managed key.
+ */
+const objectKeyActions: Record<string, string[]> = {
+  's3:GetObject': ['kms:Decrypt'],
+  's3:PutObject': ['kms:GenerateDataKey', 'kms:Decrypt'],
+};
+const tableReadKeyActions = ['kms:Decrypt', 'kms:DescribeKey'];
+const tableWriteKeyActions = [...tableReadKeyActions, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
 /** The bucket of file contents and thumbnails, and the table of file metadata. Both outlive the stack. */
 export class Storage extends Construct {
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
+  /** The customer-managed key of objects and table (`fileport:kmsKey` not `managed`). */
+  readonly encryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
+    this.encryptionKey = dataKey(this, props.kmsKey ?? 'managed');
+    const versioning = props.bucketVersioning ?? false;
+    const noncurrentDays = props.noncurrentVersionDays ?? 30;
     this.bucket = new s3.Bucket(this, 'Files', {
       // Nothing is ever public: every read and write goes through a short-lived pre-signed URL.
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      // Default encryption applies to every write that names none: pre-signed PUTs, multipart uploads
+      // and copies need no encryption header or parameter for a KMS key to be used ("If a PUT Object
+      // request doesn't specify any server-side encryption, this default encryption will be applied",
+      // S3 API reference, ServerSideEncryptionByDefault). Browser form uploads are the exception: their
+      // policy pins an encryption field, which must follow this setting (lambdas/adapters/s3-object-store.ts).
+      ...(this.encryptionKey
+        ? {
+            encryption: s3.BucketEncryption.KMS,
+            encryptionKey: this.encryptionKey,
+            // One data key per bucket and period instead of a KMS call per object: KMS requests,
+            // and their cost, drop by up to 99% (S3 user guide, "Reducing the cost of SSE-KMS").
+            bucketKeyEnabled: true,
+          }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
+      versioned: versioning,
       enforceSSL: true,
       serverAccessLogsBucket: accessLogs.bucket,
       serverAccessLogsPrefix: 'files/',
@@ -58,6 +102,21 @@ export class Storage extends Construct {
           // Parts of abandoned multipart uploads are invisible but billed until aborted.
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        ...(versioning
+          ? [
+              {
+                id: 'expire-noncurrent-versions',
+                // Replaced and deleted bytes stay restorable this long, then stop being billed.
+                noncurrentVersionExpiration: Duration.days(noncurrentDays),
+              },
+              {
+                id: 'remove-expired-delete-markers',
+                // A deleted object leaves a delete marker; once its older versions have expired the
+                // marker hides nothing and would only slow listings down.
+                expiredObjectDeleteMarker: true,
+              },
+            ]
+          : []),
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -67,6 +126,12 @@ export class Storage extends Construct {
       sortKey: { name: tableSchema.sortKey, type: dynamodb.AttributeType.STRING },
       // Traffic is spiky and small; on-demand costs nothing while idle and needs no capacity planning.
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // With a customer-managed key the metadata (file names, share-token hashes, who uploaded what)
+      // is under the same key as the bytes: revoking or auditing the key covers both. Otherwise the
+      // table keeps DynamoDB's own key, which costs nothing.
+      ...(this.encryptionKey
+        ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.encryptionKey }
+        : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: tableSchema.ttlAttribute,
       deletionProtection: true,
@@ -88,11 +153,21 @@ export class Storage extends Construct {
   }
 
   grantTableRead(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, tableReadKeyActions);
     return iam.Grant.addToPrincipal({ grantee, actions: tableReadActions, resourceArns: this.tableArns });
   }
 
   grantTableReadWrite(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, tableWriteKeyActions);
     return iam.Grant.addToPrincipal({ grantee, actions: [...tableReadActions, ...tableWriteActions], resourceArns: this.tableArns });
+  }
+
+  /** The key actions on the customer-managed key, if there is one; nothing with S3/DynamoDB-managed keys. */
+  private grantKey(grantee: iam.IGrantable, actions: string[]): void {
+    if (!this.encryptionKey || actions.length === 0) return;
+    // On the principal's policy, naming the key: the key policy is not touched (an imported key's
+    // policy is not ours to change).
+    iam.Grant.addToPrincipal({ grantee, actions: [...new Set(actions)], resourceArns: [this.encryptionKey.keyArn] });
   }
 
   /**
@@ -102,6 +177,7 @@ export class Storage extends Construct {
    */
   grantObjects(grantee: iam.IGrantable, actions: string[], prefixes: ObjectPrefix[]): iam.Grant {
     const patterns = prefixes.map((prefix) => `${objectPrefixes[prefix]}*`);
+    this.grantKey(grantee, actions.flatMap((action) => objectKeyActions[action] ?? []));
     const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: patterns.map((p) => this.bucket.arnForObjects(p)) });
     // The statement lands in the principal's (the role's) default policy; cdk-nag reports one
     // finding per wildcard resource, named after the bucket's logical id.
@@ -116,6 +192,23 @@ export class Storage extends Construct {
     }
     return grant;
   }
+}
+
+/**
+ * The key of `fileport:kmsKey`: none for `managed`, a new one for `create`, the given one for an ARN.
+ * A created key is retained with the stack, like the data it protects: without it the bucket's
+ * objects and the table (and its backups) could never be read again.
+ */
+function dataKey(scope: Construct, setting: NonNullable<StorageProps['kmsKey']>): kms.IKey | undefined {
+  if (setting === 'managed') return undefined;
+  if (setting === 'create') {
+    return new kms.Key(scope, 'DataKey', {
+      description: 'Fileport: encrypts file contents, thumbnails and file metadata',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+  return kms.Key.fromKeyArn(scope, 'DataKey', setting);
 }
 
 /**
