@@ -72,6 +72,9 @@ const schema = z
     // function reads on first use; the local stack passes the key itself.
     FILEPORT_UPLOAD_ID_SECRET_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'))),
     FILEPORT_UPLOAD_ID_KEY: z.optional(uploadIdKey),
+    // Set when the bucket's default encryption is a customer-managed KMS key (fileport:kmsKey):
+    // browser forms pin their encryption, and must pin this key rather than SSE-S3.
+    FILEPORT_OBJECT_KMS_KEY_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))),
     // Emulators and LocalStack serve buckets by path, not by virtual host.
     FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
   })
@@ -105,6 +108,8 @@ export interface Config {
   /** The deployment's size limits, and the tenants' own where they differ. */
   sizeLimits: SizeLimits;
   s3ForcePathStyle: boolean;
+  /** The bucket's customer-managed key; undefined with S3-managed keys (SSE-S3). */
+  objectKmsKeyArn: string | undefined;
   sharing: SharePolicy;
   /** Absent in functions that sign no upload ids; the multipart routes then fail with a configuration error. */
   uploadIdKey: UploadIdKeySource | undefined;
@@ -138,6 +143,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tenants: e.FILEPORT_TENANT_SIZE_LIMITS,
     },
     s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
+    objectKmsKeyArn: e.FILEPORT_OBJECT_KMS_KEY_ARN,
     sharing: { requestsPerMinute: e.FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE },
     uploadIdKey: e.FILEPORT_UPLOAD_ID_SECRET_ARN
       ? { secretArn: e.FILEPORT_UPLOAD_ID_SECRET_ARN }

@@ -20,7 +20,7 @@ export function getServices(): Services {
       files: new DynamoFileRepository(db, config.tableName),
       shareTokens: new DynamoShareTokenRepository(db, config.tableName),
       settings: new DynamoSettingsRepository(db, config.tableName),
-      objects: new S3ObjectStore(makeS3Client(config), config.bucketName),
+      objects: new S3ObjectStore(makeS3Client(config), config.bucketName, { kmsKeyArn: config.objectKmsKeyArn }),
       now: () => new Date(),
     };
   }

@@ -86,6 +86,8 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
       // POST or part upload is allowed, and also covers starting and completing a multipart upload.
       // ListParts and AbortMultipartUpload are calls of their own.
       storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
+      // Browser forms pin their encryption; with a customer-managed key it must be that key.
+      if (storage.encryptionKey) fn.addEnvironment('FILEPORT_OBJECT_KMS_KEY_ARN', storage.encryptionKey.keyArn);
       // Signs and checks multipart upload ids with the secret, read once per container; no other
       // function can read it, and this one only its value (not describe, list or change it).
       fn.addEnvironment('FILEPORT_UPLOAD_ID_SECRET_ARN', secrets.uploadIds.secretArn);

@@ -38,6 +38,8 @@ export class S3ObjectStore implements ObjectStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** The bucket's customer-managed key, when its default encryption is SSE-KMS. */
+    private readonly encryption: { kmsKeyArn?: string } = {},
   ) {}
 
   async presignPut(
@@ -134,7 +136,11 @@ export class S3ObjectStore implements ObjectStore {
       key,
       'Content-Type': options.contentType,
       ...Object.fromEntries(Object.entries(options.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value])),
-      'x-amz-server-side-encryption': 'AES256',
+      // Pinned, like every field. Other uploads name no encryption and get the bucket's default; a
+      // form that said AES256 on a bucket whose default is a KMS key would store SSE-S3 objects.
+      ...(this.encryption.kmsKeyArn
+        ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': this.encryption.kmsKeyArn }
+        : { 'x-amz-server-side-encryption': 'AES256' }),
       success_action_status: '201',
       'x-amz-algorithm': 'AWS4-HMAC-SHA256',
       'x-amz-credential': `${credentials.accessKeyId}/${day}/${region}/s3/aws4_request`,

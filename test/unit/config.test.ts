@@ -37,6 +37,13 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ...base, FILEPORT_TENANT_SIZE_LIMITS: '{"acme":{"maxSize":1}}' })).toThrow(/FILEPORT_TENANT_SIZE_LIMITS/);
   });
 
+  it('reads the customer-managed KMS key objects are encrypted with, if any (a key ARN only)', () => {
+    const arn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(parseConfig(base).objectKmsKeyArn).toBeUndefined();
+    expect(parseConfig({ ...base, FILEPORT_OBJECT_KMS_KEY_ARN: arn }).objectKmsKeyArn).toBe(arn);
+    expect(() => parseConfig({ ...base, FILEPORT_OBJECT_KMS_KEY_ARN: 'alias/fileport' })).toThrow(/FILEPORT_OBJECT_KMS_KEY_ARN/);
+  });
+
   it('reads where the key of multipart upload ids comes from: a secret\'s ARN, or the key itself (32 bytes or more, never echoed)', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ApiUploadIdSecret-AbCdEf';
     const key = Buffer.alloc(32, 7).toString('base64');

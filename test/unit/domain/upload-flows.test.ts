@@ -105,6 +105,23 @@ describe('S3ObjectStore.presignPost', () => {
     expect(policy.conditions).toEqual([{ bucket: 'files-bucket' }, ...Object.entries(signed).map(([name, value]) => ({ [name]: value })), ['content-length-range', 0, 100]]);
     s3.destroy();
   });
+
+  it('pins SSE-S3 by default, and the customer-managed key when the bucket uses one (not AES256, which would override it)', async () => {
+    const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const options = { contentType: 'application/pdf', minSize: 0, maxSize: 100, metadata: {}, expiresIn: 60 };
+    const managed = await new S3ObjectStore(s3, 'files-bucket').presignPost('content/abc/def', options);
+    expect(managed.fields['x-amz-server-side-encryption']).toBe('AES256');
+    expect(managed.fields).not.toHaveProperty('x-amz-server-side-encryption-aws-kms-key-id');
+
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const form = await new S3ObjectStore(s3, 'files-bucket', { kmsKeyArn: keyArn }).presignPost('content/abc/def', options);
+    expect(form.fields).toMatchObject({ 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': keyArn });
+    const policy = JSON.parse(Buffer.from(form.fields.policy as string, 'base64').toString());
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([{ 'x-amz-server-side-encryption': 'aws:kms' }, { 'x-amz-server-side-encryption-aws-kms-key-id': keyArn }]),
+    );
+    s3.destroy();
+  });
 });
 
 describe('multipart uploads', () => {
