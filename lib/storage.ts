@@ -39,15 +39,20 @@ const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:
  *   multipart upload (UploadPart, CompleteMultipartUpload, all `s3:PutObject`) and a CopyObject also
  *   decrypt, so `s3:PutObject` brings both. Deleting, listing parts and aborting need no key.
  *   Pre-signed URLs run with the signing function's role, so this applies to them too.
- * - DynamoDB: the same actions aws-cdk-lib's own Table grants give readers and writers of a table
- *   encrypted with a customer-managed key.
+ * - DynamoDB: the table's items are encrypted with a table key that DynamoDB keeps encrypted under
+ *   the KMS key and decrypts (kms:Decrypt, on behalf of the caller) when a caller first uses the table,
+ *   then caches; writes use the same table key, so readers and writers need the same actions.
+ *   DescribeKey (key metadata only) is kept because the key policy AWS writes for DynamoDB's own
+ *   managed key allows it to callers; an unnecessary read of metadata is cheaper than a table that
+ *   cannot be read after a deploy. Generating the table key is done once,
+ *   by whoever creates or re-keys the table (CloudFormation), not by the functions; aws-cdk-lib's own
+ *   Table grants add Encrypt, ReEncrypt* and GenerateDataKey* for writers, which no request needs.
  */
 const objectKeyActions: Record<string, string[]> = {
   's3:GetObject': ['kms:Decrypt'],
   's3:PutObject': ['kms:GenerateDataKey', 'kms:Decrypt'],
 };
-const tableReadKeyActions = ['kms:Decrypt', 'kms:DescribeKey'];
-const tableWriteKeyActions = [...tableReadKeyActions, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+const tableKeyActions = ['kms:Decrypt', 'kms:DescribeKey'];
 
 /** The bucket of file contents and thumbnails, and the table of file metadata. Both outlive the stack. */
 export class Storage extends Construct {
@@ -153,12 +158,12 @@ export class Storage extends Construct {
   }
 
   grantTableRead(grantee: iam.IGrantable): iam.Grant {
-    this.grantKey(grantee, tableReadKeyActions);
+    this.grantKey(grantee, tableKeyActions);
     return iam.Grant.addToPrincipal({ grantee, actions: tableReadActions, resourceArns: this.tableArns });
   }
 
   grantTableReadWrite(grantee: iam.IGrantable): iam.Grant {
-    this.grantKey(grantee, tableWriteKeyActions);
+    this.grantKey(grantee, tableKeyActions);
     return iam.Grant.addToPrincipal({ grantee, actions: [...tableReadActions, ...tableWriteActions], resourceArns: this.tableArns });
   }
 

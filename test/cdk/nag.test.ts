@@ -39,6 +39,16 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(app)).toEqual([]);
   });
 
+  it('has no unacknowledged findings with versioning, a created KMS key and an alarm email', () => {
+    const { app } = synthFileport({ 'fileport:bucketVersioning': true, 'fileport:kmsKey': 'create', 'fileport:alarmEmail': 'ops@example.com' });
+    expect(findings(app)).toEqual([]);
+  });
+
+  it('has no unacknowledged findings with an imported KMS key', () => {
+    const { app } = synthFileport({ 'fileport:kmsKey': 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    expect(findings(app)).toEqual([]);
+  });
+
   it('is not vacuous: it reports a bucket that breaks the rules', () => {
     const app = new App();
     new s3.Bucket(new Stack(app, 'Careless'), 'Bucket');
