@@ -37,3 +37,14 @@ describe('data that survives', () => {
     expect(groups.filter(([, r]) => typeof r.Properties?.RetentionInDays !== 'number').map(([id]) => id)).toEqual([]);
   });
 });
+
+describe('the data key (fileport:kmsKey create)', () => {
+  it('keeps its logical id and is retained: a new key would leave every existing object and the table under the old one, which no function is granted', () => {
+    const key = synthFileport({ 'fileport:kmsKey': 'create' }).template.toJSON().Resources.StorageDataKeyE15BA43B;
+    expect(key && { Type: key.Type, DeletionPolicy: key.DeletionPolicy, UpdateReplacePolicy: key.UpdateReplacePolicy }).toEqual({
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
