@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -242,6 +242,10 @@ class AlarmTopic extends Construct {
     const key = new kms.Key(this, 'Key', {
       description: 'Fileport: encrypts the alarm notification topic',
       enableKeyRotation: true,
+      // It protects notifications in flight, nothing kept: unlike the data key it goes with the
+      // stack (after KMS's shortest waiting period) instead of being billed forever as an orphan.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     // What CloudWatch needs to publish to an encrypted topic (CloudWatch user guide, "Amazon SNS
     // topic encryption for alarms").

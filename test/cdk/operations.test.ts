@@ -57,6 +57,8 @@ describe('alarm topic', () => {
     const key = resources[keyId]!;
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(key.Properties.EnableKeyRotation).toBe(true);
+    // Nothing kept is under it: deleted with the stack, after KMS's shortest waiting period.
+    expect({ DeletionPolicy: (key as any).DeletionPolicy, PendingWindowInDays: key.Properties.PendingWindowInDays }).toEqual({ DeletionPolicy: 'Delete', PendingWindowInDays: 7 });
     expect(key.Properties.KeyPolicy.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Allow',
