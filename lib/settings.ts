@@ -26,7 +26,21 @@ export interface FileportSettings {
   maxMultipartFileSize: number;
   /** Tenants with other limits: `{"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}`. */
   tenantSizeLimits: Record<string, Partial<TenantSizeLimits>>;
+  /** The Lambdas' CPU, and the one sharp's binaries are installed for. */
+  architecture: FileportArchitecture;
+  /**
+   * An S3 endpoint for the deployed functions instead of AWS's (LocalStack's, for `deploy:local`);
+   * empty means AWS's. It is also the host of every pre-signed URL, so browsers must reach it.
+   */
+  s3Endpoint: string;
 }
+
+/** Lambda's names for the two CPUs it offers. */
+export const architectures = ['arm64', 'x86_64'] as const;
+export type FileportArchitecture = (typeof architectures)[number];
+
+/** What every function of a deployment shares, whatever it runs (lib/fileport-function.ts). */
+export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint'>;
 
 const defaults: FileportSettings = {
   corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
@@ -40,23 +54,33 @@ const defaults: FileportSettings = {
   maxFileSize: DEFAULT_SIZE_LIMITS.maxFileSize,
   maxMultipartFileSize: DEFAULT_SIZE_LIMITS.maxMultipartFileSize,
   tenantSizeLimits: {},
+  // Graviton: cheaper per GB-second than x86 and at least as fast for this code.
+  architecture: 'arm64',
+  s3Endpoint: '',
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
-function stringList(value: unknown, key: string): string[] {
+function stringList(value: unknown, source: string): string[] {
   if (Array.isArray(value)) return value.map((item) => String(item).trim()).filter(Boolean);
   if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
-  throw new Error(`Context ${key} must be a list of strings or a comma-separated string.`);
+  throw new Error(`${source} must be a list of strings or a comma-separated string.`);
 }
 
-export function readSettings(scope: IConstruct): FileportSettings {
-  const get = (key: string): unknown => scope.node.tryGetContext(`fileport:${key}`);
-  const present = (key: string): boolean => get(key) !== undefined && get(key) !== null;
+/**
+ * The settings of one Fileport: each from `overrides` (the `Fileport` construct's props) when given
+ * there, else from context, else the default, and checked the same way wherever it came from.
+ */
+export function readSettings(scope: IConstruct, overrides: Partial<FileportSettings> = {}): FileportSettings {
+  const given = (key: keyof FileportSettings): boolean => overrides[key] !== undefined;
+  const get = (key: keyof FileportSettings): unknown => (given(key) ? overrides[key] : scope.node.tryGetContext(`fileport:${key}`));
+  const present = (key: keyof FileportSettings): boolean => get(key) !== undefined && get(key) !== null;
+  /** Where a value came from, for error messages. */
+  const source = (key: keyof FileportSettings): string => (given(key) ? `Fileport prop ${key}` : `Context fileport:${key}`);
 
   const settings: FileportSettings = {
-    corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), 'fileport:corsOrigins') : defaults.corsOrigins,
+    corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), source('corsOrigins')) : defaults.corsOrigins,
     jwtIssuer: present('jwtIssuer') ? String(get('jwtIssuer')).trim() : defaults.jwtIssuer,
-    jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), 'fileport:jwtAudience') : defaults.jwtAudience,
+    jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), source('jwtAudience')) : defaults.jwtAudience,
     ...lambdaSettings({
       tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
       uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,
@@ -68,16 +92,34 @@ export function readSettings(scope: IConstruct): FileportSettings {
       // `-c` gives a string (JSON); cdk.json gives the object itself.
       tenantSizeLimits: present('tenantSizeLimits') ? get('tenantSizeLimits') : defaults.tenantSizeLimits,
     }),
+    architecture: present('architecture') ? architectureOf(get('architecture'), source('architecture')) : defaults.architecture,
+    s3Endpoint: present('s3Endpoint') ? endpointOf(get('s3Endpoint'), source('s3Endpoint')) : defaults.s3Endpoint,
   };
 
   // An external issuer without an audience would accept tokens minted for any other client of that issuer.
   if (settings.jwtIssuer !== '' && settings.jwtAudience.length === 0) {
-    throw new Error('Context fileport:jwtAudience is required when fileport:jwtIssuer is set.');
+    throw new Error(`${source('jwtAudience')} is required when fileport:jwtIssuer is set.`);
   }
   if (settings.jwtIssuer !== '' && !settings.jwtIssuer.startsWith('https://')) {
-    throw new Error(`Context fileport:jwtIssuer must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
+    throw new Error(`${source('jwtIssuer')} must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
   }
   return settings;
+}
+
+function architectureOf(value: unknown, source: string): FileportArchitecture {
+  const found = architectures.find((architecture) => architecture === value);
+  if (!found) throw new Error(`${source} must be one of ${architectures.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value)}.`);
+  return found;
+}
+
+/** An http(s) origin such as `http://s3.localhost.localstack.cloud:4566`, or empty for AWS's own endpoint. */
+function endpointOf(value: unknown, source: string): string {
+  if (value === '') return '';
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  if (url && ['http:', 'https:'].includes(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '') {
+    return url.origin;
+  }
+  throw new Error(`${source} must be an http(s) URL without a path, such as "http://s3.localhost.localstack.cloud:4566", got ${JSON.stringify(value)}.`);
 }
 
 /**
