@@ -98,7 +98,7 @@ export function readSettings(scope: IConstruct, overrides: Partial<FileportSetti
 
   // An external issuer without an audience would accept tokens minted for any other client of that issuer.
   if (settings.jwtIssuer !== '' && settings.jwtAudience.length === 0) {
-    throw new Error(`${source('jwtAudience')} is required when fileport:jwtIssuer is set.`);
+    throw new Error(`An audience (context fileport:jwtAudience, or the Fileport prop jwtAudience) is required when ${source('jwtIssuer')} is set.`);
   }
   if (settings.jwtIssuer !== '' && !settings.jwtIssuer.startsWith('https://')) {
     throw new Error(`${source('jwtIssuer')} must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
