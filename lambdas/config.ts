@@ -75,8 +75,11 @@ const schema = z
     // Set when the bucket's default encryption is a customer-managed KMS key (fileport:kmsKey):
     // browser forms pin their encryption, and must pin this key rather than SSE-S3.
     FILEPORT_OBJECT_KMS_KEY_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))),
-    // Emulators and LocalStack serve buckets by path, not by virtual host.
-    FILEPORT_S3_FORCE_PATH_STYLE: z._default(z.enum(['true', 'false']), 'false'),
+    // Emulators and LocalStack serve buckets by path, not by virtual host; unset, path style is
+    // used exactly when the SDK is pointed at an endpoint of its own (see s3ForcePathStyle below).
+    FILEPORT_S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'])),
+    AWS_ENDPOINT_URL: z.optional(z.string()),
+    AWS_ENDPOINT_URL_S3: z.optional(z.string()),
   })
   .check(
     z.refine((e) => e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS > e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS, {
@@ -142,7 +145,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxMultipartFileSize: e.FILEPORT_MAX_MULTIPART_FILE_SIZE,
       tenants: e.FILEPORT_TENANT_SIZE_LIMITS,
     },
-    s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE === 'true',
+    // A custom endpoint (LocalStack, an emulator: `fileport:s3Endpoint` deployed) serves buckets by
+    // path; AWS's own endpoints by virtual host, which is what S3 recommends.
+    s3ForcePathStyle: e.FILEPORT_S3_FORCE_PATH_STYLE ? e.FILEPORT_S3_FORCE_PATH_STYLE === 'true' : Boolean(e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL),
     objectKmsKeyArn: e.FILEPORT_OBJECT_KMS_KEY_ARN,
     sharing: { requestsPerMinute: e.FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE },
     uploadIdKey: e.FILEPORT_UPLOAD_ID_SECRET_ARN

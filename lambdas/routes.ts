@@ -120,3 +120,14 @@ export const processorEntrypoints = Object.fromEntries(Object.entries(processors
 
 /** Deliveries of a processing message before it goes to its dead-letter queue. */
 export const maxReceiveCount = 5;
+
+/**
+ * How long a received message stays invisible to other consumers of a queue that `consumer`
+ * drains: AWS's advice for Lambda consumers, at least six times the function timeout, so a message
+ * is not handed to a second invocation while the first (with its retries) still works on it. The
+ * deployed queues (lib/processing.ts) and LocalStack's (local/localstack.ts) both take it from here.
+ */
+export const visibilityTimeoutSeconds = (consumer: Processor): number => processors[consumer].timeoutSeconds * 6;
+
+/** How long a dead-letter queue keeps a message: the longest SQS allows, time to find the bug when the dead-letter function fails too. */
+export const deadLetterRetentionSeconds = 14 * 24 * 3600;

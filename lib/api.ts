@@ -175,6 +175,7 @@ export class Api extends Construct {
       const definition = groupDefinitions[group];
       const fn = new FileportFunction(this, functionId(group), {
         entry: entrypointFile(group),
+        settings,
         description: definition.description,
         timeout: definition.timeout,
         environment: {

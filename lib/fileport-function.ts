@@ -6,12 +6,16 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { lambdaBundle, nativePackages } from './lambda-bundle';
+import type { FileportArchitecture, FunctionSettings } from './settings';
 
-/** Graviton: cheaper per GB-second than x86 and at least as fast for this code. */
-const architecture = lambda.Architecture.ARM_64;
-/** npm's name for the same CPU, used to install native packages for the Lambda rather than the build host. */
-const npmCpu = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
-
+/**
+ * Each CPU `fileport:architecture` may name: Lambda's, and npm's name for it, which installs native
+ * packages for the Lambda rather than for the machine running the synth.
+ */
+const cpus: Record<FileportArchitecture, { lambda: lambda.Architecture; npm: string }> = {
+  arm64: { lambda: lambda.Architecture.ARM_64, npm: 'arm64' },
+  x86_64: { lambda: lambda.Architecture.X86_64, npm: 'x64' },
+};
 
 /** Repository root: route-table paths such as `lambdas/entrypoints/api-files.ts` are relative to it. */
 export const projectRoot = path.resolve(__dirname, '..');
@@ -19,13 +23,15 @@ export const projectRoot = path.resolve(__dirname, '..');
 export interface FileportFunctionProps {
   /** Entry file relative to the repository root, as `entrypointFile()` and `processorEntrypoints` give it. */
   entry: string;
+  /** The deployment's CPU and S3 endpoint: required, so no function can miss an `x86_64` or LocalStack deployment's. */
+  settings: FunctionSettings;
   description?: string;
   memorySize?: number;
   timeout?: Duration;
   environment?: Record<string, string>;
   /**
    * Packages with native binaries that esbuild cannot bundle. They are installed into the asset
-   * with npm for the Lambda's platform (linux, arm64, glibc), not for the machine running the synth.
+   * with npm for the Lambda's platform (linux, its CPU, glibc), not for the machine running the synth.
    */
   nativeModules?: string[];
   logRetention?: logs.RetentionDays;
@@ -49,6 +55,7 @@ export class FileportFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
 
+    const cpu = cpus[props.settings.architecture];
     super(scope, id, {
       entry: path.join(projectRoot, props.entry),
       projectRoot,
@@ -56,16 +63,19 @@ export class FileportFunction extends NodejsFunction {
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
-      architecture,
+      architecture: cpu.lambda,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       role,
       logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        // The SDK's own variable: every S3 call and pre-signed URL goes there, path-style
+        // (lambdas/config.ts), as LocalStack serves buckets.
+        ...(props.settings.s3Endpoint !== '' && { AWS_ENDPOINT_URL_S3: props.settings.s3Endpoint }),
         ...props.environment,
       },
-      bundling: bundlingFor(props.nativeModules ?? []),
+      bundling: bundlingFor(props.nativeModules ?? [], cpu.npm),
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
@@ -75,7 +85,7 @@ export class FileportFunction extends NodejsFunction {
   }
 }
 
-function bundlingFor(nativeModules: string[]): BundlingOptions {
+function bundlingFor(nativeModules: string[], npmCpu: string): BundlingOptions {
   const common: BundlingOptions = {
     // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
     minify: lambdaBundle.minify,
@@ -98,7 +108,7 @@ function bundlingFor(nativeModules: string[]): BundlingOptions {
     nodeModules: nativeModules,
     // `nodeModules` runs `npm ci` in the asset directory on this machine. Without these, npm picks
     // the optional platform packages (e.g. @img/sharp-linux-x64) for the build host; with them it
-    // installs the linux-arm64 glibc binaries that the Lambda runtime can load.
+    // installs the linux glibc binaries for the Lambda's CPU, which its runtime can load.
     // (Lambda's Node.js runtimes run on Amazon Linux, which is glibc-based.)
     environment: { npm_config_os: 'linux', npm_config_cpu: npmCpu, npm_config_libc: 'glibc' },
   };

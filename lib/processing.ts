@@ -7,14 +7,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { maxReceiveCount, processors } from '../lambdas/routes';
+import { deadLetterRetentionSeconds, maxReceiveCount, processors, visibilityTimeoutSeconds, type Processor } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
 import type { FileportSettings } from './settings';
 import { objectPrefixes, type Storage } from './storage';
 
 export interface ProcessingProps {
   storage: Storage;
-  settings: Pick<FileportSettings, 'maxVersions'>;
+  settings: Pick<FileportSettings, 'maxVersions' | 'architecture' | 's3Endpoint'>;
 }
 
 const timeoutOf = (processor: keyof typeof processors) => Duration.seconds(processors[processor].timeoutSeconds);
@@ -50,6 +50,7 @@ export class Processing extends Construct {
 
     this.metadataFunction = new FileportFunction(this, 'MetadataFunction', {
       entry: processors.metadata.entry,
+      settings,
       description: 'Fileport processing: size, type check and page count of uploaded content',
       // Page counting reads a whole PDF into memory.
       memorySize: 1024,
@@ -57,6 +58,7 @@ export class Processing extends Construct {
     });
     this.thumbnailsFunction = new FileportFunction(this, 'ThumbnailsFunction', {
       entry: processors.thumbnails.entry,
+      settings,
       description: 'Fileport processing: image thumbnails',
       // Decoding a large image is CPU- and memory-bound; Lambda's CPU share grows with memory.
       memorySize: 1536,
@@ -66,17 +68,19 @@ export class Processing extends Construct {
     });
     this.deadLettersFunction = new FileportFunction(this, 'DeadLettersFunction', {
       entry: processors.deadLetters.entry,
+      settings,
       description: 'Fileport processing: marks the file of every dead-lettered message failed',
       timeout: timeoutOf('deadLetters'),
     });
     this.reconcilerFunction = new FileportFunction(this, 'ReconcilerFunction', {
       entry: processors.reconciler.entry,
+      settings,
       description: 'Fileport processing: re-drives files stuck in processing, fails hopeless ones',
       timeout: timeoutOf('reconciler'),
     });
 
-    const metadata = new WorkQueue(this, 'Metadata', { consumerTimeout: timeoutOf('metadata'), deadLetterConsumerTimeout: timeoutOf('deadLetters') });
-    const thumbnails = new WorkQueue(this, 'Thumbnails', { consumerTimeout: timeoutOf('thumbnails'), deadLetterConsumerTimeout: timeoutOf('deadLetters') });
+    const metadata = new WorkQueue(this, 'Metadata', { consumer: 'metadata', deadLetterConsumer: 'deadLetters' });
+    const thumbnails = new WorkQueue(this, 'Thumbnails', { consumer: 'thumbnails', deadLetterConsumer: 'deadLetters' });
     this.metadataQueue = metadata.queue;
     this.thumbnailsQueue = thumbnails.queue;
     this.deadLetterQueues = { metadata: metadata.deadLetterQueue, thumbnails: thumbnails.deadLetterQueue };
@@ -138,10 +142,10 @@ export class Processing extends Construct {
 }
 
 interface WorkQueueProps {
-  /** Timeout of the Lambda that consumes the queue. */
-  consumerTimeout: Duration;
-  /** Timeout of the Lambda that consumes its dead-letter queue. */
-  deadLetterConsumerTimeout: Duration;
+  /** The processor that consumes the queue. */
+  consumer: Processor;
+  /** The processor that consumes its dead-letter queue. */
+  deadLetterConsumer: Processor;
 }
 
 /** A queue and its dead-letter queue, which the dead-letter function drains. */
@@ -154,18 +158,15 @@ class WorkQueue extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // The longest SQS allows: time to find the bug when the dead-letter function fails too.
-      retentionPeriod: Duration.days(14),
-      visibilityTimeout: Duration.seconds(props.deadLetterConsumerTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.seconds(deadLetterRetentionSeconds),
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(props.deadLetterConsumer)),
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       // SSE-SQS, not KMS: S3 event notifications cannot write to a queue encrypted with the
       // AWS-managed SQS KMS key, and a customer key adds cost for no gain here.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // AWS's advice for Lambda consumers: at least six times the function timeout, so a message
-      // is not handed to a second invocation while the first (with its retries) still works on it.
-      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(props.consumer)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
   }

@@ -42,6 +42,13 @@ export interface FileportSettings {
    * created and retained by the stack) or the ARN of an existing symmetric KMS key.
    */
   kmsKey: KmsKeySetting;
+  /** The Lambdas' CPU, and the one sharp's binaries are installed for. */
+  architecture: FileportArchitecture;
+  /**
+   * An S3 endpoint for the deployed functions instead of AWS's (LocalStack's, for `deploy:local`);
+   * empty means AWS's. It is also the host of every pre-signed URL, so browsers must reach it.
+   */
+  s3Endpoint: string;
 }
 
 /** `managed`, `create`, or the ARN of a KMS key (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
@@ -51,6 +58,13 @@ const keyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$
 // Deliberately simple: one @, something either side, a dot in the domain, no spaces. SNS checks
 // deliverability itself (the recipient must confirm); this catches typos and lists passed by mistake.
 const emailPattern = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/;
+
+/** Lambda's names for the two CPUs it offers. */
+export const architectures = ['arm64', 'x86_64'] as const;
+export type FileportArchitecture = (typeof architectures)[number];
+
+/** What every function of a deployment shares, whatever it runs (lib/fileport-function.ts). */
+export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint'>;
 
 const defaults: FileportSettings = {
   corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
@@ -68,55 +82,65 @@ const defaults: FileportSettings = {
   bucketVersioning: false,
   noncurrentVersionDays: 30,
   kmsKey: 'managed',
+  // Graviton: cheaper per GB-second than x86 and at least as fast for this code.
+  architecture: 'arm64',
+  s3Endpoint: '',
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
-function stringList(value: unknown, key: string): string[] {
+function stringList(value: unknown, source: string): string[] {
   if (Array.isArray(value)) return value.map((item) => String(item).trim()).filter(Boolean);
   if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
-  throw new Error(`Context ${key} must be a list of strings or a comma-separated string.`);
+  throw new Error(`${source} must be a list of strings or a comma-separated string.`);
 }
 
-function alarmEmail(value: unknown): string {
+function alarmEmail(value: unknown, source: string): string {
   const email = String(value).trim();
   if (email !== '' && !emailPattern.test(email)) {
-    throw new Error(`Context fileport:alarmEmail must be one email address (or empty for none), got ${JSON.stringify(value)}.`);
+    throw new Error(`${source} must be one email address (or empty for none), got ${JSON.stringify(value)}.`);
   }
   return email;
 }
 
 /** `-c key=true` gives the string "true". */
-function flag(value: unknown, key: string): boolean {
+function flag(value: unknown, source: string): boolean {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}.`);
+  throw new Error(`${source} must be true or false, got ${JSON.stringify(value)}.`);
 }
 
-function positiveInteger(value: unknown, key: string): number {
+function positiveInteger(value: unknown, source: string): number {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
-    throw new Error(`Context ${key} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+    throw new Error(`${source} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
   }
   return number;
 }
 
-function kmsKey(value: unknown): KmsKeySetting {
+function kmsKey(value: unknown, source: string): KmsKeySetting {
   const setting = String(value).trim();
   if (setting === 'managed' || setting === 'create') return setting;
   // Only a key ARN: grants name the key itself, and an alias or a bare key id would resolve in
   // whichever account and region the caller is in.
   if (keyArnPattern.test(setting)) return setting as KmsKeySetting;
-  throw new Error(`Context fileport:kmsKey must be "managed", "create" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(value)}.`);
+  throw new Error(`${source} must be "managed", "create" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${JSON.stringify(value)}.`);
 }
 
-export function readSettings(scope: IConstruct): FileportSettings {
-  const get = (key: string): unknown => scope.node.tryGetContext(`fileport:${key}`);
-  const present = (key: string): boolean => get(key) !== undefined && get(key) !== null;
+/**
+ * The settings of one Fileport: each from `overrides` (the `Fileport` construct's props) when given
+ * there, else from context, else the default, and checked the same way wherever it came from.
+ */
+export function readSettings(scope: IConstruct, overrides: Partial<FileportSettings> = {}): FileportSettings {
+  const given = (key: keyof FileportSettings): boolean => overrides[key] !== undefined;
+  const get = (key: keyof FileportSettings): unknown => (given(key) ? overrides[key] : scope.node.tryGetContext(`fileport:${key}`));
+  const present = (key: keyof FileportSettings): boolean => get(key) !== undefined && get(key) !== null;
+  /** Where a value came from, for error messages. */
+  const source = (key: keyof FileportSettings): string => (given(key) ? `Fileport prop ${key}` : `Context fileport:${key}`);
 
   const settings: FileportSettings = {
-    corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), 'fileport:corsOrigins') : defaults.corsOrigins,
+    corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), source('corsOrigins')) : defaults.corsOrigins,
     jwtIssuer: present('jwtIssuer') ? String(get('jwtIssuer')).trim() : defaults.jwtIssuer,
-    jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), 'fileport:jwtAudience') : defaults.jwtAudience,
+    jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), source('jwtAudience')) : defaults.jwtAudience,
     ...lambdaSettings({
       tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
       uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,
@@ -128,22 +152,40 @@ export function readSettings(scope: IConstruct): FileportSettings {
       // `-c` gives a string (JSON); cdk.json gives the object itself.
       tenantSizeLimits: present('tenantSizeLimits') ? get('tenantSizeLimits') : defaults.tenantSizeLimits,
     }),
-    alarmEmail: present('alarmEmail') ? alarmEmail(get('alarmEmail')) : defaults.alarmEmail,
-    bucketVersioning: present('bucketVersioning') ? flag(get('bucketVersioning'), 'fileport:bucketVersioning') : defaults.bucketVersioning,
+    alarmEmail: present('alarmEmail') ? alarmEmail(get('alarmEmail'), source('alarmEmail')) : defaults.alarmEmail,
+    bucketVersioning: present('bucketVersioning') ? flag(get('bucketVersioning'), source('bucketVersioning')) : defaults.bucketVersioning,
     noncurrentVersionDays: present('noncurrentVersionDays')
-      ? positiveInteger(get('noncurrentVersionDays'), 'fileport:noncurrentVersionDays')
+      ? positiveInteger(get('noncurrentVersionDays'), source('noncurrentVersionDays'))
       : defaults.noncurrentVersionDays,
-    kmsKey: present('kmsKey') ? kmsKey(get('kmsKey')) : defaults.kmsKey,
+    kmsKey: present('kmsKey') ? kmsKey(get('kmsKey'), source('kmsKey')) : defaults.kmsKey,
+    architecture: present('architecture') ? architectureOf(get('architecture'), source('architecture')) : defaults.architecture,
+    s3Endpoint: present('s3Endpoint') ? endpointOf(get('s3Endpoint'), source('s3Endpoint')) : defaults.s3Endpoint,
   };
 
   // An external issuer without an audience would accept tokens minted for any other client of that issuer.
   if (settings.jwtIssuer !== '' && settings.jwtAudience.length === 0) {
-    throw new Error('Context fileport:jwtAudience is required when fileport:jwtIssuer is set.');
+    throw new Error(`An audience (context fileport:jwtAudience, or the Fileport prop jwtAudience) is required when ${source('jwtIssuer')} is set.`);
   }
   if (settings.jwtIssuer !== '' && !settings.jwtIssuer.startsWith('https://')) {
-    throw new Error(`Context fileport:jwtIssuer must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
+    throw new Error(`${source('jwtIssuer')} must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
   }
   return settings;
+}
+
+function architectureOf(value: unknown, source: string): FileportArchitecture {
+  const found = architectures.find((architecture) => architecture === value);
+  if (!found) throw new Error(`${source} must be one of ${architectures.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value)}.`);
+  return found;
+}
+
+/** An http(s) origin such as `http://s3.localhost.localstack.cloud:4566`, or empty for AWS's own endpoint. */
+function endpointOf(value: unknown, source: string): string {
+  if (value === '') return '';
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  if (url && ['http:', 'https:'].includes(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '') {
+    return url.origin;
+  }
+  throw new Error(`${source} must be an http(s) URL without a path, such as "http://s3.localhost.localstack.cloud:4566", got ${JSON.stringify(value)}.`);
 }
 
 /**

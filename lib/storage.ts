@@ -24,6 +24,10 @@ export interface StorageProps {
   noncurrentVersionDays?: FileportSettings['noncurrentVersionDays'];
   /** `managed` when not given. */
   kmsKey?: FileportSettings['kmsKey'];
+  /** A bucket of the operator's to use instead of creating one (see ExistingStorage). */
+  existingBucket?: s3.IBucket;
+  /** A table of the operator's to use instead of creating one (see ExistingStorage). */
+  existingTable?: dynamodb.ITable;
 }
 
 // Only the calls the repository makes (lambdas/adapters/dynamo-file-repository.ts): no Scan, no
@@ -54,20 +58,23 @@ const objectKeyActions: Record<string, string[]> = {
 };
 const tableKeyActions = ['kms:Decrypt', 'kms:DescribeKey'];
 
-/** The bucket of file contents and thumbnails, and the table of file metadata. Both outlive the stack. */
+/**
+ * The bucket of file contents and thumbnails, and the table of file metadata. Both outlive the stack.
+ * Either may be the operator's own instead (`existingBucket`, `existingTable`): then it is used as it
+ * is, and what is set up below for a created one is the operator's to do (see ExistingStorage).
+ */
 export class Storage extends Construct {
-  readonly bucket: s3.Bucket;
-  readonly table: dynamodb.Table;
+  readonly bucket: s3.IBucket;
+  readonly table: dynamodb.ITable;
   /** The customer-managed key of objects and table (`fileport:kmsKey` not `managed`). */
   readonly encryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     this.encryptionKey = dataKey(this, props.kmsKey ?? 'managed');
     const versioning = props.bucketVersioning ?? false;
     const noncurrentDays = props.noncurrentVersionDays ?? 30;
-    this.bucket = new s3.Bucket(this, 'Files', {
+    this.bucket = props.existingBucket ?? new s3.Bucket(this, 'Files', {
       // Nothing is ever public: every read and write goes through a short-lived pre-signed URL.
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -87,7 +94,7 @@ export class Storage extends Construct {
         : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: versioning,
       enforceSSL: true,
-      serverAccessLogsBucket: accessLogs.bucket,
+      serverAccessLogsBucket: new AccessLogsBucket(this, 'AccessLogs').bucket,
       serverAccessLogsPrefix: 'files/',
       cors: [
         {
@@ -126,7 +133,11 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = props.existingTable ?? this.createTable();
+  }
+
+  private createTable(): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: tableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: tableSchema.sortKey, type: dynamodb.AttributeType.STRING },
       // Traffic is spiky and small; on-demand costs nothing while idle and needs no capacity planning.
@@ -143,13 +154,14 @@ export class Storage extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const gsi = tableSchema.indexes.byTenant;
-    this.table.addGlobalSecondaryIndex({
+    table.addGlobalSecondaryIndex({
       indexName: gsi.name,
       partitionKey: { name: gsi.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: gsi.sortKey, type: dynamodb.AttributeType.STRING },
       // Listing files reads whole items from the index; projecting less would mean a GetItem per result.
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    return table;
   }
 
   /** Named ARNs of the table and its index, so grants carry no `index/*` wildcard. */
@@ -185,13 +197,12 @@ export class Storage extends Construct {
     this.grantKey(grantee, actions.flatMap((action) => objectKeyActions[action] ?? []));
     const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: patterns.map((p) => this.bucket.arnForObjects(p)) });
     // The statement lands in the principal's (the role's) default policy; cdk-nag reports one
-    // finding per wildcard resource, named after the bucket's logical id.
+    // finding per wildcard resource, named by the ARN as it renders it.
     const principal = grantee.grantPrincipal;
     if (!Construct.isConstruct(principal)) throw new Error('grantObjects needs a principal defined in this app (a role).');
-    const bucketArn = `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
     for (const pattern of patterns) {
       Validations.of(principal).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${pattern}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagRendered(Stack.of(this).resolve(this.bucket.arnForObjects(pattern)))}]`,
         reason: `Object keys are generated per file at run time; access is limited to the ${pattern} prefix of the Fileport bucket.`,
       });
     }
@@ -214,6 +225,22 @@ function dataKey(scope: Construct, setting: NonNullable<StorageProps['kmsKey']>)
     });
   }
   return kms.Key.fromKeyArn(scope, 'DataKey', setting);
+}
+
+/**
+ * A resolved ARN as cdk-nag names it in a finding: `<Logical.Arn>/content/*` for a bucket of the
+ * stack, `arn:<AWS::Partition>:s3:::name/content/*` for an existing one.
+ */
+function nagRendered(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const record = (value ?? {}) as Record<string, unknown>;
+  if ('Ref' in record) return `<${String(record.Ref)}>`;
+  if ('Fn::GetAtt' in record) return `<${(record['Fn::GetAtt'] as string[]).join('.')}>`;
+  if ('Fn::Join' in record) {
+    const [separator, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map(nagRendered).join(separator);
+  }
+  throw new Error(`Cannot name ${JSON.stringify(value)} as cdk-nag does.`);
 }
 
 /**

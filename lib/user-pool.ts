@@ -95,8 +95,10 @@ export class FileportUserPool extends Construct {
 
     // The OAuth endpoints that hand out tokens with the resource-server scopes. Domain prefixes are
     // unique per region across all accounts: the account id plus a hash of this construct's path
-    // keeps two Fileport stacks in one account apart.
-    const pathHash = createHash('sha256').update(this.node.path).digest('hex').slice(0, 8);
+    // keeps two Fileports in one account apart. The path leaves out `Default` ids as logical ids do:
+    // FileportStack holds its Fileport as `Default`, and its pool keeps the domain it always had.
+    const path = this.node.scopes.slice(1).map((scope) => scope.node.id).filter((id) => id !== 'Default').join('/');
+    const pathHash = createHash('sha256').update(path).digest('hex').slice(0, 8);
     this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: `fileport-${Aws.ACCOUNT_ID}-${pathHash}` } });
 
     // Spelled out (as aws-cdk-lib's HttpUserPoolAuthorizer does): the `iss` claim is this exact https URL.

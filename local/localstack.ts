@@ -1,46 +1,30 @@
-import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { maxReceiveCount } from '../lambdas/routes';
-import { ensureTable } from './provision';
-import { putBucketCors } from './bucket-cors';
+import { ensureQueues, ensureStorage, uploadNotificationFilter } from './provision';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 /**
  * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
- * real APIs, and the deployed processor handlers (dead-letter consumer included) fed from real SQS
- * queues by a polling loop, the job Lambda's event source mapping does in AWS.
+ * real APIs in the SDK's region (AWS_REGION), and the deployed processor handlers (dead-letter
+ * consumer included) fed from real SQS queues by a polling loop, the job Lambda's event source
+ * mapping does in AWS. Needs S3, SQS and DynamoDB only: LocalStack Community has them.
  */
 export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<{ stop(): Promise<void> }> {
+  // LocalStack serves buckets by path (the Lambdas' client does the same: FILEPORT_S3_FORCE_PATH_STYLE).
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
-  await ensureTable(new DynamoDBClient({}), options.table);
-  await s3.send(new CreateBucketCommand({ Bucket: options.bucket })).catch((error: Error) => {
-    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(error.name)) throw error;
-  });
-  await putBucketCors(s3, options.bucket, options.corsOrigins);
-
-  const queue = async (name: string) => {
-    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
-    const redrivePolicy = JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount });
-    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { RedrivePolicy: redrivePolicy, VisibilityTimeout: '60' } }));
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-    return { url: created.QueueUrl as string, arn: arn as string, deadLetterUrl: dlq.QueueUrl as string };
-  };
-  const metadata = await queue('fileport-metadata');
-  const thumbnails = await queue('fileport-thumbnails');
+  await ensureStorage({ s3, db: new DynamoDBClient({}) }, options);
+  const { metadata, thumbnails } = await ensureQueues(sqs, options.bucket);
   process.env.FILEPORT_THUMBNAIL_QUEUE_URL = thumbnails.url;
   // The reconciler re-drives stuck files onto it (see stack.ts).
   process.env.FILEPORT_METADATA_QUEUE_URL = metadata.url;
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: options.bucket,
-      NotificationConfiguration: {
-        QueueConfigurations: [{ QueueArn: metadata.arn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'content/' }] } } }],
-      },
+      NotificationConfiguration: { QueueConfigurations: [{ QueueArn: metadata.arn, Events: ['s3:ObjectCreated:*'], Filter: uploadNotificationFilter }] },
     }),
   );
 

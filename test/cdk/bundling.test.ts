@@ -1,7 +1,10 @@
 import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import type { FileportFunction } from '../../lib/fileport-function';
+import { processors } from '../../lambdas/routes';
+import { FileportFunction } from '../../lib/fileport-function';
+import { readSettings } from '../../lib/settings';
 import { synthFileport, type Synthesized } from './fixtures';
 
 /**
@@ -18,9 +21,9 @@ beforeAll(() => {
   assemblyDir = synthesized.app.synth().directory;
 });
 
-function assetDir(fn: FileportFunction): string {
-  const code = synthesized.stack.resolve((fn.node.defaultChild as CfnFunction).code) as { s3Key: string };
-  const dir = path.join(assemblyDir, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
+function assetDir(fn: FileportFunction, directory = assemblyDir): string {
+  const code = Stack.of(fn).resolve((fn.node.defaultChild as CfnFunction).code) as { s3Key: string };
+  const dir = path.join(directory, `asset.${code.s3Key.replace(/\.zip$/, '')}`);
   expect(existsSync(dir)).toBe(true);
   return dir;
 }
@@ -39,6 +42,7 @@ function elfMachine(file: string): number {
 }
 
 const EM_AARCH64 = 183;
+const EM_X86_64 = 62;
 
 describe('thumbnails function asset', () => {
   const dir = () => assetDir(synthesized.stack.processing.thumbnailsFunction);
@@ -98,5 +102,34 @@ describe('every other function asset', () => {
       const bundle = readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8');
       expect({ fn: fn.node.path, requiresSharp: bundle.includes('require("sharp")') }).toEqual({ fn: fn.node.path, requiresSharp: false });
     }
+  });
+});
+
+describe('thumbnails function asset with fileport:architecture=x86_64', () => {
+  // Only the thumbnails function is bundled here (its esbuild run and its npm ci of sharp): the
+  // template tests show every function of an x86_64 stack gets that architecture from the same
+  // setting that chooses npm's CPU below.
+  let dir: string;
+  beforeAll(() => {
+    const app = new App({ context: { 'fileport:architecture': 'x86_64' } });
+    const stack = new Stack(app, 'X86');
+    const fn = new FileportFunction(stack, 'ThumbnailsFunction', { entry: processors.thumbnails.entry, settings: readSettings(stack), nativeModules: ['sharp'] });
+    dir = assetDir(fn, app.synth().directory);
+  });
+
+  it('contains sharp for linux-x64 (glibc), and no binaries for any other platform', () => {
+    const packages = readdirSync(path.join(dir, 'node_modules', '@img')).sort();
+    expect(packages.filter((p) => p.startsWith('sharp-'))).toEqual(['sharp-libvips-linux-x64', 'sharp-linux-x64']);
+  });
+
+  it('has an x86-64 sharp addon and libvips, which an x86_64 Lambda can load', () => {
+    const addonDir = path.join(dir, 'node_modules/@img/sharp-linux-x64/lib');
+    const addon = readdirSync(addonDir).find((f) => f.endsWith('.node'));
+    expect(addon).toBeDefined();
+    expect(elfMachine(path.join(addonDir, addon!))).toBe(EM_X86_64);
+    const libDir = path.join(dir, 'node_modules/@img/sharp-libvips-linux-x64/lib');
+    const libvips = readdirSync(libDir).find((f) => f.startsWith('libvips'));
+    expect(libvips).toBeDefined();
+    expect(elfMachine(path.join(libDir, libvips!))).toBe(EM_X86_64);
   });
 });

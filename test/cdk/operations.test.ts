@@ -1,7 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames } from '../../lambdas/observability/metric-names';
-import { Operations } from '../../lib/operations';
 import { logicalId, renderArn, synthFileport, type Synthesized } from './fixtures';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -16,7 +15,7 @@ beforeAll(() => {
   topicId = logicalId(synthesized.stack, operations().topic);
 });
 
-const operations = () => synthesized.stack.node.findChild('Operations') as Operations;
+const operations = () => synthesized.stack.fileport.operations;
 const id = (construct: IConstruct) => logicalId(synthesized.stack, construct);
 const alarms = () => Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
 
@@ -85,7 +84,7 @@ describe('alarm topic', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
-      TopicArn: { Ref: logicalId(stack, (stack.node.findChild('Operations') as Operations).topic) },
+      TopicArn: { Ref: logicalId(stack, stack.fileport.operations.topic) },
     });
   });
 

@@ -66,4 +66,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ...base, FILEPORT_UPLOAD_ID_SECRET_ARN: 'my-secret' })).toThrow(/FILEPORT_UPLOAD_ID_SECRET_ARN/);
     expect(() => parseConfig({ ...base, FILEPORT_UPLOAD_ID_SECRET_ARN: arn, FILEPORT_UPLOAD_ID_KEY: key })).toThrow(/not both/);
   });
+
+  it('addresses buckets by path when the SDK is given an S3 endpoint of its own (LocalStack, an emulator), by virtual host on AWS\'s; an explicit setting wins', () => {
+    const pathStyle = (env: Record<string, string>) => parseConfig({ ...base, ...env }).s3ForcePathStyle;
+    expect({
+      aws: pathStyle({}),
+      s3Endpoint: pathStyle({ AWS_ENDPOINT_URL_S3: 'http://s3.localhost.localstack.cloud:4566' }),
+      anyEndpoint: pathStyle({ AWS_ENDPOINT_URL: 'http://localhost:4566' }),
+      explicitOff: pathStyle({ AWS_ENDPOINT_URL_S3: 'http://s3.localhost.localstack.cloud:4566', FILEPORT_S3_FORCE_PATH_STYLE: 'false' }),
+      explicitOn: pathStyle({ FILEPORT_S3_FORCE_PATH_STYLE: 'true' }),
+      emptyEndpoint: pathStyle({ AWS_ENDPOINT_URL_S3: '' }),
+    }).toEqual({ aws: false, s3Endpoint: true, anyEndpoint: true, explicitOff: false, explicitOn: true, emptyEndpoint: false });
+    expect(() => parseConfig({ ...base, FILEPORT_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/FILEPORT_S3_FORCE_PATH_STYLE/);
+  });
 });
