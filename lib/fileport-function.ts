@@ -5,7 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { lambdaBundle, nativePackages } from './lambda-bundle';
+import { lambdaBundle, nativePackages, tracingDefine } from './lambda-bundle';
+import { tracingOf } from './settings';
 
 /** Graviton: cheaper per GB-second than x86 and at least as fast for this code. */
 const architecture = lambda.Architecture.ARM_64;
@@ -29,6 +30,8 @@ export interface FileportFunctionProps {
    */
   nativeModules?: string[];
   logRetention?: logs.RetentionDays;
+  /** X-Ray tracing, and the tracer in the bundle. Default: the `fileport:tracing` context. */
+  tracing?: boolean;
 }
 
 /**
@@ -48,6 +51,7 @@ export class FileportFunction extends NodejsFunction {
       description: `Execution role of the Fileport ${id} function`,
     });
     logGroup.grantWrite(role);
+    const tracing = props.tracing ?? tracingOf(scope);
 
     super(scope, id, {
       entry: path.join(projectRoot, props.entry),
@@ -65,8 +69,17 @@ export class FileportFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: bundlingFor(props.nativeModules ?? []),
+      // Active: Lambda samples and starts the trace (an HTTP API cannot: API Gateway traces REST APIs only).
+      // CDK grants the role xray:PutTraceSegments and xray:PutTelemetryRecords with it.
+      ...(tracing && { tracing: lambda.Tracing.ACTIVE }),
+      bundling: bundlingFor(props.nativeModules ?? [], tracing),
     });
+    if (tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions: the resource must be *. Granted only with fileport:tracing on.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -75,8 +88,9 @@ export class FileportFunction extends NodejsFunction {
   }
 }
 
-function bundlingFor(nativeModules: string[]): BundlingOptions {
+function bundlingFor(nativeModules: string[], tracing: boolean): BundlingOptions {
   const common: BundlingOptions = {
+    define: tracingDefine(tracing),
     // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
     minify: lambdaBundle.minify,
     sourceMap: lambdaBundle.sourcemap,

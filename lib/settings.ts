@@ -26,6 +26,8 @@ export interface FileportSettings {
   maxMultipartFileSize: number;
   /** Tenants with other limits: `{"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}`. */
   tenantSizeLimits: Record<string, Partial<TenantSizeLimits>>;
+  /** X-Ray tracing of every function (and the tracer in their bundles). */
+  tracing: boolean;
 }
 
 const defaults: FileportSettings = {
@@ -40,6 +42,7 @@ const defaults: FileportSettings = {
   maxFileSize: DEFAULT_SIZE_LIMITS.maxFileSize,
   maxMultipartFileSize: DEFAULT_SIZE_LIMITS.maxMultipartFileSize,
   tenantSizeLimits: {},
+  tracing: false,
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -57,6 +60,7 @@ export function readSettings(scope: IConstruct): FileportSettings {
     corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), 'fileport:corsOrigins') : defaults.corsOrigins,
     jwtIssuer: present('jwtIssuer') ? String(get('jwtIssuer')).trim() : defaults.jwtIssuer,
     jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), 'fileport:jwtAudience') : defaults.jwtAudience,
+    tracing: tracingOf(scope),
     ...lambdaSettings({
       tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
       uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,
@@ -78,6 +82,18 @@ export function readSettings(scope: IConstruct): FileportSettings {
     throw new Error(`Context fileport:jwtIssuer must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
   }
   return settings;
+}
+
+/**
+ * `fileport:tracing`: `true` or `false` (`-c fileport:tracing=true` gives the string), default off.
+ * Read by every FileportFunction as well as here, so a function built outside the stack follows it.
+ */
+export function tracingOf(scope: IConstruct): boolean {
+  const value: unknown = scope.node.tryGetContext('fileport:tracing');
+  if (value === undefined || value === null) return defaults.tracing;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context fileport:tracing must be true or false, got ${JSON.stringify(value)}.`);
 }
 
 /**
