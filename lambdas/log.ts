@@ -51,21 +51,22 @@ function traceIdOf(): string | undefined {
 }
 
 /**
- * Writes one JSON line as it is, to stdout (stderr for errors). Not `console.log`: Lambda's
+ * Writes one JSON line as it is, to stdout (stderr for errors), unless its level is below the
+ * threshold. Not `console.log`: Lambda's
  * runtime prefixes what the console writes with a time, request id and level, which would make
  * the line text with JSON in it rather than a JSON event: Logs Insights would not find its fields
  * and CloudWatch would not read an embedded-metric line.
  */
-export function writeLine(record: Record<string, unknown>, stream: 'stdout' | 'stderr' = 'stdout'): void {
-  process[stream].write(`${JSON.stringify(record)}\n`);
+export function writeLine(level: LogLevel, record: Record<string, unknown>): void {
+  if (rank[level] < rank[threshold]) return;
+  process[level === 'error' ? 'stderr' : 'stdout'].write(`${JSON.stringify(record)}\n`);
 }
 
 /** One JSON line per event, the shape CloudWatch Logs Insights queries best, with the current context's fields. */
 export function log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
   if (rank[level] < rank[threshold]) return;
   const traceId = traceIdOf();
-  const record = { level, message, time: new Date().toISOString(), ...contexts.getStore(), ...(traceId && { traceId }), ...fields };
-  writeLine(record, level === 'error' ? 'stderr' : 'stdout');
+  writeLine(level, { level, message, time: new Date().toISOString(), ...contexts.getStore(), ...(traceId && { traceId }), ...fields });
 }
 
 export const describeError = (error: unknown) =>

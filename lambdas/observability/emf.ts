@@ -44,10 +44,10 @@ export function emfDocument(point: MetricPoint, at: Date, context: Record<string
  * flush at the end of an invocation, so a crash loses nothing already counted. At Fileport's rate
  * (a few points per request or processed object) aggregating lines would save next to nothing.
  * Deployed, Lambda ships stdout to CloudWatch Logs, which extracts the metrics; the local stack
- * writes the same lines to its own stdout, where tests read them.
+ * writes the same lines to its own stdout (at info level: `npm start -- --verbose`), where tests read them.
  */
 export class EmfTelemetry implements Telemetry {
-  constructor(private readonly write: (document: Record<string, unknown>) => void = (document) => writeLine(document)) {}
+  constructor(private readonly write: (document: Record<string, unknown>) => void = (document) => writeLine('info', document)) {}
 
   private emit(point: MetricPoint): void {
     this.write(emfDocument(point, new Date(), logContext()));
