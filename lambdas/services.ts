@@ -5,6 +5,7 @@ import { S3ObjectStore } from './adapters/s3-object-store';
 import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
 import { getConfig, type Config } from './config';
 import type { SharingDeps } from './domain/ports';
+import { EmfTelemetry } from './observability/emf';
 
 export type Services = SharingDeps & { config: Config };
 
@@ -22,6 +23,7 @@ export function getServices(): Services {
       settings: new DynamoSettingsRepository(db, config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName, { kmsKeyArn: config.objectKmsKeyArn }),
       now: () => new Date(),
+      telemetry: new EmfTelemetry(),
     };
   }
   return services;

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { lambdaBundle, nativePackages } from './lambda-bundle';
+import { lambdaBundle, nativePackages, tracingDefine } from './lambda-bundle';
 import type { FileportArchitecture, FunctionSettings } from './settings';
 
 /**
@@ -54,6 +54,7 @@ export class FileportFunction extends NodejsFunction {
       description: `Execution role of the Fileport ${id} function`,
     });
     logGroup.grantWrite(role);
+    const tracing = props.settings.tracing;
 
     const cpu = cpus[props.settings.architecture];
     super(scope, id, {
@@ -75,8 +76,17 @@ export class FileportFunction extends NodejsFunction {
         ...(props.settings.s3Endpoint !== '' && { AWS_ENDPOINT_URL_S3: props.settings.s3Endpoint }),
         ...props.environment,
       },
-      bundling: bundlingFor(props.nativeModules ?? [], cpu.npm),
+      // Active: Lambda samples and starts the trace (an HTTP API cannot: API Gateway traces REST APIs only).
+      // CDK grants the role xray:PutTraceSegments and xray:PutTelemetryRecords with it.
+      ...(tracing && { tracing: lambda.Tracing.ACTIVE }),
+      bundling: bundlingFor(props.nativeModules ?? [], cpu.npm, tracing),
     });
+    if (tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions: the resource must be *. Granted only with fileport:tracing on.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -85,8 +95,9 @@ export class FileportFunction extends NodejsFunction {
   }
 }
 
-function bundlingFor(nativeModules: string[], npmCpu: string): BundlingOptions {
+function bundlingFor(nativeModules: string[], npmCpu: string, tracing: boolean): BundlingOptions {
   const common: BundlingOptions = {
+    define: tracingDefine(tracing),
     // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
     minify: lambdaBundle.minify,
     sourceMap: lambdaBundle.sourcemap,

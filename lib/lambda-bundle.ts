@@ -1,4 +1,12 @@
 /**
+ * What esbuild writes in place of `process.env.FILEPORT_TRACING`: with a constant there, the
+ * minifier drops the tracer's branch, and its `require`, from a bundle built without tracing.
+ */
+export function tracingDefine(tracing: boolean): Record<string, string> {
+  return { 'process.env.FILEPORT_TRACING': JSON.stringify(tracing ? 'on' : 'off') };
+}
+
+/**
  * How every Fileport Lambda is bundled, in esbuild's own terms and free of CDK imports.
  * `FileportFunction` hands these to CDK's esbuild bundling, and `npm run bench` (lambda weight)
  * builds with them too, so the sizes and load times the bench reports are those of what deploys.
@@ -14,6 +22,8 @@ export const lambdaBundle = {
   // The map names each frame's file, line and column, which is all a stack trace needs; the sources'
   // text was 80% of every asset and Node parses it at every cold start (npm run bench: lambda-weight).
   sourcesContent: false,
+  // Tracing off: the tracer is left out of the bundle (lambdas/observability/tracing.ts).
+  define: tracingDefine(false),
 } as const;
 
 /**

@@ -49,6 +49,8 @@ export interface FileportSettings {
    * empty means AWS's. It is also the host of every pre-signed URL, so browsers must reach it.
    */
   s3Endpoint: string;
+  /** X-Ray tracing of every function (and the tracer in their bundles). */
+  tracing: boolean;
 }
 
 /** `managed`, `create`, or the ARN of a KMS key (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
@@ -64,7 +66,7 @@ export const architectures = ['arm64', 'x86_64'] as const;
 export type FileportArchitecture = (typeof architectures)[number];
 
 /** What every function of a deployment shares, whatever it runs (lib/fileport-function.ts). */
-export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint'>;
+export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint' | 'tracing'>;
 
 const defaults: FileportSettings = {
   corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
@@ -85,6 +87,7 @@ const defaults: FileportSettings = {
   // Graviton: cheaper per GB-second than x86 and at least as fast for this code.
   architecture: 'arm64',
   s3Endpoint: '',
+  tracing: false,
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -141,6 +144,7 @@ export function readSettings(scope: IConstruct, overrides: Partial<FileportSetti
     corsOrigins: present('corsOrigins') ? stringList(get('corsOrigins'), source('corsOrigins')) : defaults.corsOrigins,
     jwtIssuer: present('jwtIssuer') ? String(get('jwtIssuer')).trim() : defaults.jwtIssuer,
     jwtAudience: present('jwtAudience') ? stringList(get('jwtAudience'), source('jwtAudience')) : defaults.jwtAudience,
+    tracing: present('tracing') ? flag(get('tracing'), source('tracing')) : defaults.tracing,
     ...lambdaSettings({
       tenantClaim: present('tenantClaim') ? String(get('tenantClaim')).trim() : defaults.tenantClaim,
       uploadUrlTtlSeconds: present('uploadUrlTtlSeconds') ? get('uploadUrlTtlSeconds') : defaults.uploadUrlTtlSeconds,

@@ -383,7 +383,11 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     if (!found) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${url.pathname}.`);
     const eventOf = (claims: Record<string, string> | undefined) =>
       toEvent({ url, headers: req.headersDistinct, httpVersion: req.httpVersion, sourceIp: req.socket.remoteAddress ?? '', body }, found.route, found.params, claims);
-    const invoke = async (event: ApiEvent) => sendResult(res, await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`)));
+    const invoke = async (event: ApiEvent) => {
+      const result = await options.lambdas[found.route.group](event, lambdaContext(`fileport-${found.route.group}`));
+      // API Gateway names its request id in every answer (the Lambda's x-request-id is the same id).
+      sendResult(res, { ...result, headers: { ...result.headers, 'apigw-requestid': event.requestContext.requestId } });
+    };
 
     if (!isMemberRoute(found.route)) {
       if (!throttle.take(routeKey(found.route))) return sendError(res, 429, 'THROTTLED', 'Too many requests on this route; slow down.');

@@ -14,7 +14,7 @@ import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient
 import { DynamoFileRepository } from '../../lambdas/adapters/dynamo-file-repository';
 import { createFile, listFiles, toApiFile, type NewFile } from '../../lambdas/domain/files';
 import type { ListFilter, Principal } from '../../lambdas/domain/model';
-import type { Deps, ObjectStore, SettingsRepository } from '../../lambdas/domain/ports';
+import type { Deps, ObjectStore, SettingsRepository, Telemetry } from '../../lambdas/domain/ports';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { ensureTable } from '../../local/provision';
 import type { Figure, Section } from '../figures';
@@ -39,6 +39,11 @@ const noObjects = new Proxy({} as ObjectStore, {
 });
 const noSettings = new Proxy({} as SettingsRepository, {
   get: () => () => Promise.reject(new Error('The growth bench lists files only; it reads no settings.')),
+});
+const noTelemetry = new Proxy({} as Telemetry, {
+  get: () => () => {
+    throw new Error('The growth bench lists files only; it counts nothing.');
+  },
 });
 
 /**
@@ -83,7 +88,7 @@ async function recordTenant(tenantId: string, count: number): Promise<Record<str
       tags: [`topic-${i % TAG_POOL}`, ...(hot ? [HOT_TAG] : [])],
       links: [{ type: 'contract', id: `C-${i + 1}` }, ...(hot ? [HOT_LINK] : [])],
     };
-    const deps: Deps = { files: repository, objects: noObjects, settings: noSettings, now: () => new Date(start + i * 60_000) };
+    const deps: Deps = { files: repository, objects: noObjects, settings: noSettings, telemetry: noTelemetry, now: () => new Date(start + i * 60_000) };
     // Pending files expire (temporary files): these must outlive the run, dated as they are.
     await createFile(deps, principal, file, { pendingTtlSeconds: 10 * 365 * 86_400 });
   }
@@ -187,7 +192,7 @@ export const growth: Section = async ({ quick }) => {
       });
     }
 
-    const deps: Deps = { files: new DynamoFileRepository(db, TABLE), objects: noObjects, settings: noSettings, now: () => new Date() };
+    const deps: Deps = { files: new DynamoFileRepository(db, TABLE), objects: noObjects, settings: noSettings, telemetry: noTelemetry, now: () => new Date() };
     const [small, large] = tenants as [(typeof tenants)[number], (typeof tenants)[number]];
     for (const scenario of scenarios) {
       const times = new Map([small, large].map((t) => [t, [] as number[]]));

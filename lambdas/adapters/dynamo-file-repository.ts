@@ -326,30 +326,64 @@ export class DynamoFileRepository implements FileRepository {
     for (let shard = 0; shard < PROCESSING_SHARDS && found.length < limit; shard++) {
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: GSI,
-            KeyConditionExpression: '#gpk = :gpk AND #gsk < :before',
-            ExpressionAttributeNames: { '#gpk': GSI_PK, '#gsk': GSI_SK },
-            ExpressionAttributeValues: { ':gpk': processingPartition(shard), ':before': before.toISOString() },
-            Limit: limit - found.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        const hints = page.Items ?? [];
-        const files = await this.getMany(hints.map((i) => String(i[PK])));
-        const processing = new Map(files.filter(isProcessing).map((f) => [filePk(f.id), f]));
-        for (const hint of hints) {
-          const file = processing.get(String(hint[PK]));
-          if (file) found.push({ file, since: new Date(String(hint[GSI_SK]).split('#')[0] as string) });
-        }
-        // A hint outlives its file's processing only when a crash came between two writes: tidy up.
-        await this.writeIndexItems([], hints.filter((hint) => !processing.has(String(hint[PK]))));
-        startKey = page.LastEvaluatedKey;
+        const page = await this.processingPage(shard, before, limit - found.length, startKey);
+        found.push(...page.found);
+        startKey = page.next;
       } while (startKey && found.length < limit);
     }
     return found;
+  }
+
+  /** The oldest head of each shard (each is sorted by since when), then the oldest of those. */
+  async oldestProcessingSince(): Promise<Date | undefined> {
+    // Later than any sort key, and still a four-digit year: ISO strings compare as times only then.
+    const before = new Date('9999-12-31T23:59:59.999Z');
+    let oldest: Date | undefined;
+    for (let shard = 0; shard < PROCESSING_SHARDS; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        // A few at a time: past the first, hints are there only if a crash left them behind.
+        const page = await this.processingPage(shard, before, 5, startKey);
+        const first = page.found[0];
+        if (first) {
+          if (!oldest || first.since < oldest) oldest = first.since;
+          break;
+        }
+        startKey = page.next;
+      } while (startKey);
+    }
+    return oldest;
+  }
+
+  /** One page of a shard's processing index, in since-when order, checked against the files themselves. */
+  private async processingPage(
+    shard: number,
+    before: Date,
+    limit: number,
+    startKey: Record<string, unknown> | undefined,
+  ): Promise<{ found: { file: FileRecord; since: Date }[]; next: Record<string, unknown> | undefined }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI,
+        KeyConditionExpression: '#gpk = :gpk AND #gsk < :before',
+        ExpressionAttributeNames: { '#gpk': GSI_PK, '#gsk': GSI_SK },
+        ExpressionAttributeValues: { ':gpk': processingPartition(shard), ':before': before.toISOString() },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const hints = page.Items ?? [];
+    const files = await this.getMany(hints.map((i) => String(i[PK])));
+    const processing = new Map(files.filter(isProcessing).map((f) => [filePk(f.id), f]));
+    const found: { file: FileRecord; since: Date }[] = [];
+    for (const hint of hints) {
+      const file = processing.get(String(hint[PK]));
+      if (file) found.push({ file, since: new Date(String(hint[GSI_SK]).split('#')[0] as string) });
+    }
+    // A hint outlives its file's processing only when a crash came between two writes: tidy up.
+    await this.writeIndexItems([], hints.filter((hint) => !processing.has(String(hint[PK]))));
+    return { found, next: page.LastEvaluatedKey };
   }
 
   private async getMany(pks: string[]): Promise<FileRecord[]> {

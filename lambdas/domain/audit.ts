@@ -1,5 +1,5 @@
 import { log } from '../log';
-import type { AuditLog, Deps } from './ports';
+import type { AuditLog, Deps, UrlGrantKind } from './ports';
 import type { Principal } from './model';
 
 /**
@@ -38,8 +38,23 @@ export interface AuditEntry {
 /** The process's log: one JSON line on stdout, which Lambda ships to CloudWatch Logs. */
 export const stdoutAuditLog: AuditLog = { write: (fields, message = 'url granted') => log('info', message, fields) };
 
-/** Writes one audit line for a grant, `audit: true` so that a Logs Insights query finds them all. */
-export function audit(deps: Pick<Deps, 'auditLog'>, entry: AuditEntry): void {
+/** The `kind` each grant is counted under (the UrlGranted metric). */
+const grantKinds: Record<AuditAction, UrlGrantKind> = {
+  upload: 'upload',
+  'upload-form': 'form',
+  'upload-part': 'multipart',
+  download: 'download',
+  thumbnail: 'thumbnail',
+  'public-download': 'public',
+  'share-download': 'shared-download',
+  'share-thumbnail': 'shared-thumbnail',
+};
+
+/**
+ * Writes one audit line for a grant, `audit: true` so that a Logs Insights query finds them all,
+ * and counts it: every grant is both logged and counted, or neither.
+ */
+export function audit(deps: Pick<Deps, 'auditLog' | 'telemetry'>, entry: AuditEntry): void {
   const { actor } = entry;
   // Copied field by field (no spread of a caller's object): nothing else can slip into the line.
   const actorFields: Actor = actor.type === 'public' ? { type: 'public' } : { type: actor.type, id: actor.id };
@@ -55,6 +70,7 @@ export function audit(deps: Pick<Deps, 'auditLog'>, entry: AuditEntry): void {
     ...(entry.partNumbers !== undefined && { partNumbers: entry.partNumbers }),
     ...(entry.size !== undefined && { size: entry.size }),
   });
+  deps.telemetry.urlGranted(grantKinds[entry.action]);
 }
 
 /**

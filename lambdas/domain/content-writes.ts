@@ -88,12 +88,25 @@ export async function writeForVersion(
     const next: FileVersion = { ...version, ...fields };
     const shown = { ...(thumbnails && { thumbnails }), ...(thumbnailKeys && { thumbnailKeys }) };
     try {
-      return { file: await deps.files.update(file, versionChanges(file, next, shown), deps.now()), version: next, current, changed: true };
+      const written = { file: await deps.files.update(file, versionChanges(file, next, shown), deps.now()), version: next, current, changed: true };
+      reportFinished(deps, version, next);
+      return written;
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }
   }
   throw new Error(`File ${fileId} kept changing while processing wrote its results.`);
+}
+
+/**
+ * Counts a version whose processing has just ended (written, not merely decided): it was
+ * processing, or it is new bytes at its key (a reused upload, a dead letter for an unclaimed key).
+ * A duplicate run finds the version finished and writes nothing, so nothing is counted twice.
+ */
+export function reportFinished(deps: Pick<Deps, 'telemetry' | 'now'>, before: Pick<FileVersion, 'status' | 'sequencer'> | undefined, after: FileVersion): void {
+  if (after.status === 'processing') return;
+  if (before && before.status !== 'processing' && before.sequencer === after.sequencer) return;
+  deps.telemetry.versionFinished({ status: after.status, errorCode: after.error?.code ?? null, uploadedAt: after.uploadedAt, at: deps.now() });
 }
 
 export const failed = (failure: ProcessingFailure): VersionResult => ({ status: 'failed', error: { code: failure.code, message: failure.message } });

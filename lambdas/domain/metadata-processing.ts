@@ -5,7 +5,7 @@ import { ProcessingFailure } from '../processing/failure';
 import { discard, readToBuffer } from '../processing/read-stream';
 import { contentMatches, sniffType } from '../processing/sniff-type';
 import { readGrantMetadata } from './content-metadata';
-import { appendVersion, failed, failMissing, freshVersion, isCurrentKey, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
+import { appendVersion, failed, failMissing, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
 import type { FileType } from './file-types';
 import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from './files';
 import { currentVersion, hasContent, type FileChanges, type FileRecord, type FileVersion } from './model';
@@ -192,7 +192,9 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
       superseded = [...thumbnailObjectKeys(file), ...pruned.map((v) => v.key)];
     }
     try {
-      return { file: await deps.files.update(file, changes, deps.now()), version, superseded, reused };
+      const updated = await deps.files.update(file, changes, deps.now());
+      if (reused) reportFinished(deps, existing, version);
+      return { file: updated, version, superseded, reused };
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }

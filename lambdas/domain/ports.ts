@@ -25,6 +25,8 @@ export interface FileRepository {
   list(tenantId: string, query: ListQuery): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
   /** Up to `limit` files of any tenant that have had a version in `processing` since before `before`. */
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
+  /** When the longest-running `processing` of any file began; undefined when no file is processing. */
+  oldestProcessingSince(): Promise<Date | undefined>;
 }
 
 /**
@@ -210,6 +212,39 @@ export interface AuditLog {
   write(fields: Record<string, unknown>, message?: string): void;
 }
 
+/** Which kind of pre-signed URL (or form) a grant handed out: the `kind` of the `UrlGranted` metric. */
+export type UrlGrantKind = 'upload' | 'form' | 'multipart' | 'download' | 'thumbnail' | 'shared-download' | 'shared-thumbnail' | 'public';
+
+/**
+ * Why a share token was refused: `unknown` (no token has this secret: mistyped, guessed, or
+ * revoked, since a deleted token leaves nothing to tell apart), `expired`, `read-only` (a read
+ * token asked to change something), `rate-limited`, `file-gone` (its file was deleted).
+ */
+export type ShareTokenRefusal = 'unknown' | 'expired' | 'read-only' | 'rate-limited' | 'file-gone';
+
+/** The limit a refused request hit: a share token's own rate, or AWS throttling that outlasted the SDK's retries. */
+export type ThrottleLimit = 'share-token-rate' | 'dynamodb' | 's3' | 'sqs';
+
+/**
+ * What the service counts and times for its operators (the metrics of
+ * lambdas/observability/metric-names.ts). Each call is one event; the adapter decides how it
+ * reaches CloudWatch, so the domain knows no metrics library.
+ */
+export interface Telemetry {
+  urlGranted(kind: UrlGrantKind): void;
+  /**
+   * A version's processing ended: `ready`, or `failed` with the error code. `uploadedAt` (when S3
+   * received the bytes) gives the time to ready.
+   */
+  versionFinished(outcome: { status: 'ready' | 'failed'; errorCode: string | null; uploadedAt: string; at: Date }): void;
+  /** One processor's work on one object, whatever came of it. */
+  processed(processor: 'metadata' | 'thumbnails', durationMs: number): void;
+  shareTokenRefused(reason: ShareTokenRefusal): void;
+  throttled(limit: ThrottleLimit): void;
+  /** One reconciler run: the age of the oldest version still processing (0 when none is), and the files it failed. */
+  reconciled(run: { oldestProcessingAgeSeconds: number; gaveUp: number }): void;
+}
+
 export interface Deps {
   files: FileRepository;
   objects: ObjectStore;
@@ -217,6 +252,7 @@ export interface Deps {
   now: () => Date;
   /** The process's log (stdout, one JSON line each) when absent. */
   auditLog?: AuditLog;
+  telemetry: Telemetry;
 }
 
 /** The deployment's secret that multipart upload ids are signed with (lambdas/domain/upload-ids.ts). */

@@ -1,5 +1,5 @@
 import { ProcessingFailure } from '../processing/failure';
-import { appendVersion, failed, freshVersion, isCurrentKey, versionChanges, writeForVersion } from './content-writes';
+import { appendVersion, failed, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion } from './content-writes';
 import { fileIdOfContentKey, thumbnailObjectKeys } from './files';
 import { currentVersion, type FileChanges, type FileVersion } from './model';
 import { StaleWrite, type Deps, type ProcessingQueue, type ThumbnailJob, type UploadedObject } from './ports';
@@ -21,13 +21,15 @@ export interface StuckFilePolicy {
 export interface RecoveryReport {
   redriven: string[];
   gaveUp: string[];
+  /** Age of the oldest version still processing once the run is done; 0 when none is. */
+  oldestProcessingAgeSeconds: number;
 }
 
 /** The reconciler: re-drives versions stuck in `processing`, and fails those stuck for good. */
 export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQueue }, policy: StuckFilePolicy): Promise<RecoveryReport> {
   const now = deps.now().getTime();
   const stuck = await deps.files.listProcessingSince(new Date(now - policy.stuckAfterMs), policy.batchSize);
-  const report: RecoveryReport = { redriven: [], gaveUp: [] };
+  const report: RecoveryReport = { redriven: [], gaveUp: [], oldestProcessingAgeSeconds: 0 };
   for (const { file, since } of stuck) {
     const giveUp = now - since.getTime() >= policy.giveUpAfterMs;
     let redriven = false;
@@ -45,6 +47,11 @@ export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQue
     if (redriven) report.redriven.push(file.id);
     if (gaveUp) report.gaveUp.push(file.id);
   }
+  // Measured after the give-ups, so a run that failed the oldest files reports what is left: the
+  // processing lag an operator is alarmed on is the one nobody has dealt with yet.
+  const oldest = await deps.files.oldestProcessingSince();
+  report.oldestProcessingAgeSeconds = oldest ? Math.max(0, Math.floor((now - oldest.getTime()) / 1000)) : 0;
+  deps.telemetry.reconciled({ oldestProcessingAgeSeconds: report.oldestProcessingAgeSeconds, gaveUp: report.gaveUp.length });
   return report;
 }
 
@@ -78,19 +85,21 @@ export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'f
     if (existing && (existing.sequencer > object.sequencer || (existing.sequencer === object.sequencer && existing.status !== 'processing'))) return 'stale';
     let changes: FileChanges;
     let superseded: string[] = [];
+    let next: FileVersion;
     if (existing) {
       const newBytes = existing.sequencer !== object.sequencer;
-      const next: FileVersion = { ...existing, ...(newBytes ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) };
+      next = { ...existing, ...(newBytes ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) };
       const current = isCurrentKey(file, existing.key);
       changes = versionChanges(file, next, newBytes && current ? { thumbnails: [], thumbnailKeys: {} } : {});
       if (newBytes && current) superseded = thumbnailObjectKeys(file);
     } else {
-      const added: FileVersion = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, null), ...failed(deadLettered()) };
-      changes = appendVersion(file, added);
+      next = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, null), ...failed(deadLettered()) };
+      changes = appendVersion(file, next);
       superseded = thumbnailObjectKeys(file);
     }
     try {
       await deps.files.update(file, changes, deps.now());
+      reportFinished(deps, existing, next);
       await deps.objects.delete(superseded);
       return 'failed';
     } catch (error) {

@@ -3,7 +3,8 @@ import { ApiError, Conflict, Forbidden, NotFound, ValidationError } from '../err
 import type { ShareAccess } from '../routes';
 import { changeFile, loadModifiableFile, removeFile, type FileUpdate } from './files';
 import type { FileRecord, Principal, ShareToken, ShareTokenGrant } from './model';
-import { StaleWrite, type SharingDeps as Deps } from './ports';
+import { addLogContext } from '../log';
+import { StaleWrite, type ShareTokenRefusal, type SharingDeps as Deps } from './ports';
 
 /** The tokens' own limit, on top of the route throttling in front of them. */
 export interface SharePolicy {
@@ -138,7 +139,14 @@ export async function useShareToken<T = undefined>(
 ): Promise<{ token: ShareTokenGrant; file: FileRecord; alongside: T }> {
   const token = await deps.shareTokens.findBySecretHash(hashOf(secret));
   const now = deps.now();
-  if (!token || !isLive(token, now)) throw tokenNotFound();
+  const refuse = (reason: ShareTokenRefusal, error: ApiError): never => {
+    deps.telemetry.shareTokenRefused(reason);
+    throw error;
+  };
+  if (!token) return refuse('unknown', tokenNotFound());
+  if (!isLive(token, now)) return refuse('expired', tokenNotFound());
+  // The token's id (never its secret) and tenant, on every line this request writes from here.
+  addLogContext({ tenantId: token.tenantId, shareTokenId: token.id });
   const windowStart = Math.floor(now.getTime() / (RATE_WINDOW_SECONDS * 1000)) * RATE_WINDOW_SECONDS * 1000;
   const [file, extra, count] = await Promise.all([
     deps.files.get(token.fileId),
@@ -146,9 +154,12 @@ export async function useShareToken<T = undefined>(
     deps.shareTokens.countRequest(token.id, new Date(windowStart), RATE_WINDOW_SECONDS),
   ]);
   if (count === 1) await deps.shareTokens.recordUse(token.id, token.fileId, now);
-  if (count > policy.requestsPerMinute) throw new TooManyRequests(Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000)));
-  if (needed === 'full' && token.accessLevel !== 'full') throw new Forbidden('This share token only allows reading the file.');
-  if (!file || file.tenantId !== token.tenantId) throw tokenNotFound();
+  if (count > policy.requestsPerMinute) {
+    deps.telemetry.throttled('share-token-rate');
+    refuse('rate-limited', new TooManyRequests(Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000))));
+  }
+  if (needed === 'full' && token.accessLevel !== 'full') refuse('read-only', new Forbidden('This share token only allows reading the file.'));
+  if (!file || file.tenantId !== token.tenantId) return refuse('file-gone', tokenNotFound());
   return { token, file, alongside: extra };
 }
 

@@ -1,9 +1,14 @@
-import { isThumbnailJob, thumbnailJobOf, uploadedObjectsOf } from '../adapters/processing-messages';
+import { isThumbnailJob, objectCorrelationId, thumbnailJobOf, uploadedObjectsOf } from '../adapters/processing-messages';
 import type { Deps } from '../domain/ports';
 import { failDeadLetter, type DeadLetter } from '../domain/processing-recovery';
-import { log } from '../log';
+import { log, withLogContext } from '../log';
 import { getServices } from '../services';
 import { sqsBatch } from './sqs-batch';
+
+const correlationOf = (letter: DeadLetter) =>
+  letter.kind === 'thumbnails'
+    ? { correlationId: objectCorrelationId(letter.job.contentKey, letter.job.contentSequencer), key: letter.job.contentKey, sequencer: letter.job.contentSequencer }
+    : { correlationId: objectCorrelationId(letter.object.key, letter.object.sequencer), key: letter.object.key, sequencer: letter.object.sequencer };
 
 /**
  * Consumes both processing dead-letter queues: the file of every message that failed all its
@@ -12,13 +17,15 @@ import { sqsBatch } from './sqs-batch';
  */
 export function createDeadLettersHandler(deps: () => Deps) {
   return sqsBatch('Dead-letter handling', async (message) => {
-    log('error', 'Processing gave up on a message', { body: message.body, receiveCount: message.attributes?.ApproximateReceiveCount });
+    log('error', 'Processing gave up on a message', { body: message.body });
     const letters: DeadLetter[] = isThumbnailJob(message.body)
       ? [{ kind: 'thumbnails', job: thumbnailJobOf(message.body) }]
       : uploadedObjectsOf(message.body).map((object) => ({ kind: 'upload', object }));
     for (const letter of letters) {
-      const outcome = await failDeadLetter(deps(), letter);
-      log('info', 'Recorded a dead letter', { letter, outcome });
+      await withLogContext(correlationOf(letter), async () => {
+        const outcome = await failDeadLetter(deps(), letter);
+        log('info', 'Recorded a dead letter', { letter, outcome });
+      });
     }
   });
 }

@@ -1,7 +1,7 @@
-import { thumbnailJobOf } from '../adapters/processing-messages';
+import { objectCorrelationId, thumbnailJobOf } from '../adapters/processing-messages';
 import type { Deps } from '../domain/ports';
 import { processThumbnails } from '../domain/thumbnail-processing';
-import { log } from '../log';
+import { log, withLogContext } from '../log';
 import { getServices } from '../services';
 import { sqsBatch } from './sqs-batch';
 
@@ -9,8 +9,18 @@ import { sqsBatch } from './sqs-batch';
 export function createThumbnailsHandler(deps: () => Deps) {
   return sqsBatch('Thumbnail processing', async (message) => {
     const job = thumbnailJobOf(message.body);
-    const outcome = await processThumbnails(deps(), job);
-    log('info', 'Made thumbnails', { fileId: job.fileId, key: job.contentKey, sequencer: job.contentSequencer, outcome });
+    // The same correlation id as the metadata step's lines for these bytes.
+    const fields = { correlationId: objectCorrelationId(job.contentKey, job.contentSequencer), fileId: job.fileId, key: job.contentKey, sequencer: job.contentSequencer };
+    await withLogContext(fields, async () => {
+      const started = Date.now();
+      let outcome;
+      try {
+        outcome = await processThumbnails(deps(), job);
+      } finally {
+        deps().telemetry.processed('thumbnails', Date.now() - started);
+      }
+      log('info', 'Made thumbnails', { outcome });
+    });
   });
 }
 

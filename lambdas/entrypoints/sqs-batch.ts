@@ -1,24 +1,26 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeError, log } from '../log';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describeError, log, withLogContext } from '../log';
+import { traceInvocation } from '../observability/tracing';
 
 /**
  * Runs each SQS message on its own and reports only the failed ones, so one bad message is retried
- * (and finally dead-lettered) without re-running the rest of its batch.
+ * (and finally dead-lettered) without re-running the rest of its batch. Every line written for a
+ * message carries its id and delivery count (and the invocation's request id, which Lambda's own
+ * START/END/REPORT lines name).
  */
 export function sqsBatch(name: string, handle: (record: SQSRecord) => Promise<void>) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
-      try {
-        await handle(record);
-      } catch (error) {
-        log('error', `${name} failed; the message will be retried`, {
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          error: describeError(error),
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
+      const fields = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, ...(context && { lambdaRequestId: context.awsRequestId }) };
+      await withLogContext(fields, async () => {
+        try {
+          await traceInvocation(`## ${name}`, { messageId: record.messageId }, () => handle(record));
+        } catch (error) {
+          log('error', `${name} failed; the message will be retried`, { error: describeError(error) });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      });
     }
     return { batchItemFailures };
   };

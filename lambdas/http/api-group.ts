@@ -3,7 +3,8 @@ import type { Context } from 'aws-lambda';
 import { getAuthConfig } from '../config';
 import { ApiError, Forbidden, NotFound } from '../errors';
 import { hasScope } from '../domain/permissions';
-import { describeError, log } from '../log';
+import { addLogContext, describeError, log, withLogContext } from '../log';
+import { traceInvocation } from '../observability/tracing';
 import { isMemberRoute, routeKey, routes, type RouteGroup } from '../routes';
 import { principalOf } from './principal';
 import { errorResult, type AnonymousRouteHandler, type ApiEvent, type ApiResult, type RouteHandler } from './request';
@@ -13,15 +14,19 @@ const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> =>
   onError: async (request) => {
     const { error } = request;
     if (error instanceof ApiError) {
+      addLogContext({ errorCode: error.code });
       request.response = errorResult(error);
       return;
     }
-    log('error', 'Unhandled error', { routeKey: request.event.routeKey, requestId: request.context.awsRequestId, error: describeError(error) });
-    request.response = errorResult(
-      new ApiError(500, 'INTERNAL_ERROR', `Something went wrong on our side. Request id: ${request.context.awsRequestId}.`),
-    );
+    addLogContext({ errorCode: 'INTERNAL_ERROR' });
+    log('error', 'Unhandled error', { error: describeError(error) });
+    // The id the answer's x-request-id header carries, and every log line of the request.
+    request.response = errorResult(new ApiError(500, 'INTERNAL_ERROR', `Something went wrong on our side. Request id: ${requestIdOf(request.event, request.context)}.`));
   },
 });
+
+/** API Gateway's id of the request: its access log line's `requestId`, and its `apigw-requestid` answer header. */
+const requestIdOf = (event: ApiEvent, context: Pick<Context, 'awsRequestId'>): string => event.requestContext?.requestId || context.awsRequestId;
 
 /**
  * The Lambda handler of one route group: checks the caller's scope against the route table and
@@ -40,7 +45,7 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
   );
   const { tenantClaim } = getAuthConfig();
 
-  return middy<ApiEvent, ApiResult, Error, Context>()
+  const dispatch = middy<ApiEvent, ApiResult, Error, Context>()
     .use(errorResponses())
     .handler(async (event) => {
       const entry = table.get(event.routeKey);
@@ -49,9 +54,28 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
       // An anonymous route's handler is written as an AnonymousRouteHandler: it reads no principal.
       if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event });
       const principal = principalOf(event, tenantClaim);
+      addLogContext({ tenantId: principal.tenantId, userId: principal.userId });
       if (!hasScope(principal, route.scope)) {
         throw new Forbidden(`This route needs the ${route.scope} scope.`);
       }
       return handler({ event, principal });
     });
+
+  /**
+   * Every line the request writes carries its request id (and its tenant once the token is read);
+   * the answer carries it too, in `x-request-id`, so a caller can quote the one id that finds them
+   * all. One line per request ends it: route, status, error code, duration.
+   */
+  return async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const requestId = requestIdOf(event, context);
+    const fields = { requestId, correlationId: requestId, lambdaRequestId: context.awsRequestId, routeKey: event.routeKey };
+    return withLogContext(fields, () =>
+      traceInvocation(`## ${group}`, { requestId, routeKey: event.routeKey }, async () => {
+        const started = Date.now();
+        const result = await dispatch(event, context);
+        log('info', 'Request handled', { status: result.statusCode, durationMs: Date.now() - started });
+        return { ...result, headers: { ...result.headers, 'x-request-id': requestId } };
+      }),
+    );
+  };
 }

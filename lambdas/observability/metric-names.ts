@@ -9,21 +9,35 @@ export const METRIC_NAMESPACE = 'Fileport';
 export const METRIC_SERVICE = 'fileport';
 
 export const metricNames = {
-  /** A pre-signed URL or form handed out. Dimension `kind`: upload, download, form, multipart, thumbnail, shared-download, public. */
+  /**
+   * A grant of pre-signed URLs or a form handed out (one per answer: a multipart answer with many
+   * part URLs counts once). Dimension `kind`: upload, form, multipart, download, thumbnail,
+   * shared-download, shared-thumbnail, public.
+   */
   urlGranted: 'UrlGranted',
-  /** A processed version's end state. Dimensions `status` (ready, failed) and, when failed, `errorCode`. */
+  /**
+   * A processed version's end state. Dimensions `status` (ready, failed) and, when failed,
+   * `errorCode` (CONTENT_MISMATCH, PROCESSING_STUCK…); failed ones are also emitted under `status`
+   * alone (dimension set service+status), so one alarm can watch every failure.
+   */
   processingOutcome: 'ProcessingOutcome',
   /** Milliseconds from the upload's arrival in S3 to the version being `ready` (no extra dimension). */
   timeToReady: 'TimeToReady',
   /** Milliseconds one processor spent on one object. Dimension `processor`. */
   processingDuration: 'ProcessingDuration',
-  /** A share token refused (expired, revoked, wrong secret, rate-limited). Dimension `reason`. */
+  /**
+   * A share token refused. Dimension `reason`: unknown (wrong or revoked secret), expired,
+   * read-only, rate-limited, file-gone.
+   */
   shareTokenRefused: 'ShareTokenRefused',
-  /** A request refused because a limit was hit (share-token rate, DynamoDB throttling). Dimension `limit`. */
+  /**
+   * A request refused because a limit was hit. Dimension `limit`: share-token-rate, or dynamodb,
+   * s3, sqs when AWS throttled a call beyond the SDK's retries.
+   */
   throttled: 'Throttled',
-  /** Age in seconds of the oldest file still `processing`, measured by each reconciler run (no extra dimension). */
+  /** Age in seconds of the oldest file still `processing`, measured by each reconciler run, 0 when none is (no extra dimension). */
   oldestProcessingAge: 'OldestProcessingAge',
-  /** Files the reconciler gave up on and failed (no extra dimension). */
+  /** Files the reconciler gave up on and failed, emitted by every run, 0 included (no extra dimension). */
   reconcilerGaveUp: 'ReconcilerGaveUp',
 } as const;
 

@@ -175,11 +175,21 @@ describe('audit log', () => {
     expect(signature.length).toBeGreaterThan(10);
 
     const lines = await local.stack().awaitAuditLines((line) => line.fields.fileId === id, 2);
+    // Each line also carries its request's context: the id the answer's x-request-id names, the
+    // route, and the caller (lambdas/log.ts).
+    const contextOf = (answer: { headers: Headers }, routeKey: string) => ({
+      requestId: answer.headers.get('x-request-id'),
+      correlationId: answer.headers.get('x-request-id'),
+      lambdaRequestId: expect.any(String),
+      routeKey,
+      userId: 'auditor-1',
+    });
     expect(lines.map((line) => line.fields)).toEqual([
       {
         level: 'info',
         message: 'url granted',
         time: expect.any(String),
+        ...contextOf(grant, 'PUT /v1/files/{id}/upload'),
         audit: true,
         action: 'upload',
         tenantId: 'audit-tenant',
@@ -192,6 +202,7 @@ describe('audit log', () => {
         level: 'info',
         message: 'url granted',
         time: expect.any(String),
+        ...contextOf(download, 'GET /v1/files/{id}/download'),
         audit: true,
         action: 'download',
         tenantId: 'audit-tenant',

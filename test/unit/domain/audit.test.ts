@@ -6,7 +6,7 @@ import { processUploadedObject } from '../../../lambdas/domain/metadata-processi
 import { createMultipartUpload, getMultipartUpload, partUrlsFor } from '../../../lambdas/domain/multipart';
 import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
 import { createUploadForm, createUploadUrl } from '../../../lambdas/domain/uploads';
-import { MemoryAuditLog } from '../support/memory';
+import { MemoryAuditLog, MemoryTelemetry } from '../support/memory';
 import { setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 
 const MiB = 1024 ** 2;
@@ -109,11 +109,14 @@ describe('audit', () => {
   });
 
   it('writes only its own fields, as one JSON line on stdout by default', () => {
-    const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const sneaky = { type: 'token', id: 'share-1', url: 'https://x/?X-Amz-Signature=1' } as Actor;
-    audit({}, { action: 'download', tenantId: 't1', actor: sneaky, fileId: 'f', expiresAt: '2026-01-01T00:00:00.000Z', key: 'content/f/1', version: 2 });
+    const telemetry = new MemoryTelemetry();
+    audit({ telemetry }, { action: 'download', tenantId: 't1', actor: sneaky, fileId: 'f', expiresAt: '2026-01-01T00:00:00.000Z', key: 'content/f/1', version: 2 });
     expect(spy).toHaveBeenCalledTimes(1);
     const line = spy.mock.calls[0]![0] as string;
+    expect(line.endsWith('\n')).toBe(true);
+    expect(telemetry.events).toEqual([{ event: 'urlGranted', kind: 'download' }]);
     expect(line).not.toMatch(SIGNATURE);
     expect(JSON.parse(line)).toEqual({
       level: 'info',

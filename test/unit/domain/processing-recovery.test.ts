@@ -30,7 +30,7 @@ describe('recoverStuckFiles', () => {
     const { deps, redriven, advance } = setup();
     await stuckImage(deps);
     advance(59_000);
-    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [] });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [], oldestProcessingAgeSeconds: 59 });
     expect(redriven).toEqual([]);
   });
 
@@ -38,7 +38,7 @@ describe('recoverStuckFiles', () => {
     const { deps, redriven, advance } = setup();
     const { file, object } = await stuckImage(deps);
     advance(61_000);
-    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [file.id], gaveUp: [] });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [file.id], gaveUp: [], oldestProcessingAgeSeconds: 61 });
     expect(redriven).toEqual([object]);
     // The same event again resumes the version, which is still `processing` for this content.
     expect(await processUploadedObject(deps, redriven[0] as UploadedObject)).toBe('thumbnails-queued');
@@ -49,11 +49,19 @@ describe('recoverStuckFiles', () => {
     const { deps, redriven, advance } = setup();
     const { file } = await stuckImage(deps);
     advance(600_000);
-    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [file.id] });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [file.id], oldestProcessingAgeSeconds: 0 });
     expect(redriven).toEqual([]);
     expect(await deps.files.get(file.id)).toMatchObject({ status: 'failed', error: { code: 'PROCESSING_STUCK' } });
     expect((await deps.files.get(file.id))?.versions[0]).toMatchObject({ status: 'failed', error: { code: 'PROCESSING_STUCK' } });
-    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [] });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [], gaveUp: [], oldestProcessingAgeSeconds: 0 });
+    // Each run reports the lag left and its give-ups; the stuck version counts as a failed outcome once.
+    expect(deps.telemetry.of('reconciled')).toEqual([
+      { event: 'reconciled', oldestProcessingAgeSeconds: 0, gaveUp: 1 },
+      { event: 'reconciled', oldestProcessingAgeSeconds: 0, gaveUp: 0 },
+    ]);
+    expect(deps.telemetry.of('versionFinished')).toEqual([
+      { event: 'versionFinished', status: 'failed', errorCode: 'PROCESSING_STUCK', uploadedAt: '2026-01-01T00:00:00Z', at: expect.any(Date) },
+    ]);
   });
 
   it('re-drives an older version stuck in processing even though the current one is ready', async () => {
@@ -63,7 +71,7 @@ describe('recoverStuckFiles', () => {
     await processUploadedObject(deps, newer);
     expect((await deps.files.get(file.id))?.status).toBe('failed');
     advance(61_000);
-    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [file.id], gaveUp: [] });
+    expect(await recoverStuckFiles(deps, policy)).toEqual({ redriven: [file.id], gaveUp: [], oldestProcessingAgeSeconds: 61 });
     expect(redriven).toEqual([object]);
   });
 

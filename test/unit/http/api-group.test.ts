@@ -52,15 +52,75 @@ describe('apiGroup', () => {
   });
 
   it('never leaks an unexpected error', async () => {
-    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const result = await handler(apiEvent('GET /v1/file-types/{id}', { pathParameters: { id: 'pdf' } }), lambdaContext);
     expect(result.statusCode).toBe(500);
     const body = JSON.parse(result.body as string);
     expect(body.error.code).toBe('INTERNAL_ERROR');
     expect(result.body).not.toContain('hunter2');
-    expect(body.error.message).toContain('req-1');
+    // The id the caller can quote is the request's: the one in x-request-id and on every log line.
+    expect(body.error.message).toContain('api-request-1');
+    expect(result.headers?.['x-request-id']).toBe('api-request-1');
     expect(spy).toHaveBeenCalled();
     spy.mockRestore();
+  });
+
+  describe('log lines', () => {
+    /** Every JSON line written to stdout and stderr while `work` runs. */
+    async function linesOf(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+      const written: string[] = [];
+      const capture = (chunk: unknown) => void written.push(String(chunk));
+      const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (capture(chunk), true));
+      const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (capture(chunk), true));
+      try {
+        await work();
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+      return written.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
+    }
+
+    it('carry the request id, the tenant once known, and end with one line per request with its status', async () => {
+      let result: Awaited<ReturnType<typeof handler>> | undefined;
+      const lines = await linesOf(async () => (result = await handler(apiEvent('GET /v1/file-types'), lambdaContext)));
+      expect(result?.headers?.['x-request-id']).toBe('api-request-1');
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          message: 'Request handled',
+          requestId: 'api-request-1',
+          correlationId: 'api-request-1',
+          lambdaRequestId: 'req-1',
+          routeKey: 'GET /v1/file-types',
+          tenantId: 't1',
+          userId: 'u1',
+          status: 200,
+          durationMs: expect.any(Number),
+        }),
+      ]);
+    });
+
+    it('name the error code of a refused request, and the unexpected error with its request id', async () => {
+      const refused = await linesOf(() => handler(apiEvent('GET /v1/file-types', { claims: { sub: 'u', tenant_id: 't', scope: 'files:write' } }), lambdaContext));
+      expect(refused).toEqual([expect.objectContaining({ message: 'Request handled', status: 403, errorCode: 'FORBIDDEN', tenantId: 't', requestId: 'api-request-1' })]);
+      const failed = await linesOf(() => handler(apiEvent('GET /v1/file-types/{id}', { pathParameters: { id: 'pdf' } }), lambdaContext));
+      expect(failed).toEqual([
+        expect.objectContaining({ level: 'error', message: 'Unhandled error', requestId: 'api-request-1', tenantId: 't1', errorCode: 'INTERNAL_ERROR' }),
+        expect.objectContaining({ message: 'Request handled', status: 500, requestId: 'api-request-1' }),
+      ]);
+    });
+
+    it('keep no field from one request in the next one the container serves', async () => {
+      await linesOf(() => handler(apiEvent('GET /v1/file-types'), lambdaContext));
+      const event = apiEvent('GET /v1/openapi.json', { claims: null });
+      event.requestContext.requestId = 'api-request-2';
+      const lines = await linesOf(() => handler(event, lambdaContext));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ requestId: 'api-request-2', status: 200 });
+      expect(lines[0]).not.toHaveProperty('tenantId');
+      expect(lines[0]).not.toHaveProperty('userId');
+    });
   });
 
   it('refuses to build a group whose handler is missing from the route table mapping', () => {

@@ -21,7 +21,7 @@ export function apiEvent(routeKey: string, options: { claims?: Record<string, st
       domainName: 'x',
       domainPrefix: 'x',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: 'r',
+      requestId: 'api-request-1',
       routeKey,
       stage: '$default',
       time: '',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createUploadUrl } from '../../../lambdas/domain/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
-import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings } from './memory';
+import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings, MemoryTelemetry } from './memory';
 import { MemoryShareTokens } from './memory-share-tokens';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
@@ -17,6 +17,7 @@ export function setup(options: { maxVersions?: number } = {}) {
     objects: new MemoryObjects(() => now),
     settings: new MemorySettings(),
     auditLog: new MemoryAuditLog(),
+    telemetry: new MemoryTelemetry(),
     thumbnails: new MemoryQueue(),
     shareTokens: new MemoryShareTokens(),
     maxVersions: options.maxVersions ?? 10,

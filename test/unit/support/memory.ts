@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -52,6 +52,10 @@ export class MemoryFiles implements FileRepository {
       .filter(([, since]) => since < before)
       .slice(0, limit)
       .map(([id, since]) => ({ file: structuredClone(this.items.get(id) as FileRecord), since }));
+  }
+  async oldestProcessingSince() {
+    const since = [...this.processingSince.values()].sort((a, b) => a.getTime() - b.getTime());
+    return since[0];
   }
 }
 
@@ -214,6 +218,32 @@ export class MemorySettings implements SettingsRepository {
 }
 
 /** The audit lines written, as the fields the port was given. */
+/** Every telemetry event, in order, as `{ event, ...arguments }`. */
+export class MemoryTelemetry implements Telemetry {
+  readonly events: Record<string, unknown>[] = [];
+  urlGranted(kind: string) {
+    this.events.push({ event: 'urlGranted', kind });
+  }
+  versionFinished(outcome: Parameters<Telemetry['versionFinished']>[0]) {
+    this.events.push({ event: 'versionFinished', ...outcome });
+  }
+  processed(processor: string, durationMs: number) {
+    this.events.push({ event: 'processed', processor, durationMs });
+  }
+  shareTokenRefused(reason: string) {
+    this.events.push({ event: 'shareTokenRefused', reason });
+  }
+  throttled(limit: string) {
+    this.events.push({ event: 'throttled', limit });
+  }
+  reconciled(run: Parameters<Telemetry['reconciled']>[0]) {
+    this.events.push({ event: 'reconciled', ...run });
+  }
+  of(event: string) {
+    return this.events.filter((e) => e.event === event);
+  }
+}
+
 export class MemoryAuditLog implements AuditLog {
   readonly lines: Record<string, unknown>[] = [];
   write(fields: Record<string, unknown>) {
