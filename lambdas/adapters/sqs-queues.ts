@@ -1,6 +1,12 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ProcessingQueue, ThumbnailJob, ThumbnailQueue, UploadedObject } from '../domain/ports';
 import { uploadNotification } from './processing-messages';
+import { recordAwsCalls } from './aws-call-recorder';
+
+/** Here rather than in aws-clients.ts, so that only the functions that send to a queue bundle the SQS client. */
+export function makeSqsClient(): SQSClient {
+  return recordAwsCalls(new SQSClient({}));
+}
 
 export class SqsThumbnailQueue implements ThumbnailQueue {
   constructor(

@@ -1,6 +1,5 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { uploadedObjectsOf } from '../adapters/processing-messages';
-import { SqsThumbnailQueue } from '../adapters/sqs-queues';
+import { makeSqsClient, SqsThumbnailQueue } from '../adapters/sqs-queues';
 import { processUploadedObject } from '../domain/metadata-processing';
 import type { ProcessingDeps } from '../domain/ports';
 import { log } from '../log';
@@ -29,7 +28,7 @@ export const handler = createMetadataHandler(() => {
     const services = getServices();
     const queueUrl = services.config.thumbnailQueueUrl;
     if (!queueUrl) throw new Error('FILEPORT_THUMBNAIL_QUEUE_URL is not set');
-    deployed = { ...services, thumbnails: new SqsThumbnailQueue(new SQSClient({}), queueUrl), maxVersions: services.config.maxVersions };
+    deployed = { ...services, thumbnails: new SqsThumbnailQueue(makeSqsClient(), queueUrl), maxVersions: services.config.maxVersions };
   }
   return deployed;
 });

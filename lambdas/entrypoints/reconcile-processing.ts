@@ -1,5 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsProcessingQueue } from '../adapters/sqs-queues';
+import { makeSqsClient, SqsProcessingQueue } from '../adapters/sqs-queues';
 import type { Deps, ProcessingQueue } from '../domain/ports';
 import { recoverStuckFiles, type StuckFilePolicy } from '../domain/processing-recovery';
 import { log } from '../log';
@@ -22,7 +21,7 @@ export const handler = createReconcileHandler(
       const services = getServices();
       const queueUrl = services.config.metadataQueueUrl;
       if (!queueUrl) throw new Error('FILEPORT_METADATA_QUEUE_URL is not set');
-      deployed = { ...services, processing: new SqsProcessingQueue(new SQSClient({}), queueUrl, services.config.bucketName) };
+      deployed = { ...services, processing: new SqsProcessingQueue(makeSqsClient(), queueUrl, services.config.bucketName) };
     }
     return deployed;
   },
