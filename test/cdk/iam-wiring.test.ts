@@ -110,5 +110,4 @@ describe('the files bucket policy', () => {
     expect(await downloadsGets('true')).toEqual([]);
     expect(await downloadsGets('false')).toEqual(['ExplicitlyDenied']);
   });
-
 });
