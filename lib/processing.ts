@@ -95,6 +95,7 @@ export class Processing extends Construct {
     storage.grantObjects(metadataFn, ['s3:GetObject', 's3:DeleteObject'], ['content']);
     metadataFn.addEnvironment('FILEPORT_MAX_VERSIONS', String(settings.maxVersions));
     // Removes thumbnails of content that a new upload replaced.
+    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
     storage.grantObjects(metadataFn, ['s3:DeleteObject'], ['thumbnails']);
     metadataFn.addEnvironment('FILEPORT_THUMBNAIL_QUEUE_URL', thumbnails.queue.queueUrl);
     iam.Grant.addToPrincipal({ grantee: metadataFn, actions: ['sqs:SendMessage'], resourceArns: [thumbnails.queue.queueArn] });
@@ -107,7 +108,8 @@ export class Processing extends Construct {
     storage.grantTable(thumbnailsFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
     thumbnailsFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     storage.grantObjects(thumbnailsFn, ['s3:GetObject'], ['content']);
-    // Writes the thumbnails; deletes them again when the file changed while they were made.
+    // Writes the thumbnails; deletes them again when the file changed while they were made (a race:
+    // the integration suite may not provoke it; justified in test/conformance/iam.test.ts).
     storage.grantObjects(thumbnailsFn, ['s3:PutObject', 's3:DeleteObject'], ['thumbnails']);
 
     const deadLettersFn = this.deadLettersFunction;
@@ -119,6 +121,7 @@ export class Processing extends Construct {
     storage.grantTable(deadLettersFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
     deadLettersFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     // A file failed for newer content than it described loses the old content's thumbnails.
+    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
     storage.grantObjects(deadLettersFn, ['s3:DeleteObject'], ['thumbnails']);
 
     const reconcilerFn = this.reconcilerFunction;

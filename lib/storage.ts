@@ -23,7 +23,8 @@ export interface StorageProps {
  * The item-level DynamoDB actions a function may be given (lambdas/adapters/dynamo-*.ts): no Scan, no
  * streams, no table management. Transactions are authorized per item (a TransactWriteItems of Puts
  * needs PutItem). Reads coalesce (lambdas/adapters/consistent-reads.ts): one key is a GetItem,
- * several started together a BatchGetItem, so a function that reads gets both.
+ * several started together a BatchGetItem, so a function that reads gets both (which one a run of the
+ * integration suite uses depends on timing: justified in test/conformance/iam.test.ts).
  */
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 

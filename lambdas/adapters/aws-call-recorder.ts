@@ -200,6 +200,12 @@ function s3Requests(operation: string, input: Input): Omit<RecordedCall, 'functi
         call('s3:PutObject', String(input.Key ?? ''), { ...directive, 's3:x-amz-copy-source': source }),
       ];
     }
+    case 'DeleteObject': {
+      if (input.IfMatch === undefined) return [call('s3:DeleteObject', String(input.Key ?? ''))];
+      // A delete on condition of an ETag needs s3:GetObject as well (S3's conditional deletes).
+      const condition = { 's3:if-match': String(input.IfMatch) };
+      return [call('s3:DeleteObject', String(input.Key ?? ''), condition), call('s3:GetObject', String(input.Key ?? ''))];
+    }
     default:
       return [call(s3Actions[operation] ?? `s3:${operation}`, String(input.Key ?? ''))];
   }

@@ -71,7 +71,7 @@ export interface ConformanceReport {
   unused: Grant[];
   /** Granted, used by no call, and justified (with the reason). */
   justified: (Grant & { reason: string })[];
-  /** Justifications that match no unused grant: out of date, and reported so the list stays honest. */
+  /** Justifications that match no grant at all: out of date (the grant is gone), reported so the list stays honest. */
   staleJustifications: JustifiedGrant[];
   /** Functions of the template that no call was attributed to, and whose grants were therefore not checked. */
   uncheckedFunctions: string[];
@@ -484,25 +484,26 @@ export async function checkConformance(options: {
   }
 
   const justifications = options.justified ?? [];
-  const justificationUsed = new Set<JustifiedGrant>();
+  // A justification stays valid while its grant exists, used or not: a partial run of the suite may not use it.
+  const justificationMatched = new Set<JustifiedGrant>();
   const matchesJustification = (grant: Grant, j: JustifiedGrant) =>
     (j.functionId === undefined || j.functionId === grant.functionId) && j.action === grant.action && (j.resource === undefined || j.resource === grant.resource);
   const seen = new Set<string>();
   for (const functionId of options.checkedFunctions) {
     for (const grant of grantsOf(resolver, functionId)) {
       const key = grantKey(grant);
+      for (const j of justifications) if (matchesJustification(grant, j)) justificationMatched.add(j);
       if (used.has(key) || seen.has(key)) continue;
       seen.add(key);
       const justification = justifications.find((j) => matchesJustification(grant, j));
       if (justification) {
-        justificationUsed.add(justification);
         report.justified.push({ ...grant, reason: justification.reason });
       } else {
         report.unused.push(grant);
       }
     }
   }
-  report.staleJustifications = justifications.filter((j) => !justificationUsed.has(j));
+  report.staleJustifications = justifications.filter((j) => !justificationMatched.has(j));
   report.uncheckedFunctions = Object.entries(options.template.Resources)
     .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && !options.checkedFunctions.includes(id))
     .map(([id]) => id);
@@ -520,7 +521,7 @@ export function formatReport(report: ConformanceReport): string {
   for (const g of report.unused) lines.push(`  ${g.functionId} ${g.action} ${g.resource}`);
   lines.push(`Granted, unused, justified: ${report.justified.length}`);
   for (const g of report.justified) lines.push(`  ${g.functionId} ${g.action} ${g.resource}: ${g.reason}`);
-  lines.push(`Justifications that match no unused grant (remove them): ${report.staleJustifications.length}`);
+  lines.push(`Justifications that match no grant (remove them): ${report.staleJustifications.length}`);
   for (const j of report.staleJustifications) lines.push(`  ${j.functionId ?? '*'} ${j.action} ${j.resource ?? '*'}: ${j.reason}`);
   if (report.uncheckedFunctions.length > 0) lines.push(`Functions not held to recorded calls: ${report.uncheckedFunctions.join(', ')}`);
   return lines.join('\n');

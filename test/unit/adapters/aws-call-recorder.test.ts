@@ -99,6 +99,10 @@ describe('iamRequestsOf', () => {
       ['s3:DeleteObject', 'arn:aws:s3:::b/a'],
       ['s3:DeleteObject', 'arn:aws:s3:::b/c'],
     ]);
+    expect(iamRequestsOf('S3Client', 'DeleteObjectCommand', { Bucket: 'b', Key: 'k', IfMatch: '"e"' }, 'eu-west-1').map((r) => [r.action, r.context['s3:if-match']])).toEqual([
+      ['s3:DeleteObject', '"e"'],
+      ['s3:GetObject', undefined],
+    ]);
     expect(iamRequestsOf('S3Client', 'ListPartsCommand', { Bucket: 'b', Key: 'k' }, 'eu-west-1')[0]?.action).toBe('s3:ListMultipartUploadParts');
     expect(iamRequestsOf('S3Client', 'CompleteMultipartUploadCommand', { Bucket: 'b', Key: 'k', IfNoneMatch: '*' }, 'eu-west-1')[0]).toMatchObject({
       action: 's3:PutObject',
