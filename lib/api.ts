@@ -59,7 +59,9 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     timeout: Duration.seconds(15),
     connect: (fn, storage, settings) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      storage.grantTableReadWrite(fn);
+      // Files, their index items, settings and share tokens (created and deleted in transactions);
+      // lists a tenant's files on the index, a file's versions and tokens on the table.
+      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], query: ['table', 'byTenant'] });
       // New files (created or copied) are temporary until their content arrives.
       fn.addEnvironment('FILEPORT_PENDING_FILE_TTL_SECONDS', String(settings.pendingFileTtlSeconds));
       // The tenant settings (GET/PUT /v1/settings, an item of the same table) default to, and are
@@ -78,14 +80,17 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage, settings, secrets) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file to sign for its key and type, and the tenant's settings; never writes.
-      storage.grantTableRead(fn);
+      // Reads the file to sign for its key and type, and the tenant's settings; never writes, never lists.
+      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem'] });
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
       addSizeLimits(fn, settings);
       // A pre-signed URL or form carries the signer's rights: s3:PutObject is what the browser's PUT,
       // POST or part upload is allowed, and also covers starting and completing a multipart upload.
       // ListParts and AbortMultipartUpload are calls of their own.
       storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
+      // A completion retried after S3 completed it (its first answer lost) finds the upload gone and
+      // answers from the object, which it reads one byte of to know it exists (lambdas/domain/multipart.ts).
+      storage.grantObjects(fn, ['s3:GetObject'], ['content']);
       // Browser forms pin their encryption; with a customer-managed key it must be that key.
       if (storage.encryptionKey) fn.addEnvironment('FILEPORT_OBJECT_KMS_KEY_ARN', storage.encryptionKey.keyArn);
       // Signs and checks multipart upload ids with the secret, read once per container; no other
@@ -99,8 +104,8 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file, and the tenant's settings (URL lifetime, types that may be inline).
-      storage.grantTableRead(fn);
+      // Reads the file, and the tenant's settings (URL lifetime, types that may be inline); never lists.
+      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem'] });
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
       // Signs GETs of content and thumbnails, which the browser then fetches straight from S3.
       storage.grantObjects(fn, ['s3:GetObject'], ['content', 'thumbnails']);
@@ -111,10 +116,12 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
     dataAccess: true,
     connect: (fn, storage) => {
       fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Looks tokens up, counts their requests, records their use; a full token changes and deletes the file and its tokens.
-      storage.grantTableReadWrite(fn);
+      // Looks tokens up, counts their requests, records their use; a full token changes and deletes the
+      // file and its tokens (a Query of the file's own items). Never lists a tenant's files (no index).
+      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], query: ['table'] });
       fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // Signs downloads of content and thumbnails; deleting the file with a full token removes its objects.
+      // Signs downloads of content and thumbnails; deleting the file with a full token removes its objects
+      // (its thumbnails' deletion may go unused by the integration suite: justified in test/conformance/iam.test.ts).
       storage.grantObjects(fn, ['s3:GetObject', 's3:DeleteObject'], ['content', 'thumbnails']);
     },
   },

@@ -1,8 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -91,37 +90,43 @@ export class Processing extends Construct {
     });
 
     const metadataFn = this.metadataFunction;
-    metadataFn.addEventSource(new SqsEventSource(metadata.queue, { batchSize: 5, reportBatchItemFailures: true }));
+    consumeQueue(metadataFn, metadata.queue, 5);
     metadataFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    storage.grantTableReadWrite(metadataFn);
+    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
+    storage.grantTable(metadataFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
     metadataFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     // Reads what was uploaded; deletes content that arrived for a deleted file, content it refuses
     // and the objects of versions beyond the limit.
     storage.grantObjects(metadataFn, ['s3:GetObject', 's3:DeleteObject'], ['content']);
     metadataFn.addEnvironment('FILEPORT_MAX_VERSIONS', String(settings.maxVersions));
     // Removes thumbnails of content that a new upload replaced.
+    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
     storage.grantObjects(metadataFn, ['s3:DeleteObject'], ['thumbnails']);
     metadataFn.addEnvironment('FILEPORT_THUMBNAIL_QUEUE_URL', thumbnails.queue.queueUrl);
     iam.Grant.addToPrincipal({ grantee: metadataFn, actions: ['sqs:SendMessage'], resourceArns: [thumbnails.queue.queueArn] });
 
     const thumbnailsFn = this.thumbnailsFunction;
     // One image per invocation: each is seconds of CPU, and a batch would share one timeout.
-    thumbnailsFn.addEventSource(new SqsEventSource(thumbnails.queue, { batchSize: 1, reportBatchItemFailures: true }));
+    consumeQueue(thumbnailsFn, thumbnails.queue, 1);
     thumbnailsFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    storage.grantTableReadWrite(thumbnailsFn);
+    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
+    storage.grantTable(thumbnailsFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
     thumbnailsFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     storage.grantObjects(thumbnailsFn, ['s3:GetObject'], ['content']);
-    // Writes the thumbnails; deletes them again when the file changed while they were made.
+    // Writes the thumbnails; deletes them again when the file changed while they were made (a race:
+    // the integration suite may not provoke it; justified in test/conformance/iam.test.ts).
     storage.grantObjects(thumbnailsFn, ['s3:PutObject', 's3:DeleteObject'], ['thumbnails']);
 
     const deadLettersFn = this.deadLettersFunction;
     for (const queue of [metadata.deadLetterQueue, thumbnails.deadLetterQueue]) {
-      deadLettersFn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+      consumeQueue(deadLettersFn, queue, 10);
     }
     deadLettersFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    storage.grantTableReadWrite(deadLettersFn);
+    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
+    storage.grantTable(deadLettersFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
     deadLettersFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     // A file failed for newer content than it described loses the old content's thumbnails.
+    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
     storage.grantObjects(deadLettersFn, ['s3:DeleteObject'], ['thumbnails']);
 
     const reconcilerFn = this.reconcilerFunction;
@@ -133,12 +138,27 @@ export class Processing extends Construct {
     reconcilerFn.addEnvironment('FILEPORT_PROCESSING_STUCK_AFTER_SECONDS', String(STUCK_AFTER.toSeconds()));
     reconcilerFn.addEnvironment('FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS', String(GIVE_UP_AFTER.toSeconds()));
     reconcilerFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    storage.grantTableReadWrite(reconcilerFn);
+    // Finds files stuck in processing on the index, reads and updates them (and drops stale index items).
+    storage.grantTable(reconcilerFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'], query: ['byTenant'] });
     // Only names the bucket in the S3-shaped message it re-drives; it touches no object.
     reconcilerFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
     reconcilerFn.addEnvironment('FILEPORT_METADATA_QUEUE_URL', metadata.queue.queueUrl);
     iam.Grant.addToPrincipal({ grantee: reconcilerFn, actions: ['sqs:SendMessage'], resourceArns: [metadata.queue.queueArn] });
   }
+}
+
+/**
+ * What SqsEventSource does, with the grant Lambda's poller needs and no more: it receives, deletes
+ * and reads the queue's attributes with the function's role (the actions of AWS's own
+ * AWSLambdaSQSQueueExecutionRole). SqsEventSource's grantConsumeMessages adds ChangeMessageVisibility
+ * and GetQueueUrl, which neither the poller nor the code calls. Same construct id as SqsEventSource's,
+ * so the mapping keeps its logical id.
+ */
+function consumeQueue(fn: FileportFunction, queue: sqs.Queue, batchSize: number): void {
+  fn.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`, { eventSourceArn: queue.queueArn, batchSize, reportBatchItemFailures: true });
+  iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resourceArns: [queue.queueArn] });
+  // A queue with a customer key: the poller decrypts its messages with the role.
+  queue.encryptionMasterKey?.grantDecrypt(fn);
 }
 
 interface WorkQueueProps {

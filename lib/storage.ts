@@ -30,10 +30,21 @@ export interface StorageProps {
   existingTable?: dynamodb.ITable;
 }
 
-// Only the calls the repository makes (lambdas/adapters/dynamo-file-repository.ts): no Scan, no
-// streams, no table management.
-const tableReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/**
+ * The item-level DynamoDB actions a function may be given (lambdas/adapters/dynamo-*.ts): no Scan, no
+ * streams, no table management. Transactions are authorized per item (a TransactWriteItems of Puts
+ * needs PutItem). Reads coalesce (lambdas/adapters/consistent-reads.ts): one key is a GetItem,
+ * several started together a BatchGetItem, so a function that reads gets both (which one a run of the
+ * integration suite uses depends on timing: justified in test/conformance/iam.test.ts).
+ */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+
+/** What a function may do with the table: item actions (on the table only), and where it may Query. */
+export interface TableAccess {
+  items: ItemAction[];
+  /** `table`: a file's own items (its versions, its share tokens); `byTenant`: the index that lists a tenant's files and finds files stuck in processing. */
+  query?: ('table' | 'byTenant')[];
+}
 
 /**
  * With a customer-managed key, S3 and DynamoDB use the key on behalf of the caller, so each caller's
@@ -164,19 +175,17 @@ export class Storage extends Construct {
     return table;
   }
 
-  /** Named ARNs of the table and its index, so grants carry no `index/*` wildcard. */
-  private get tableArns(): string[] {
-    return [this.table.tableArn, `${this.table.tableArn}/index/${tableSchema.indexes.byTenant.name}`];
-  }
-
-  grantTableRead(grantee: iam.IGrantable): iam.Grant {
+  /**
+   * Exactly the table access a function needs. Item actions name the table alone (they never apply
+   * to an index); Query names the table or the index it reads, so grants carry no `index/*` wildcard.
+   */
+  grantTable(grantee: iam.IGrantable, access: TableAccess): void {
     this.grantKey(grantee, tableKeyActions);
-    return iam.Grant.addToPrincipal({ grantee, actions: tableReadActions, resourceArns: this.tableArns });
-  }
-
-  grantTableReadWrite(grantee: iam.IGrantable): iam.Grant {
-    this.grantKey(grantee, tableKeyActions);
-    return iam.Grant.addToPrincipal({ grantee, actions: [...tableReadActions, ...tableWriteActions], resourceArns: this.tableArns });
+    if (access.items.length > 0) {
+      iam.Grant.addToPrincipal({ grantee, actions: access.items.map((a) => `dynamodb:${a}`), resourceArns: [this.table.tableArn] });
+    }
+    const queried = (access.query ?? []).map((target) => (target === 'table' ? this.table.tableArn : `${this.table.tableArn}/index/${tableSchema.indexes.byTenant.name}`));
+    if (queried.length > 0) iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: queried });
   }
 
   /** The key actions on the customer-managed key, if there is one; nothing with S3/DynamoDB-managed keys. */

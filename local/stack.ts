@@ -21,6 +21,7 @@ import { putBucketCors } from './bucket-cors';
 import { pageAssets } from './page/assets';
 import { localUploadIdKey } from './upload-id-key';
 import { assertPortsFree, claimPort } from './ports';
+import { apiFunctionName, asInvocationOf, processorFunctionName, queueArnOf, recordCalls } from '../lambdas/adapters/aws-call-recorder';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
@@ -138,21 +139,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stops.push(localstack.stop);
       // The deployed reconciler as is: it re-drives onto LocalStack's metadata queue.
       const { handler: reconcile } = await import('../lambdas/entrypoints/reconcile-processing');
-      const reconciler = startReconciler(reconcile, settings.reconcileIntervalMs);
+      const reconciler = startReconciler(asInvocationOf(processorFunctionName('reconciler'), reconcile), settings.reconcileIntervalMs);
       stops.push(reconciler.stop);
       firstReconcile = reconciler.firstRun;
     } else {
       const { faults } = settings;
-      const thumbnails = { enqueue: async (job: unknown) => queues.thumbnails.send(JSON.stringify(job)) };
+      // The local queues stand in for SQS: a send is recorded as the SendMessage the deployed function makes.
+      const thumbnails = {
+        enqueue: async (job: unknown) => {
+          recordQueueSend(queues.thumbnails.name);
+          queues.thumbnails.send(JSON.stringify(job));
+        },
+      };
+      // Each consumer runs as an invocation of the function deployed for it (the IAM conformance check reads which).
       queues.metadata.consume(
-        faults.wrap('metadata', fileIdOfUpload, createMetadataHandler(() => ({ ...getServices(), thumbnails, maxVersions: getConfig().maxVersions }))),
+        faults.wrap(
+          'metadata',
+          fileIdOfUpload,
+          asInvocationOf(processorFunctionName('metadata'), createMetadataHandler(() => ({ ...getServices(), thumbnails, maxVersions: getConfig().maxVersions }))),
+        ),
       );
-      queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, createThumbnailsHandler(getServices)));
-      queues.deadLetters.consume(createDeadLettersHandler(getServices));
+      queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, asInvocationOf(processorFunctionName('thumbnails'), createThumbnailsHandler(getServices))));
+      queues.deadLetters.consume(asInvocationOf(processorFunctionName('deadLetters'), createDeadLettersHandler(getServices)));
 
-      const processing = { redrive: async (object: UploadedObject) => queues.metadata.send(uploadNotification(object, BUCKET)) };
+      const processing = {
+        redrive: async (object: UploadedObject) => {
+          recordQueueSend(queues.metadata.name);
+          queues.metadata.send(uploadNotification(object, BUCKET));
+        },
+      };
       const reconciler = startReconciler(
-        createReconcileHandler(() => ({ ...getServices(), processing }), () => getConfig().stuckFiles),
+        asInvocationOf(processorFunctionName('reconciler'), createReconcileHandler(() => ({ ...getServices(), processing }), () => getConfig().stuckFiles)),
         settings.reconcileIntervalMs,
       );
       // Stops run in reverse: the gateway, the reconciler, then running processing finishes
@@ -231,7 +248,8 @@ async function loadLambdas(): Promise<Record<RouteGroup, ApiLambda>> {
   const entries = await Promise.all(
     routeGroups.map(async (group) => {
       const module = (await import(join(ROOT, entrypointFile(group)))) as { handler: ApiLambda };
-      return [group, module.handler] as const;
+      // Each request runs as an invocation of its group's function (the IAM conformance check reads which).
+      return [group, asInvocationOf(apiFunctionName(group), module.handler)] as const;
     }),
   );
   return Object.fromEntries(entries) as Record<RouteGroup, ApiLambda>;
@@ -255,6 +273,10 @@ function makeQueues(dataDir: string | null, timeoutOverrideMs: number | undefine
     deadLetters,
   };
 }
+
+/** A message sent to a local queue, as the SQS SendMessage the running function makes deployed. */
+const recordQueueSend = (queue: string) =>
+  recordCalls([{ service: 'sqs', action: 'sqs:SendMessage', resource: queueArnOf(process.env.AWS_REGION ?? 'us-east-1', queue), context: { 'aws:SecureTransport': 'true' }, via: 'local-queue' }]);
 
 const fileIdOfUpload = (body: string): string | undefined => {
   try {

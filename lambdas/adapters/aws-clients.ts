@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { isThrottlingError } from '@smithy/core/retry';
+import { recordAwsCalls } from './aws-call-recorder';
 import type { Config } from '../config';
 import type { Telemetry, ThrottleLimit } from '../domain/ports';
 import { EmfTelemetry } from '../observability/emf';
@@ -39,13 +40,14 @@ export function countThrottles<C extends { middlewareStack: object }>(client: C,
 }
 
 export function makeDocumentClient(): DynamoDBDocumentClient {
-  const client = traceAwsClient(countThrottles(new DynamoDBClient({}), 'dynamodb'));
+  // Recorded on the base client: the document client's commands are sent through its middleware.
+  const client = traceAwsClient(countThrottles(recordAwsCalls(new DynamoDBClient({})), 'dynamodb'));
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** The processing queues' client (the metadata processor's thumbnail jobs, the reconciler's re-drives). */
 export function makeSqsClient(): SQSClient {
-  return traceAwsClient(countThrottles(new SQSClient({}), 'sqs'));
+  return traceAwsClient(countThrottles(recordAwsCalls(new SQSClient({})), 'sqs'));
 }
 
 export function makeS3Client(config: Config): S3Client {
@@ -56,5 +58,5 @@ export function makeS3Client(config: Config): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return traceAwsClient(countThrottles(client, 's3'));
+  return traceAwsClient(countThrottles(recordAwsCalls(client), 's3'));
 }

@@ -28,6 +28,7 @@ import {
   type StoredObject,
   type UploadedPart,
 } from '../domain/ports';
+import { recordSignedRequest } from './aws-call-recorder';
 
 /**
  * S3 as the object store. Presigning happens here and nowhere else, so every URL the service hands
@@ -73,10 +74,12 @@ export class S3ObjectStore implements ObjectStore {
       signableHeaders: new Set([...signed, ...(options.contentLength === undefined ? [] : ['content-length'])]),
       unhoistableHeaders: new Set(signed.filter((name) => name.startsWith('x-amz-'))),
     });
+    recordSignedRequest(this.s3, { operation: 'PutObject', action: 's3:PutObject', bucket: this.bucket, key, via: 'presigned-url', context: { 's3:if-none-match': '*' } });
     return { url, headers };
   }
 
   presignGet(key: string, options: { expiresIn: number; contentType: string; contentDisposition: string }): Promise<string> {
+    recordSignedRequest(this.s3, { operation: 'GetObject', action: 's3:GetObject', bucket: this.bucket, key, via: 'presigned-url' });
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
@@ -159,6 +162,7 @@ export class S3ObjectStore implements ObjectStore {
     };
     const encodedPolicy = Buffer.from(JSON.stringify(policy)).toString('base64');
     const signature = postPolicySignature(encodedPolicy, { secretAccessKey: credentials.secretAccessKey, day, region });
+    recordSignedRequest(this.s3, { operation: 'PostObject', action: 's3:PutObject', bucket: this.bucket, key, via: 'post-form', context: { 's3:x-amz-server-side-encryption': fields['x-amz-server-side-encryption'] ?? '' } });
     return { url: bucketUrl, fields: { ...fields, policy: encodedPolicy, 'x-amz-signature': signature }, expiresAt };
   }
 
@@ -200,6 +204,8 @@ export class S3ObjectStore implements ObjectStore {
       signableHeaders: new Set([...signed, 'content-length']),
       unhoistableHeaders: new Set(signed),
     });
+    // UploadPart is authorized as s3:PutObject.
+    recordSignedRequest(this.s3, { operation: 'UploadPart', action: 's3:PutObject', bucket: this.bucket, key, via: 'presigned-url' });
     return { url, headers };
   }
 

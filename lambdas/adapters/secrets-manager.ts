@@ -1,6 +1,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { recordCalls } from './aws-call-recorder';
 
 /**
  * Secrets Manager's GetSecretValue, as one SigV4-signed POST of its JSON protocol, with the signer,
@@ -36,6 +37,7 @@ export function secretsManagerEndpoint(region: string, env: Record<string, strin
 /** The secret's current string value (AWSCURRENT). Throws SecretsManagerError with AWS's error type. */
 export async function getSecretString(secretId: string, target: SecretsManagerTarget): Promise<string> {
   const url = new URL(target.endpoint ?? secretsManagerEndpoint(target.region));
+  recordCalls([{ service: 'secretsmanager', action: 'secretsmanager:GetSecretValue', resource: secretId, context: { 'aws:SecureTransport': 'true' }, via: 'sdk' }]);
   const body = JSON.stringify({ SecretId: secretId });
   const signer = new SignatureV4({ service: 'secretsmanager', region: target.region, credentials: target.credentials ?? defaultProvider(), sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign({

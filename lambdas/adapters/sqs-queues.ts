@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ProcessingQueue, ThumbnailJob, ThumbnailQueue, UploadedObject } from '../domain/ports';
 import { uploadNotification } from './processing-messages';
 

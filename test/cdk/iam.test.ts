@@ -31,10 +31,17 @@ function grants(fn: FileportFunction, service: string): Record<string, string[]>
 
 const content = () => `${bucketArn}/content/*`;
 const thumbnails = () => `${bucketArn}/thumbnails/*`;
-const tableAndIndex = () => [tableArn, `${tableArn}/index/gsi1`].sort();
-const readActions = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const index = () => `${tableArn}/index/gsi1`;
+// Item actions name the table only (they never apply to an index); Query names what it reads.
+const readActions = ['dynamodb:BatchGetItem', 'dynamodb:GetItem'];
 const writeActions = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const onTableAndIndex = (actions: string[]) => Object.fromEntries(actions.map((a) => [a, tableAndIndex()]));
+const updateActions = ['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'];
+const onTable = (actions: string[], query: string[] = []) => ({
+  ...Object.fromEntries(actions.map((a) => [a, [tableArn]])),
+  ...(query.length > 0 ? { 'dynamodb:Query': query.sort() } : {}),
+});
+// What Lambda's poller needs to consume a queue with the function's role (AWSLambdaSQSQueueExecutionRole's actions).
+const consumeActions = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
 
 describe('API functions', () => {
   const fn = (group: keyof Synthesized['stack']['api']['functions']) => synthesized.stack.api.functions[group];
@@ -44,8 +51,8 @@ describe('API functions', () => {
     expect([...services]).toEqual(['logs']);
   });
 
-  it('files: reads and writes the table and its index; deletes content and thumbnails; copies only within content/', () => {
-    expect(grants(fn('files'), 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+  it('files: reads and writes the table, queries it and its index; deletes content and thumbnails; copies only within content/', () => {
+    expect(grants(fn('files'), 'dynamodb')).toEqual(onTable([...readActions, ...writeActions], [tableArn, index()]));
     expect(grants(fn('files'), 's3')).toEqual({
       's3:DeleteObject': [content(), thumbnails()].sort(),
       // CopyObject: read the source version, write the copy's object. Never a thumbnail.
@@ -54,39 +61,45 @@ describe('API functions', () => {
     });
   });
 
-  it('uploads: only reads the table; may only PUT, list the parts of and abort multipart uploads under content/', () => {
-    expect(grants(fn('uploads'), 'dynamodb')).toEqual(onTableAndIndex(readActions));
+  it('uploads: only reads items of the table; may only PUT, list the parts of and abort multipart uploads under content/, and read content', () => {
+    expect(grants(fn('uploads'), 'dynamodb')).toEqual(onTable(readActions));
     expect(grants(fn('uploads'), 's3')).toEqual({
       's3:PutObject': [content()],
+      // A retried completion checks that the object exists.
+      's3:GetObject': [content()],
       's3:ListMultipartUploadParts': [content()],
       's3:AbortMultipartUpload': [content()],
     });
   });
 
-  it('downloads: reads the table; may only GET under content/ and thumbnails/', () => {
-    expect(grants(fn('downloads'), 'dynamodb')).toEqual(onTableAndIndex(readActions));
+  it('downloads: only reads items of the table; may only GET under content/ and thumbnails/', () => {
+    expect(grants(fn('downloads'), 'dynamodb')).toEqual(onTable(readActions));
     expect(grants(fn('downloads'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort() });
+  });
+
+  it("shared: reads and writes items and queries a file's own items, never the tenant index; GETs and deletes content and thumbnails", () => {
+    expect(grants(fn('shared'), 'dynamodb')).toEqual(onTable([...readActions, ...writeActions], [tableArn]));
+    expect(grants(fn('shared'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:DeleteObject': [content(), thumbnails()].sort() });
   });
 });
 
 describe('processing functions', () => {
   it('metadata: reads content, deletes stale, refused and pruned content and superseded thumbnails, queues thumbnail jobs', () => {
     const fn = synthesized.stack.processing.metadataFunction;
-    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions]));
     expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:DeleteObject': [content(), thumbnails()].sort() });
     const thumbnailsQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.thumbnailsQueue)}.Arn>`;
     const metadataQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.metadataQueue)}.Arn>`;
     const sqs = grants(fn, 'sqs');
     expect(sqs['sqs:SendMessage']).toEqual([thumbnailsQueue]);
     // Everything else it may do on SQS is consuming its own queue (the event source mapping's grant).
-    for (const [action, resources] of Object.entries(sqs)) {
-      if (action !== 'sqs:SendMessage') expect({ action, resources }).toEqual({ action, resources: [metadataQueue] });
-    }
+    const { 'sqs:SendMessage': _send, ...consume } = sqs;
+    expect(consume).toEqual(Object.fromEntries(consumeActions.map((a) => [a, [metadataQueue]])));
   });
 
   it('thumbnails: reads content; writes and deletes only under thumbnails/; sends no messages', () => {
     const fn = synthesized.stack.processing.thumbnailsFunction;
-    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions]));
     expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:PutObject': [thumbnails()], 's3:DeleteObject': [thumbnails()] });
     expect(grants(fn, 'sqs')['sqs:SendMessage']).toBeUndefined();
   });
@@ -94,19 +107,19 @@ describe('processing functions', () => {
   it('dead letters: reads and writes files, deletes only thumbnails, consumes only the two DLQs', () => {
     const { processing } = synthesized.stack;
     const fn = processing.deadLettersFunction;
-    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions]));
     expect(grants(fn, 's3')).toEqual({ 's3:DeleteObject': [thumbnails()] });
     const deadLetterQueues = [processing.metadataQueue, processing.thumbnailsQueue]
       .map((queue) => `<${logicalId(synthesized.stack, queue.deadLetterQueue?.queue as typeof queue)}.Arn>`)
       .sort();
     const sqs = grants(fn, 'sqs');
     expect(sqs['sqs:SendMessage']).toBeUndefined();
-    for (const [action, resources] of Object.entries(sqs)) expect({ action, resources }).toEqual({ action, resources: deadLetterQueues });
+    expect(sqs).toEqual(Object.fromEntries(consumeActions.map((a) => [a, deadLetterQueues])));
   });
 
-  it('reconciler: reads and writes files, sends only to the metadata queue, touches no object', () => {
+  it('reconciler: finds stuck files on the index, reads and updates them, sends only to the metadata queue, touches no object', () => {
     const fn = synthesized.stack.processing.reconcilerFunction;
-    expect(grants(fn, 'dynamodb')).toEqual(onTableAndIndex([...readActions, ...writeActions]));
+    expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions], [index()]));
     expect(grants(fn, 's3')).toEqual({});
     expect(grants(fn, 'sqs')).toEqual({ 'sqs:SendMessage': [`<${logicalId(synthesized.stack, synthesized.stack.processing.metadataQueue)}.Arn>`] });
   });

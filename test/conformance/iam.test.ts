@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiFunctionName, processorFunctionName } from '../../lambdas/adapters/aws-call-recorder';
+import { processors, routeGroups, type Processor } from '../../lambdas/routes';
+import { LOCAL_BUCKET, LOCAL_TABLE } from '../../local/stack';
+import { logicalId, synthFileport } from '../cdk/fixtures';
+import { DEFAULT_RECORDING_DIR } from '../integration/support/record-aws-calls';
+import { checkConformance, formatReport, readRecordedCalls, TemplateResolver, toTemplateCall, type CfnTemplate, type IamCall, type JustifiedGrant } from '../support/iam-conformance';
+
+/**
+ * Every AWS call the integration suite saw the Lambdas make is allowed by the deployed IAM policies
+ * (and the bucket's and queues' own policies), and nothing is granted that no call uses. Runs after
+ * the integration suite (`npm test`, or `npm run test:iam` after `npm run test:integration` or a
+ * part of it), on what it recorded; the report is written next to the recording.
+ */
+
+const directory = process.env.FILEPORT_RECORD_AWS_CALLS || DEFAULT_RECORDING_DIR;
+
+const { stack, template } = synthFileport();
+const cfn = template.toJSON() as CfnTemplate;
+const resolver = new TemplateResolver(cfn);
+const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, construct);
+
+const processorFunctions: Record<Processor, Parameters<typeof logicalId>[1]> = {
+  metadata: stack.processing.metadataFunction,
+  thumbnails: stack.processing.thumbnailsFunction,
+  deadLetters: stack.processing.deadLettersFunction,
+  reconciler: stack.processing.reconcilerFunction,
+};
+
+const names = {
+  functions: Object.fromEntries([
+    ...routeGroups.map((group) => [apiFunctionName(group), id(stack.api.functions[group])]),
+    ...(Object.keys(processors) as Processor[]).map((processor) => [processorFunctionName(processor), id(processorFunctions[processor])]),
+  ]) as Record<string, string>,
+  buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
+  tables: { [LOCAL_TABLE]: id(stack.storage.table) },
+  // The local stack's queues (local/stack.ts makeQueues) by the names it gives them.
+  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
+};
+
+/**
+ * Calls the deployed functions make that the local stack cannot: each is evaluated like a recorded
+ * one (it must be allowed) and counts as the use of its grant. Every entry says why it is not recorded.
+ */
+const declaredCalls: (IamCall & { reason: string })[] = [
+  {
+    functionId: id(stack.api.functions.uploads),
+    action: 'secretsmanager:GetSecretValue',
+    resource: String(resolver.ref(id(stack.api.uploadIdSecret))),
+    context: { 'aws:SecureTransport': 'true' },
+    via: 'declared',
+    reason:
+      'The uploads function reads the upload-id signing key from Secrets Manager (lambdas/adapters/upload-id-keys.ts); the local stack has no Secrets Manager and gives it the key itself (FILEPORT_UPLOAD_ID_KEY). The signed request is tested in test/unit/adapters/secrets-manager.test.ts.',
+  },
+];
+
+const bucketArn = resolver.getAtt(id(stack.storage.bucket), 'Arn');
+const tableArn = resolver.getAtt(id(stack.storage.table), 'Arn');
+const thumbnailObjects = `${bucketArn}/thumbnails/*`;
+
+/**
+ * Granted, possibly used by no recorded call, and kept: each with the reason (the same as the
+ * comment next to the grant in lib/). An entry whose grant no longer exists fails the check.
+ */
+const justified: JustifiedGrant[] = [
+  ...Object.values(names.functions).flatMap((functionId) => [
+    { functionId, action: 'logs:CreateLogStream', reason: "The Lambda runtime writes the function's logs with its role (lib/fileport-function.ts): no call of the code." },
+    { functionId, action: 'logs:PutLogEvents', reason: "The Lambda runtime writes the function's logs with its role (lib/fileport-function.ts): no call of the code." },
+  ]),
+  // Every function but file-types, which has no data access.
+  ...Object.entries(names.functions)
+    .filter(([name]) => name !== apiFunctionName('file-types'))
+    .flatMap(([, functionId]) =>
+    ['dynamodb:GetItem', 'dynamodb:BatchGetItem'].map((action) => ({
+      functionId,
+      action,
+      resource: tableArn,
+      reason:
+        'Reads coalesce (lambdas/adapters/consistent-reads.ts): a read alone is a GetItem, reads started together one BatchGetItem, so which of the two a function makes depends on timing (lib/storage.ts ItemAction).',
+    })),
+  ),
+  {
+    functionId: id(stack.api.functions.shared),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: "Deleting a file with a full share token removes its thumbnails too (lambdas/domain/files.ts); the suite's shared deletes are of files without thumbnails (lib/api.ts).",
+  },
+  {
+    functionId: id(stack.processing.metadataFunction),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: 'Removes the thumbnails of content a new upload superseded (lambdas/domain/metadata-processing.ts); tested in test/unit/domain/processing.test.ts (lib/processing.ts).',
+  },
+  {
+    functionId: id(stack.processing.thumbnailsFunction),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: 'Deletes the thumbnails it wrote when the file changed while it made them (lambdas/domain/thumbnail-processing.ts), a race the suite does not provoke (lib/processing.ts).',
+  },
+  {
+    functionId: id(stack.processing.deadLettersFunction),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: "A file failed for newer content than it described loses the old content's thumbnails (lambdas/domain/processing-recovery.ts); tested in test/unit/domain/processing-recovery.test.ts (lib/processing.ts).",
+  },
+];
+
+it('every recorded AWS call is allowed by the synthesized policies, and every grant is used or justified', async () => {
+  const recorded = readRecordedCalls(directory);
+  // No recording means no integration run (or a recorder that stopped working): never a pass.
+  if (recorded.files.length === 0 || recorded.calls.length === 0) {
+    throw new Error(`No AWS calls were recorded in ${directory}: run the integration suite first (npm run test:integration), which records them.`);
+  }
+  const calls = [...recorded.calls.map((call) => toTemplateCall(resolver, names, call)), ...declaredCalls];
+  const report = await checkConformance({ template: cfn, calls, checkedFunctions: Object.values(names.functions), justified });
+  const text = `${formatReport(report)}\nRecorded by ${recorded.files.length} local stack process(es) in ${directory}.\n`;
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, 'report.txt'), text);
+  console.log(text);
+
+  expect(report.denied.map((d) => `${d.call.functionId} ${d.call.action} ${d.call.resource} (${d.call.via}): ${d.result}, ${d.detail}`)).toEqual([]);
+  expect(report.ignoredContextKeys.map((i) => `${i.call.functionId} ${i.call.action}: ${i.keys.join(', ')}`)).toEqual([]);
+  expect(report.unused.map((g) => `${g.functionId} ${g.action} ${g.resource}`)).toEqual([]);
+  expect(report.staleJustifications).toEqual([]);
+}, 300_000);
