@@ -54,6 +54,12 @@ describe('Fileport in an operator\'s own CDK app (examples/cdk-app)', () => {
       expect.arrayContaining([
         { effect: 'Allow', action: 's3:PutObject', resource: 'arn:<AWS::Partition>:s3:::acme-documents/content/*' },
         { effect: 'Allow', action: 'dynamodb:GetItem', resource: 'arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/acme-documents' },
+      ]),
+    );
+    // Listing a tenant's files queries the operator's table's index.
+    const files = permissionsOf(sample.template, roleOf(sample.template, sample.stack.getLogicalId(api.functions.files.node.defaultChild as never)));
+    expect(files).toEqual(
+      expect.arrayContaining([
         { effect: 'Allow', action: 'dynamodb:Query', resource: 'arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/acme-documents/index/gsi1' },
       ]),
     );
