@@ -7,11 +7,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { lambdaBundle, nativePackages } from './lambda-bundle';
 
-/** Graviton: cheaper per GB-second than x86 and at least as fast for this code. */
-const architecture = lambda.Architecture.ARM_64;
-/** npm's name for the same CPU, used to install native packages for the Lambda rather than the build host. */
-const npmCpu = architecture === lambda.Architecture.ARM_64 ? 'arm64' : 'x64';
-
+/**
+ * The functions' CPU, from the `fileport:architecture` context: arm64 (Graviton, the default: cheaper
+ * per GB-second than x86 and at least as fast for this code) or x86_64. With it, npm's name for the
+ * same CPU, used to install native packages for the Lambda rather than the build host.
+ */
+// Minimal reading of the context key (issue 12, section 4 owns it); the local stack's bundle mode
+// synthesizes with x86_64 so that the thumbnails asset's sharp loads on an x64 machine.
+function architectureOf(scope: Construct): { architecture: lambda.Architecture; npmCpu: 'arm64' | 'x64' } {
+  const value = scope.node.tryGetContext('fileport:architecture') ?? 'arm64';
+  if (value === 'arm64') return { architecture: lambda.Architecture.ARM_64, npmCpu: 'arm64' };
+  if (value === 'x86_64') return { architecture: lambda.Architecture.X86_64, npmCpu: 'x64' };
+  throw new Error(`fileport:architecture must be arm64 or x86_64, not ${JSON.stringify(value)}`);
+}
 
 /** Repository root: route-table paths such as `lambdas/entrypoints/api-files.ts` are relative to it. */
 export const projectRoot = path.resolve(__dirname, '..');
@@ -48,6 +56,7 @@ export class FileportFunction extends NodejsFunction {
       description: `Execution role of the Fileport ${id} function`,
     });
     logGroup.grantWrite(role);
+    const { architecture, npmCpu } = architectureOf(scope);
 
     super(scope, id, {
       entry: path.join(projectRoot, props.entry),
@@ -65,7 +74,7 @@ export class FileportFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: bundlingFor(props.nativeModules ?? []),
+      bundling: bundlingFor(props.nativeModules ?? [], npmCpu),
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
@@ -75,7 +84,7 @@ export class FileportFunction extends NodejsFunction {
   }
 }
 
-function bundlingFor(nativeModules: string[]): BundlingOptions {
+function bundlingFor(nativeModules: string[], npmCpu: 'arm64' | 'x64'): BundlingOptions {
   const common: BundlingOptions = {
     // The same settings `npm run bench` measures bundles with (CDK's esbuild runs with platform node).
     minify: lambdaBundle.minify,

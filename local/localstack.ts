@@ -6,14 +6,20 @@ import { maxReceiveCount } from '../lambdas/routes';
 import { ensureTable } from './provision';
 import { putBucketCors } from './bucket-cors';
 
-type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+
+export interface LocalStackConnection {
+  /** Starts feeding the queues to the processors (the deployed handlers, given by the stack). */
+  consume(handlers: { metadata: SqsHandler; thumbnails: SqsHandler; deadLetters: SqsHandler }): void;
+  stop(): Promise<void>;
+}
 
 /**
  * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
  * real APIs, and the deployed processor handlers (dead-letter consumer included) fed from real SQS
  * queues by a polling loop, the job Lambda's event source mapping does in AWS.
  */
-export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<{ stop(): Promise<void> }> {
+export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<LocalStackConnection> {
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
   await ensureTable(new DynamoDBClient({}), options.table);
@@ -44,9 +50,6 @@ export async function connectLocalStack(options: { bucket: string; table: string
     }),
   );
 
-  const { handler: metadataHandler } = await import('../lambdas/entrypoints/process-metadata');
-  const { handler: thumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
-  const { handler: deadLettersHandler } = await import('../lambdas/entrypoints/process-dead-letters');
   let running = true;
   const poll = async (queueUrl: string, handler: SqsHandler) => {
     while (running) {
@@ -63,7 +66,7 @@ export async function connectLocalStack(options: { bucket: string; table: string
         eventSourceARN: queueUrl,
         awsRegion: process.env.AWS_REGION ?? 'us-east-1',
       }));
-      const { batchItemFailures } = await handler({ Records: records });
+      const { batchItemFailures } = (await handler({ Records: records })) ?? { batchItemFailures: [] };
       const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {
@@ -71,13 +74,16 @@ export async function connectLocalStack(options: { bucket: string; table: string
       }
     }
   };
-  const loops = [
-    poll(metadata.url, metadataHandler),
-    poll(thumbnails.url, thumbnailsHandler),
-    poll(metadata.deadLetterUrl, deadLettersHandler),
-    poll(thumbnails.deadLetterUrl, deadLettersHandler),
-  ].map((p) => p.catch((error) => console.error(error)));
+  let loops: Promise<void>[] = [];
   return {
+    consume: (handlers) => {
+      loops = [
+        poll(metadata.url, handlers.metadata),
+        poll(thumbnails.url, handlers.thumbnails),
+        poll(metadata.deadLetterUrl, handlers.deadLetters),
+        poll(thumbnails.deadLetterUrl, handlers.deadLetters),
+      ].map((p) => p.catch((error) => console.error(error)));
+    },
     stop: async () => {
       running = false;
       await Promise.all(loops);
