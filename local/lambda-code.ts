@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { entrypointFile, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
@@ -42,7 +41,8 @@ export interface LambdaCode {
 
 const ROOT = join(__dirname, '..');
 
-const entryOf = (name: LambdaName): string => (name in processors ? processors[name as Processor].entry : entrypointFile(name as RouteGroup));
+/** The TypeScript entry file of a function, relative to the repository root. */
+export const entryOf = (name: LambdaName): string => (name in processors ? processors[name as Processor].entry : entrypointFile(name as RouteGroup));
 
 /** The TypeScript entry files, imported as they are: the same modules CDK bundles from. */
 export function sourceCode(): LambdaCode {
@@ -82,10 +82,13 @@ export function fromManifest(manifest: BundleManifest): LambdaCode {
       if (!existsSync(file)) throw new Error(`The ${name} function's handler ${fn.handler} has no file ${file}`);
       let module: Record<string, unknown>;
       try {
-        // Node's own CommonJS loader, resolving from the asset as Lambda's runtime does from /var/task.
-        module = createRequire(file)(file) as Record<string, unknown>;
+        // Node's own CommonJS loader, resolving from the asset as Lambda's runtime does from /var/task
+        // (taken from the process, not imported: a test runner's module system would stand in for it).
+        module = process.getBuiltinModule('node:module').createRequire(file)(file) as Record<string, unknown>;
       } catch (error) {
-        throw new Error(`The ${name} function's bundle ${file} fails to load, as it would in Lambda: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        // Read as a property: Node's loader may throw an Error of another realm than this module's.
+        const { message = String(error) } = error as { message?: string };
+        throw new Error(`The ${name} function's bundle ${file} fails to load, as it would in Lambda: ${message}`, { cause: error });
       }
       return { name, handler: handlerOf(module, exportName, file), file };
     },
