@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { entrypointFile, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
-import { buildBundles, defaultBundlesDir, readBundleManifest, type BundleManifest } from './bundles';
+import { buildBundles, defaultBundlesDir, readBundleManifest, type BundledFunction, type BundleManifest } from './bundles';
+import { withFunctionEnvironment } from './function-environment';
 
 /** Every function the CDK app deploys: one per API route group, and the processing ones. */
 export type LambdaName = RouteGroup | Processor;
@@ -32,10 +33,12 @@ export interface LambdaCode {
   /** Bundles only: the cloud assembly the assets come from. */
   assembly?: string;
   /**
-   * The variables the deployed functions are given (every function's, together: they share this
-   * process), with the template's values, and this machine's for what the template references.
+   * The variables the deployed functions are given (every function's, together), with the
+   * template's values, and this machine's for what the template references: the local stack sets
+   * those it has not set itself. Called before `load`.
    */
   environment(resources: LocalResources): Record<string, string>;
+  /** A function's handler; bundles load and run with that function's own environment (`functionEnvironment`). */
   load(name: LambdaName): Promise<LoadedLambda>;
 }
 
@@ -68,13 +71,19 @@ export async function bundleCode(dir: string | undefined): Promise<LambdaCode> {
 }
 
 export function fromManifest(manifest: BundleManifest): LambdaCode {
+  let prepared = false;
   return {
     code: 'bundles',
     assembly: manifest.assembly,
-    environment: (resources) => deployedEnvironment(manifest, resources),
+    environment: (resources) => {
+      prepared = true;
+      return deployedEnvironment(manifest, resources);
+    },
     load: async (name) => {
       const fn = manifest.functions[name];
       if (!fn) throw new Error(`The bundle manifest of ${manifest.assembly} has no function ${name}`);
+      if (!prepared) throw new Error('Bundles are loaded once their environment is known: call environment() first');
+      const env = functionEnvironment(manifest, fn, process.env);
       assertNothingAbove(fn.asset);
       // Lambda's `index.handler`: the file index.js at the asset's root, its export `handler`.
       const [base, exportName] = splitHandler(fn.handler);
@@ -84,15 +93,48 @@ export function fromManifest(manifest: BundleManifest): LambdaCode {
       try {
         // Node's own CommonJS loader, resolving from the asset as Lambda's runtime does from /var/task
         // (taken from the process, not imported: a test runner's module system would stand in for it).
-        module = process.getBuiltinModule('node:module').createRequire(file)(file) as Record<string, unknown>;
+        const load = () => process.getBuiltinModule('node:module').createRequire(file)(file) as Record<string, unknown>;
+        module = withFunctionEnvironment(env, load);
       } catch (error) {
         // Read as a property: Node's loader may throw an Error of another realm than this module's.
         const { message = String(error) } = error as { message?: string };
         throw new Error(`The ${name} function's bundle ${file} fails to load, as it would in Lambda: ${message}`, { cause: error });
       }
-      return { name, handler: handlerOf(module, exportName, file), file };
+      const handler = handlerOf(module, exportName, file);
+      return { name, handler: (event, context) => withFunctionEnvironment(env, () => handler(event, context)), file };
     },
   };
+}
+
+/** Variables of the process every function gets: those Lambda's runtime sets, and where this machine's AWS endpoints are. */
+const RUNTIME_VARIABLES = /^(AWS_(REGION|DEFAULT_REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|LAMBDA_LOG_LEVEL|ENDPOINT_URL(_[A-Z0-9_]+)?|SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED)|TZ|PATH|HOME|LANG)$/;
+
+/** Deployed variables the local stack gives under another name: Secrets Manager is not emulated, the key itself is passed. */
+const LOCAL_STAND_INS: Record<string, string> = { FILEPORT_UPLOAD_ID_SECRET_ARN: 'FILEPORT_UPLOAD_ID_KEY' };
+
+/**
+ * The environment one function runs with, as Lambda gives it only its own: the runtime's
+ * variables, the variables its template names (with the values the process has for them: the
+ * template's, unless the developer or the local stack set them), and the local configuration of
+ * what deploys with its default (a FILEPORT_ variable no template names). A variable only another
+ * function is given is missing, as deployed.
+ */
+export function functionEnvironment(manifest: BundleManifest, fn: BundledFunction, processEnv: Record<string, string | undefined>): Record<string, string> {
+  const named = new Set(Object.values(manifest.functions).flatMap((f) => Object.keys(f.environment)));
+  const standIns = new Set(Object.values(LOCAL_STAND_INS));
+  const env: Record<string, string> = {};
+  for (const [variable, value] of Object.entries(processEnv)) {
+    if (value === undefined) continue;
+    if (RUNTIME_VARIABLES.test(variable) || (variable.startsWith('FILEPORT_') && !named.has(variable) && !standIns.has(variable))) env[variable] = value;
+  }
+  for (const variable of Object.keys(fn.environment)) {
+    if (variable === 'NODE_OPTIONS') continue;
+    for (const name of [variable, LOCAL_STAND_INS[variable]]) {
+      const value = name === undefined ? undefined : processEnv[name];
+      if (name !== undefined && value !== undefined) env[name] = value;
+    }
+  }
+  return env;
 }
 
 function splitHandler(handler: string): [string, string] {

@@ -52,7 +52,7 @@ describe(`the code the local stack runs (this run: ${mode})`, () => {
   });
 });
 
-describe('a local stack on bundles with a bundling mistake', () => {
+describe('a local stack on bundles of a small assembly', () => {
   let dir: string;
   beforeEach(() => {
     // Under the system's temporary folder, as the bundles of npm test are: no node_modules above.
@@ -65,6 +65,28 @@ describe('a local stack on bundles with a bundling mistake', () => {
     await expect(startStack({ FILEPORT_LOCAL_CODE: 'bundles', FILEPORT_LOCAL_BUNDLES: dir })).rejects.toThrow(
       /Local stack exited with 1[\s\S]*The file-types function's bundle \S+\/asset\.dynamic-require\/index\.js fails to load, as it would in Lambda: Cannot find module 'pdf-lib'/,
     );
+  });
+
+  it('runs each bundle with its own environment: what its template names, not what only another function is given', async () => {
+    await assemblyOf(
+      dir,
+      { 'file-types': 'environment', files: 'environment' },
+      {
+        'file-types': { FILEPORT_TENANT_CLAIM: 'tenant_id' },
+        files: { FILEPORT_TABLE_NAME: { Ref: 'Table' }, FILEPORT_MAX_VERSIONS: '7' },
+        metadata: { FILEPORT_TABLE_NAME: { Ref: 'Table' }, FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: 'ThumbnailsQueue' } },
+      },
+    );
+    const local = await startStack({ FILEPORT_LOCAL_CODE: 'bundles', FILEPORT_LOCAL_BUNDLES: dir });
+    try {
+      const seen = async (path: string) => (await fetch(`${local.apiUrl}${path}`, { headers: { authorization: `Bearer ${local.token}` } })).json() as Promise<unknown>;
+      // Every function: the region, and the local stack's path-style S3 (a variable no template names).
+      const everywhere = { forcePathStyle: 'true', region: process.env.AWS_REGION ?? 'us-east-1' };
+      expect(await seen('/v1/file-types')).toEqual({ ...everywhere, table: null, thumbnailQueue: null, maxVersions: null });
+      expect(await seen('/v1/files')).toEqual({ ...everywhere, table: 'fileport-local', thumbnailQueue: null, maxVersions: '7' });
+    } finally {
+      await local.stop();
+    }
   });
 
   it('fails the requests of a bundle that reads a file its asset does not have', async () => {

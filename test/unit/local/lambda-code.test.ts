@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundledFunction, BundleManifest } from '../../../local/bundles';
-import { fromManifest, type LambdaName } from '../../../local/lambda-code';
+import { fromManifest, functionEnvironment, type LambdaName } from '../../../local/lambda-code';
 import { lambdaContext } from '../../../local/gateway';
 import { bundled as bundledIn, type Entry } from '../../support/bundle-mistakes/assembly';
 
@@ -27,8 +27,15 @@ const manifestOf = (functions: Partial<Record<LambdaName, BundledFunction>>): Bu
   functions: functions as BundleManifest['functions'],
 });
 
+/** As the local stack does: the environment first, then the function. */
+const load = (manifest: BundleManifest, name: LambdaName) => {
+  const code = fromManifest(manifest);
+  code.environment({});
+  return code.load(name);
+};
+
 const invoke = async (manifest: BundleManifest, name: LambdaName) => {
-  const loaded = await fromManifest(manifest).load(name);
+  const loaded = await load(manifest, name);
   return { file: loaded.file, result: await loaded.handler({}, lambdaContext(name)) };
 };
 
@@ -42,7 +49,7 @@ describe('bundle mode loads the assets as Lambda does', () => {
     const { handler } = (await import('../../support/bundle-mistakes/dynamic-require')) as { handler: () => Promise<unknown> };
     expect(await handler()).toEqual({ loaded: true });
     const manifest = manifestOf({ 'file-types': await bundled('dynamic-require') });
-    await expect(fromManifest(manifest).load('file-types')).rejects.toThrow(/^The file-types function's bundle .*index\.js fails to load, as it would in Lambda: Cannot find module 'pdf-lib'/);
+    await expect(load(manifest, 'file-types')).rejects.toThrow(/^The file-types function's bundle .*index\.js fails to load, as it would in Lambda: Cannot find module 'pdf-lib'/);
   });
 
   it('fails the invocation of a bundle that reads a file beside its sources through __dirname', async () => {
@@ -56,12 +63,12 @@ describe('bundle mode loads the assets as Lambda does', () => {
     const project = join(assembly, 'project');
     mkdirSync(join(project, 'node_modules'), { recursive: true });
     const manifest = manifestOf({ files: await bundled('fine', join(project, 'cdk.out')) });
-    await expect(fromManifest(manifest).load('files')).rejects.toThrow(`has ${join(project, 'node_modules')} above it, which Lambda would not`);
+    await expect(load(manifest, 'files')).rejects.toThrow(`has ${join(project, 'node_modules')} above it, which Lambda would not`);
   });
 
   it('refuses a handler setting that names no exported function', async () => {
     const manifest = manifestOf({ files: await bundled('fine', assembly, 'index.main') });
-    await expect(fromManifest(manifest).load('files')).rejects.toThrow(/index\.js exports no function main$/);
+    await expect(load(manifest, 'files')).rejects.toThrow(/index\.js exports no function main$/);
   });
 });
 
@@ -92,3 +99,41 @@ describe('the deployed environment of bundled functions', () => {
     expect(() => fromManifest(manifest).environment(resources)).toThrow('NODE_OPTIONS "--max-old-space-size=128" cannot be applied');
   });
 });
+
+describe('the environment of one bundled function', () => {
+  const fn = (environment: Record<string, unknown>): BundledFunction => ({ logicalId: 'X', asset: '/nowhere', handler: 'index.handler', environment });
+  const manifest = manifestOf({
+    files: fn({ NODE_OPTIONS: '--enable-source-maps', FILEPORT_TABLE_NAME: { Ref: 'Table' }, FILEPORT_MAX_VERSIONS: '10' }),
+    uploads: fn({ FILEPORT_TABLE_NAME: { Ref: 'Table' }, FILEPORT_UPLOAD_ID_SECRET_ARN: { Ref: 'Secret' } }),
+    metadata: fn({ FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: 'Queue' } }),
+    'file-types': fn({ FILEPORT_TENANT_CLAIM: 'tenant_id' }),
+  });
+  const processEnv = {
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1',
+    FILEPORT_TABLE_NAME: 'local-table',
+    FILEPORT_MAX_VERSIONS: '3',
+    FILEPORT_THUMBNAIL_QUEUE_URL: 'http://127.0.0.1:2/000000000000/thumbnails',
+    FILEPORT_TENANT_CLAIM: 'tenant_id',
+    FILEPORT_UPLOAD_ID_KEY: 'key',
+    FILEPORT_S3_FORCE_PATH_STYLE: 'true',
+    FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: '5',
+    npm_lifecycle_event: 'start',
+    SECRET_OF_THE_DEVELOPER: 'x',
+  };
+  const of = (name: LambdaName) => functionEnvironment(manifest, manifest.functions[name], processEnv);
+  const runtime = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' };
+  // Variables no template names: this machine's settings of what deploys with its default.
+  const local = { FILEPORT_S3_FORCE_PATH_STYLE: 'true', FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: '5' };
+
+  it('has what its template names, with the local values, and not what only other functions are given', () => {
+    expect(of('files')).toEqual({ ...runtime, ...local, FILEPORT_TABLE_NAME: 'local-table', FILEPORT_MAX_VERSIONS: '3' });
+    expect(of('metadata')).toEqual({ ...runtime, ...local, FILEPORT_THUMBNAIL_QUEUE_URL: 'http://127.0.0.1:2/000000000000/thumbnails' });
+    expect(of('file-types')).toEqual({ ...runtime, ...local, FILEPORT_TENANT_CLAIM: 'tenant_id' });
+  });
+
+  it('gets the upload id key itself where the template gives the secret\'s ARN', () => {
+    expect(of('uploads')).toEqual({ ...runtime, ...local, FILEPORT_TABLE_NAME: 'local-table', FILEPORT_UPLOAD_ID_KEY: 'key' });
+  });
+});
+
