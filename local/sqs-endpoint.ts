@@ -20,7 +20,9 @@ const ACCOUNT = '000000000000';
  * it), in front of the local queues: the processors and the reconciler send their messages with
  * their own SQS client (lambdas/adapters/sqs-queues.ts), as deployed, and they land in the
  * LocalQueue of the queue named in the URL. Only SendMessage: the local queues deliver to the
- * consumers themselves, as Lambda's event source mapping does, so nothing here receives.
+ * consumers themselves, as Lambda's event source mapping does, so nothing here receives. Written
+ * here rather than taken from npm: the SQS emulators (ElasticMQ, LocalStack) are JVM or Docker
+ * services, for one operation that fits in this file.
  */
 export async function startSqsEndpoint(queues: Record<string, QueueSink>): Promise<SqsEndpoint> {
   const server = createServer((req, res) => {
