@@ -7,9 +7,16 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'cdk', testMatch: ['<rootDir>/test/cdk/**/*.test.ts'] },
-    // Every local stack the suite starts records its Lambdas' AWS calls (test/integration/support/record-aws-calls.ts)…
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], globalSetup: '<rootDir>/test/integration/support/record-aws-calls.ts' },
-    // …which `npm run test:iam`, after the integration suite, evaluates against the synthesized IAM policies.
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Every local stack the suite starts records its Lambdas' AWS calls (support/record-aws-calls.ts),
+      // and with FILEPORT_LOCAL_CODE=bundles runs the Lambda bundles, built once for the run.
+      globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',
+    },
+    // `npm run test:iam`, after the integration suite, evaluates the recorded calls against the synthesized IAM policies.
     { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },
   ],
 };

@@ -4,9 +4,23 @@ export type LogLevel = 'info' | 'warn' | 'error';
 
 const rank: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
 
-// Deployed, every line goes to CloudWatch. The local stack raises it (local/main.ts) so the
-// developer's terminal shows what went wrong rather than a line per request.
-let threshold: LogLevel = 'info';
+// Deployed, every line goes to CloudWatch, unless the function's application log level (Lambda's
+// logging controls, AWS_LAMBDA_LOG_LEVEL) is set higher. The local stack raises it (local/main.ts)
+// so the developer's terminal shows what went wrong rather than a line per request; its bundles,
+// which have their own copy of this module, read it from that variable.
+let threshold: LogLevel = levelOf(process.env.AWS_LAMBDA_LOG_LEVEL);
+
+function levelOf(lambdaLevel: string | undefined): LogLevel {
+  switch (lambdaLevel?.toUpperCase()) {
+    case 'WARN':
+      return 'warn';
+    case 'ERROR':
+    case 'FATAL':
+      return 'error';
+    default:
+      return 'info';
+  }
+}
 
 /** The least severe level still written; lines below it are dropped. */
 export function setLogLevel(level: LogLevel): void {

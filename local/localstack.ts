@@ -4,7 +4,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ensureQueues, ensureStorage, uploadNotificationFilter } from './provision';
 
-type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+
+export interface LocalStackConnection {
+  /** Starts feeding the queues to the processors (the deployed handlers, given by the stack). */
+  consume(handlers: { metadata: SqsHandler; thumbnails: SqsHandler; deadLetters: SqsHandler }): void;
+  stop(): Promise<void>;
+}
 
 /**
  * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
@@ -12,7 +18,7 @@ type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
  * consumer included) fed from real SQS queues by a polling loop, the job Lambda's event source
  * mapping does in AWS. Needs S3, SQS and DynamoDB only: LocalStack Community has them.
  */
-export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<{ stop(): Promise<void> }> {
+export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<LocalStackConnection> {
   // LocalStack serves buckets by path (the Lambdas' client does the same: FILEPORT_S3_FORCE_PATH_STYLE).
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
@@ -28,9 +34,6 @@ export async function connectLocalStack(options: { bucket: string; table: string
     }),
   );
 
-  const { handler: metadataHandler } = await import('../lambdas/entrypoints/process-metadata');
-  const { handler: thumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
-  const { handler: deadLettersHandler } = await import('../lambdas/entrypoints/process-dead-letters');
   let running = true;
   const poll = async (queueUrl: string, handler: SqsHandler) => {
     while (running) {
@@ -47,7 +50,7 @@ export async function connectLocalStack(options: { bucket: string; table: string
         eventSourceARN: queueUrl,
         awsRegion: process.env.AWS_REGION ?? 'us-east-1',
       }));
-      const { batchItemFailures } = await handler({ Records: records });
+      const { batchItemFailures } = (await handler({ Records: records })) ?? { batchItemFailures: [] };
       const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {
@@ -55,13 +58,16 @@ export async function connectLocalStack(options: { bucket: string; table: string
       }
     }
   };
-  const loops = [
-    poll(metadata.url, metadataHandler),
-    poll(thumbnails.url, thumbnailsHandler),
-    poll(metadata.deadLetterUrl, deadLettersHandler),
-    poll(thumbnails.deadLetterUrl, deadLettersHandler),
-  ].map((p) => p.catch((error) => console.error(error)));
+  let loops: Promise<void>[] = [];
   return {
+    consume: (handlers) => {
+      loops = [
+        poll(metadata.url, handlers.metadata),
+        poll(thumbnails.url, handlers.thumbnails),
+        poll(metadata.deadLetterUrl, handlers.deadLetters),
+        poll(thumbnails.deadLetterUrl, handlers.deadLetters),
+      ].map((p) => p.catch((error) => console.error(error)));
+    },
     stop: async () => {
       running = false;
       await Promise.all(loops);

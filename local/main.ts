@@ -24,6 +24,8 @@ async function main(): Promise<void> {
  */
 function quietUnlessVerbose(level: LogLevel): void {
   setLogLevel(level);
+  // The same for the functions run from their bundles, which have their own copy of lambdas/log.ts.
+  process.env.AWS_LAMBDA_LOG_LEVEL = level.toUpperCase();
   if (level !== 'info') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
@@ -44,7 +46,9 @@ async function run(options: StartOptions): Promise<void> {
 
   // Loaded only to start: the handlers and SDK clients behind it cost seconds that a usage error or --token need not wait.
   const { startLocalStack } = await import('./stack');
-  const stack = (running.stack = await startLocalStack({ port: options.port, s3Port: options.s3Port, dynamoDbPort: options.dynamoDbPort, dataDir: options.dataDir }));
+  const { bundleCode, sourceCode } = await import('./lambda-code');
+  const code = options.code === 'bundles' ? await bundleCode(options.bundlesDir ?? undefined) : sourceCode();
+  const stack = (running.stack = await startLocalStack({ port: options.port, s3Port: options.s3Port, dynamoDbPort: options.dynamoDbPort, dataDir: options.dataDir, code }));
   const token = await stack.auth.issue(demoClaims, stack.tenantClaim);
   if (options.json) console.log(JSON.stringify({ apiUrl: stack.apiUrl, s3Endpoint: stack.s3Endpoint, dynamoDbEndpoint: stack.dynamoDbEndpoint, token }));
   else console.log(banner(options, stack, token));
@@ -61,6 +65,7 @@ Fileport is running.
   S3           ${stack.s3Endpoint}
   DynamoDB     ${stack.dynamoDbEndpoint}
   Data         ${options.dataDir ?? 'in memory (--memory)'}
+  Code         ${stack.loaded.code === 'bundles' ? `Lambda bundles of ${stack.loaded.assembly}` : 'TypeScript sources (npm start -- --bundles runs the Lambda bundles)'}
   Logs         ${logs}
 
 Try it:

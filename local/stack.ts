@@ -2,16 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
-import { entrypointFile, maxReceiveCount, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
+import { randomUUID } from 'node:crypto';
+import { maxReceiveCount, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
 import { createDevAuth, devAuthKeyFile, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { fileIdOfContentKey, objectPrefixes } from '../lambdas/domain/files';
-import type { UploadedObject } from '../lambdas/domain/ports';
-import { thumbnailJobOf, uploadNotification, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
+import { thumbnailJobOf, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
 import { faultRules } from './faults';
-import { devError, devJson, startGateway, type ApiLambda, type DevRoute } from './gateway';
-import { LocalQueue } from './local-queue';
+import { devError, devJson, lambdaContext, startGateway, type ApiLambda, type DevRoute } from './gateway';
+import { LocalQueue, type QueueConsumer } from './local-queue';
+import { lambdaNames, sourceCode, type LambdaCode, type LambdaName, type LoadedLambda } from './lambda-code';
+import { startSqsEndpoint } from './sqs-endpoint';
 import { runEvery } from './schedule';
 import { readLocalSettings } from './settings';
 import { ensureTable } from './provision';
@@ -21,7 +23,7 @@ import { putBucketCors } from './bucket-cors';
 import { pageAssets } from './page/assets';
 import { localUploadIdKey } from './upload-id-key';
 import { assertPortsFree, claimPort } from './ports';
-import { apiFunctionName, asInvocationOf, processorFunctionName, queueArnOf, recordCalls } from '../lambdas/adapters/aws-call-recorder';
+import { apiFunctionName, asInvocationOf, processorFunctionName } from '../lambdas/adapters/aws-call-recorder';
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
@@ -34,6 +36,15 @@ export interface LocalStackOptions {
   dataDir: string | null;
   /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/settings.ts). */
   corsOrigins?: string[];
+  /** The functions' code: the TypeScript sources (default) or the bundles of a cloud assembly (local/lambda-code.ts). */
+  code?: LambdaCode;
+}
+
+/** Which file each function was loaded from, as `GET /_dev/lambdas` reports it. */
+export interface LoadedCode {
+  code: LambdaCode['code'];
+  assembly: string | null;
+  functions: Record<LambdaName, string>;
 }
 
 export interface LocalStack {
@@ -42,10 +53,10 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   auth: DevAuth;
   tenantClaim: string;
+  loaded: LoadedCode;
   stop(): Promise<void>;
 }
 
-const ROOT = join(__dirname, '..');
 const BUCKET = 'fileport-local';
 const TABLE = 'fileport-local';
 /** What the stack names its bucket and table, for tools beside it (the bench's floors). */
@@ -64,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const { dataDir } = options;
+    const code = options.code ?? sourceCode();
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const external = process.env.AWS_ENDPOINT_URL;
     const s3Port = options.s3Port ?? 0;
@@ -121,57 +133,52 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         deliver(record);
       });
       await ensureTable(new DynamoDBClient({}), TABLE);
+      // The processors and the reconciler send to the queues with their own SQS client, as deployed.
+      const sqs = await startSqsEndpoint({ [queues.metadata.name]: (body) => queues.metadata.send(body), [queues.thumbnails.name]: (body) => queues.thumbnails.send(body) });
+      stops.push(sqs.stop);
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+        FILEPORT_METADATA_QUEUE_URL: sqs.queueUrl(queues.metadata.name),
+        FILEPORT_THUMBNAIL_QUEUE_URL: sqs.queueUrl(queues.thumbnails.name),
+      });
+    }
+    const devRoutes: Record<string, DevRoute> = {};
+    let localstack: Awaited<ReturnType<typeof connectLocalStack>> | undefined;
+    if (external) {
+      localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
+      stops.push(localstack.stop);
     }
 
-    // Imported only now: the handlers read the environment set above when they first run.
-    const lambdas = await loadLambdas();
-    const { createMetadataHandler } = await import('../lambdas/entrypoints/process-metadata');
-    const { createThumbnailsHandler } = await import('../lambdas/entrypoints/process-thumbnails');
-    const { createDeadLettersHandler } = await import('../lambdas/entrypoints/process-dead-letters');
-    const { createReconcileHandler } = await import('../lambdas/entrypoints/reconcile-processing');
-    const { getServices } = await import('../lambdas/services');
+    // What the template references stands for the local resources; the rest of what each function
+    // is given deployed is the template's, unless this machine set it (the local defaults above, or the developer).
+    const deployedEnv = code.environment({
+      FILEPORT_TABLE_NAME: TABLE,
+      FILEPORT_BUCKET_NAME: BUCKET,
+      FILEPORT_METADATA_QUEUE_URL: process.env.FILEPORT_METADATA_QUEUE_URL ?? null,
+      FILEPORT_THUMBNAIL_QUEUE_URL: process.env.FILEPORT_THUMBNAIL_QUEUE_URL ?? null,
+      // Secrets Manager is not emulated: the uploads function gets the key itself (FILEPORT_UPLOAD_ID_KEY, above).
+      FILEPORT_UPLOAD_ID_SECRET_ARN: process.env.FILEPORT_UPLOAD_ID_SECRET_ARN ?? null,
+    });
+    for (const [name, value] of Object.entries(deployedEnv)) process.env[name] ??= value;
+
+    // Loaded only now: the handlers read the environment set above when they first run.
+    const loaded = Object.fromEntries(await Promise.all(lambdaNames.map(async (name) => [name, await code.load(name)] as const))) as Record<LambdaName, LoadedLambda>;
+    const lambdas = Object.fromEntries(routeGroups.map((group) => [group, apiLambda(loaded[group])])) as Record<RouteGroup, ApiLambda>;
     const { getConfig } = await import('../lambdas/config');
 
-    const devRoutes: Record<string, DevRoute> = {};
     let firstReconcile: Promise<void> = Promise.resolve();
-    if (external) {
-      const localstack = await connectLocalStack({ bucket: BUCKET, table: TABLE, corsOrigins });
-      stops.push(localstack.stop);
+    if (localstack) {
+      localstack.consume({ metadata: sqsConsumer(loaded.metadata), thumbnails: sqsConsumer(loaded.thumbnails), deadLetters: sqsConsumer(loaded.deadLetters) });
       // The deployed reconciler as is: it re-drives onto LocalStack's metadata queue.
-      const { handler: reconcile } = await import('../lambdas/entrypoints/reconcile-processing');
-      const reconciler = startReconciler(asInvocationOf(processorFunctionName('reconciler'), reconcile), settings.reconcileIntervalMs);
+      const reconciler = startReconciler(scheduled(loaded.reconciler), settings.reconcileIntervalMs);
       stops.push(reconciler.stop);
       firstReconcile = reconciler.firstRun;
     } else {
       const { faults } = settings;
-      // The local queues stand in for SQS: a send is recorded as the SendMessage the deployed function makes.
-      const thumbnails = {
-        enqueue: async (job: unknown) => {
-          recordQueueSend(queues.thumbnails.name);
-          queues.thumbnails.send(JSON.stringify(job));
-        },
-      };
-      // Each consumer runs as an invocation of the function deployed for it (the IAM conformance check reads which).
-      queues.metadata.consume(
-        faults.wrap(
-          'metadata',
-          fileIdOfUpload,
-          asInvocationOf(processorFunctionName('metadata'), createMetadataHandler(() => ({ ...getServices(), thumbnails, maxVersions: getConfig().maxVersions }))),
-        ),
-      );
-      queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, asInvocationOf(processorFunctionName('thumbnails'), createThumbnailsHandler(getServices))));
-      queues.deadLetters.consume(asInvocationOf(processorFunctionName('deadLetters'), createDeadLettersHandler(getServices)));
-
-      const processing = {
-        redrive: async (object: UploadedObject) => {
-          recordQueueSend(queues.metadata.name);
-          queues.metadata.send(uploadNotification(object, BUCKET));
-        },
-      };
-      const reconciler = startReconciler(
-        asInvocationOf(processorFunctionName('reconciler'), createReconcileHandler(() => ({ ...getServices(), processing }), () => getConfig().stuckFiles)),
-        settings.reconcileIntervalMs,
-      );
+      queues.metadata.consume(faults.wrap('metadata', fileIdOfUpload, sqsConsumer(loaded.metadata)));
+      queues.thumbnails.consume(faults.wrap('thumbnails', fileIdOfThumbnailJob, sqsConsumer(loaded.thumbnails)));
+      queues.deadLetters.consume(sqsConsumer(loaded.deadLetters));
+      const reconciler = startReconciler(scheduled(loaded.reconciler), settings.reconcileIntervalMs);
       // Stops run in reverse: the gateway, the reconciler, then running processing finishes
       // (bounded) before the queues stop delivering and the emulators go away under it.
       stops.push(async () => {
@@ -216,6 +223,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // What a deployed issuer publishes: anything that verifies the local tokens itself (the bench's floor) reads it here.
     const jwks = { keys: [await auth.publicJwk()] };
     devRoutes['/_dev/jwks.json'] = ({ method }) => (method === 'GET' ? { status: 200, body: jwks } : undefined);
+    // Which code answers: the tests of bundle mode check that it is the assembly's.
+    const loadedCode: LoadedCode = {
+      code: code.code,
+      assembly: code.assembly ?? null,
+      functions: Object.fromEntries(lambdaNames.map((name) => [name, loaded[name].file])) as Record<LambdaName, string>,
+    };
+    devRoutes['/_dev/lambdas'] = ({ method }) => (method === 'GET' ? { status: 200, body: loadedCode } : undefined);
     const { tenantClaim } = getConfig();
     const gateway = await claimPort('API', options.port, () =>
       startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts }),
@@ -235,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoDbEndpoint,
       auth,
       tenantClaim,
+      loaded: loadedCode,
       stop,
     };
   } catch (error) {
@@ -243,17 +258,44 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-/** The same entry files CDK bundles, one per route group of the route table. */
-async function loadLambdas(): Promise<Record<RouteGroup, ApiLambda>> {
-  const entries = await Promise.all(
-    routeGroups.map(async (group) => {
-      const module = (await import(join(ROOT, entrypointFile(group)))) as { handler: ApiLambda };
-      // Each request runs as an invocation of its group's function (the IAM conformance check reads which).
-      return [group, asInvocationOf(apiFunctionName(group), module.handler)] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<RouteGroup, ApiLambda>;
+/*
+ * Every invocation of a function goes through one of these three, one per way Lambda invokes
+ * Fileport's functions (an API Gateway HTTP API v2 event, an SQS batch, a scheduled event), with
+ * a Lambda context of its own: what wraps an invocation (a recorder of its AWS calls) wraps it here.
+ */
+
+/** A route group's function, as the gateway invokes it. */
+function apiLambda(fn: LoadedLambda): ApiLambda {
+  return asInvocationOf(functionNameOf(fn.name), (event, context) => fn.handler(event, context) as ReturnType<ApiLambda>);
 }
+
+/** A processor, as its queue's event source mapping invokes it: an SQS event, the batch failures back. */
+function sqsConsumer(fn: LoadedLambda): QueueConsumer {
+  return asInvocationOf(functionNameOf(fn.name), (event) => fn.handler(event, lambdaContext(`fileport-${fn.name}`)) as ReturnType<QueueConsumer>);
+}
+
+/** The reconciler, as its EventBridge schedule invokes it. */
+function scheduled(fn: LoadedLambda): () => Promise<{ redriven: number; gaveUp: number }> {
+  return asInvocationOf(functionNameOf(fn.name), async () => {
+    const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time,
+      region,
+      resources: [`arn:aws:events:${region}:000000000000:rule/fileport-reconciler-schedule`],
+      detail: {},
+    };
+    return (await fn.handler(event, lambdaContext(`fileport-${fn.name}`))) as { redriven: number; gaveUp: number };
+  });
+}
+
+/** The deployed function a local one stands for, as the IAM conformance check names it (lambdas/adapters/aws-call-recorder.ts). */
+const functionNameOf = (name: LambdaName): string => (name in processors ? processorFunctionName(name) : apiFunctionName(name));
 
 /**
  * The processing queues as deployed (metadata, thumbnails, and one dead-letter queue that both
@@ -273,10 +315,6 @@ function makeQueues(dataDir: string | null, timeoutOverrideMs: number | undefine
     deadLetters,
   };
 }
-
-/** A message sent to a local queue, as the SQS SendMessage the running function makes deployed. */
-const recordQueueSend = (queue: string) =>
-  recordCalls([{ service: 'sqs', action: 'sqs:SendMessage', resource: queueArnOf(process.env.AWS_REGION ?? 'us-east-1', queue), context: { 'aws:SecureTransport': 'true' }, via: 'local-queue' }]);
 
 const fileIdOfUpload = (body: string): string | undefined => {
   try {

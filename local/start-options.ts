@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../lambdas/log';
+import type { LocalCode } from './lambda-code';
 
 /** What `npm start` was asked to do (local/main.ts). */
 export interface StartOptions {
@@ -16,6 +17,10 @@ export interface StartOptions {
   /** Print a token for the local stack and exit, rather than start it. */
   token: boolean;
   logLevel: LogLevel;
+  /** The functions' code: the TypeScript sources, or the Lambda bundles `cdk synth` builds. */
+  code: LocalCode;
+  /** Bundles already built (npm run build:bundles) to run instead of building them at start; absolute. */
+  bundlesDir: string | null;
   help: boolean;
 }
 
@@ -23,7 +28,7 @@ export interface StartOptions {
 export class UsageError extends Error {}
 
 export const USAGE =
-  'usage: npm start -- [--port N] [--s3-port N] [--dynamodb-port N] [--data-dir DIR | --memory] [--verbose | --log-level info|warn|error] [--json] [--token]';
+  'usage: npm start -- [--port N] [--s3-port N] [--dynamodb-port N] [--data-dir DIR | --memory] [--verbose | --log-level info|warn|error] [--bundles] [--json] [--token]';
 
 export const HELP = `${USAGE}
 
@@ -36,6 +41,9 @@ export const HELP = `${USAGE}
   --verbose           log every request's and every processed upload's JSON line, and the AWS SDK's
                       warnings (same as --log-level info); by default only warnings and errors
   --log-level LEVEL   info, warn (default) or error (env FILEPORT_LOG_LEVEL)
+  --bundles           run the Lambda bundles \`cdk synth\` builds (built at start, some 30 s, or
+                      those in FILEPORT_LOCAL_BUNDLES) instead of the TypeScript sources; the same
+                      as FILEPORT_LOCAL_CODE=bundles (default sources)
   --json              once ready, print one JSON line with the URLs and a dev token (for scripts)
   --token             print a fresh dev token for the local stack (export TOKEN=...) and exit;
                       with --memory, asks the stack running on --port
@@ -76,6 +84,8 @@ export function parseStartOptions(args: string[], env: Record<string, string | u
     json: values.json,
     token: values.token,
     logLevel: logLevelOf(values, env),
+    code: values.bundles ? 'bundles' : localCodeOf(env.FILEPORT_LOCAL_CODE),
+    bundlesDir: env.FILEPORT_LOCAL_BUNDLES ? resolve(env.FILEPORT_LOCAL_BUNDLES) : null,
     help: values.help,
   };
 }
@@ -94,6 +104,7 @@ function parseCommandLine(args: string[]) {
         json: { type: 'boolean', default: false },
         token: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        bundles: { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -132,6 +143,12 @@ function refuseSharedPorts(ports: Record<string, number>): void {
     const other = chosen.slice(i + 1).find(([, p]) => p === port);
     if (other) throw new UsageError(`the ${listener} and ${other[0]} ports are both ${port}: give them different ports`);
   }
+}
+
+function localCodeOf(value: string | undefined): LocalCode {
+  if (value === undefined || value === '' || value === 'sources') return 'sources';
+  if (value === 'bundles') return 'bundles';
+  throw new UsageError(`FILEPORT_LOCAL_CODE must be sources or bundles, not ${JSON.stringify(value)}`);
 }
 
 function logLevelOf(values: { verbose: boolean; 'log-level'?: string }, env: Record<string, string | undefined>): LogLevel {

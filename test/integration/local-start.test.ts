@@ -146,7 +146,7 @@ describe('npm start checks what it is given (the cases: test/unit/local/start-op
     const run = await runToEnd(['--prot', '3000']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      "fileport: unknown option '--prot'. usage: npm start -- [--port N] [--s3-port N] [--dynamodb-port N] [--data-dir DIR | --memory] [--verbose | --log-level info|warn|error] [--json] [--token]\n",
+      "fileport: unknown option '--prot'. usage: npm start -- [--port N] [--s3-port N] [--dynamodb-port N] [--data-dir DIR | --memory] [--verbose | --log-level info|warn|error] [--bundles] [--json] [--token]\n",
     );
   });
 });

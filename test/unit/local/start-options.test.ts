@@ -14,7 +14,15 @@ const refusal = (args: string[], env: Record<string, string> = {}) => {
 
 describe('npm start options', () => {
   it('by default: the API on 3000, S3 on the next port, DynamoDB Local on a free one, data in .fileport, warnings and errors only', () => {
-    expect(parse([])).toEqual({ port: 3000, s3Port: 3001, dynamoDbPort: 0, dataDir: resolve('.fileport'), json: false, token: false, logLevel: 'warn', help: false });
+    expect(parse([])).toEqual({ port: 3000, s3Port: 3001, dynamoDbPort: 0, dataDir: resolve('.fileport'), json: false, token: false, logLevel: 'warn', code: 'sources', bundlesDir: null, help: false });
+  });
+
+  it('runs the Lambda bundles with --bundles or FILEPORT_LOCAL_CODE=bundles, from FILEPORT_LOCAL_BUNDLES when given', () => {
+    expect(parse(['--bundles'])).toMatchObject({ code: 'bundles', bundlesDir: null });
+    expect(parse([], { FILEPORT_LOCAL_CODE: 'bundles', FILEPORT_LOCAL_BUNDLES: 'out/b' })).toMatchObject({ code: 'bundles', bundlesDir: resolve('out/b') });
+    expect(parse([], { FILEPORT_LOCAL_CODE: 'sources' })).toMatchObject({ code: 'sources' });
+    expect(parse(['--bundles'], { FILEPORT_LOCAL_CODE: 'sources' })).toMatchObject({ code: 'bundles' });
+    expect(refusal([], { FILEPORT_LOCAL_CODE: 'bundle' })).toBe('FILEPORT_LOCAL_CODE must be sources or bundles, not "bundle"');
   });
 
   it('ports from the command line win over the environment; S3 follows the API port unless set', () => {
