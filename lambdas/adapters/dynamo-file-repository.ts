@@ -187,7 +187,11 @@ export class DynamoFileRepository implements FileRepository {
   async update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord> {
     const next: FileRecord = { ...current, ...changes, version: current.version + 1, updatedAt: now.toISOString() };
     const before = indexItems(current, current.updatedAt);
-    const after = indexItems(next, next.updatedAt);
+    // A processing item is stamped with the store's clock as it is written, not with the caller's
+    // `now` (taken when its work began, maybe seconds earlier): it is written just before the file
+    // item, so the reconciler, which reads only items older than its stuck threshold and drops
+    // those whose file is not processing, can never see it before the file item says processing.
+    const after = indexItems(next, this.now().toISOString());
     const added = [...after].filter(([k]) => !before.has(k)).map(([, item]) => item);
     const removed = [...before].filter(([k]) => !after.has(k)).map(([, item]) => item);
     // Items that stay but lose (or change) their expiry, or move (a rename), rewritten before the

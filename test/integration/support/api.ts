@@ -92,12 +92,14 @@ export class Api {
   /** Waits (server-side long poll) until the file leaves pending/processing. */
   async settled(id: string, withinMs = 60_000): Promise<any> {
     const deadline = Date.now() + withinMs;
+    let last: unknown;
     while (Date.now() < deadline) {
       const response = await this.call('GET', `/v1/files/${id}?wait=10`);
       if (response.status !== 200) throw new Error(`get failed: ${response.status}`);
       if (response.body.status === 'ready' || response.body.status === 'failed') return response.body;
+      last = response.body;
     }
-    throw new Error(`File ${id} did not settle`);
+    throw new Error(`File ${id} did not settle: ${JSON.stringify(last)}`);
   }
 }
 

@@ -151,6 +151,22 @@ describe('DynamoFileRepository.list', () => {
     expect((await listed({ limit: 10, search: { namePrefix: 'fi' } })).ids).toEqual([updated.id]);
   });
 
+  it("stamps a file's processing item with the store's clock when written, not with the caller's earlier now", async () => {
+    // The caller began its work (and took its now) at minute 1; the store writes at minute 0 + the
+    // clock below, minute 5. A reconciler asking for files processing since before minute 3 must not
+    // find a file whose item says processing only from minute 5: its hint, read before the file item
+    // is written, would otherwise look stuck and be dropped as stale.
+    repo = new DynamoFileRepository(dynamo.client, TABLE, () => new Date(minute(5)));
+    const f = file(1, { versions: [] });
+    await repo.create(f);
+    const processing = { ...upgradeRecord({ ...before, status: 'processing' }).versions[0]!, status: 'processing' as const };
+    await repo.update(f, { status: 'processing', versions: [processing] }, new Date(minute(1)));
+    const hint = [...dynamo.items.values()].find((i) => i.pk === `FILE#${f.id}` && String(i.gsi1pk).startsWith('PROCESSING#'));
+    expect(hint?.gsi1sk).toBe(`${minute(5)}#${f.id}`);
+    expect((await repo.listProcessingSince(new Date(minute(3)), 10)).map(({ file: found }) => found.id)).toEqual([]);
+    expect((await repo.listProcessingSince(new Date(minute(6)), 10)).map(({ file: found, since }) => [found.id, since.toISOString()])).toEqual([[f.id, minute(5)]]);
+  });
+
   it('drops hints a file no longer matches (a crash between writes), without a wrong answer', async () => {
     const f = file(1);
     await repo.create(f);
