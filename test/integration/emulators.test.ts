@@ -17,9 +17,9 @@ import {
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { s3Error } from './support/s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
@@ -47,16 +47,6 @@ const s3Client = (endpoint: string) =>
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 
-/** The S3 error a call failed with, or undefined when it succeeded. */
-async function s3Error(call: Promise<unknown>): Promise<{ name: string; status: number | undefined } | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { name: error.name, status: error.$metadata.httpStatusCode };
-  }
-}
 
 /** UTF-8 binary order, S3's order for keys. */
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));

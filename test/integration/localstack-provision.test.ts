@@ -1,5 +1,6 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetBucketCorsCommand, GetBucketLocationCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketCorsCommand, GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3Error } from './support/s3';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { startS3 } from '../../local/emulators/s3';
 import { bucketCorsRule } from '../../local/bucket-cors';
@@ -33,15 +34,6 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), dynamo?.stop()]);
 });
 
-const s3Error = async (call: Promise<unknown>) => {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { name: error.name, status: error.$metadata.httpStatusCode };
-  }
-};
 
 describe('provisioning for npm start on LocalStack, outside us-east-1', () => {
   it('runs on an emulator that, as S3, refuses a bucket created in eu-west-1 without naming eu-west-1, and one in us-east-1 that names it', async () => {

@@ -35,3 +35,14 @@ export class EmulatorS3 {
     this.client.destroy();
   }
 }
+
+/** The S3 error a call failed with, or undefined when it succeeded. */
+export async function s3Error(call: Promise<unknown>): Promise<{ name: string; status: number | undefined } | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof S3ServiceException)) throw error;
+    return { name: error.name, status: error.$metadata.httpStatusCode };
+  }
+}
