@@ -16,7 +16,7 @@ import { join } from 'node:path';
  */
 const operations = {
   'count-pages': async (bytes: Buffer) => {
-    const { countPages } = await import('../lambdas/processing/count-pages');
+    const { countPages } = await import('../lambdas/inspect/count-pages');
     return `${await countPages(bytes)} pages`;
   },
   'pdf-lib-load': async (bytes: Buffer) => {
@@ -25,7 +25,7 @@ const operations = {
     return `${doc.getPageCount()} pages`;
   },
   'make-thumbnails': async (bytes: Buffer) => {
-    const { makeThumbnails } = await import('../lambdas/processing/make-thumbnails');
+    const { makeThumbnails } = await import('../lambdas/inspect/make-thumbnails');
     return (await makeThumbnails(bytes)).map((t) => `${t.size} ${t.width}×${t.height}`).join(', ');
   },
   // The floor: one bare resize of the same input to the larger thumbnail size, with the same WebP
@@ -33,8 +33,8 @@ const operations = {
   // encode of a 256 px image.
   'sharp-resize': async (bytes: Buffer) => {
     const { default: sharp } = await import('sharp');
-    const { WEBP } = await import('../lambdas/processing/make-thumbnails');
-    const { thumbnailSizes } = await import('../lambdas/domain/thumbnail-sizes');
+    const { WEBP } = await import('../lambdas/inspect/make-thumbnails');
+    const { thumbnailSizes } = await import('../lambdas/inspect/thumbnail-sizes');
     const { info } = await sharp(bytes).resize(thumbnailSizes.medium, thumbnailSizes.medium, { fit: 'inside', withoutEnlargement: true }).webp(WEBP).toBuffer({ resolveWithObject: true });
     return `${info.width}×${info.height}`;
   },
@@ -74,12 +74,12 @@ export function runInChild(operation: Operation, path: string): Promise<ChildRun
 async function child(operation: Operation, path: string): Promise<void> {
   const run = operations[operation];
   if (!run) throw new Error(`Unknown operation ${operation}; one of ${Object.keys(operations).join(', ')}.`);
-  const { readToBuffer } = await import('../lambdas/processing/read-stream');
-  const { ProcessingFailure } = await import('../lambdas/processing/failure');
+  const { readToBuffer } = await import('../lambdas/inspect/read-stream');
+  const { ProcessingFailure } = await import('../lambdas/inspect/failure');
   // Loaded before timing: the first call's import would otherwise count as processing time.
   await import(operation === 'count-pages' || operation === 'pdf-lib-load' ? 'pdf-lib' : 'sharp');
-  if (operation === 'count-pages') await import('../lambdas/processing/count-pages');
-  if (operation === 'make-thumbnails') await import('../lambdas/processing/make-thumbnails');
+  if (operation === 'count-pages') await import('../lambdas/inspect/count-pages');
+  if (operation === 'make-thumbnails') await import('../lambdas/inspect/make-thumbnails');
 
   const started = performance.now();
   const bytes = await readToBuffer(createReadStream(path, { highWaterMark: 1 << 20 }), statSync(path).size);

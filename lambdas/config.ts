@@ -1,8 +1,8 @@
 import * as z from './validation';
-import type { StuckFilePolicy } from './domain/processing-recovery';
-import type { SharePolicy } from './domain/sharing';
-import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files';
-import { DEFAULT_SIZE_LIMITS, S3_LIMITS, type SizeLimits } from './domain/size-limits';
+import type { StuckFilePolicy } from './domain/processing/processing-recovery';
+import type { SharePolicy } from './domain/sharing/share-tokens';
+import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files/files';
+import { DEFAULT_SIZE_LIMITS, S3_LIMITS, type SizeLimits } from './domain/transfer/size-limits';
 
 /**
  * Configuration, read from the environment once per process and typed. Entry points call

@@ -5,16 +5,10 @@
  * `group` names the Lambda that serves the route: routes that need the same permissions share one
  * function, so a cold start is paid once per group and each function's IAM policy stays narrow.
  */
-/**
- * `files:overwrite` is not a route's scope: it lets a `files:write` caller replace content a file
- * already has (checked by the upload routes and again by processing). `files:admin` implies all.
- */
-export const scopes = ['files:read', 'files:write', 'files:overwrite', 'files:admin'] as const;
-export type Scope = (typeof scopes)[number];
+import type { Scope, ShareAccess } from './domain/model';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteGroup = 'file-types' | 'files' | 'uploads' | 'downloads' | 'shared';
-/** What a share token lets its holder do: `full` adds changing and deleting the file and managing its tokens. */
-export type ShareAccess = 'read' | 'full';
 
 interface RouteBase {
   method: HttpMethod;
@@ -69,7 +63,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/v1/files/{id}/multipart/{uploadId}', handler: 'abortMultipartUpload', group: 'uploads', scope: 'files:write' },
   { method: 'GET', path: '/v1/files/{id}/download', handler: 'createDownloadUrl', group: 'downloads', scope: 'files:read' },
   { method: 'GET', path: '/v1/files/{id}/thumbnails/{size}', handler: 'createThumbnailUrl', group: 'downloads', scope: 'files:read' },
-  // The tenant's own settings (lambdas/domain/settings.ts): in `files`, which may already write the table.
+  // The tenant's own settings (lambdas/domain/settings/tenant-settings.ts): in `files`, which may already write the table.
   { method: 'GET', path: '/v1/settings', handler: 'getSettings', group: 'files', scope: 'files:admin' },
   { method: 'PUT', path: '/v1/settings', handler: 'updateSettings', group: 'files', scope: 'files:admin' },
   // Share tokens: managed by members who may change the file (its creator, or an admin).
@@ -98,36 +92,3 @@ export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${ro
 
 /** Source file of a group's Lambda entrypoint, relative to the repository root. */
 export const entrypointFile = (group: RouteGroup): string => `lambdas/entrypoints/api-${group}.ts`;
-
-/**
- * The Lambdas behind the API's back, with what both the CDK app and the local stack must agree
- * on: the metadata and thumbnail processors (S3 → SQS), the consumer of their dead-letter queues,
- * and the scheduled reconciler.
- */
-export const processors = {
-  // Hashing an object of up to 4 GiB as it streams from S3 takes most of a minute.
-  metadata: { entry: 'lambdas/entrypoints/process-metadata.ts', timeoutSeconds: 180 },
-  thumbnails: { entry: 'lambdas/entrypoints/process-thumbnails.ts', timeoutSeconds: 90 },
-  deadLetters: { entry: 'lambdas/entrypoints/process-dead-letters.ts', timeoutSeconds: 30 },
-  reconciler: { entry: 'lambdas/entrypoints/reconcile-processing.ts', timeoutSeconds: 60 },
-} as const;
-
-export type Processor = keyof typeof processors;
-
-export const processorEntrypoints = Object.fromEntries(Object.entries(processors).map(([name, p]) => [name, p.entry])) as {
-  [P in Processor]: (typeof processors)[P]['entry'];
-};
-
-/** Deliveries of a processing message before it goes to its dead-letter queue. */
-export const maxReceiveCount = 5;
-
-/**
- * How long a received message stays invisible to other consumers of a queue that `consumer`
- * drains: AWS's advice for Lambda consumers, at least six times the function timeout, so a message
- * is not handed to a second invocation while the first (with its retries) still works on it. The
- * deployed queues (lib/processing.ts) and LocalStack's (local/localstack.ts) both take it from here.
- */
-export const visibilityTimeoutSeconds = (consumer: Processor): number => processors[consumer].timeoutSeconds * 6;
-
-/** How long a dead-letter queue keeps a message: the longest SQS allows, time to find the bug when the dead-letter function fails too. */
-export const deadLetterRetentionSeconds = 14 * 24 * 3600;

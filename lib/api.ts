@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { anonymousRouteThrottle, entrypointFile, isMemberRoute, routeGroups, routeKey, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
-import type { FileportSettings } from './settings';
+import type { FileportSettings } from './deployment-settings';
 import type { Storage } from './storage';
 import { cognitoCallbackUrls, FileportUserPool } from './user-pool';
 
@@ -31,7 +31,7 @@ interface GroupDefinition {
 
 /** Secrets the API's functions may be given. */
 interface ApiSecrets {
-  /** The key multipart upload ids are signed with (lambdas/domain/upload-ids.ts). */
+  /** The key multipart upload ids are signed with (lambdas/domain/transfer/upload-ids.ts). */
   uploadIds: secretsmanager.ISecret;
 }
 
@@ -89,7 +89,7 @@ const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
       // ListParts and AbortMultipartUpload are calls of their own.
       storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
       // A completion retried after S3 completed it (its first answer lost) finds the upload gone and
-      // answers from the object, which it reads one byte of to know it exists (lambdas/domain/multipart.ts).
+      // answers from the object, which it reads one byte of to know it exists (lambdas/domain/transfer/multipart.ts).
       storage.grantObjects(fn, ['s3:GetObject'], ['content']);
       // Browser forms pin their encryption; with a customer-managed key it must be that key.
       if (storage.encryptionKey) fn.addEnvironment('FILEPORT_OBJECT_KMS_KEY_ARN', storage.encryptionKey.keyArn);

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { lambdaBundle, nativePackages, tracingDefine } from './lambda-bundle';
-import type { FileportArchitecture, FunctionSettings } from './settings';
+import type { FileportArchitecture, FunctionSettings } from './deployment-settings';
 
 /**
  * Each CPU `fileport:architecture` may name: Lambda's, and npm's name for it, which installs native

@@ -5,11 +5,11 @@ import { Construct, type IConstruct } from 'constructs';
 import { Api } from './api';
 import { Operations } from './operations';
 import { Processing } from './processing';
-import { readSettings, type FileportSettings } from './settings';
+import { readSettings, type FileportSettings } from './deployment-settings';
 import { Storage } from './storage';
 
 /**
- * The same options as the `fileport:*` context keys, by the same names (lib/settings.ts). A prop
+ * The same options as the `fileport:*` context keys, by the same names (lib/deployment-settings.ts). A prop
  * given here wins over the context, which wins over the default; either is checked the same way.
  */
 export interface FileportProps extends Partial<FileportSettings> {

@@ -4,4 +4,4 @@
  */
 export { Fileport, type FileportProps } from './fileport';
 export { FileportStack, type FileportStackProps } from './fileport-stack';
-export { architectures, type FileportArchitecture, type FileportSettings } from './settings';
+export { architectures, type FileportArchitecture, type FileportSettings } from './deployment-settings';

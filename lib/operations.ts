@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from '../lambdas/observability/metric-names';
 import type { Api } from './api';
 import type { Processing } from './processing';
-import type { FileportSettings } from './settings';
+import type { FileportSettings } from './deployment-settings';
 
 export interface OperationsProps {
   api: Api;

@@ -6,9 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterRetentionSeconds, maxReceiveCount, processors, visibilityTimeoutSeconds, type Processor } from '../lambdas/routes';
+import { deadLetterRetentionSeconds, maxReceiveCount, processors, visibilityTimeoutSeconds, type Processor } from '../lambdas/processors';
 import { FileportFunction } from './fileport-function';
-import type { FileportSettings } from './settings';
+import type { FileportSettings } from './deployment-settings';
 import { objectPrefixes, type Storage } from './storage';
 
 export interface ProcessingProps {

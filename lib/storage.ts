@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
-import { objectPrefixes } from '../lambdas/domain/files';
-import type { FileportSettings } from './settings';
+import { objectPrefixes } from '../lambdas/domain/files/files';
+import type { FileportSettings } from './deployment-settings';
 
 /**
  * Where objects live in the bucket. Uploads land under `content/`, which is what triggers

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { Scope } from '../lambdas/routes';
+import type { Scope } from '../lambdas/domain/model';
 
 export interface FileportUserPoolProps {
   /** Where the hosted sign-in may send users back to: the same browser origins the API serves. */

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
-import { anonymousRouteThrottle, isMemberRoute, routeKey, routes, scopes, type Route, type RouteGroup } from '../lambdas/routes';
+import { anonymousRouteThrottle, isMemberRoute, routeKey, routes, type Route, type RouteGroup } from '../lambdas/routes';
+import { scopes } from '../lambdas/domain/model';
 import type { DevAuth } from './dev-auth';
 import { allowedHostsOf } from './hosts';
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { entrypointFile, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
+import { entrypointFile, routeGroups, type RouteGroup } from '../lambdas/routes';
+import { processors, type Processor } from '../lambdas/processors';
 import { buildBundles, defaultBundlesDir, readBundleManifest, type BundledFunction, type BundleManifest } from './bundles';
 import { withFunctionEnvironment } from './function-environment';
 

@@ -2,9 +2,9 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
-import { objectPrefixes } from '../lambdas/domain/files';
+import { objectPrefixes } from '../lambdas/domain/files/files';
 import { putBucketCors } from './bucket-cors';
-import { deadLetterRetentionSeconds, maxReceiveCount, visibilityTimeoutSeconds, type Processor } from '../lambdas/routes';
+import { deadLetterRetentionSeconds, maxReceiveCount, visibilityTimeoutSeconds, type Processor } from '../lambdas/processors';
 
 /** Creates the table as the CDK storage construct defines it, unless it exists already. */
 export async function ensureTable(db: DynamoDBClient, tableName: string): Promise<void> {

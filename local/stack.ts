@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { maxReceiveCount, processors, routeGroups, type Processor, type RouteGroup } from '../lambdas/routes';
+import { routeGroups, type RouteGroup } from '../lambdas/routes';
+import { maxReceiveCount, processors, type Processor } from '../lambdas/processors';
 import { createDevAuth, devAuthKeyFile, type DevAuth } from './dev-auth';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
-import { fileIdOfContentKey, objectPrefixes } from '../lambdas/domain/files';
+import { fileIdOfContentKey, objectPrefixes } from '../lambdas/domain/files/files';
 import { thumbnailJobOf, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
 import { faultRules } from './faults';
 import { devError, devJson, lambdaContext, startGateway, type ApiLambda, type DevRoute } from './gateway';
@@ -15,7 +16,7 @@ import { LocalQueue, type QueueConsumer } from './local-queue';
 import { lambdaNames, sourceCode, type LambdaCode, type LambdaName, type LoadedLambda } from './lambda-code';
 import { startSqsEndpoint } from './sqs-endpoint';
 import { runEvery } from './schedule';
-import { readLocalSettings } from './settings';
+import { readLocalEnvironment } from './local-environment';
 import { ensureTable } from './provision';
 import { connectLocalStack } from './localstack';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -34,7 +35,7 @@ export interface LocalStackOptions {
   dynamoDbPort?: number;
   /** Where S3 objects, the database and the signing keys persist; null keeps everything in memory. */
   dataDir: string | null;
-  /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/settings.ts). */
+  /** Browser origins besides the gateway's own; default FILEPORT_LOCAL_CORS_ORIGINS (local/local-environment.ts). */
   corsOrigins?: string[];
   /** The functions' code: the TypeScript sources (default) or the bundles of a cloud assembly (local/lambda-code.ts). */
   code?: LambdaCode;
@@ -94,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       process.env.FILEPORT_UPLOAD_ID_KEY = localUploadIdKey(dataDir && join(dataDir, 'upload-id-key'));
     }
 
-    const settings = readLocalSettings(process.env);
+    const settings = readLocalEnvironment(process.env);
     const corsOrigins = options.corsOrigins ?? settings.corsOrigins;
     for (const [name, value] of Object.entries(settings.serviceEnv)) process.env[name] ??= value;
 

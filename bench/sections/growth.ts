@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoFileRepository } from '../../lambdas/adapters/dynamo-file-repository';
-import { createFile, listFiles, toApiFile, type NewFile } from '../../lambdas/domain/files';
+import { createFile, listFiles, toApiFile, type NewFile } from '../../lambdas/domain/files/files';
 import type { ListFilter, Principal } from '../../lambdas/domain/model';
 import type { Deps, ObjectStore, SettingsRepository, Telemetry } from '../../lambdas/domain/ports';
 import { startDynamoDb } from '../../local/emulators/dynamodb';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { newContentKey } from '../../lambdas/domain/files';
+import { newContentKey } from '../../lambdas/domain/files/files';
 import type { ApiResult } from '../../lambdas/http/request';
 import type { RouteGroup } from '../../lambdas/routes';
 import { gatewayClaims, lambdaContext, type ApiLambda } from '../../local/gateway';
@@ -44,8 +44,8 @@ export const urlIssuance: Section = async ({ quick }) => {
     const { makeDocumentClient, makeS3Client } = await import('../../lambdas/adapters/aws-clients');
     const { S3ObjectStore } = await import('../../lambdas/adapters/s3-object-store');
     const { tableSchema } = await import('../../lambdas/adapters/table-schema');
-    const { contentDisposition } = await import('../../lambdas/domain/downloads');
-    const { PUBLIC_URL_MAX_TTL_SECONDS } = await import('../../lambdas/domain/public-files');
+    const { contentDisposition } = await import('../../lambdas/domain/transfer/downloads');
+    const { PUBLIC_URL_MAX_TTL_SECONDS } = await import('../../lambdas/domain/sharing/public-files');
 
     const jwt = await stack.auth.issue({ tenantId: 'bench', sub: 'bench-user', scopes: ['files:read', 'files:write'] }, stack.tenantClaim);
     const member: Caller = { jwt, claims: gatewayClaims(await stack.auth.verify(jwt)) };

@@ -8,7 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { hasSearch, matchesQuery, queryFingerprint } from '../domain/file-search';
+import { hasSearch, matchesQuery, queryFingerprint } from '../domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type FileVersion, type ListQuery } from '../domain/model';
 import { BadCursor, StaleWrite, type FileRepository } from '../domain/ports';
 import { createdOrder, indexEntries, planList, tenantPartition, type ListPlan } from './list-plan';

@@ -1,4 +1,4 @@
-import { listOrderOf, nameKey } from '../domain/file-search';
+import { listOrderOf, nameKey } from '../domain/files/file-search';
 import type { FileRecord, FileSearch, FileStatus, ListFilter, ListQuery } from '../domain/model';
 import { compactKey, KEY_LIMITS } from './table-schema';
 

@@ -5,13 +5,13 @@
  * at the end tie those functions' types to these schemas, so neither can change alone.
  */
 import * as z from '../validation';
-import type { DownloadGrant } from '../domain/downloads';
-import type { FileType } from '../domain/file-types';
-import type { toApiFile, toApiVersion } from '../domain/files';
-import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/multipart';
-import type { SettingsWarning, TenantSettings } from '../domain/settings';
-import type { toApiShareToken } from '../domain/sharing';
-import type { UploadForm, UploadGrant } from '../domain/uploads';
+import type { DownloadGrant } from '../domain/transfer/downloads';
+import type { FileType } from '../domain/files/file-types';
+import type { toApiFile, toApiVersion } from '../domain/files/files';
+import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/transfer/multipart';
+import type { SettingsWarning, TenantSettings } from '../domain/settings/tenant-settings';
+import type { toApiShareToken } from '../domain/sharing/share-tokens';
+import type { UploadForm, UploadGrant } from '../domain/transfer/uploads';
 import { accessControl, link } from '../handlers/schemas';
 import { thumbnailSize } from '../handlers/thumbnail-size';
 

@@ -1,5 +1,14 @@
-import type { ShareAccess } from '../routes';
-import type { ThumbnailSize } from './thumbnail-sizes';
+import type { ThumbnailSize } from '../inspect/thumbnail-sizes';
+
+/**
+ * `files:overwrite` is not a route's scope: it lets a `files:write` caller replace content a file
+ * already has (checked by the upload routes and again by processing). `files:admin` implies all.
+ */
+export const scopes = ['files:read', 'files:write', 'files:overwrite', 'files:admin'] as const;
+export type Scope = (typeof scopes)[number];
+
+/** What a share token lets its holder do: `full` adds changing and deleting the file and managing its tokens. */
+export type ShareAccess = 'read' | 'full';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
 

@@ -1,6 +1,6 @@
 import { Forbidden } from '../errors';
 import type { FileRecord, Principal } from './model';
-import type { Scope } from '../routes';
+import type { Scope } from '../domain/model';
 
 /** Admins hold every right of their tenant. */
 export const hasScope = (principal: Pick<Principal, 'scopes'>, scope: Scope): boolean =>

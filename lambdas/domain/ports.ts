@@ -186,7 +186,7 @@ export interface ProcessingQueue {
 
 /**
  * What a tenant's admin chose for its own files (PUT /v1/settings), stored whole. Bounded by the
- * deployment's configuration: see lambdas/domain/settings.ts.
+ * deployment's configuration: see lambdas/domain/settings/tenant-settings.ts.
  */
 export interface TenantSettings {
   /** MIME types (`type/subtype`, `type/*`, `*\/*`) that may be served inline; everything else is always an attachment. */
@@ -255,7 +255,7 @@ export interface Deps {
   telemetry: Telemetry;
 }
 
-/** The deployment's secret that multipart upload ids are signed with (lambdas/domain/upload-ids.ts). */
+/** The deployment's secret that multipart upload ids are signed with (lambdas/domain/transfer/upload-ids.ts). */
 export interface UploadIdKeys {
   /** Read on first use and kept for the life of the process; throws when none is configured. */
   signingKey(): Promise<Uint8Array>;

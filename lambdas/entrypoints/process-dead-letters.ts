@@ -1,6 +1,6 @@
 import { isThumbnailJob, objectCorrelationId, thumbnailJobOf, uploadedObjectsOf } from '../adapters/processing-messages';
 import type { Deps } from '../domain/ports';
-import { failDeadLetter, type DeadLetter } from '../domain/processing-recovery';
+import { failDeadLetter, type DeadLetter } from '../domain/processing/processing-recovery';
 import { log, withLogContext } from '../log';
 import { getServices } from '../services';
 import { sqsBatch } from './sqs-batch';

@@ -1,7 +1,7 @@
 import { makeSqsClient } from '../adapters/aws-clients';
 import { notifiedObjectsOf, objectCorrelationId } from '../adapters/processing-messages';
 import { SqsThumbnailQueue } from '../adapters/sqs-queues';
-import { processUploadedObject } from '../domain/metadata-processing';
+import { processUploadedObject } from '../domain/processing/metadata-processing';
 import type { ProcessingDeps } from '../domain/ports';
 import { log, withLogContext } from '../log';
 import { getServices } from '../services';

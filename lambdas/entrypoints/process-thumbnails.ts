@@ -1,6 +1,6 @@
 import { objectCorrelationId, thumbnailJobOf } from '../adapters/processing-messages';
 import type { Deps } from '../domain/ports';
-import { processThumbnails } from '../domain/thumbnail-processing';
+import { processThumbnails } from '../domain/processing/thumbnail-processing';
 import { log, withLogContext } from '../log';
 import { getServices } from '../services';
 import { sqsBatch } from './sqs-batch';

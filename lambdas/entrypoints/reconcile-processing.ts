@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { makeSqsClient } from '../adapters/aws-clients';
 import { SqsProcessingQueue } from '../adapters/sqs-queues';
 import type { Deps, ProcessingQueue } from '../domain/ports';
-import { recoverStuckFiles, type StuckFilePolicy } from '../domain/processing-recovery';
+import { recoverStuckFiles, type StuckFilePolicy } from '../domain/processing/processing-recovery';
 import { log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
 import { getServices } from '../services';

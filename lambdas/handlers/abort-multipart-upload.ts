@@ -1,4 +1,4 @@
-import { abortMultipartUpload as abort } from '../domain/multipart';
+import { abortMultipartUpload as abort } from '../domain/transfer/multipart';
 import { noContent, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';

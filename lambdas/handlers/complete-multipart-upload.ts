@@ -1,7 +1,7 @@
 import * as z from '../validation';
-import { toApiFile } from '../domain/files';
-import { completeMultipartUpload as complete } from '../domain/multipart';
-import { S3_LIMITS } from '../domain/size-limits';
+import { toApiFile } from '../domain/files/files';
+import { completeMultipartUpload as complete } from '../domain/transfer/multipart';
+import { S3_LIMITS } from '../domain/transfer/size-limits';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { uploadTermsOf } from './tenant-settings';

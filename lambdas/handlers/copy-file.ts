@@ -1,6 +1,6 @@
 import * as z from '../validation';
-import { copyFile as copy } from '../domain/copies';
-import { toApiFile } from '../domain/files';
+import { copyFile as copy } from '../domain/files/copies';
+import { toApiFile } from '../domain/files/files';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

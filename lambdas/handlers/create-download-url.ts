@@ -1,6 +1,6 @@
 import { actorOf } from '../domain/audit';
-import { grantDownload } from '../domain/downloads';
-import { loadOwnFile } from '../domain/files';
+import { grantDownload } from '../domain/transfer/downloads';
+import { loadOwnFile } from '../domain/files/files';
 import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { downloadQuery } from './download-query';

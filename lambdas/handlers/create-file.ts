@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { createFile as create, toApiFile } from '../domain/files';
+import { createFile as create, toApiFile } from '../domain/files/files';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { accessControl, externalId, fileName, links, tags } from './schemas';

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { createMultipartUpload as start } from '../domain/multipart';
+import { createMultipartUpload as start } from '../domain/transfer/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';

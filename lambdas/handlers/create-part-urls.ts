@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/multipart';
+import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/transfer/multipart';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { createShareToken as create } from '../domain/sharing';
+import { createShareToken as create } from '../domain/sharing/share-tokens';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -1,5 +1,5 @@
-import { grantDownload } from '../domain/downloads';
-import { useShareToken } from '../domain/sharing';
+import { grantDownload } from '../domain/transfer/downloads';
+import { useShareToken } from '../domain/sharing/share-tokens';
 import { json, parseQuery, redirect, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { downloadQuery } from './download-query';

@@ -1,5 +1,5 @@
-import { grantThumbnail } from '../domain/downloads';
-import { useShareToken } from '../domain/sharing';
+import { grantThumbnail } from '../domain/transfer/downloads';
+import { useShareToken } from '../domain/sharing/share-tokens';
 import { json, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';

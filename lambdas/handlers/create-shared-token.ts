@@ -1,4 +1,4 @@
-import { createTokenWithToken } from '../domain/sharing';
+import { createTokenWithToken } from '../domain/sharing/share-tokens';
 import { json, parseBody, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { newShareToken } from './schemas';

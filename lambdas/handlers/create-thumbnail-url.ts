@@ -1,6 +1,6 @@
 import { actorOf } from '../domain/audit';
-import { grantThumbnail } from '../domain/downloads';
-import { loadOwnFile } from '../domain/files';
+import { grantThumbnail } from '../domain/transfer/downloads';
+import { loadOwnFile } from '../domain/files/files';
 import { json, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

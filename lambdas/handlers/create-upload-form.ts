@@ -1,4 +1,4 @@
-import { createUploadForm as grant } from '../domain/uploads';
+import { createUploadForm as grant } from '../domain/transfer/uploads';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

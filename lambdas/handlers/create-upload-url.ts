@@ -1,4 +1,4 @@
-import { createUploadUrl as grant } from '../domain/uploads';
+import { createUploadUrl as grant } from '../domain/transfer/uploads';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

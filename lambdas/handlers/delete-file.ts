@@ -1,4 +1,4 @@
-import { deleteFile as remove } from '../domain/files';
+import { deleteFile as remove } from '../domain/files/files';
 import { noContent, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { deleteShareToken as remove } from '../domain/sharing';
+import { deleteShareToken as remove } from '../domain/sharing/share-tokens';
 import { noContent, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { deleteSharedFile as remove } from '../domain/sharing';
+import { deleteSharedFile as remove } from '../domain/sharing/share-tokens';
 import { noContent, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';

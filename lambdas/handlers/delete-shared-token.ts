@@ -1,4 +1,4 @@
-import { deleteTokenWithToken } from '../domain/sharing';
+import { deleteTokenWithToken } from '../domain/sharing/share-tokens';
 import { noContent, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { shareTokenIdParam, shareTokenSecret } from './share-token-secret';

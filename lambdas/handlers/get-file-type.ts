@@ -1,4 +1,4 @@
-import { findFileType } from '../domain/file-types';
+import { findFileType } from '../domain/files/file-types';
 import { NotFound } from '../errors';
 import { json, pathParam, type RouteHandler } from '../http/request';
 

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { getFile as get, toApiFile } from '../domain/files';
+import { getFile as get, toApiFile } from '../domain/files/files';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { getMultipartUpload as status } from '../domain/multipart';
+import { getMultipartUpload as status } from '../domain/transfer/multipart';
 import { json, type RouteHandler } from '../http/request';
 import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { settingsWarnings } from '../domain/settings';
+import { settingsWarnings } from '../domain/settings/tenant-settings';
 import { json, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { settingsOf } from './tenant-settings';

@@ -1,5 +1,5 @@
-import { toApiFile } from '../domain/files';
-import { useShareToken } from '../domain/sharing';
+import { toApiFile } from '../domain/files/files';
+import { useShareToken } from '../domain/sharing/share-tokens';
 import { apiUrlOf, json, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';

@@ -1,4 +1,4 @@
-import { fileTypes } from '../domain/file-types';
+import { fileTypes } from '../domain/files/file-types';
 import { json, type RouteHandler } from '../http/request';
 
 export const listFileTypes: RouteHandler = async () => json(200, { items: fileTypes }, { 'cache-control': 'max-age=300' });

@@ -1,6 +1,6 @@
 import * as z from '../validation';
-import { listFiles as list, toApiFile } from '../domain/files';
-import { findFileType } from '../domain/file-types';
+import { listFiles as list, toApiFile } from '../domain/files/files';
+import { findFileType } from '../domain/files/file-types';
 import type { FileSearch, ListFilter } from '../domain/model';
 import { ValidationError } from '../errors';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';

@@ -1,4 +1,4 @@
-import { listShareTokens as list } from '../domain/sharing';
+import { listShareTokens as list } from '../domain/sharing/share-tokens';
 import { json, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -1,4 +1,4 @@
-import { listTokensWithToken } from '../domain/sharing';
+import { listTokensWithToken } from '../domain/sharing/share-tokens';
 import { json, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';

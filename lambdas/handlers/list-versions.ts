@@ -1,4 +1,4 @@
-import { listVersions as list, toApiVersion } from '../domain/files';
+import { listVersions as list, toApiVersion } from '../domain/files/files';
 import { json, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

@@ -2,7 +2,7 @@ import * as z from '../validation';
 import { NotFound } from '../errors';
 import { pathParam, type ApiRequest } from '../http/request';
 
-/** An `{uploadId}`: an opaque, signed token (base64url, a dot, base64url; see lambdas/domain/upload-ids.ts). */
+/** An `{uploadId}`: an opaque, signed token (base64url, a dot, base64url; see lambdas/domain/transfer/upload-ids.ts). */
 export const uploadId = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,2048}$/));
 
 /** The `{uploadId}` of a multipart route; anything else cannot name an upload and is a 404. */

@@ -1,6 +1,6 @@
 import * as z from '../validation';
-import { grantDownload } from '../domain/downloads';
-import { loadPublicFile, PUBLIC_URL_MAX_TTL_SECONDS } from '../domain/public-files';
+import { grantDownload } from '../domain/transfer/downloads';
+import { loadPublicFile, PUBLIC_URL_MAX_TTL_SECONDS } from '../domain/sharing/public-files';
 import { parseQuery, pathParam, redirect, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileId } from './schemas';

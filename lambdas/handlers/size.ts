@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { S3_LIMITS } from '../domain/size-limits';
+import { S3_LIMITS } from '../domain/transfer/size-limits';
 import { checksumSha256 } from './schemas';
 
 /**

@@ -1,5 +1,5 @@
-import { settingsDefaults, tenantSettings, type TenantSettings } from '../domain/settings';
-import type { SizeLimits } from '../domain/size-limits';
+import { settingsDefaults, tenantSettings, type TenantSettings } from '../domain/settings/tenant-settings';
+import type { SizeLimits } from '../domain/transfer/size-limits';
 import type { Services } from '../services';
 
 /** The caller's tenant's settings over the deployment's defaults: one GetItem, once per request. */

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { thumbnailSizes, type ThumbnailSize } from '../domain/thumbnail-sizes';
+import { thumbnailSizes, type ThumbnailSize } from '../inspect/thumbnail-sizes';
 import { ValidationError } from '../errors';
 import { pathParam, type AnonymousRequest } from '../http/request';
 

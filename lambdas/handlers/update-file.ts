@@ -1,4 +1,4 @@
-import { toApiFile, updateFile as update } from '../domain/files';
+import { toApiFile, updateFile as update } from '../domain/files/files';
 import { apiUrlOf, header, json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileIdParam } from './file-id';

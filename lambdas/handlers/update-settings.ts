@@ -1,11 +1,11 @@
 import * as z from '../validation';
-import { settingsDefaults, settingsWarnings, updateTenantSettings } from '../domain/settings';
+import { settingsDefaults, settingsWarnings, updateTenantSettings } from '../domain/settings/tenant-settings';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 
 /**
  * The whole settings object, every field: a PUT replaces it. Only the shape is checked here; the
- * bounds (some depend on the tenant's operator limits) are the domain's (lambdas/domain/settings.ts).
+ * bounds (some depend on the tenant's operator limits) are the domain's (lambdas/domain/settings/tenant-settings.ts).
  */
 export const settingsBody = z.strictObject({
   disableForceDownloadForMimeTypes: z.array(z.string().check(z.maxLength(255))).check(z.maxLength(1000)),

@@ -1,5 +1,5 @@
-import { toApiFile } from '../domain/files';
-import { updateSharedFile as update } from '../domain/sharing';
+import { toApiFile } from '../domain/files/files';
+import { updateSharedFile as update } from '../domain/sharing/share-tokens';
 import { apiUrlOf, header, json, parseBody, type AnonymousRouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileUpdate, ifMatchVersion } from './schemas';

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { anonymousRouteThrottle, isMemberRoute, processors, routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
+import { anonymousRouteThrottle, isMemberRoute, routeGroups, routeKey, routes, type RouteGroup } from '../../lambdas/routes';
+import { processors } from '../../lambdas/processors';
 import { logicalId, synthFileport, type Synthesized } from './fixtures';
 
 let synthesized: Synthesized;

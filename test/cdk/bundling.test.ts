@@ -2,9 +2,9 @@ import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync } 
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { processors } from '../../lambdas/routes';
+import { processors } from '../../lambdas/processors';
 import { FileportFunction } from '../../lib/fileport-function';
-import { readSettings } from '../../lib/settings';
+import { readSettings } from '../../lib/deployment-settings';
 import { synthFileport, type Synthesized } from './fixtures';
 
 /**

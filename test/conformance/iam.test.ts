@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiFunctionName, processorFunctionName } from '../../lambdas/adapters/aws-call-recorder';
-import { processors, routeGroups, type Processor } from '../../lambdas/routes';
+import { routeGroups } from '../../lambdas/routes';
+import { processors, type Processor } from '../../lambdas/processors';
 import { LOCAL_BUCKET, LOCAL_TABLE } from '../../local/stack';
 import { logicalId, synthFileport } from '../cdk/fixtures';
 import { DEFAULT_RECORDING_DIR } from '../integration/support/record-aws-calls';
@@ -84,25 +85,25 @@ const justified: JustifiedGrant[] = [
     functionId: id(stack.api.functions.shared),
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
-    reason: "Deleting a file with a full share token removes its thumbnails too (lambdas/domain/files.ts); the suite's shared deletes are of files without thumbnails (lib/api.ts).",
+    reason: "Deleting a file with a full share token removes its thumbnails too (lambdas/domain/files/files.ts); the suite's shared deletes are of files without thumbnails (lib/api.ts).",
   },
   {
     functionId: id(stack.processing.metadataFunction),
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
-    reason: 'Removes the thumbnails of content a new upload superseded (lambdas/domain/metadata-processing.ts); tested in test/unit/domain/processing.test.ts (lib/processing.ts).',
+    reason: 'Removes the thumbnails of content a new upload superseded (lambdas/domain/processing/metadata-processing.ts); tested in test/unit/domain/processing/metadata-processing.test.ts (lib/processing.ts).',
   },
   {
     functionId: id(stack.processing.thumbnailsFunction),
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
-    reason: 'Deletes the thumbnails it wrote when the file changed while it made them (lambdas/domain/thumbnail-processing.ts), a race the suite does not provoke (lib/processing.ts).',
+    reason: 'Deletes the thumbnails it wrote when the file changed while it made them (lambdas/domain/processing/thumbnail-processing.ts), a race the suite does not provoke (lib/processing.ts).',
   },
   {
     functionId: id(stack.processing.deadLettersFunction),
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
-    reason: "A file failed for newer content than it described loses the old content's thumbnails (lambdas/domain/processing-recovery.ts); tested in test/unit/domain/processing-recovery.test.ts (lib/processing.ts).",
+    reason: "A file failed for newer content than it described loses the old content's thumbnails (lambdas/domain/processing/processing-recovery.ts); tested in test/unit/domain/processing/processing-recovery.test.ts (lib/processing.ts).",
   },
 ];
 

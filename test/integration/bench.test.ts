@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processorEntrypoints, routeGroups } from '../../lambdas/routes';
+import { routeGroups } from '../../lambdas/routes';
+import { processorEntrypoints } from '../../lambdas/processors';
 
 /**
  * `npm run bench` must keep working: every section runs in quick mode and must record every figure

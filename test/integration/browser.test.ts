@@ -67,7 +67,7 @@ beforeAll(async () => {
   png = await sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .png()
     .toBuffer();
-  // Printable text: the txt type's content check accepts it (lambdas/processing/sniff-type.ts).
+  // Printable text: the txt type's content check accepts it (lambdas/inspect/sniff-type.ts).
   const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789 \n');
   big = randomBytes(BIG_SIZE);
   for (let i = 0; i < big.length; i++) big[i] = alphabet[(big[i] as number) % alphabet.length] as number;

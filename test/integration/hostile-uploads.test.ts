@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { encryptPdf } from '../support/encrypt-pdf';
-import { MAX_IMAGE_BYTES } from '../../lambdas/processing/make-thumbnails';
+import { MAX_IMAGE_BYTES } from '../../lambdas/inspect/make-thumbnails';
 import { pngDeclaring } from '../support/png-bomb';
 import { Api, expectError } from './support/api';
 import { makePdf, startStack, useStack, type RunningStack } from './support/local-stack';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { isMemberRoute, routes, scopes, type Scope } from '../../lambdas/routes';
+import { isMemberRoute, routes } from '../../lambdas/routes';
+import { scopes, type Scope } from '../../lambdas/domain/model';
 import { Api, expectError } from './support/api';
 import { makePdf, secretsIn, useStack } from './support/local-stack';
 

@@ -1,11 +1,11 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
-import { fileKeyR2R4, objectKey, passwordHash, PASSWORD_PADDING, rc4, rc4Rounds, userCheckR2R4 } from '../../lambdas/processing/pdf-encryption';
+import { fileKeyR2R4, objectKey, passwordHash, PASSWORD_PADDING, rc4, rc4Rounds, userCheckR2R4 } from '../../lambdas/inspect/pdf-encryption';
 
 /**
  * Encrypts PDFs with the Standard security handler, as a writer of encrypted PDFs does, for tests of
- * readers. It shares the key derivations with the reader it tests (lambdas/processing/pdf-encryption.ts):
+ * readers. It shares the key derivations with the reader it tests (lambdas/inspect/pdf-encryption.ts):
  * the files it writes are checked with pdf.js (test/support/pdfjs-open.mjs), which proves both.
  */
 

@@ -3,8 +3,8 @@ import { consistentRead, readItems } from '../../../lambdas/adapters/consistent-
 import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
 import { DynamoSettingsRepository } from '../../../lambdas/adapters/dynamo-settings-repository';
 import { tableSchema } from '../../../lambdas/adapters/table-schema';
-import { createUploadUrl } from '../../../lambdas/domain/uploads';
-import { settingsDefaults, tenantSettings } from '../../../lambdas/domain/settings';
+import { createUploadUrl } from '../../../lambdas/domain/transfer/uploads';
+import { settingsDefaults, tenantSettings } from '../../../lambdas/domain/settings/tenant-settings';
 import type { FileRecord } from '../../../lambdas/domain/model';
 import { MemoryAuditLog, MemoryObjects, MemoryTelemetry } from '../support/memory';
 import { writer } from '../support/grants';

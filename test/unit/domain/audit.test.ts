@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { audit, stdoutAuditLog, type Actor } from '../../../lambdas/domain/audit';
-import { createDownloadUrl, createThumbnailUrl, grantDownload, grantThumbnail } from '../../../lambdas/domain/downloads';
-import { createFile } from '../../../lambdas/domain/files';
-import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
-import { createMultipartUpload, getMultipartUpload, partUrlsFor } from '../../../lambdas/domain/multipart';
-import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
-import { createUploadForm, createUploadUrl } from '../../../lambdas/domain/uploads';
+import { createDownloadUrl, createThumbnailUrl, grantDownload, grantThumbnail } from '../../../lambdas/domain/transfer/downloads';
+import { createFile } from '../../../lambdas/domain/files/files';
+import { processUploadedObject } from '../../../lambdas/domain/processing/metadata-processing';
+import { createMultipartUpload, getMultipartUpload, partUrlsFor } from '../../../lambdas/domain/transfer/multipart';
+import { processThumbnails } from '../../../lambdas/domain/processing/thumbnail-processing';
+import { createUploadForm, createUploadUrl } from '../../../lambdas/domain/transfer/uploads';
 import { MemoryAuditLog, MemoryTelemetry } from '../support/memory';
 import { setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 

@@ -1,7 +1,7 @@
-import { createFile, deleteFile } from '../../../lambdas/domain/files';
-import { failDeadLetter } from '../../../lambdas/domain/processing-recovery';
-import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
-import { createShareToken, useShareToken } from '../../../lambdas/domain/sharing';
+import { createFile, deleteFile } from '../../../lambdas/domain/files/files';
+import { failDeadLetter } from '../../../lambdas/domain/processing/processing-recovery';
+import { processUploadedObject } from '../../../lambdas/domain/processing/metadata-processing';
+import { createShareToken, useShareToken } from '../../../lambdas/domain/sharing/share-tokens';
 import { PDFDocument } from 'pdf-lib';
 import { putAgain, setup, uploadThroughGrant, writer } from '../support/grants';
 

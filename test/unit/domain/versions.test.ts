@@ -1,13 +1,13 @@
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { copyFile } from '../../../lambdas/domain/copies';
-import { createDownloadUrl } from '../../../lambdas/domain/downloads';
-import { createFile, deleteFile, fileIdOfContentKey, getFile, listFiles, listVersions, toApiFile, updateFile } from '../../../lambdas/domain/files';
-import { processUploadedObject } from '../../../lambdas/domain/metadata-processing';
+import { copyFile } from '../../../lambdas/domain/files/copies';
+import { createDownloadUrl } from '../../../lambdas/domain/transfer/downloads';
+import { createFile, deleteFile, fileIdOfContentKey, getFile, listFiles, listVersions, toApiFile, updateFile } from '../../../lambdas/domain/files/files';
+import { processUploadedObject } from '../../../lambdas/domain/processing/metadata-processing';
 import type { Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
-import { processThumbnails } from '../../../lambdas/domain/thumbnail-processing';
-import { createUploadUrl } from '../../../lambdas/domain/uploads';
+import { processThumbnails } from '../../../lambdas/domain/processing/thumbnail-processing';
+import { createUploadUrl } from '../../../lambdas/domain/transfer/uploads';
 import { overwriter, putAgain, setup, uploadThroughGrant, writer, type TestDeps } from '../support/grants';
 
 const admin: Principal = { tenantId: 't1', userId: 'boss', scopes: new Set(['files:admin']) };

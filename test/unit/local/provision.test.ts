@@ -1,5 +1,5 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { processors } from '../../../lambdas/routes';
+import { processors } from '../../../lambdas/processors';
 import { ensureQueues } from '../../../local/provision';
 
 /**

@@ -1,4 +1,4 @@
-import { ProcessingFailure } from '../../../lambdas/processing/failure';
+import { ProcessingFailure } from '../../../lambdas/inspect/failure';
 
 /** The ProcessingFailure `promise` rejects with; anything else fails the test. */
 export async function failureOf(promise: Promise<unknown>): Promise<ProcessingFailure> {

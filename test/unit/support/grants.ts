@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createUploadUrl } from '../../../lambdas/domain/uploads';
+import { createUploadUrl } from '../../../lambdas/domain/transfer/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
 import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings, MemoryTelemetry } from './memory';
@@ -21,7 +21,7 @@ export function setup(options: { maxVersions?: number } = {}) {
     thumbnails: new MemoryQueue(),
     shareTokens: new MemoryShareTokens(),
     maxVersions: options.maxVersions ?? 10,
-    // The deployment's key for multipart upload ids (lambdas/domain/upload-ids.ts), one per test.
+    // The deployment's key for multipart upload ids (lambdas/domain/transfer/upload-ids.ts), one per test.
     uploadIdKeys: { signingKey: async () => uploadIdKey },
     now: () => now,
   };

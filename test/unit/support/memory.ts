@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/file-search';
+import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
 import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 

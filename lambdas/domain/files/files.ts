@@ -1,0 +1,234 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileNotFound, PreconditionFailed, ValidationError } from '../../errors';
+import { canonicalMimeType, findFileType, type FileType } from './file-types';
+import { checkMayModify } from '../permissions';
+import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
+import { BadCursor, StaleWrite, type Deps, type SharingDeps } from '../ports';
+import { toWellFormed } from '../text';
+
+export interface NewFile {
+  name: string;
+  fileTypeId: string;
+  tags?: string[];
+  externalId?: string | null;
+  links?: FileLink[];
+  accessControl?: AccessControl;
+}
+
+export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId' | 'links' | 'accessControl'>>;
+
+/** How long a file may wait for its content before it is gone, unless the deployment says otherwise. */
+export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
+
+/**
+ * A file's stable public link: the API's address (`apiUrl`, as the caller reached it) and the id,
+ * with the name for people and for the saved file's name; renaming the file keeps old links working.
+ * A name stored before names had to be well-formed still makes a link (only the id is looked up).
+ */
+export const publicUrlOf = (file: Pick<FileRecord, 'id' | 'name'>, apiUrl: string): string =>
+  `${apiUrl}/v1/public/${file.id}/${encodeURIComponent(toWellFormed(file.name))}`;
+
+/** The File of the API: public fields only, with what the file type implies. `apiUrl` is where the caller reached the API. */
+export function toApiFile(file: FileRecord, apiUrl: string) {
+  const type = fileTypeOf(file);
+  return {
+    id: file.id,
+    name: file.name,
+    fileTypeId: file.fileTypeId,
+    mimeType: canonicalMimeType(type),
+    extension: type.extension,
+    status: file.status,
+    size: file.size,
+    pageCount: file.pageCount,
+    thumbnails: file.thumbnails,
+    tags: file.tags,
+    externalId: file.externalId,
+    links: file.links,
+    accessControl: file.accessControl,
+    // Only while the file is public: a link shown on a private file would answer 404 to whoever follows it.
+    ...(file.accessControl === 'public' && { publicUrl: publicUrlOf(file, apiUrl) }),
+    createdBy: file.createdBy,
+    createdAt: file.createdAt,
+    updatedAt: file.updatedAt,
+    uploadedAt: file.uploadedAt,
+    checksumSha256: file.checksumSha256,
+    /** The number of the version the content fields describe (`GET …/versions`), null without content. */
+    contentVersion: currentVersion(file)?.version ?? null,
+    expiresAt: file.expiresAt,
+    version: file.version,
+    error: file.error,
+  };
+}
+export type ApiFile = ReturnType<typeof toApiFile>;
+
+/** A version as `GET /v1/files/{id}/versions` lists it. */
+export const toApiVersion = (v: FileVersion) => ({
+  version: v.version,
+  size: v.size,
+  checksumSha256: v.checksumSha256,
+  uploadedAt: v.uploadedAt,
+  uploadedBy: v.uploadedBy,
+  status: v.status,
+  error: v.error,
+});
+
+export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
+  const type = findFileType(file.fileTypeId);
+  if (!type) throw new Error(`Stored file has unknown file type ${file.fileTypeId}`);
+  return type;
+}
+
+/** Where objects live in the bucket; only objects under `content/` trigger processing. */
+export const objectPrefixes = { content: 'content/', thumbnails: 'thumbnails/' } as const;
+
+const hex = (fileId: string) => fileId.replaceAll('-', '');
+
+/**
+ * A fresh object key for one upload of the file's content: `content/<file id>/<random>`, nothing
+ * of the tenant, user or file name. Every upload grant (PUT URL, form, multipart, copy) mints its
+ * own, so each upload is its own object and becomes its own version; processing treats any object
+ * created under the file's prefix as one.
+ */
+export const newContentKey = (file: Pick<FileRecord, 'id'>): string => `${objectPrefixes.content}${hex(file.id)}/${randomBytes(16).toString('hex')}`;
+
+/** The file id behind a content key, or undefined for keys Fileport did not hand out. */
+export function fileIdOfContentKey(key: string): string | undefined {
+  const match = /^content\/([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})\/[0-9a-f]{32}$/.exec(key);
+  return match ? match.slice(1).join('-') : undefined;
+}
+
+const uniq = <T>(values: T[], key: (v: T) => string = String): T[] => [...new Map(values.map((v) => [key(v), v])).values()];
+const linkKey = (l: FileLink) => `${l.type}\u0000${l.id}`;
+
+/** A new file without content: temporary until its first upload arrives (`pendingTtlSeconds`). */
+export async function createFile(
+  deps: Deps,
+  principal: Principal,
+  input: NewFile,
+  options: { pendingTtlSeconds?: number } = {},
+): Promise<FileRecord> {
+  if (!findFileType(input.fileTypeId)) throw new ValidationError(`Unknown fileTypeId "${input.fileTypeId}".`, 'UNKNOWN_FILE_TYPE');
+  const id = randomUUID();
+  const created = deps.now();
+  const now = created.toISOString();
+  const ttlSeconds = options.pendingTtlSeconds ?? DEFAULT_PENDING_FILE_TTL_SECONDS;
+  const file: FileRecord = {
+    id,
+    tenantId: principal.tenantId,
+    name: input.name,
+    fileTypeId: input.fileTypeId,
+    tags: uniq(input.tags ?? []),
+    externalId: input.externalId ?? null,
+    links: uniq(input.links ?? [], linkKey),
+    accessControl: input.accessControl ?? 'private',
+    status: 'pending',
+    size: null,
+    pageCount: null,
+    thumbnails: [],
+    uploadedAt: null,
+    error: null,
+    detectedMimeType: null,
+    checksumSha256: null,
+    contentKey: null,
+    thumbnailKeys: {},
+    versions: [],
+    expiresAt: new Date(created.getTime() + ttlSeconds * 1000).toISOString(),
+    createdBy: principal.userId,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  await deps.files.create(file);
+  return file;
+}
+
+/** A file of the caller's tenant; another tenant's file is indistinguishable from a missing one. */
+export async function loadOwnFile(deps: Deps, principal: Principal, id: string): Promise<FileRecord> {
+  const file = await deps.files.get(id);
+  if (!file || file.tenantId !== principal.tenantId) throw fileNotFound(id);
+  return file;
+}
+
+const WAIT_POLL_MS = 200;
+
+/**
+ * With `waitSeconds`, holds the answer while the file has no final state yet (pending or
+ * processing), so a client that just uploaded gets its page count or thumbnails in one call.
+ */
+export async function getFile(deps: Deps, principal: Principal, id: string, waitSeconds = 0): Promise<FileRecord> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let file = await loadOwnFile(deps, principal, id);
+  while ((file.status === 'pending' || file.status === 'processing') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
+    file = await loadOwnFile(deps, principal, id);
+  }
+  return file;
+}
+
+export async function listFiles(deps: Deps, principal: Principal, query: ListQuery) {
+  try {
+    return await deps.files.list(principal.tenantId, query);
+  } catch (error) {
+    if (error instanceof BadCursor) throw new ValidationError(error.message, 'INVALID_CURSOR');
+    throw error;
+  }
+}
+
+export async function updateFile(deps: Deps, principal: Principal, id: string, update: FileUpdate, expectedVersion?: number): Promise<FileRecord> {
+  return changeFile(deps, () => loadModifiableFile(deps, principal, id), update, expectedVersion);
+}
+
+/** Applies `update` to the file `load` reads (and re-reads after a concurrent write). */
+export async function changeFile(deps: Deps, load: () => Promise<FileRecord>, update: FileUpdate, expectedVersion?: number): Promise<FileRecord> {
+  const changes: FileChanges = { ...update };
+  if (update.tags) changes.tags = uniq(update.tags);
+  if (update.links) changes.links = uniq(update.links, linkKey);
+  return writeWithRetry(deps, load, (file) => {
+    if (expectedVersion !== undefined && file.version !== expectedVersion) {
+      throw new PreconditionFailed(`File ${file.id} is at version ${file.version}, not ${expectedVersion}.`);
+    }
+    return changes;
+  });
+}
+
+/** A file of the caller's tenant that the caller may change (`mayModify`). */
+export async function loadModifiableFile(deps: Deps, principal: Principal, id: string): Promise<FileRecord> {
+  const file = await loadOwnFile(deps, principal, id);
+  checkMayModify(principal, file);
+  return file;
+}
+
+/** Re-reads and re-applies on a concurrent write; with If-Match the version check turns it into a 412. */
+async function writeWithRetry(deps: Deps, load: () => Promise<FileRecord>, change: (file: FileRecord) => FileChanges): Promise<FileRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const file = await load();
+    try {
+      return await deps.files.update(file, change(file), deps.now());
+    } catch (error) {
+      if (!(error instanceof StaleWrite) || attempt >= 4) throw error;
+    }
+  }
+}
+
+export async function deleteFile(deps: SharingDeps, principal: Principal, id: string): Promise<void> {
+  await removeFile(deps, await loadModifiableFile(deps, principal, id));
+}
+
+/** Deletes the file, its share tokens and every object of it. */
+export async function removeFile(deps: SharingDeps, file: FileRecord): Promise<void> {
+  // Its tokens first (the file's deletion takes the items that list them along), then the
+  // metadata: from this moment the file reads as 404, and a processor that still runs for it
+  // finds no file and cleans up after itself.
+  await deps.shareTokens.deleteAllOf(file.id);
+  await deps.files.delete(file);
+  await deps.objects.delete([...file.versions.map((v) => v.key), ...thumbnailObjectKeys(file)]);
+}
+
+/** The file's versions, newest first. */
+export async function listVersions(deps: Deps, principal: Principal, id: string): Promise<FileVersion[]> {
+  const file = await loadOwnFile(deps, principal, id);
+  return [...file.versions].reverse();
+}
+
+export const thumbnailObjectKeys = (file: Pick<FileRecord, 'thumbnailKeys'>): string[] =>
+  Object.values(file.thumbnailKeys).filter((key): key is string => key !== undefined);

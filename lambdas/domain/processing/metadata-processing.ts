@@ -1,0 +1,243 @@
+import { createHash, type Hash } from 'node:crypto';
+import { checkSvg } from '../../inspect/check-svg';
+import { countPages } from '../../inspect/count-pages';
+import { ProcessingFailure } from '../../inspect/failure';
+import { discard, readToBuffer } from '../../inspect/read-stream';
+import { contentMatches, sniffType } from '../../inspect/sniff-type';
+import { readGrantMetadata } from '../transfer/content-metadata';
+import { appendVersion, failed, failMissing, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
+import type { FileType } from '../files/file-types';
+import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from '../files/files';
+import { currentVersion, hasContent, type FileChanges, type FileRecord, type FileVersion } from '../model';
+import { auditReusedUpload } from '../audit';
+import { StaleWrite, type ProcessingDeps, type UploadedObject } from '../ports';
+
+const SNIFF_BYTES = 4096;
+
+/** SVGs are text: read whole, up to a bound, to look for scripts. */
+const MAX_SVG_BYTES = 20 * 1024 * 1024;
+
+/**
+ * PDFs are counted from one buffer of their size: 500 MB peaked at 634 MB in the 1,024 MB metadata
+ * Lambda. Larger ones are ready without a page count rather than failed: nothing is wrong with them.
+ */
+export const MAX_COUNTED_PDF_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Objects are hashed as they stream through; past this size the read would not fit the metadata
+ * Lambda's timeout, and the version gets no checksum from Fileport (S3 still checks the checksums
+ * signed into a PUT or into each part).
+ */
+export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Step one of processing, for every object created under `content/`. An object under a file's
+ * prefix is a version of that file: a new one for a key the file has not seen (refused when the
+ * file has content and the grant did not allow overwriting), the same one again for a key it has
+ * while that version has accepted no content (its bytes were refused and removed, or are still
+ * being processed); newer bytes at the key of a version that accepted content are a reused upload
+ * URL or form, refused (UPLOAD_REUSED). Older or repeated events are ignored. Then it measures the
+ * size and SHA-256 of the whole object, checks the checksum the client declared, the first bytes
+ * against the file type, counts PDF pages, and hands images to the thumbnail step. Bad content
+ * ends as a failed version; only infrastructure errors are thrown (and retried). Objects are only
+ * ever deleted as the bytes this run judged (their ETag), never newer bytes at the same key.
+ */
+export async function processUploadedObject(deps: ProcessingDeps, object: UploadedObject): Promise<ProcessingOutcome> {
+  const fileId = fileIdOfContentKey(object.key);
+  if (!fileId) return 'not-a-file';
+  const ref: ContentRef = { key: object.key, sequencer: object.sequencer };
+
+  const head = await deps.objects.readHead(object.key, SNIFF_BYTES);
+  if (!head) {
+    // Removed since the event. A run that claimed the version (and died) left it processing, and
+    // no other event will come: it ends failed here.
+    await failMissing(deps, fileId, ref);
+    return 'stale';
+  }
+  // Replaced since the event: the newer object's own event carries on.
+  if (head.eTag !== object.eTag) return 'stale';
+  const grant = readGrantMetadata(head.metadata);
+
+  const claimed = await claim(deps, fileId, object, grant);
+  if (claimed === 'deleted' || claimed === 'refused') {
+    // A deleted (or expired) file keeps no bytes; a second upload from a grant that could not
+    // overwrite (two URLs issued before any content arrived) must not replace the first.
+    await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return claimed;
+  }
+  if (claimed === 'stale') return 'stale';
+  if (claimed === 'removed') {
+    // The same event again for bytes already refused: a run that stopped before deleting them is finished.
+    await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'stale';
+  }
+  await deps.objects.delete(claimed.superseded);
+  if (claimed.reused) {
+    await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    const { file, version } = claimed;
+    auditReusedUpload(deps, { tenantId: file.tenantId, uploadedBy: grant.uploadedBy, fileId: file.id, key: object.key, version: version.version });
+    return 'refused';
+  }
+
+  const type = fileTypeOf(claimed.file);
+  const detectedMimeType = head.size === 0 ? null : sniffType(head.bytes);
+
+  if (grant.maxSize !== null && head.size > grant.maxSize) {
+    // Checked before the object is read: bytes over the grant's limit are neither hashed nor kept.
+    const failure = new ProcessingFailure('FILE_TOO_LARGE', `The content is ${head.size} bytes; the upload allowed at most ${grant.maxSize}.`);
+    const written = await writeForVersion(deps, fileId, ref, () => ({ size: head.size, detectedMimeType, checksumSha256: null, ...failed(failure), contentRemoved: true }));
+    if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'processed';
+  }
+  const content = await readContent(deps, object, needsBytes(type, head.size), head.size);
+  // Replaced since the head was read: the newer content's event claims the version again.
+  if (content === 'stale') return 'stale';
+  if (content === 'missing') {
+    await failMissing(deps, fileId, ref);
+    return 'processed';
+  }
+  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: content.checksumSha256 };
+
+  if (grant.checksumSha256 !== null && content.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
+    const failure = new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${content.checksumSha256}, not the declared ${grant.checksumSha256}.`);
+    const written = await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(failure), contentRemoved: true }));
+    // Bytes that are not what the client sent are never served.
+    if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'processed';
+  }
+
+  let pageCount: number | null = null;
+  try {
+    if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
+    if (!contentMatches(detectedMimeType as string, type)) {
+      throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
+    }
+    if (type.pageCount && content.bytes) pageCount = await countPages(content.bytes);
+    if (type.id === 'svg') {
+      if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
+      checkSvg(content.bytes as Buffer);
+    }
+  } catch (error) {
+    if (!(error instanceof ProcessingFailure)) throw error;
+    await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(error) }));
+    return 'processed';
+  }
+  if (type.thumbnails) {
+    // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
+    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? measured : { ...measured, status: 'ready' }));
+    if (!written?.current) return 'processed';
+    await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
+    return 'thumbnails-queued';
+  }
+  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount, status: 'ready' }));
+  return 'processed';
+}
+
+type Grant = ReturnType<typeof readGrantMetadata>;
+
+/**
+ * Whether a version holds content it accepted: it is ready, or failed with its bytes kept (they
+ * were judged), or lost them to a reused upload. New bytes at its key never replace that content.
+ * A version still processing, or whose bytes processing refused and removed, has accepted none.
+ */
+const acceptedContent = (v: FileVersion): boolean => v.status === 'ready' || (v.status === 'failed' && (!v.contentRemoved || v.error?.code === 'UPLOAD_REUSED'));
+
+const uploadReused = () =>
+  new ProcessingFailure(
+    'UPLOAD_REUSED',
+    'The upload URL or form of this version was used again after its content was accepted. The content is gone and the new bytes were deleted; upload it again with a new URL (replacing content needs files:overwrite).',
+  );
+
+type Claim = { file: FileRecord; version: FileVersion; superseded: string[]; reused: boolean };
+
+/**
+ * Makes the object's version `processing` (adding the version if its key is new), fails it as a
+ * reused upload, or says why not.
+ */
+async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant): Promise<Claim | 'stale' | 'removed' | 'deleted' | 'refused'> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const file = await deps.files.get(fileId);
+    if (!file) return 'deleted';
+    const existing = file.versions.find((v) => v.key === object.key);
+    let version: FileVersion;
+    let changes: FileChanges;
+    let superseded: string[];
+    let reused = false;
+    if (existing) {
+      if (existing.sequencer > object.sequencer) return 'stale';
+      // The same event again: resumed if a crash left it half-way; done if it was finished.
+      if (existing.sequencer === object.sequencer) {
+        if (existing.status === 'processing') return { file, version: existing, superseded: [], reused: false };
+        return existing.contentRemoved ? 'removed' : 'stale';
+      }
+      // New bytes at a key the file knows: the same upload URL (or form) used again.
+      const current = isCurrentKey(file, existing.key);
+      superseded = current ? thumbnailObjectKeys(file) : [];
+      reused = acceptedContent(existing);
+      // Accepted content is never replaced, whatever the grant allowed: its bytes are gone (the
+      // bucket keeps one object per key), so the version fails, visibly. Otherwise the version
+      // has accepted nothing yet, and the new bytes are measured as it.
+      version = reused
+        ? { ...existing, sequencer: object.sequencer, eTag: object.eTag, ...failed(uploadReused()), contentRemoved: true }
+        : { ...existing, ...freshVersion(object, grant.uploadedBy) };
+      changes = versionChanges(file, version, current ? { thumbnails: [], thumbnailKeys: {} } : {});
+    } else {
+      if (hasContent(file) && !grant.overwrite) return 'refused';
+      version = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, grant.uploadedBy) };
+      changes = appendVersion(file, version);
+      const versions = changes.versions as FileVersion[];
+      // The oldest versions beyond the deployment's limit go, objects and all.
+      const pruned = versions.slice(0, Math.max(0, versions.length - deps.maxVersions));
+      changes.versions = versions.slice(pruned.length);
+      superseded = [...thumbnailObjectKeys(file), ...pruned.map((v) => v.key)];
+    }
+    try {
+      const updated = await deps.files.update(file, changes, deps.now());
+      if (reused) reportFinished(deps, existing, version);
+      return { file: updated, version, superseded, reused };
+    } catch (error) {
+      if (!(error instanceof StaleWrite)) throw error;
+    }
+  }
+  throw new Error(`File ${fileId} kept changing while processing claimed it.`);
+}
+
+/** PDFs are parsed and SVGs scanned from memory, up to their bounds; everything else is only hashed, never held. */
+const needsBytes = (type: FileType, size: number) =>
+  size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (type.id === 'svg' && size <= MAX_SVG_BYTES));
+
+/** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
+async function readContent(
+  deps: ProcessingDeps,
+  object: UploadedObject,
+  keep: boolean,
+  size: number,
+): Promise<{ checksumSha256: string | null; bytes: Buffer | null } | 'stale' | 'missing'> {
+  if (size > MAX_HASHED_BYTES) return { checksumSha256: null, bytes: null };
+  const stored = await deps.objects.read(object.key);
+  if (!stored) return 'missing';
+  if (stored.eTag !== object.eTag) {
+    await discard(stored.body);
+    return 'stale';
+  }
+  // The bounds above were checked on the head's size: the bytes read and kept are never more.
+  if (stored.size !== size) {
+    await discard(stored.body);
+    throw new Error(`Object ${object.key} (ETag ${object.eTag}) was ${size} bytes and is now ${stored.size}.`);
+  }
+  const hash = createHash('sha256');
+  const body = hashing(stored.body, hash);
+  let bytes: Buffer | null = null;
+  if (keep) bytes = await readToBuffer(body, stored.size);
+  else for await (const _chunk of body) {
+    // Only hashed: the bytes are not needed.
+  }
+  return { checksumSha256: hash.digest('base64'), bytes };
+}
+
+async function* hashing(body: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}

@@ -1,0 +1,110 @@
+import { ProcessingFailure } from '../../inspect/failure';
+import { appendVersion, failed, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion } from './content-writes';
+import { fileIdOfContentKey, thumbnailObjectKeys } from '../files/files';
+import { currentVersion, type FileChanges, type FileVersion } from '../model';
+import { StaleWrite, type Deps, type ProcessingQueue, type ThumbnailJob, type UploadedObject } from '../ports';
+
+/**
+ * What to do with files whose processing never ends. Processing is at-least-once and idempotent
+ * (every write is tied to the content's key and sequencer), so re-driving a file that was in fact
+ * still being worked on costs a duplicate run, never a wrong result.
+ */
+export interface StuckFilePolicy {
+  /** A file in `processing` this long is re-driven: its message was lost, or its processor died. */
+  stuckAfterMs: number;
+  /** A file in `processing` this long ends `failed` (PROCESSING_STUCK) instead. */
+  giveUpAfterMs: number;
+  /** Files looked at per run; the next run takes the rest. */
+  batchSize: number;
+}
+
+export interface RecoveryReport {
+  redriven: string[];
+  gaveUp: string[];
+  /** Age of the oldest version still processing once the run is done; 0 when none is. */
+  oldestProcessingAgeSeconds: number;
+}
+
+/** The reconciler: re-drives versions stuck in `processing`, and fails those stuck for good. */
+export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQueue }, policy: StuckFilePolicy): Promise<RecoveryReport> {
+  const now = deps.now().getTime();
+  const stuck = await deps.files.listProcessingSince(new Date(now - policy.stuckAfterMs), policy.batchSize);
+  const report: RecoveryReport = { redriven: [], gaveUp: [], oldestProcessingAgeSeconds: 0 };
+  for (const { file, since } of stuck) {
+    const giveUp = now - since.getTime() >= policy.giveUpAfterMs;
+    let redriven = false;
+    let gaveUp = false;
+    for (const version of file.versions.filter((v) => v.status === 'processing')) {
+      if (giveUp) {
+        const failure = new ProcessingFailure('PROCESSING_STUCK', 'Processing did not finish. Upload the file again.');
+        const written = await writeForVersion(deps, file.id, version, (current) => (current.status === 'processing' ? failed(failure) : undefined));
+        gaveUp ||= written?.changed === true;
+      } else {
+        await deps.processing.redrive({ key: version.key, eTag: version.eTag, sequencer: version.sequencer, eventTime: version.uploadedAt });
+        redriven = true;
+      }
+    }
+    if (redriven) report.redriven.push(file.id);
+    if (gaveUp) report.gaveUp.push(file.id);
+  }
+  // Measured after the give-ups, so a run that failed the oldest files reports what is left: the
+  // processing lag an operator is alarmed on is the one nobody has dealt with yet.
+  const oldest = await deps.files.oldestProcessingSince();
+  report.oldestProcessingAgeSeconds = oldest ? Math.max(0, Math.floor((now - oldest.getTime()) / 1000)) : 0;
+  deps.telemetry.reconciled({ oldestProcessingAgeSeconds: report.oldestProcessingAgeSeconds, gaveUp: report.gaveUp.length });
+  return report;
+}
+
+/** A message its processor failed on every attempt, now in a dead-letter queue. */
+export type DeadLetter = { kind: 'upload'; object: UploadedObject } | { kind: 'thumbnails'; job: ThumbnailJob };
+
+const deadLettered = () => new ProcessingFailure('PROCESSING_FAILED', 'Processing failed on every attempt. Upload the file again.');
+
+/**
+ * A dead-lettered message ends its version as `failed`, so nobody waits on a file that will never
+ * be ready, unless the version has moved on to newer bytes (or finished) meanwhile.
+ */
+export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'failed' | 'stale'> {
+  if (letter.kind === 'thumbnails') {
+    const { fileId, contentKey, contentSequencer } = letter.job;
+    const written = await writeForVersion(deps, fileId, { key: contentKey, sequencer: contentSequencer }, (v) =>
+      v.status === 'processing' ? failed(deadLettered()) : undefined,
+    );
+    return written?.changed ? 'failed' : 'stale';
+  }
+  const { object } = letter;
+  const fileId = fileIdOfContentKey(object.key);
+  if (!fileId) return 'stale';
+  // The metadata step may have failed before it claimed the version: the key may be new to the
+  // file, or describe older bytes, and is claimed for this content as it fails. (This function
+  // cannot read the object's grant: a new key becomes a failed version whatever the grant allowed.)
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const file = await deps.files.get(fileId);
+    if (!file) return 'stale';
+    const existing = file.versions.find((v) => v.key === object.key);
+    if (existing && (existing.sequencer > object.sequencer || (existing.sequencer === object.sequencer && existing.status !== 'processing'))) return 'stale';
+    let changes: FileChanges;
+    let superseded: string[] = [];
+    let next: FileVersion;
+    if (existing) {
+      const newBytes = existing.sequencer !== object.sequencer;
+      next = { ...existing, ...(newBytes ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) };
+      const current = isCurrentKey(file, existing.key);
+      changes = versionChanges(file, next, newBytes && current ? { thumbnails: [], thumbnailKeys: {} } : {});
+      if (newBytes && current) superseded = thumbnailObjectKeys(file);
+    } else {
+      next = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, null), ...failed(deadLettered()) };
+      changes = appendVersion(file, next);
+      superseded = thumbnailObjectKeys(file);
+    }
+    try {
+      await deps.files.update(file, changes, deps.now());
+      reportFinished(deps, existing, next);
+      await deps.objects.delete(superseded);
+      return 'failed';
+    } catch (error) {
+      if (!(error instanceof StaleWrite)) throw error;
+    }
+  }
+  throw new Error(`File ${fileId} kept changing while its dead letter was recorded.`);
+}

@@ -1,0 +1,121 @@
+import { ValidationError } from '../../errors';
+import { fileTypes, isActiveContent, canonicalMimeType, mimeTypeMatches } from '../files/file-types';
+import type { Deps, TenantSettings } from '../ports';
+import { sizeLimitsOf, type SizeLimits } from '../transfer/size-limits';
+
+export type { TenantSettings } from '../ports';
+
+/** A tenant may shorten or lengthen its URLs' lives within these bounds (seconds). */
+export const TTL_BOUNDS = { min: 10, max: 3600 } as const;
+export const MAX_INLINE_MIME_TYPES = 100;
+
+export interface SettingsWarning {
+  code: string;
+  message: string;
+}
+
+/** What the deployment configures (lambdas/config.ts): the defaults of every tenant's settings. */
+export interface DeploymentDefaults {
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+  sizeLimits: SizeLimits;
+}
+
+/**
+ * A tenant's settings before it saved any: the deployment's URL lifetimes, the operator's size
+ * limit for the tenant (the larger of its single and multipart limits, so that it caps nothing),
+ * and no type shown inline.
+ */
+export function settingsDefaults(deployment: DeploymentDefaults, tenantId: string): TenantSettings {
+  const limits = sizeLimitsOf(deployment.sizeLimits, tenantId);
+  return {
+    disableForceDownloadForMimeTypes: [],
+    maxFileSize: Math.max(limits.maxFileSize, limits.maxMultipartFileSize),
+    downloadUrlTtlSeconds: deployment.downloadUrlTtlSeconds,
+    uploadUrlTtlSeconds: deployment.uploadUrlTtlSeconds,
+  };
+}
+
+/**
+ * The tenant's settings merged over the defaults (one strongly consistent GetItem). A stored
+ * maxFileSize above what the operator allows today (the limit was lowered since) reads as that limit.
+ */
+export async function tenantSettings(deps: Pick<Deps, 'settings'>, tenantId: string, defaults: TenantSettings): Promise<TenantSettings> {
+  const stored = await deps.settings.get(tenantId);
+  if (!stored) return defaults;
+  const merged = { ...defaults, ...stored };
+  return { ...merged, maxFileSize: Math.min(merged.maxFileSize, defaults.maxFileSize) };
+}
+
+// RFC 6838 restricted names, lower case; `*` only as the whole subtype, or as `*/*`.
+const NAME = '[a-z0-9][a-z0-9!#$&^_.+-]{0,126}';
+const MIME_PATTERN = new RegExp(`^(?:\\*/\\*|${NAME}/(?:\\*|${NAME}))$`);
+
+const between = (value: number, min: number, max: number) => Number.isSafeInteger(value) && value >= min && value <= max;
+
+/**
+ * Checks a full settings object against its bounds and normalises the MIME list (lower case, each
+ * once, in the order given). Throws ValidationError (400) naming the field and its bounds.
+ * `operatorLimit` is the largest file the operator lets this tenant upload at all.
+ */
+export function validateSettings(input: TenantSettings, operatorLimit: number): TenantSettings {
+  const problems: string[] = [];
+  for (const field of ['downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const) {
+    if (!between(input[field], TTL_BOUNDS.min, TTL_BOUNDS.max)) {
+      problems.push(`${field} must be a whole number of seconds from ${TTL_BOUNDS.min} to ${TTL_BOUNDS.max}`);
+    }
+  }
+  if (!between(input.maxFileSize, 1, operatorLimit)) {
+    problems.push(`maxFileSize must be a whole number of bytes from 1 to ${operatorLimit}, the largest file this deployment accepts for the tenant`);
+  }
+  const mimeTypes = [...new Set(input.disableForceDownloadForMimeTypes.map((type) => type.trim().toLowerCase()))];
+  const malformed = mimeTypes.filter((type) => !MIME_PATTERN.test(type));
+  if (malformed.length > 0) {
+    const shown = malformed.slice(0, 5).map((type) => JSON.stringify(type.slice(0, 100)));
+    problems.push(`disableForceDownloadForMimeTypes: ${shown.join(', ')} ${malformed.length === 1 ? 'is' : 'are'} not type/subtype, type/* or */*`);
+  }
+  if (mimeTypes.length > MAX_INLINE_MIME_TYPES) {
+    problems.push(`disableForceDownloadForMimeTypes may list at most ${MAX_INLINE_MIME_TYPES} types, not ${mimeTypes.length}`);
+  }
+  if (problems.length > 0) throw new ValidationError(`${problems.join('; ')}.`);
+  return {
+    disableForceDownloadForMimeTypes: mimeTypes,
+    maxFileSize: input.maxFileSize,
+    downloadUrlTtlSeconds: input.downloadUrlTtlSeconds,
+    uploadUrlTtlSeconds: input.uploadUrlTtlSeconds,
+  };
+}
+
+/** Replaces the tenant's settings with `input` (all of it) and returns what is now in effect. */
+export async function updateTenantSettings(
+  deps: Pick<Deps, 'settings' | 'now'>,
+  tenantId: string,
+  input: TenantSettings,
+  options: { defaults: TenantSettings; updatedBy: string },
+): Promise<TenantSettings> {
+  const settings = validateSettings(input, options.defaults.maxFileSize);
+  await deps.settings.put(tenantId, settings, { updatedAt: deps.now(), updatedBy: options.updatedBy });
+  return settings;
+}
+
+const activeTypes = fileTypes.filter(isActiveContent);
+
+/** What a client should know about settings it may not have meant: shown with every GET and PUT. */
+export function settingsWarnings(settings: TenantSettings): SettingsWarning[] {
+  const patterns = settings.disableForceDownloadForMimeTypes;
+  const warnings: SettingsWarning[] = [];
+  if (patterns.includes('*/*')) {
+    warnings.push({
+      code: 'ALL_TYPES_INLINE',
+      message: 'With */* every file type may be served inline (?disposition=inline), so a browser renders it on the storage origin instead of saving it. List only the types you mean to show.',
+    });
+  }
+  const active = activeTypes.filter((type) => patterns.some((pattern) => mimeTypeMatches(canonicalMimeType(type), pattern)));
+  if (active.length > 0) {
+    warnings.push({
+      code: 'ACTIVE_CONTENT_AS_TEXT',
+      message: `${active.map((type) => canonicalMimeType(type)).join(', ')} would run code in a browser: served inline as text/plain (their source), never rendered.`,
+    });
+  }
+  return warnings;
+}

@@ -1,0 +1,201 @@
+import sharp, { type TiffOptions } from 'sharp';
+import { PDFDocument } from 'pdf-lib';
+import { fileTypes, findFileType } from '../../../lambdas/domain/files/file-types';
+import { contentMatches, sniffType } from '../../../lambdas/inspect/sniff-type';
+
+const image = (format: 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff', options: TiffOptions = {}) =>
+  sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).toFormat(format, options).toBuffer();
+const text = (s: string) => Buffer.from(s, 'utf8');
+const bytes = (...values: number[]) => Buffer.from(values);
+
+async function onePagePdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.addPage();
+  return doc.save();
+}
+
+/** A zip archive with one stored (uncompressed) file, as a zip tool writes it. */
+function zipWithOneFile(name: string, content: string): Buffer {
+  const [n, c] = [Buffer.from(name), Buffer.from(content)];
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt32LE(c.length, 18);
+  local.writeUInt32LE(c.length, 22);
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt32LE(c.length, 20);
+  central.writeUInt32LE(c.length, 24);
+  central.writeUInt16LE(n.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + n.length, 12);
+  end.writeUInt32LE(30 + n.length + c.length, 16);
+  return Buffer.concat([local, n, c, central, n, end]);
+}
+
+describe('sniffType', () => {
+  it.each([
+    ['jpeg', 'image/jpeg'],
+    ['png', 'image/png'],
+    ['gif', 'image/gif'],
+    ['webp', 'image/webp'],
+    ['tiff', 'image/tiff'],
+  ] as const)('recognises %s made by sharp', async (format, mime) => {
+    expect(sniffType(await image(format))).toBe(mime);
+  });
+
+  it('recognises big-endian TIFF and BigTIFF', async () => {
+    expect(sniffType(bytes(0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8))).toBe('image/tiff');
+    const bigtiff = await image('tiff', { bigtiff: true });
+    expect(bigtiff.subarray(0, 4)).toEqual(bytes(0x49, 0x49, 0x2b, 0x00));
+    expect(sniffType(bigtiff)).toBe('image/tiff');
+  });
+
+  it('looks only at the bytes of the view it is given', async () => {
+    const png = await image('png');
+    expect(sniffType(Buffer.concat([text('{"a": 1}'), png]).subarray(8))).toBe('image/png');
+    expect(sniffType(Buffer.concat([bytes(0, 0, 0), text('{"a": 1}')]).subarray(3))).toBe('application/json');
+    expect(sniffType(new Uint8Array(Buffer.concat([bytes(0xff, 0xd8, 0xff), text('%PDF-1.7')])).subarray(3))).toBe('application/pdf');
+  });
+
+  it('recognises a PDF, also behind junk within the first kilobyte, but not further in', async () => {
+    const pdf = await onePagePdf();
+    expect(sniffType(pdf)).toBe('application/pdf');
+    expect(sniffType(Buffer.concat([text('\r\n\r\n'), pdf]))).toBe('application/pdf');
+    expect(sniffType(Buffer.concat([bytes(0xef, 0xbb, 0xbf), Buffer.alloc(1000, 0x20), pdf]))).toBe('application/pdf');
+    expect(sniffType(Buffer.concat([Buffer.alloc(1020, 0x01), pdf]))).toBe('application/octet-stream');
+  });
+
+  it('recognises zip archives, empty ones too', () => {
+    expect(sniffType(zipWithOneFile('[Content_Types].xml', '<Types/>'))).toBe('application/zip');
+    expect(sniffType(Buffer.concat([bytes(0x50, 0x4b, 0x05, 0x06), Buffer.alloc(18)]))).toBe('application/zip');
+    expect(sniffType(text('PK and some text'))).toBe('text/plain');
+  });
+
+  it.each([
+    ['<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml'],
+    ['\uFEFF<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml'],
+    ['<?xml version="1.0" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg>', 'image/svg+xml'],
+    ['<!DOCTYPE svg [\n  <!ENTITY name "value">\n]>\n<svg>&name;</svg>', 'image/svg+xml'],
+    ['  \n<SVG viewBox="0 0 1 1">', 'image/svg+xml'],
+    ['<!doctype html><title>x</title>', 'text/html'],
+    ['  <!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN">\n<html>', 'text/html'],
+    ['<HTML><body>x', 'text/html'],
+    ['<head><meta charset="utf-8">', 'text/html'],
+    ['<body onload="x()">', 'text/html'],
+    ['<script>alert(1)</script>', 'text/html'],
+    ['<!-- a fragment -->\n<div class="card"><p>Hi</p></div>', 'text/html'],
+    ['<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n<html xmlns="http://www.w3.org/1999/xhtml">', 'text/html'],
+    ['<?xml version="1.0"?><invoice><total>3</total></invoice>', 'application/xml'],
+    ['<?xml version="1.0"?>\n<table><row/></table>', 'application/xml'],
+    ['<rss version="2.0"><channel/></rss>', 'application/xml'],
+    ['<x:doc xmlns:x="urn:x"/>', 'application/xml'],
+    ['{"a": [1, 2]}', 'application/json'],
+    ['\n  [1, 2, 3]', 'application/json'],
+    ['\uFEFF{"bom": true}', 'application/json'],
+    ['name,amount\nMüller,3\n', 'text/plain'],
+    ['# Notes\n\n- 3 < 4\n- <3 hearts\n\tand a tab\r\n', 'text/plain'],
+    ['"quoted","csv"\n1,2\n', 'text/plain'],
+    ['\x1b[32mgreen log line\x1b[0m\n\f', 'text/plain'],
+    ['日本語のテキスト 🎉', 'text/plain'],
+  ])('sniffs %j as %s', (content, mime) => {
+    expect(sniffType(text(content))).toBe(mime);
+  });
+
+  it.each([
+    ['a NUL byte', bytes(0x41, 0x00, 0x42)],
+    ['a control byte', bytes(0x41, 0x01, 0x42)],
+    ['a lone continuation byte', bytes(0x41, 0x80, 0x42)],
+    ['a lead byte without its continuation', bytes(0x41, 0xc3, 0x28)],
+    ['an overlong encoding of "/"', bytes(0x41, 0xc0, 0xaf)],
+    ['an overlong three-byte form', bytes(0x41, 0xe0, 0x80, 0xaf)],
+    ['a UTF-16 surrogate', bytes(0x41, 0xed, 0xa0, 0x80)],
+    ['a code point past U+10FFFF', bytes(0x41, 0xf4, 0x90, 0x80, 0x80)],
+    ['Latin-1 text', Buffer.from('Müller,3', 'latin1')],
+    ['UTF-16 text', Buffer.from('\uFEFFhello', 'utf16le')],
+  ])('treats %s as binary', (_what, content) => {
+    expect(sniffType(content)).toBe('application/octet-stream');
+  });
+
+  it('treats random bytes as binary', () => {
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    expect(sniffType(random)).toBe('application/octet-stream');
+  });
+
+  it('accepts a character cut by the 4096-byte boundary, but not a broken one before it', () => {
+    const long = text('x'.repeat(4094) + '€ and more'); // "€" is three bytes, at 4094..4096
+    const head = long.subarray(0, 4096);
+    expect(head.subarray(4094)).toEqual(bytes(0xe2, 0x82));
+    expect(sniffType(head)).toBe('text/plain');
+    expect(sniffType(text(`{"name":"${'é'.repeat(3000)}`).subarray(0, 4096))).toBe('application/json');
+    const broken = Buffer.from(head);
+    broken[4095] = 0x41; // 0xE2 followed by a non-continuation byte
+    expect(sniffType(broken)).toBe('application/octet-stream');
+  });
+});
+
+describe('contentMatches', () => {
+  const type = (id: string) => {
+    const found = findFileType(id);
+    if (!found) throw new Error(`no file type ${id}`);
+    return found;
+  };
+  it.each([
+    ['application/pdf', 'pdf', true],
+    ['image/png', 'pdf', false],
+    ['application/octet-stream', 'pdf', false],
+    ['image/jpeg', 'jpeg', true],
+    ['image/jpeg', 'png', false],
+    ['image/png', 'png', true],
+    ['image/gif', 'webp', false],
+    ['image/webp', 'webp', true],
+    ['image/gif', 'gif', true],
+    ['image/tiff', 'tiff', true],
+    ['image/svg+xml', 'png', false],
+    ['application/zip', 'docx', true],
+    ['application/zip', 'xlsx', true],
+    ['application/zip', 'pptx', true],
+    ['application/zip', 'zip', true],
+    ['application/octet-stream', 'docx', false],
+    ['application/zip', 'txt', false],
+    ['application/octet-stream', 'txt', false],
+    ['image/png', 'txt', false],
+    ['text/plain', 'txt', true],
+    ['application/json', 'txt', true],
+    ['text/html', 'txt', true],
+    ['application/xml', 'txt', true],
+    ['text/plain', 'csv', true],
+    ['application/octet-stream', 'csv', false],
+    ['application/json', 'json', true],
+    ['text/plain', 'json', false],
+    ['image/svg+xml', 'svg', true],
+    ['application/xml', 'svg', false],
+    ['text/html', 'svg', false],
+    ['application/xml', 'xml', true],
+    ['image/svg+xml', 'xml', true],
+    ['text/plain', 'xml', false],
+    ['text/html', 'html', true],
+    ['text/plain', 'html', false],
+    ['application/pdf', 'html', false],
+  ])('%s content for a %s file → %s', (detected, id, expected) => {
+    expect(contentMatches(detected, type(id))).toBe(expected);
+  });
+
+  it('accepts what sniffType finds in a real file of each image type and in a PDF', async () => {
+    for (const format of ['jpeg', 'png', 'gif', 'webp', 'tiff'] as const) {
+      expect(contentMatches(sniffType(await image(format)), type(format))).toBe(true);
+    }
+    expect(contentMatches(sniffType(await onePagePdf()), type('pdf'))).toBe(true);
+  });
+
+  it('accepts binary content for no text type', () => {
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    const textual = fileTypes.filter((t) => ['txt', 'csv', 'json', 'xml', 'html', 'svg'].includes(t.id));
+    expect(textual).toHaveLength(6);
+    for (const t of textual) expect(contentMatches(sniffType(random), t)).toBe(false);
+  });
+});
