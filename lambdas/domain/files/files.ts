@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileNotFound, PreconditionFailed, ValidationError } from '../../errors';
 import { canonicalMimeType, findFileType, type FileType } from './file-types';
 import { checkMayModify } from '../permissions';
+import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
-import { BadCursor, StaleWrite, type Deps, type SharingDeps } from '../ports';
+import { BadCursor, type Deps, type SharingDeps } from '../ports';
 import { toWellFormed } from '../text';
 
 export interface NewFile {
@@ -183,12 +184,14 @@ export async function changeFile(deps: Deps, load: () => Promise<FileRecord>, up
   const changes: FileChanges = { ...update };
   if (update.tags) changes.tags = uniq(update.tags);
   if (update.links) changes.links = uniq(update.links, linkKey);
-  return writeWithRetry(deps, load, (file) => {
+  // Re-read and re-applied on a concurrent write; with If-Match the version check turns it into a 412.
+  return retryOnStaleWrite(async () => {
+    const file = await load();
     if (expectedVersion !== undefined && file.version !== expectedVersion) {
       throw new PreconditionFailed(`File ${file.id} is at version ${file.version}, not ${expectedVersion}.`);
     }
-    return changes;
-  });
+    return deps.files.update(file, changes, deps.now());
+  }, { attempts: WRITE_ATTEMPTS });
 }
 
 /** A file of the caller's tenant that the caller may change (`mayModify`). */
@@ -196,18 +199,6 @@ export async function loadModifiableFile(deps: Deps, principal: Principal, id: s
   const file = await loadOwnFile(deps, principal, id);
   checkMayModify(principal, file);
   return file;
-}
-
-/** Re-reads and re-applies on a concurrent write; with If-Match the version check turns it into a 412. */
-async function writeWithRetry(deps: Deps, load: () => Promise<FileRecord>, change: (file: FileRecord) => FileChanges): Promise<FileRecord> {
-  for (let attempt = 0; ; attempt++) {
-    const file = await load();
-    try {
-      return await deps.files.update(file, change(file), deps.now());
-    } catch (error) {
-      if (!(error instanceof StaleWrite) || attempt >= 4) throw error;
-    }
-  }
 }
 
 export async function deleteFile(deps: SharingDeps, principal: Principal, id: string): Promise<void> {

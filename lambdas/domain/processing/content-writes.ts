@@ -1,6 +1,7 @@
 import { ProcessingFailure } from '../../inspect/failure';
 import { currentVersion, type FileChanges, type FileRecord, type FileVersion } from '../model';
-import { StaleWrite, type Deps, type UploadedObject } from '../ports';
+import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
+import type { Deps, UploadedObject } from '../ports';
 
 export type ProcessingOutcome = 'processed' | 'thumbnails-queued' | 'stale' | 'not-a-file' | 'deleted' | 'refused';
 
@@ -77,7 +78,7 @@ export async function writeForVersion(
   ref: ContentRef,
   change: (version: FileVersion, file: FileRecord) => VersionResult | undefined,
 ): Promise<{ file: FileRecord; version: FileVersion; current: boolean; changed: boolean } | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  return retryOnStaleWrite(async () => {
     const file = await deps.files.get(fileId);
     const version = file?.versions.find((v) => v.key === ref.key && v.sequencer === ref.sequencer);
     if (!file || !version) return undefined;
@@ -87,15 +88,10 @@ export async function writeForVersion(
     const { thumbnails, thumbnailKeys, ...fields } = result;
     const next: FileVersion = { ...version, ...fields };
     const shown = { ...(thumbnails && { thumbnails }), ...(thumbnailKeys && { thumbnailKeys }) };
-    try {
-      const written = { file: await deps.files.update(file, versionChanges(file, next, shown), deps.now()), version: next, current, changed: true };
-      reportFinished(deps, version, next);
-      return written;
-    } catch (error) {
-      if (!(error instanceof StaleWrite)) throw error;
-    }
-  }
-  throw new Error(`File ${fileId} kept changing while processing wrote its results.`);
+    const written = { file: await deps.files.update(file, versionChanges(file, next, shown), deps.now()), version: next, current, changed: true };
+    reportFinished(deps, version, next);
+    return written;
+  }, { attempts: WRITE_ATTEMPTS, exhausted: () => new Error(`File ${fileId} kept changing while processing wrote its results.`) });
 }
 
 /**

@@ -5,12 +5,13 @@ import { ProcessingFailure } from '../../inspect/failure';
 import { discard, readToBuffer } from '../../inspect/read-stream';
 import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
-import { appendVersion, failed, failMissing, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
+import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
+import { claimVersion } from './version-claims';
 import type { FileType } from '../files/file-types';
-import { fileIdOfContentKey, fileTypeOf, thumbnailObjectKeys } from '../files/files';
-import { currentVersion, hasContent, type FileChanges, type FileRecord, type FileVersion } from '../model';
+import { fileIdOfContentKey, fileTypeOf } from '../files/files';
+import { hasContent, type FileRecord, type FileVersion } from '../model';
 import { auditReusedUpload } from '../audit';
-import { StaleWrite, type ProcessingDeps, type UploadedObject } from '../ports';
+import type { ProcessingDeps, UploadedObject } from '../ports';
 
 const SNIFF_BYTES = 4096;
 
@@ -149,57 +150,37 @@ const uploadReused = () =>
   );
 
 type Claim = { file: FileRecord; version: FileVersion; superseded: string[]; reused: boolean };
+type ClaimAnswer = Claim | 'stale' | 'removed' | 'deleted' | 'refused';
 
 /**
  * Makes the object's version `processing` (adding the version if its key is new), fails it as a
  * reused upload, or says why not.
  */
-async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant): Promise<Claim | 'stale' | 'removed' | 'deleted' | 'refused'> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const file = await deps.files.get(fileId);
-    if (!file) return 'deleted';
-    const existing = file.versions.find((v) => v.key === object.key);
-    let version: FileVersion;
-    let changes: FileChanges;
-    let superseded: string[];
-    let reused = false;
-    if (existing) {
-      if (existing.sequencer > object.sequencer) return 'stale';
+async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant): Promise<ClaimAnswer> {
+  const claimed = await claimVersion<ClaimAnswer>(deps, fileId, object, {
+    vanished: 'deleted',
+    outdated: 'stale',
+    atKnownKey: (existing, file) => {
       // The same event again: resumed if a crash left it half-way; done if it was finished.
       if (existing.sequencer === object.sequencer) {
-        if (existing.status === 'processing') return { file, version: existing, superseded: [], reused: false };
-        return existing.contentRemoved ? 'removed' : 'stale';
+        if (existing.status === 'processing') return { outcome: { file, version: existing, superseded: [], reused: false } };
+        return { outcome: existing.contentRemoved ? 'removed' : 'stale' };
       }
-      // New bytes at a key the file knows: the same upload URL (or form) used again.
-      const current = isCurrentKey(file, existing.key);
-      superseded = current ? thumbnailObjectKeys(file) : [];
-      reused = acceptedContent(existing);
-      // Accepted content is never replaced, whatever the grant allowed: its bytes are gone (the
-      // bucket keeps one object per key), so the version fails, visibly. Otherwise the version
-      // has accepted nothing yet, and the new bytes are measured as it.
-      version = reused
+      // New bytes at a key the file knows: the same upload URL (or form) used again. Accepted
+      // content is never replaced, whatever the grant allowed: its bytes are gone (the bucket
+      // keeps one object per key), so the version fails, visibly. Otherwise the version has
+      // accepted nothing yet, and the new bytes are measured as it.
+      return acceptedContent(existing)
         ? { ...existing, sequencer: object.sequencer, eTag: object.eTag, ...failed(uploadReused()), contentRemoved: true }
         : { ...existing, ...freshVersion(object, grant.uploadedBy) };
-      changes = versionChanges(file, version, current ? { thumbnails: [], thumbnailKeys: {} } : {});
-    } else {
-      if (hasContent(file) && !grant.overwrite) return 'refused';
-      version = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, grant.uploadedBy) };
-      changes = appendVersion(file, version);
-      const versions = changes.versions as FileVersion[];
-      // The oldest versions beyond the deployment's limit go, objects and all.
-      const pruned = versions.slice(0, Math.max(0, versions.length - deps.maxVersions));
-      changes.versions = versions.slice(pruned.length);
-      superseded = [...thumbnailObjectKeys(file), ...pruned.map((v) => v.key)];
-    }
-    try {
-      const updated = await deps.files.update(file, changes, deps.now());
-      if (reused) reportFinished(deps, existing, version);
-      return { file: updated, version, superseded, reused };
-    } catch (error) {
-      if (!(error instanceof StaleWrite)) throw error;
-    }
-  }
-  throw new Error(`File ${fileId} kept changing while processing claimed it.`);
+    },
+    atNewKey: (file) => (hasContent(file) && !grant.overwrite ? { outcome: 'refused' } : freshVersion(object, grant.uploadedBy)),
+    maxVersions: deps.maxVersions,
+    exhausted: () => new Error(`File ${fileId} kept changing while processing claimed it.`),
+  });
+  if ('outcome' in claimed) return claimed.outcome;
+  const { file, existing, version, superseded } = claimed;
+  return { file, version, superseded, reused: existing !== undefined && acceptedContent(existing) };
 }
 
 /** PDFs are parsed and SVGs scanned from memory, up to their bounds; everything else is only hashed, never held. */

@@ -1,8 +1,8 @@
 import { ProcessingFailure } from '../../inspect/failure';
-import { appendVersion, failed, freshVersion, isCurrentKey, reportFinished, versionChanges, writeForVersion } from './content-writes';
-import { fileIdOfContentKey, thumbnailObjectKeys } from '../files/files';
-import { currentVersion, type FileChanges, type FileVersion } from '../model';
-import { StaleWrite, type Deps, type ProcessingQueue, type ThumbnailJob, type UploadedObject } from '../ports';
+import { failed, freshVersion, writeForVersion } from './content-writes';
+import { claimVersion } from './version-claims';
+import { fileIdOfContentKey } from '../files/files';
+import type { Deps, ProcessingQueue, ThumbnailJob, UploadedObject } from '../ports';
 
 /**
  * What to do with files whose processing never ends. Processing is at-least-once and idempotent
@@ -78,33 +78,18 @@ export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'f
   // The metadata step may have failed before it claimed the version: the key may be new to the
   // file, or describe older bytes, and is claimed for this content as it fails. (This function
   // cannot read the object's grant: a new key becomes a failed version whatever the grant allowed.)
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const file = await deps.files.get(fileId);
-    if (!file) return 'stale';
-    const existing = file.versions.find((v) => v.key === object.key);
-    if (existing && (existing.sequencer > object.sequencer || (existing.sequencer === object.sequencer && existing.status !== 'processing'))) return 'stale';
-    let changes: FileChanges;
-    let superseded: string[] = [];
-    let next: FileVersion;
-    if (existing) {
-      const newBytes = existing.sequencer !== object.sequencer;
-      next = { ...existing, ...(newBytes ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) };
-      const current = isCurrentKey(file, existing.key);
-      changes = versionChanges(file, next, newBytes && current ? { thumbnails: [], thumbnailKeys: {} } : {});
-      if (newBytes && current) superseded = thumbnailObjectKeys(file);
-    } else {
-      next = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...freshVersion(object, null), ...failed(deadLettered()) };
-      changes = appendVersion(file, next);
-      superseded = thumbnailObjectKeys(file);
-    }
-    try {
-      await deps.files.update(file, changes, deps.now());
-      reportFinished(deps, existing, next);
-      await deps.objects.delete(superseded);
-      return 'failed';
-    } catch (error) {
-      if (!(error instanceof StaleWrite)) throw error;
-    }
-  }
-  throw new Error(`File ${fileId} kept changing while its dead letter was recorded.`);
+  const claimed = await claimVersion<'stale'>(deps, fileId, object, {
+    vanished: 'stale',
+    outdated: 'stale',
+    // Newer bytes at the key fail in its place; the same bytes fail only while still processing.
+    atKnownKey: (existing) =>
+      existing.sequencer === object.sequencer && existing.status !== 'processing'
+        ? { outcome: 'stale' }
+        : { ...existing, ...(existing.sequencer !== object.sequencer ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) },
+    atNewKey: () => ({ ...freshVersion(object, null), ...failed(deadLettered()) }),
+    exhausted: () => new Error(`File ${fileId} kept changing while its dead letter was recorded.`),
+  });
+  if ('outcome' in claimed) return claimed.outcome;
+  await deps.objects.delete(claimed.superseded);
+  return 'failed';
 }

@@ -4,7 +4,8 @@ import type { ShareAccess } from '../../domain/model';
 import { changeFile, loadModifiableFile, removeFile, type FileUpdate } from '../files/files';
 import type { FileRecord, Principal, ShareToken, ShareTokenGrant } from '../model';
 import { addLogContext } from '../../log';
-import { StaleWrite, type ShareTokenRefusal, type SharingDeps as Deps } from '../ports';
+import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
+import type { ShareTokenRefusal, SharingDeps as Deps } from '../ports';
 
 /** The tokens' own limit, on top of the route throttling in front of them. */
 export interface SharePolicy {
@@ -75,7 +76,7 @@ const liveTokensOf = async (deps: Deps, fileId: string) =>
  * the check and the deletion hold together through the token set's version.
  */
 async function revokeToken(deps: Deps, fileId: string, tokenId: string, options: { keepAFullToken: boolean }): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  return retryOnStaleWrite(async () => {
     const { tokens, setVersion } = await deps.shareTokens.listOf(fileId);
     const token = tokens.find((t) => t.id === tokenId);
     if (!token) throw new NotFound(`File ${fileId} has no share token ${tokenId}.`, 'SHARE_TOKEN_NOT_FOUND');
@@ -86,12 +87,8 @@ async function revokeToken(deps: Deps, fileId: string, tokenId: string, options:
         throw new Conflict('LAST_FULL_TOKEN', 'This is the last full token of the file: create another full token first, or ask a member of the tenant.');
       }
     }
-    try {
-      return await deps.shareTokens.delete(token, setVersion);
-    } catch (error) {
-      if (!(error instanceof StaleWrite) || attempt >= 4) throw error;
-    }
-  }
+    return deps.shareTokens.delete(token, setVersion);
+  }, { attempts: WRITE_ATTEMPTS });
 }
 
 // Tenant members who may change the file (its creator or an admin) manage its tokens.
