@@ -1,14 +1,13 @@
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../../../lambdas/domain/concurrency';
-import { createFile, updateFile } from '../../../lambdas/domain/files/files';
-import type { FileChanges, FileRecord, ShareToken } from '../../../lambdas/domain/model';
+import { updateFile } from '../../../lambdas/domain/files/files';
+import type { FileRecord } from '../../../lambdas/domain/model';
 import { StaleWrite } from '../../../lambdas/domain/ports';
 import { writeForVersion } from '../../../lambdas/domain/processing/content-writes';
 import { processUploadedObject } from '../../../lambdas/domain/processing/metadata-processing';
 import { failDeadLetter } from '../../../lambdas/domain/processing/processing-recovery';
 import { createShareToken, deleteShareToken } from '../../../lambdas/domain/sharing/share-tokens';
-import { MemoryFiles } from '../support/memory';
-import { MemoryShareTokens } from '../support/memory-share-tokens';
-import { setup, uploadThroughGrant, writer } from '../support/grants';
+import { contended } from '../support/contended';
+import { uploadThroughGrant, writer } from '../support/grants';
 
 /** An attempt that loses to another write `conflicts` times, then answers `value`; counts its runs. */
 function conflicting<T>(conflicts: number, value: T) {
@@ -19,26 +18,6 @@ function conflicting<T>(conflicts: number, value: T) {
     return value;
   };
   return { attempt, runs };
-}
-
-/**
- * Memory files whose next `rivals` writes each make the update they precede stale, as a concurrent
- * request would: a tag added to the stored file, or the file deleted.
- */
-class ContendedFiles extends MemoryFiles {
-  rivals: ('tag' | 'delete')[] = [];
-  reads = 0;
-  override async get(id: string) {
-    this.reads++;
-    return super.get(id);
-  }
-  override async update(current: FileRecord, changes: FileChanges, now: Date) {
-    const rival = this.rivals.shift();
-    const stored = this.items.get(current.id);
-    if (rival === 'delete') this.items.delete(current.id);
-    else if (rival === 'tag' && stored) this.items.set(current.id, { ...stored, tags: [...stored.tags, `rival${stored.version}`], version: stored.version + 1 });
-    return super.update(current, changes, now);
-  }
 }
 
 describe('retryOnStaleWrite', () => {
@@ -96,11 +75,8 @@ describe('retryOnStaleWrite', () => {
   });
 
   it('re-reads before each attempt, so the write lands on top of every write that beat it', async () => {
-    const { deps } = setup();
-    const files = new ContendedFiles(deps.now);
-    const file = await createFile({ ...deps, files }, writer, { name: 'a.txt', fileTypeId: 'txt' });
-    files.rivals = ['tag', 'tag'];
-    files.reads = 0;
+    const { deps, files, file } = await contended();
+    files.rivals = ['write', 'write'];
     const written = await retryOnStaleWrite(
       async () => {
         const current = (await files.get(file.id)) as FileRecord;
@@ -114,11 +90,8 @@ describe('retryOnStaleWrite', () => {
   });
 
   it('ends the loop with the answer of an attempt that finds the file gone after losing to its deletion', async () => {
-    const { deps } = setup();
-    const files = new ContendedFiles(deps.now);
-    const file = await createFile({ ...deps, files }, writer, { name: 'a.txt', fileTypeId: 'txt' });
-    files.rivals = ['tag', 'delete'];
-    files.reads = 0;
+    const { deps, files, file } = await contended();
+    files.rivals = ['write', 'delete'];
     const written = await retryOnStaleWrite(
       async () => {
         const current = await files.get(file.id);
@@ -132,32 +105,10 @@ describe('retryOnStaleWrite', () => {
   });
 });
 
-/** Share tokens whose next `rivals` deletions each lose to a token set changed just before them. */
-class ContendedShareTokens extends MemoryShareTokens {
-  rivals = 0;
-  override async delete(token: ShareToken, setVersion?: number) {
-    if (this.rivals > 0) {
-      this.rivals--;
-      this.setVersions.set(token.fileId, (this.setVersions.get(token.fileId) ?? 0) + 1);
-    }
-    return super.delete(token, setVersion);
-  }
-}
-
-/** The test deps with contended files and share tokens, and a file of `writer`. */
-async function contended() {
-  const { deps: base } = setup();
-  const files = new ContendedFiles(base.now);
-  const shareTokens = new ContendedShareTokens();
-  const deps = { ...base, files, shareTokens };
-  const file = await createFile(deps, writer, { name: 'a.txt', fileTypeId: 'txt' });
-  return { deps, files, shareTokens, file };
-}
-
 // Each write site, with every write losing: five reads, then what the site threw before the loops
 // were one helper. One lost write fewer, and the fifth attempt goes through.
 describe('the optimistic writes of the domain', () => {
-  const always = (): 'tag'[] => Array(WRITE_ATTEMPTS).fill('tag');
+  const always = (): 'write'[] => Array(WRITE_ATTEMPTS).fill('write');
 
   it('a file change rethrows the last StaleWrite', async () => {
     const { deps, files, file } = await contended();
@@ -184,7 +135,7 @@ describe('the optimistic writes of the domain', () => {
   it("processing's write of its results says the file kept changing", async () => {
     const { deps, files, file } = await contended();
     const object = await uploadThroughGrant(deps, writer, file, Buffer.from('hello'), '0A');
-    files.rivals = ['tag'];
+    files.rivals = ['write'];
     await expect(processUploadedObject(deps, object)).resolves.toBe('processed');
     const ref = { key: object.key, sequencer: '0A' };
     files.rivals = always();

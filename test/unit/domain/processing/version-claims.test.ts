@@ -1,35 +1,9 @@
-import { createFile } from '../../../../lambdas/domain/files/files';
-import type { FileChanges, FileRecord, FileVersion } from '../../../../lambdas/domain/model';
+import type { FileRecord, FileVersion } from '../../../../lambdas/domain/model';
 import { freshVersion } from '../../../../lambdas/domain/processing/content-writes';
 import { claimVersion, type ClaimRules } from '../../../../lambdas/domain/processing/version-claims';
-import { MemoryFiles } from '../../support/memory';
-import { setup, writer } from '../../support/grants';
+import { contended } from '../../support/contended';
 
-/** Memory files that count reads, and whose next `rivals` updates each lose to a rival write (or deletion) just before them. */
-class ContendedFiles extends MemoryFiles {
-  rivals: ('touch' | 'delete')[] = [];
-  reads = 0;
-  override async get(id: string) {
-    this.reads++;
-    return super.get(id);
-  }
-  override async update(current: FileRecord, changes: FileChanges, now: Date) {
-    const rival = this.rivals.shift();
-    const stored = this.items.get(current.id);
-    if (rival === 'delete') this.items.delete(current.id);
-    else if (rival === 'touch' && stored) this.items.set(current.id, { ...stored, version: stored.version + 1 });
-    return super.update(current, changes, now);
-  }
-}
-
-async function fileToClaim() {
-  const { deps: base } = setup();
-  const files = new ContendedFiles(base.now);
-  const deps = { ...base, files };
-  const file = await createFile(deps, writer, { name: 'a.png', fileTypeId: 'png' });
-  files.reads = 0;
-  return { deps, files, file };
-}
+const fileToClaim = () => contended('png');
 
 const upload = (file: Pick<FileRecord, 'id'>, name: string, sequencer: string) => ({
   key: `content/${file.id}/${name}`,
@@ -141,7 +115,7 @@ describe('claimVersion', () => {
     const object = upload(file, 'one', '0A');
     expect(await claimVersion(deps, 'no-such-file', object, processingRules(object))).toEqual({ outcome: 'vanished' });
     files.reads = 0;
-    files.rivals = ['touch', 'delete'];
+    files.rivals = ['write', 'delete'];
     expect(await claimVersion(deps, file.id, object, processingRules(object))).toEqual({ outcome: 'vanished' });
     expect(files.reads).toBe(3);
   });
@@ -151,10 +125,10 @@ describe('claimVersion', () => {
     const object = upload(file, 'one', '0A');
     let decisions = 0;
     const rules = processingRules(object, { atNewKey: () => (decisions++, freshVersion(object, 'u1')) });
-    files.rivals = Array(5).fill('touch');
+    files.rivals = Array(5).fill('write');
     await expect(claimVersion(deps, file.id, object, rules)).rejects.toThrow(/^kept changing$/);
     expect([files.reads, decisions]).toEqual([5, 5]);
-    files.rivals = Array(4).fill('touch');
+    files.rivals = Array(4).fill('write');
     expect(claimed(await claimVersion(deps, file.id, object, rules)).version.version).toBe(1);
     expect(decisions).toBe(10);
   });
@@ -184,7 +158,7 @@ describe('claimVersion', () => {
     const failing = processingRules(again, {
       atKnownKey: (existing) => ({ ...existing, ...freshVersion(again, 'u1'), status: 'failed', error: { code: 'PROCESSING_FAILED', message: 'm' } }),
     });
-    files.rivals = ['touch'];
+    files.rivals = ['write'];
     await claimVersion(deps, file.id, again, failing);
     expect(deps.telemetry.of('versionFinished')).toEqual([{ event: 'versionFinished', status: 'failed', errorCode: 'PROCESSING_FAILED', uploadedAt: again.eventTime, at: expect.any(Date) }]);
   });
