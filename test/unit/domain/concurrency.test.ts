@@ -21,7 +21,7 @@ function conflicting<T>(conflicts: number, value: T) {
 }
 
 describe('retryOnStaleWrite', () => {
-  it('tries five times by default: four lost writes and the fifth answers', async () => {
+  it('tries WRITE_ATTEMPTS (five) times: four lost writes and the fifth answers', async () => {
     expect(WRITE_ATTEMPTS).toBe(5);
     const { attempt, runs } = conflicting(4, 'written');
     await expect(retryOnStaleWrite(attempt, { attempts: WRITE_ATTEMPTS })).resolves.toBe('written');
