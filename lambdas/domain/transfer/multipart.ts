@@ -224,7 +224,8 @@ export async function partUrlsFor(
   if (beyond.length > 0) throw new FileportError('VALIDATION_ERROR', `The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
   const unsigned = options.parts.filter((p) => token.partChecksums !== (p.checksumSha256 !== undefined)).map((p) => p.partNumber);
   if (unsigned.length > 0) {
-    throw new FileportError('VALIDATION_ERROR', 
+    throw new FileportError(
+      'VALIDATION_ERROR',
       token.partChecksums ? `The upload's parts carry checksums: part ${unsigned.join(', ')} needs its checksumSha256.` : `The upload's parts carry no checksums (part ${unsigned.join(', ')}).`,
     );
   }
