@@ -1,54 +1,211 @@
 /**
- * Typed errors of the API. Domain code throws these; the HTTP middleware maps them to a status and
- * the `{"error":{"code","message"}}` body in one place. Anything else becomes a 500 whose message
- * never reveals internals.
+ * The error catalogue: every code a client can see, in one table.
+ *
+ * - `errorCatalogue`: the API's error answers. The domain throws a `FileportError` by code (never
+ *   by status); the HTTP edge (http/request.ts `errorResult`) answers the code's status, its
+ *   headers and the `{"error":{"code","message"}}` body. Anything else becomes a 500
+ *   INTERNAL_ERROR whose message never reveals internals.
+ * - `failureCatalogue`: why processing refused content. Stored on the failed file and version
+ *   (`error.code`), shown in every answer that carries them; they have no status.
+ *
+ * The SDK's unions (client/src/errors.ts) are checked against both at compile time
+ * (test/types/error-codes.check.ts); OpenAPI lists the codes from here.
  */
-export class ApiError extends Error {
+
+/** The statuses an error answer can have. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500;
+
+type Headers = Record<string, string>;
+
+/**
+ * One code of the API. `message` is the code's usual message: fixed, or made of the params the
+ * code is thrown with; a call site with more to say passes its own. `headers` go with the answer.
+ */
+export interface ErrorEntry {
+  status: ErrorStatus;
+  /** One line for the API reference. */
+  description: string;
+  message?: string | ((params: never) => string);
+  headers?: Headers | ((params: never) => Headers);
+}
+
+export const errorCatalogue = {
+  // 400: the request is not what the route takes.
+  VALIDATION_ERROR: { status: 400, description: 'The request is not what the route takes; the message names each field that is wrong and why.' },
+  INVALID_JSON: { status: 400, description: 'The request body is not UTF-8 text, or not JSON.' },
+  INVALID_CURSOR: { status: 400, description: 'The cursor was issued for another query, or altered.' },
+  INVALID_IF_MATCH: { status: 400, description: '`If-Match` is not a file version.', message: 'If-Match must be a file version, e.g. "3".' },
+  INVALID_PARTS: { status: 400, description: 'The parts named to complete a multipart upload are not the ones uploaded, in order.' },
+  INLINE_NOT_ALLOWED: {
+    status: 400,
+    description: '`disposition=inline` for a file type the tenant settings do not list.',
+    message: ({ mimeType }: { mimeType: string }) =>
+      `Files of type ${mimeType} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
+  },
+  UNKNOWN_FILE_TYPE: { status: 400, description: 'The `fileTypeId` names no file type.', message: ({ fileTypeId }: { fileTypeId: string }) => `Unknown fileTypeId "${fileTypeId}".` },
+  EXPIRY_BEYOND_TOKEN: {
+    status: 400,
+    description: 'A share token may not create a token that outlives it.',
+    message: ({ notAfter }: { notAfter: string }) => `body.expiresAt: must not be later than this token's own expiry, ${notAfter}`,
+  },
+  // 401 and 403: who the caller is, and what it may do.
+  UNAUTHORIZED: {
+    status: 401,
+    description: 'No valid bearer token, or one without a usable subject.',
+    message: 'A valid bearer token is required.',
+    headers: { 'www-authenticate': 'Bearer' },
+  },
+  FORBIDDEN: { status: 403, description: 'The caller lacks the scope or the right (another member’s file, a `read` share token).' },
+  // 404: what the request names does not exist, or not for this caller.
+  ROUTE_NOT_FOUND: { status: 404, description: 'No route of this group has this method and path.', message: ({ routeKey }: { routeKey: string }) => `No route ${routeKey}.` },
+  FILE_NOT_FOUND: { status: 404, description: 'No such file for this caller (or no public file at this address).', message: ({ id }: { id: string }) => `File ${id} was not found.` },
+  FILE_TYPE_NOT_FOUND: { status: 404, description: 'No such file type.', message: ({ id }: { id: string }) => `File type ${id} does not exist.` },
+  VERSION_NOT_FOUND: {
+    status: 404,
+    description: 'The file has no such version.',
+    message: ({ id, version }: { id: string; version: number }) => `File ${id} has no version ${version}.`,
+  },
+  UPLOAD_NOT_FOUND: {
+    status: 404,
+    description: 'No such multipart upload of the file: completed, aborted, expired, altered, or of another file.',
+    message: ({ uploadId }: { uploadId: string }) => `Multipart upload ${uploadId} was not found (completed, aborted, expired, or of another file).`,
+  },
+  SHARE_TOKEN_NOT_FOUND: {
+    status: 404,
+    description: 'The share token does not exist, was deleted or has expired (or its file is gone).',
+    message: 'This share token does not exist, was deleted or has expired.',
+  },
+  NO_THUMBNAIL: { status: 404, description: 'The file type has no thumbnails, or processing made none of this size.' },
+  // 409: the file is not in a state that allows the request.
+  ALREADY_UPLOADED: {
+    status: 409,
+    description: 'The file has content, and the caller lacks `files:overwrite` to replace it.',
+    message: ({ id }: { id: string }) => `File ${id} already has content; replacing it needs the files:overwrite scope.`,
+  },
+  NOT_UPLOADED: { status: 409, description: 'The file (or version) has no ready content: none yet, or content refused and deleted.' },
+  COPY_TOO_LARGE: {
+    status: 409,
+    description: 'The content is too large to be copied.',
+    message: ({ maxBytes }: { maxBytes: number }) => `Files over ${maxBytes} bytes cannot be copied yet.`,
+  },
+  THUMBNAIL_NOT_READY: {
+    status: 409,
+    description: 'Processing has not made the thumbnails yet.',
+    message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
+  },
+  LAST_FULL_TOKEN: {
+    status: 409,
+    description: 'A share token holder may not delete the last live full token of the file.',
+    message: 'This is the last full token of the file: create another full token first, or ask a member of the tenant.',
+  },
+  // 412, 413, 429.
+  PRECONDITION_FAILED: {
+    status: 412,
+    description: '`If-Match` names another version of the file.',
+    message: ({ id, version, expected }: { id: string; version: number; expected: number }) => `File ${id} is at version ${version}, not ${expected}.`,
+  },
+  FILE_TOO_LARGE: {
+    status: 413,
+    description: 'The declared size is over the tenant’s limit for this way of uploading.',
+    message: ({ size, max }: { size: number; max: number }) => `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`,
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is too large.', message: ({ maxBytes }: { maxBytes: number }) => `The request body exceeds ${maxBytes} bytes.` },
+  RATE_LIMITED: {
+    status: 429,
+    description: 'Too many requests with this share token; `retry-after` says when to try again.',
+    message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => `Too many requests with this share token; try again in ${retryAfterSeconds} s.`,
+    headers: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => ({ 'retry-after': String(retryAfterSeconds) }),
+  },
+  // 500.
+  INTERNAL_ERROR: {
+    status: 500,
+    description: 'A failure on the service’s side; the message carries the request id to quote.',
+    message: ({ requestId }: { requestId: string }) => `Something went wrong on our side. Request id: ${requestId}.`,
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+/** A code of the API's error answers. */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+type Entry<C extends ErrorCode> = (typeof errorCatalogue)[C];
+
+/** The codes answered with status `S`: what a route's declaration lists per status. */
+export type ErrorCodeWithStatus<S extends ErrorStatus> = { [C in ErrorCode]: Entry<C>['status'] extends S ? C : never }[ErrorCode];
+
+/** What a code is thrown with: the params of its message template, or of its headers. */
+export type ErrorParams<C extends ErrorCode> = Entry<C> extends { message: (params: infer P) => string }
+  ? P
+  : Entry<C> extends { headers: (params: infer P) => Headers }
+    ? P
+    : undefined;
+
+/** Codes whose answer is made of params (a header): an own message alone would not do. */
+type ParamsRequired = { [C in ErrorCode]: Entry<C> extends { headers: (params: never) => Headers } ? C : never }[ErrorCode];
+
+/** Codes with a usual message, thrown with `fileportError`. */
+type TemplatedCode = { [C in ErrorCode]: Entry<C> extends { message: unknown } ? C : never }[ErrorCode];
+
+/**
+ * An error the API answers with its code. Thrown by the domain with the code and a message;
+ * `fileportError` makes the message from the catalogue.
+ */
+export class FileportError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly params: ErrorParams<C> | undefined;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: C,
     message: string,
-    readonly headers: Record<string, string> = {},
+    ...params: C extends ParamsRequired ? [params: ErrorParams<C>] : [params?: ErrorParams<C>]
   ) {
     super(message);
-    this.name = new.target.name;
+    this.name = 'FileportError';
+    this.params = params[0] as ErrorParams<C> | undefined;
+  }
+
+  /** The status the HTTP edge answers with, as the catalogue says (for logs and tests: nothing sets it). */
+  get status(): ErrorStatus {
+    return statusOf(this.code);
+  }
+
+  /** The headers the HTTP edge adds, as the catalogue says. */
+  get headers(): Headers {
+    return headersOf(this);
   }
 }
 
-export class ValidationError extends ApiError {
-  constructor(message: string, code = 'VALIDATION_ERROR') {
-    super(400, code, message);
-  }
+/** The error of `code` with the catalogue's message: `throw fileportError('FILE_NOT_FOUND', { id })`. */
+export function fileportError<C extends TemplatedCode>(code: C, ...params: ErrorParams<C> extends undefined ? [] : [params: ErrorParams<C>]): FileportError<C> {
+  const message: string | ((params: never) => string) = errorCatalogue[code].message;
+  const text = typeof message === 'string' ? message : message(params[0] as never);
+  return new FileportError<ErrorCode>(code, text, params[0] as never) as FileportError<C>;
 }
 
-export class Unauthorized extends ApiError {
-  constructor(message = 'A valid bearer token is required.') {
-    super(401, 'UNAUTHORIZED', message, { 'www-authenticate': 'Bearer' });
-  }
+export const statusOf = (code: ErrorCode): ErrorStatus => errorCatalogue[code].status;
+
+/** The headers the answer to `error` carries besides its body's. */
+export function headersOf(error: FileportError): Headers {
+  const headers: ErrorEntry['headers'] = (errorCatalogue[error.code] as ErrorEntry).headers;
+  return typeof headers === 'function' ? headers(error.params as never) : { ...headers };
 }
 
-export class Forbidden extends ApiError {
-  constructor(message: string) {
-    super(403, 'FORBIDDEN', message);
-  }
-}
+/** The codes a failed file or version carries in `error.code`: why processing refused its content. */
+export const failureCatalogue = {
+  CONTENT_MISMATCH: { description: 'The content is not of the file’s type (what its bytes say differs from the type declared).' },
+  CORRUPT_FILE: { description: 'The content cannot be read as its type.' },
+  ENCRYPTED_FILE: { description: 'The PDF is encrypted in a way that cannot be read without its password or key.' },
+  EMPTY_FILE: { description: 'The uploaded content is empty.' },
+  IMAGE_TOO_LARGE: { description: 'The image has more pixels than processing decodes.' },
+  ACTIVE_CONTENT: { description: 'The SVG contains what would run code where it is rendered (scripts, event handlers).' },
+  FILE_TOO_LARGE: { description: 'The content is larger than the upload allowed, or than its type is processed up to.' },
+  // The bytes are not the ones the client declared (their SHA-256 differs): the object is deleted.
+  CHECKSUM_MISMATCH: { description: 'The content’s SHA-256 differs from the one declared with the upload; the content is deleted.' },
+  // The bucket keeps one object per key: new bytes at an accepted version's key replaced it.
+  UPLOAD_REUSED: { description: 'An upload URL or form was used again after its content was accepted: that content is gone and the new bytes were deleted.' },
+  CONTENT_MISSING: { description: 'The uploaded content disappeared before it was processed.' },
+  // Not the content's fault as far as anyone can tell.
+  PROCESSING_FAILED: { description: 'Processing failed on every attempt.' },
+  PROCESSING_STUCK: { description: 'Processing did not finish in time.' },
+} as const satisfies Record<string, { description: string }>;
 
-export class NotFound extends ApiError {
-  constructor(message: string, code = 'NOT_FOUND') {
-    super(404, code, message);
-  }
-}
-
-export class Conflict extends ApiError {
-  constructor(code: string, message: string) {
-    super(409, code, message);
-  }
-}
-
-export class PreconditionFailed extends ApiError {
-  constructor(message: string) {
-    super(412, 'PRECONDITION_FAILED', message);
-  }
-}
-
-export const fileNotFound = (id: string): NotFound => new NotFound(`File ${id} was not found.`, 'FILE_NOT_FOUND');
+/** Why processing refused content: a failed file's `error.code`. */
+export type FailureCode = keyof typeof failureCatalogue;

@@ -12,7 +12,7 @@ import type { StorageErrorCode } from './storage-errors';
  */
 export type FileportErrorCode = ApiErrorCode | SdkErrorCode | StorageErrorCode;
 
-/** The API's codes (lambdas/errors.ts). */
+/** The API's codes: lambdas/errors.ts `errorCatalogue`, checked both ways by test/types/error-codes.check.ts. */
 export type ApiErrorCode =
   | 'VALIDATION_ERROR'
   | 'INVALID_JSON'
@@ -24,7 +24,7 @@ export type ApiErrorCode =
   | 'EXPIRY_BEYOND_TOKEN'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
-  | 'NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
   | 'FILE_NOT_FOUND'
   | 'FILE_TYPE_NOT_FOUND'
   | 'VERSION_NOT_FOUND'
@@ -41,6 +41,24 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'INTERNAL_ERROR';
+
+/**
+ * Why processing refused a file's content: `file.error.code` (and a version's) once it is `failed`.
+ * Not thrown: a failed file is an answer like any other. lambdas/errors.ts `failureCatalogue`, checked both ways.
+ */
+export type FileFailureCode =
+  | 'CONTENT_MISMATCH'
+  | 'CORRUPT_FILE'
+  | 'ENCRYPTED_FILE'
+  | 'EMPTY_FILE'
+  | 'IMAGE_TOO_LARGE'
+  | 'ACTIVE_CONTENT'
+  | 'FILE_TOO_LARGE'
+  | 'CHECKSUM_MISMATCH'
+  | 'UPLOAD_REUSED'
+  | 'CONTENT_MISSING'
+  | 'PROCESSING_FAILED'
+  | 'PROCESSING_STUCK';
 
 /** Failures the SDK finds itself, with no answer (status 0), or with an answer not in the API's format. */
 export type SdkErrorCode =

@@ -2,6 +2,7 @@
  * The API's resources as the SDK returns them. Hand-written from the README's API reference and
  * `toApiFile` (lambdas/domain/files/files.ts); an OpenAPI description may generate them later.
  */
+import type { FileFailureCode } from './errors';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
 export type AccessControl = 'private' | 'public';
@@ -14,7 +15,7 @@ export interface FileLink {
 }
 
 export interface FileProblem {
-  code: string;
+  code: FileFailureCode | (string & {});
   message: string;
 }
 

@@ -1,4 +1,4 @@
-import { Forbidden } from '../errors';
+import { FileportError } from '../errors';
 import type { FileRecord, Principal } from './model';
 import type { Scope } from '../domain/model';
 
@@ -18,6 +18,6 @@ export const mayModify = (principal: Principal, file: Pick<FileRecord, 'tenantId
 
 export function checkMayModify(principal: Principal, file: Pick<FileRecord, 'id' | 'tenantId' | 'createdBy'>): void {
   if (!mayModify(principal, file)) {
-    throw new Forbidden(`Only the creator of file ${file.id} or an admin (files:admin) may change it, delete it or manage its share tokens.`);
+    throw new FileportError('FORBIDDEN', `Only the creator of file ${file.id} or an admin (files:admin) may change it, delete it or manage its share tokens.`);
   }
 }

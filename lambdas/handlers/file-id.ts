@@ -1,10 +1,10 @@
-import { fileNotFound } from '../errors';
+import { fileportError } from '../errors';
 import { pathParam, type ApiRequest } from '../http/request';
 import { fileId } from './schemas';
 
 /** The `{id}` of a file route. An id that cannot exist answers like a missing file. */
 export function fileIdParam(request: ApiRequest): string {
   const id = pathParam(request, 'id');
-  if (!fileId.safeParse(id).success) throw fileNotFound(id);
+  if (!fileId.safeParse(id).success) throw fileportError('FILE_NOT_FOUND', { id });
   return id;
 }

@@ -2,7 +2,7 @@ import * as z from '../validation';
 import { listFiles as list, toApiFile } from '../domain/files/files';
 import { findFileType } from '../domain/files/file-types';
 import type { FileSearch, ListFilter } from '../domain/model';
-import { ValidationError } from '../errors';
+import { FileportError } from '../errors';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { getServices } from '../services';
 import { fileName } from './schemas';
@@ -33,7 +33,7 @@ export const listFilesQuery = z.object({
 /** At most one of tag, externalId and link: each has an index partition, and one Query reads one. */
 function filterOf(q: z.infer<typeof listFilesQuery>): ListFilter | undefined {
   const given = [q.tag, q.externalId, q.link].filter((v) => v !== undefined);
-  if (given.length > 1) throw new ValidationError('Use at most one of tag, externalId and link per query.');
+  if (given.length > 1) throw new FileportError('VALIDATION_ERROR', 'Use at most one of tag, externalId and link per query.');
   if (q.tag !== undefined) return { kind: 'tag', tag: q.tag };
   if (q.externalId !== undefined) return { kind: 'externalId', externalId: q.externalId };
   if (q.link !== undefined) {
@@ -48,7 +48,7 @@ function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
   const createdAfter = q.createdAfter === undefined ? undefined : new Date(q.createdAfter).toISOString();
   const createdBefore = q.createdBefore === undefined ? undefined : new Date(q.createdBefore).toISOString();
   if (createdAfter !== undefined && createdBefore !== undefined && createdAfter >= createdBefore) {
-    throw new ValidationError('query.createdAfter must be earlier than query.createdBefore.');
+    throw new FileportError('VALIDATION_ERROR', 'query.createdAfter must be earlier than query.createdBefore.');
   }
   const search: FileSearch = { namePrefix: q.name, fileTypeId: q.fileTypeId, status: q.status, createdBy: q.createdBy, createdAfter, createdBefore };
   const given = Object.entries(search).filter(([, v]) => v !== undefined);

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { ValidationError } from '../errors';
+import { fileportError } from '../errors';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -38,7 +38,7 @@ export const fileUpdate = z
 export function ifMatchVersion(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
-  if (!match) throw new ValidationError('If-Match must be a file version, e.g. "3".', 'INVALID_IF_MATCH');
+  if (!match) throw fileportError('INVALID_IF_MATCH');
   return Number(match[1]);
 }
 

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import { NotFound } from '../errors';
+import { FileportError, fileportError } from '../errors';
 import { pathParam, type AnonymousRequest } from '../http/request';
 
 /** A `{token}`: the secret itself (`fps_` and 43 characters when it is one). */
@@ -13,13 +13,13 @@ export const shareTokenId = z.string().check(z.regex(/^[0-9a-f-]{36}$/));
  */
 export function shareTokenSecret(request: AnonymousRequest): string {
   const secret = pathParam(request, 'token');
-  if (!shareTokenSecretParam.safeParse(secret).success) throw new NotFound('This share token does not exist, was deleted or has expired.', 'SHARE_TOKEN_NOT_FOUND');
+  if (!shareTokenSecretParam.safeParse(secret).success) throw fileportError('SHARE_TOKEN_NOT_FOUND');
   return secret;
 }
 
 /** The `{tokenId}` of a token route. */
 export function shareTokenIdParam(request: AnonymousRequest): string {
   const id = pathParam(request, 'tokenId');
-  if (!shareTokenId.safeParse(id).success) throw new NotFound(`Share token ${id.slice(0, 100)} was not found.`, 'SHARE_TOKEN_NOT_FOUND');
+  if (!shareTokenId.safeParse(id).success) throw new FileportError('SHARE_TOKEN_NOT_FOUND', `Share token ${id.slice(0, 100)} was not found.`);
   return id;
 }

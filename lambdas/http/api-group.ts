@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { getAuthConfig } from '../config';
-import { ApiError, Forbidden, NotFound } from '../errors';
+import { FileportError, fileportError } from '../errors';
 import { hasScope } from '../domain/permissions';
 import { addLogContext, describeError, log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
@@ -9,11 +9,11 @@ import { isMemberRoute, routeKey, routes, type RouteGroup } from '../routes';
 import { principalOf } from './principal';
 import { errorResult, type AnonymousRouteHandler, type ApiEvent, type ApiResult, type RouteHandler } from './request';
 
-/** Typed errors become their status and code; anything else a 500 that tells nothing of internals. */
+/** Errors of the catalogue become their code's answer; anything else a 500 that tells nothing of internals. */
 const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> => ({
   onError: async (request) => {
     const { error } = request;
-    if (error instanceof ApiError) {
+    if (error instanceof FileportError) {
       addLogContext({ errorCode: error.code });
       request.response = errorResult(error);
       return;
@@ -21,7 +21,7 @@ const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> =>
     addLogContext({ errorCode: 'INTERNAL_ERROR' });
     log('error', 'Unhandled error', { error: describeError(error) });
     // The id the answer's x-request-id header carries, and every log line of the request.
-    request.response = errorResult(new ApiError(500, 'INTERNAL_ERROR', `Something went wrong on our side. Request id: ${requestIdOf(request.event, request.context)}.`));
+    request.response = errorResult(fileportError('INTERNAL_ERROR', { requestId: requestIdOf(request.event, request.context) }));
   },
 });
 
@@ -49,14 +49,14 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
     .use(errorResponses())
     .handler(async (event) => {
       const entry = table.get(event.routeKey);
-      if (!entry) throw new NotFound(`No route ${event.routeKey}.`, 'ROUTE_NOT_FOUND');
+      if (!entry) throw fileportError('ROUTE_NOT_FOUND', { routeKey: event.routeKey });
       const { route, handler } = entry;
       // An anonymous route's handler is written as an AnonymousRouteHandler: it reads no principal.
       if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event });
       const principal = principalOf(event, tenantClaim);
       addLogContext({ tenantId: principal.tenantId, userId: principal.userId });
       if (!hasScope(principal, route.scope)) {
-        throw new Forbidden(`This route needs the ${route.scope} scope.`);
+        throw new FileportError('FORBIDDEN', `This route needs the ${route.scope} scope.`);
       }
       return handler({ event, principal });
     });

@@ -1,4 +1,4 @@
-import { Forbidden, Unauthorized } from '../errors';
+import { FileportError, fileportError } from '../errors';
 import type { Principal } from '../domain/model';
 import { isWellFormed } from '../domain/text';
 import type { ApiEvent } from './request';
@@ -23,12 +23,12 @@ const isUsableId = (id: unknown): id is string => typeof id === 'string' && id !
 /** The caller as the JWT authorizer verified it. The token's signature was checked before the Lambda ran. */
 export function principalOf(event: ApiEvent, tenantClaim: string): Principal {
   const claims = (event.requestContext.authorizer?.jwt?.claims ?? undefined) as Claims | undefined;
-  if (!claims) throw new Unauthorized();
+  if (!claims) throw fileportError('UNAUTHORIZED');
   const userId = claims.sub;
-  if (typeof userId !== 'string' || userId === '') throw new Unauthorized('The token has no subject.');
-  if (!isUsableId(userId)) throw new Unauthorized(`The token's subject must be well-formed text of at most ${MAX_ID_LENGTH} characters.`);
+  if (typeof userId !== 'string' || userId === '') throw new FileportError('UNAUTHORIZED', 'The token has no subject.');
+  if (!isUsableId(userId)) throw new FileportError('UNAUTHORIZED', `The token's subject must be well-formed text of at most ${MAX_ID_LENGTH} characters.`);
   const tenantId = claims[tenantClaim];
-  if (typeof tenantId !== 'string' || tenantId === '') throw new Forbidden(`The token carries no ${tenantClaim} claim.`);
-  if (!isUsableId(tenantId)) throw new Forbidden(`The token's ${tenantClaim} claim must be well-formed text of at most ${MAX_ID_LENGTH} characters.`);
+  if (typeof tenantId !== 'string' || tenantId === '') throw new FileportError('FORBIDDEN', `The token carries no ${tenantClaim} claim.`);
+  if (!isUsableId(tenantId)) throw new FileportError('FORBIDDEN', `The token's ${tenantClaim} claim must be well-formed text of at most ${MAX_ID_LENGTH} characters.`);
   return { userId, tenantId, scopes: scopesOf(claims) };
 }

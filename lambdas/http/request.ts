@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from '../validation';
-import { ApiError, ValidationError } from '../errors';
+import { FileportError, fileportError, headersOf, statusOf } from '../errors';
 import type { Principal } from '../domain/model';
 import { isWellFormed } from '../domain/text';
 
@@ -58,7 +58,7 @@ function notWellFormedAt(value: unknown, where: string): string | undefined {
 
 function checkWellFormed(value: unknown, where: string): void {
   const at = notWellFormedAt(value, where);
-  if (at !== undefined) throw new ValidationError(`${at}: ${NOT_WELL_FORMED}.`);
+  if (at !== undefined) throw new FileportError('VALIDATION_ERROR', `${at}: ${NOT_WELL_FORMED}.`);
 }
 
 function bodyText(request: AnonymousRequest): string {
@@ -68,27 +68,27 @@ function bodyText(request: AnonymousRequest): string {
   try {
     return utf8.decode(Buffer.from(body, 'base64'));
   } catch {
-    throw new ValidationError('The request body is not UTF-8 text.', 'INVALID_JSON');
+    throw new FileportError('INVALID_JSON', 'The request body is not UTF-8 text.');
   }
 }
 
 export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
   const text = bodyText(request);
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw fileportError('PAYLOAD_TOO_LARGE', { maxBytes: MAX_BODY_BYTES });
   let value: unknown = undefined;
   if (text.trim() === '') {
-    if (!options.optional) throw new ValidationError('A JSON request body is required.');
+    if (!options.optional) throw new FileportError('VALIDATION_ERROR', 'A JSON request body is required.');
     value = {};
   } else {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ValidationError('The request body is not valid JSON.', 'INVALID_JSON');
+      throw new FileportError('INVALID_JSON', 'The request body is not valid JSON.');
     }
   }
   checkWellFormed(value, 'body');
   const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(describeIssues(result.error, 'body'));
+  if (!result.success) throw new FileportError('VALIDATION_ERROR', describeIssues(result.error, 'body'));
   return result.data;
 }
 
@@ -96,14 +96,14 @@ export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, s
   const query = request.event.queryStringParameters ?? {};
   checkWellFormed(query, 'query');
   const result = schema.safeParse(query);
-  if (!result.success) throw new ValidationError(describeIssues(result.error, 'query'));
+  if (!result.success) throw new FileportError('VALIDATION_ERROR', describeIssues(result.error, 'query'));
   return result.data;
 }
 
 export function pathParam(request: AnonymousRequest, name: string): string {
   const value = request.event.pathParameters?.[name];
-  if (!value) throw new ValidationError(`Missing path parameter ${name}.`);
-  if (!isWellFormed(value)) throw new ValidationError(`path.${name}: ${NOT_WELL_FORMED}.`);
+  if (!value) throw new FileportError('VALIDATION_ERROR', `Missing path parameter ${name}.`);
+  if (!isWellFormed(value)) throw new FileportError('VALIDATION_ERROR', `path.${name}: ${NOT_WELL_FORMED}.`);
   return value;
 }
 
@@ -121,6 +121,7 @@ export const noContent = (): ApiResult => ({ statusCode: 204 });
 
 export const redirect = (location: string): ApiResult => ({ statusCode: 302, headers: { location, 'cache-control': 'no-store' } });
 
-export function errorResult(error: ApiError): ApiResult {
-  return json(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+/** The answer to an error of the catalogue: its code's status and headers, and the `{"error":{"code","message"}}` body. */
+export function errorResult(error: FileportError): ApiResult {
+  return json(statusOf(error.code), { error: { code: error.code, message: error.message } }, headersOf(error));
 }

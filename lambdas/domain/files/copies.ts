@@ -1,4 +1,4 @@
-import { Conflict } from '../../errors';
+import { FileportError, fileportError } from '../../errors';
 import { grantMetadata } from '../transfer/content-metadata';
 import { canonicalMimeType } from './file-types';
 import { createFile, fileTypeOf, loadOwnFile, newContentKey } from './files';
@@ -23,8 +23,8 @@ export interface CopyInput {
 export async function copyFile(deps: Deps, principal: Principal, sourceId: string, input: CopyInput, options: { pendingTtlSeconds?: number } = {}): Promise<FileRecord> {
   const source = await loadOwnFile(deps, principal, sourceId);
   const content = currentVersion(source);
-  if (!content || content.status !== 'ready') throw new Conflict('NOT_UPLOADED', `File ${sourceId} has no ready content to copy.`);
-  if ((content.size ?? 0) > MAX_COPY_BYTES) throw new Conflict('COPY_TOO_LARGE', `Files over ${MAX_COPY_BYTES} bytes cannot be copied yet.`);
+  if (!content || content.status !== 'ready') throw new FileportError('NOT_UPLOADED', `File ${sourceId} has no ready content to copy.`);
+  if ((content.size ?? 0) > MAX_COPY_BYTES) throw fileportError('COPY_TOO_LARGE', { maxBytes: MAX_COPY_BYTES });
 
   const copy = await createFile(
     deps,
@@ -45,7 +45,7 @@ export async function copyFile(deps: Deps, principal: Principal, sourceId: strin
   if (!copied) {
     // The source's content was replaced or deleted since it was read.
     await deps.files.delete(copy);
-    throw new Conflict('NOT_UPLOADED', `File ${sourceId} has no ready content to copy.`);
+    throw new FileportError('NOT_UPLOADED', `File ${sourceId} has no ready content to copy.`);
   }
   return copy;
 }

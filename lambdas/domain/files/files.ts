@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileNotFound, PreconditionFailed, ValidationError } from '../../errors';
+import { FileportError, fileportError } from '../../errors';
 import { canonicalMimeType, findFileType, type FileType } from './file-types';
 import { checkMayModify } from '../permissions';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
@@ -108,7 +108,7 @@ export async function createFile(
   input: NewFile,
   options: { pendingTtlSeconds?: number } = {},
 ): Promise<FileRecord> {
-  if (!findFileType(input.fileTypeId)) throw new ValidationError(`Unknown fileTypeId "${input.fileTypeId}".`, 'UNKNOWN_FILE_TYPE');
+  if (!findFileType(input.fileTypeId)) throw fileportError('UNKNOWN_FILE_TYPE', { fileTypeId: input.fileTypeId });
   const id = randomUUID();
   const created = deps.now();
   const now = created.toISOString();
@@ -146,7 +146,7 @@ export async function createFile(
 /** A file of the caller's tenant; another tenant's file is indistinguishable from a missing one. */
 export async function loadOwnFile(deps: Deps, principal: Principal, id: string): Promise<FileRecord> {
   const file = await deps.files.get(id);
-  if (!file || file.tenantId !== principal.tenantId) throw fileNotFound(id);
+  if (!file || file.tenantId !== principal.tenantId) throw fileportError('FILE_NOT_FOUND', { id });
   return file;
 }
 
@@ -170,7 +170,7 @@ export async function listFiles(deps: Deps, principal: Principal, query: ListQue
   try {
     return await deps.files.list(principal.tenantId, query);
   } catch (error) {
-    if (error instanceof BadCursor) throw new ValidationError(error.message, 'INVALID_CURSOR');
+    if (error instanceof BadCursor) throw new FileportError('INVALID_CURSOR', error.message);
     throw error;
   }
 }
@@ -188,7 +188,7 @@ export async function changeFile(deps: Deps, load: () => Promise<FileRecord>, up
   return retryOnStaleWrite(async () => {
     const file = await load();
     if (expectedVersion !== undefined && file.version !== expectedVersion) {
-      throw new PreconditionFailed(`File ${file.id} is at version ${file.version}, not ${expectedVersion}.`);
+      throw fileportError('PRECONDITION_FAILED', { id: file.id, version: file.version, expected: expectedVersion });
     }
     return deps.files.update(file, changes, deps.now());
   }, { attempts: WRITE_ATTEMPTS });

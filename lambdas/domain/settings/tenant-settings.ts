@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors';
+import { FileportError } from '../../errors';
 import { fileTypes, isActiveContent, canonicalMimeType, mimeTypeMatches } from '../files/file-types';
 import type { Deps, TenantSettings } from '../ports';
 import { sizeLimitsOf, type SizeLimits } from '../transfer/size-limits';
@@ -55,7 +55,7 @@ const between = (value: number, min: number, max: number) => Number.isSafeIntege
 
 /**
  * Checks a full settings object against its bounds and normalises the MIME list (lower case, each
- * once, in the order given). Throws ValidationError (400) naming the field and its bounds.
+ * once, in the order given). Throws VALIDATION_ERROR naming the field and its bounds.
  * `operatorLimit` is the largest file the operator lets this tenant upload at all.
  */
 export function validateSettings(input: TenantSettings, operatorLimit: number): TenantSettings {
@@ -77,7 +77,7 @@ export function validateSettings(input: TenantSettings, operatorLimit: number): 
   if (mimeTypes.length > MAX_INLINE_MIME_TYPES) {
     problems.push(`disableForceDownloadForMimeTypes may list at most ${MAX_INLINE_MIME_TYPES} types, not ${mimeTypes.length}`);
   }
-  if (problems.length > 0) throw new ValidationError(`${problems.join('; ')}.`);
+  if (problems.length > 0) throw new FileportError('VALIDATION_ERROR', `${problems.join('; ')}.`);
   return {
     disableForceDownloadForMimeTypes: mimeTypes,
     maxFileSize: input.maxFileSize,

@@ -1,4 +1,4 @@
-import { NotFound } from '../../errors';
+import { FileportError } from '../../errors';
 import type { FileRecord } from '../model';
 import type { Deps } from '../ports';
 
@@ -11,6 +11,6 @@ export const PUBLIC_URL_MAX_TTL_SECONDS = 300;
  */
 export async function loadPublicFile(deps: Deps, id: string | undefined): Promise<FileRecord> {
   const file = id === undefined ? undefined : await deps.files.get(id);
-  if (!file || file.accessControl !== 'public' || file.status !== 'ready') throw new NotFound('There is no public file at this address.', 'FILE_NOT_FOUND');
+  if (!file || file.accessControl !== 'public' || file.status !== 'ready') throw new FileportError('FILE_NOT_FOUND', 'There is no public file at this address.');
   return file;
 }

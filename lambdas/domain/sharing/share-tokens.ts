@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ApiError, Conflict, Forbidden, NotFound, ValidationError } from '../../errors';
+import { FileportError, fileportError } from '../../errors';
 import type { ShareAccess } from '../../domain/model';
 import { changeFile, loadModifiableFile, removeFile, type FileUpdate } from '../files/files';
 import type { FileRecord, Principal, ShareToken, ShareTokenGrant } from '../model';
@@ -33,7 +33,7 @@ const MAX_TOKEN_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 const isLive = (token: Pick<ShareToken, 'expiresAt'>, now: Date) => token.expiresAt === null || Date.parse(token.expiresAt) > now.getTime();
 
 /** Every way of naming a token that does not work answers alike. */
-const tokenNotFound = () => new NotFound('This share token does not exist, was deleted or has expired.', 'SHARE_TOKEN_NOT_FOUND');
+const tokenNotFound = () => fileportError('SHARE_TOKEN_NOT_FOUND');
 
 export interface NewShareToken {
   accessLevel: ShareAccess;
@@ -43,13 +43,13 @@ export interface NewShareToken {
 async function issueToken(deps: Deps, file: FileRecord, input: NewShareToken, createdBy: string, notAfter: string | null) {
   const now = deps.now();
   const expiresAt = input.expiresAt === undefined ? notAfter : new Date(input.expiresAt).toISOString();
-  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) throw new ValidationError('body.expiresAt: must be in the future');
+  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) throw new FileportError('VALIDATION_ERROR', 'body.expiresAt: must be in the future');
   if (expiresAt !== null && Date.parse(expiresAt) > now.getTime() + MAX_TOKEN_LIFETIME_MS) {
-    throw new ValidationError('body.expiresAt: must be at most 366 days ahead');
+    throw new FileportError('VALIDATION_ERROR', 'body.expiresAt: must be at most 366 days ahead');
   }
   // A token cannot hand out more time than its creator has.
   if (notAfter !== null && expiresAt !== null && Date.parse(expiresAt) > Date.parse(notAfter)) {
-    throw new ValidationError(`body.expiresAt: must not be later than this token's own expiry, ${notAfter}`, 'EXPIRY_BEYOND_TOKEN');
+    throw fileportError('EXPIRY_BEYOND_TOKEN', { notAfter });
   }
   const secret = newSecret();
   const token: ShareToken = {
@@ -79,12 +79,12 @@ async function revokeToken(deps: Deps, fileId: string, tokenId: string, options:
   return retryOnStaleWrite(async () => {
     const { tokens, setVersion } = await deps.shareTokens.listOf(fileId);
     const token = tokens.find((t) => t.id === tokenId);
-    if (!token) throw new NotFound(`File ${fileId} has no share token ${tokenId}.`, 'SHARE_TOKEN_NOT_FOUND');
+    if (!token) throw new FileportError('SHARE_TOKEN_NOT_FOUND', `File ${fileId} has no share token ${tokenId}.`);
     if (options.keepAFullToken) {
       const now = deps.now();
       const othersFull = tokens.filter((t) => t.id !== tokenId && t.accessLevel === 'full' && isLive(t, now));
       if (othersFull.length === 0) {
-        throw new Conflict('LAST_FULL_TOKEN', 'This is the last full token of the file: create another full token first, or ask a member of the tenant.');
+        throw fileportError('LAST_FULL_TOKEN');
       }
     }
     return deps.shareTokens.delete(token, setVersion);
@@ -110,12 +110,6 @@ export async function deleteShareToken(deps: Deps, principal: Principal, fileId:
 
 // A token holder, with nothing but the secret.
 
-export class TooManyRequests extends ApiError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'RATE_LIMITED', `Too many requests with this share token; try again in ${retryAfterSeconds} s.`, { 'retry-after': String(retryAfterSeconds) });
-  }
-}
-
 const RATE_WINDOW_SECONDS = 60;
 
 /**
@@ -136,7 +130,7 @@ export async function useShareToken<T = undefined>(
 ): Promise<{ token: ShareTokenGrant; file: FileRecord; alongside: T }> {
   const token = await deps.shareTokens.findBySecretHash(hashOf(secret));
   const now = deps.now();
-  const refuse = (reason: ShareTokenRefusal, error: ApiError): never => {
+  const refuse = (reason: ShareTokenRefusal, error: FileportError): never => {
     deps.telemetry.shareTokenRefused(reason);
     throw error;
   };
@@ -153,9 +147,9 @@ export async function useShareToken<T = undefined>(
   if (count === 1) await deps.shareTokens.recordUse(token.id, token.fileId, now);
   if (count > policy.requestsPerMinute) {
     deps.telemetry.throttled('share-token-rate');
-    refuse('rate-limited', new TooManyRequests(Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000))));
+    refuse('rate-limited', fileportError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil((windowStart + RATE_WINDOW_SECONDS * 1000 - now.getTime()) / 1000)) }));
   }
-  if (needed === 'full' && token.accessLevel !== 'full') refuse('read-only', new Forbidden('This share token only allows reading the file.'));
+  if (needed === 'full' && token.accessLevel !== 'full') refuse('read-only', new FileportError('FORBIDDEN', 'This share token only allows reading the file.'));
   if (!file || file.tenantId !== token.tenantId) return refuse('file-gone', tokenNotFound());
   return { token, file, alongside: extra };
 }

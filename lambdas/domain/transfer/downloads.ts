@@ -1,4 +1,4 @@
-import { Conflict, NotFound, ValidationError } from '../../errors';
+import { FileportError, fileportError } from '../../errors';
 import { actorOf, audit, type Actor, type AuditAction } from '../audit';
 import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
 import { canonicalMimeType, isActiveContent, mayBeInline, type FileType } from '../files/file-types';
@@ -70,17 +70,14 @@ export async function grantDownload(
   const type = fileTypeOf(file);
   const version = options.version === undefined ? currentVersion(file) : file.versions.find((v) => v.version === options.version);
   if (!version) {
-    if (options.version !== undefined) throw new NotFound(`File ${file.id} has no version ${options.version}.`, 'VERSION_NOT_FOUND');
-    throw new Conflict('NOT_UPLOADED', `File ${file.id} has no content yet.`);
+    if (options.version !== undefined) throw fileportError('VERSION_NOT_FOUND', { id: file.id, version: options.version });
+    throw new FileportError('NOT_UPLOADED', `File ${file.id} has no content yet.`);
   }
   if (version.contentRemoved) {
-    throw new Conflict('NOT_UPLOADED', `The content of version ${version.version} of file ${file.id} was refused (${version.error?.code}) and deleted.`);
+    throw new FileportError('NOT_UPLOADED', `The content of version ${version.version} of file ${file.id} was refused (${version.error?.code}) and deleted.`);
   }
   if (options.disposition === 'inline' && !mayBeInline(type, options.inlineMimeTypes)) {
-    throw new ValidationError(
-      `Files of type ${canonicalMimeType(type)} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
-      'INLINE_NOT_ALLOWED',
-    );
+    throw fileportError('INLINE_NOT_ALLOWED', { mimeType: canonicalMimeType(type) });
   }
   // Content that failed its checks may not be what its type says: never let a browser render it.
   const disposition = version.status === 'failed' ? 'attachment' : options.disposition;
@@ -115,13 +112,13 @@ export interface ThumbnailOptions {
 /** A URL to one of a file's thumbnails (our own WebP, always inline); the file is loaded by the caller. */
 export async function grantThumbnail(deps: Deps, file: FileRecord, size: ThumbnailSize, options: ThumbnailOptions): Promise<DownloadGrant & { width: number; height: number }> {
   const type = fileTypeOf(file);
-  if (!type.thumbnails) throw new NotFound(`Files of type ${type.id} have no thumbnails.`, 'NO_THUMBNAIL');
+  if (!type.thumbnails) throw new FileportError('NO_THUMBNAIL', `Files of type ${type.id} have no thumbnails.`);
   if (file.status === 'pending' || file.status === 'processing') {
-    throw new Conflict('THUMBNAIL_NOT_READY', `The thumbnails of file ${file.id} are not ready yet; use the original image meanwhile.`);
+    throw fileportError('THUMBNAIL_NOT_READY', { id: file.id });
   }
   const thumbnail = file.thumbnails.find((t) => t.size === size);
   const key = file.thumbnailKeys[size];
-  if (file.status === 'failed' || !thumbnail || !key) throw new NotFound(`File ${file.id} has no ${size} thumbnail.`, 'NO_THUMBNAIL');
+  if (file.status === 'failed' || !thumbnail || !key) throw new FileportError('NO_THUMBNAIL', `File ${file.id} has no ${size} thumbnail.`);
   const baseName = file.name.replace(/\.[^.]*$/, '') || 'thumbnail';
   const url = await deps.objects.presignGet(key, {
     expiresIn: options.expiresIn,

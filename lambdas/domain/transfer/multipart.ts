@@ -1,9 +1,9 @@
-import { NotFound, ValidationError } from '../../errors';
+import { FileportError, fileportError } from '../../errors';
 import { actorOf, audit } from '../audit';
 import { loadOwnFile, objectPrefixes } from '../files/files';
 import { currentVersion, type FileRecord, type Principal } from '../model';
 import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadDeps, type UploadedPart } from '../ports';
-import { FileTooLarge, S3_LIMITS, type SizeLimits } from './size-limits';
+import { S3_LIMITS, type SizeLimits } from './size-limits';
 import { signUploadId, verifyUploadId, type UploadToken } from './upload-ids';
 import { fileAndOptions, grantSizeLimits, prepareGrant, type Pending } from './uploads';
 
@@ -12,7 +12,6 @@ export const DEFAULT_PART_SIZE = 8 * MiB;
 /** URLs in one answer: 10,000 pre-signed URLs would not fit in a Lambda response (6 MB). */
 export const MAX_URLS_PER_ANSWER = 1000;
 
-const uploadNotFound = (uploadId: string) => new NotFound(`Multipart upload ${uploadId} was not found (completed, aborted, expired, or of another file).`, 'UPLOAD_NOT_FOUND');
 
 const keyOf = (fileId: string, object: string) => `${objectPrefixes.content}${fileId.replaceAll('-', '')}/${object}`;
 
@@ -32,7 +31,7 @@ export interface CurrentLimits {
 async function loadUpload(deps: UploadDeps, principal: Principal, id: string, uploadId: string) {
   const file = await loadOwnFile(deps, principal, id);
   const token = verifyUploadId(await deps.uploadIdKeys.signingKey(), uploadId, { tenantId: principal.tenantId, fileId: file.id });
-  if (!token) throw uploadNotFound(uploadId);
+  if (!token) throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
   return { file, token, key: keyOf(file.id, token.object) };
 }
 
@@ -46,7 +45,7 @@ function limitOf(token: UploadToken, principal: Principal, limits: CurrentLimits
 
 function checkLimit(token: UploadToken, principal: Principal, limits: CurrentLimits): void {
   const max = limitOf(token, principal, limits);
-  if (token.size > max) throw new FileTooLarge(token.size, max);
+  if (token.size > max) throw fileportError('FILE_TOO_LARGE', { size: token.size, max });
 }
 
 /** Part `n` (1-based) of an upload of `size` bytes in parts of `partSize`. */
@@ -60,10 +59,10 @@ const sizeOfPart = (n: number, size: number, partSize: number): number => (n < p
 export function planParts(size: number, requested: number | undefined): { partSize: number; partCount: number } {
   if (requested !== undefined) {
     if (requested < S3_LIMITS.minPartSize || requested > S3_LIMITS.maxPartSize) {
-      throw new ValidationError(`partSize must be between ${S3_LIMITS.minPartSize} and ${S3_LIMITS.maxPartSize} bytes.`);
+      throw new FileportError('VALIDATION_ERROR', `partSize must be between ${S3_LIMITS.minPartSize} and ${S3_LIMITS.maxPartSize} bytes.`);
     }
     if (partCount(size, requested) > S3_LIMITS.maxParts) {
-      throw new ValidationError(`${size} bytes in parts of ${requested} would be ${partCount(size, requested)} parts; S3 takes at most ${S3_LIMITS.maxParts}.`);
+      throw new FileportError('VALIDATION_ERROR', `${size} bytes in parts of ${requested} would be ${partCount(size, requested)} parts; S3 takes at most ${S3_LIMITS.maxParts}.`);
     }
     return { partSize: requested, partCount: partCount(size, requested) };
   }
@@ -222,10 +221,11 @@ export async function partUrlsFor(
   checkLimit(token, principal, options);
   const count = partCount(token.size, token.partSize);
   const beyond = options.parts.filter((p) => p.partNumber > count).map((p) => p.partNumber);
-  if (beyond.length > 0) throw new ValidationError(`The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
+  if (beyond.length > 0) throw new FileportError('VALIDATION_ERROR', `The upload has ${count} parts; there is no part ${beyond.join(', ')}.`);
   const unsigned = options.parts.filter((p) => token.partChecksums !== (p.checksumSha256 !== undefined)).map((p) => p.partNumber);
   if (unsigned.length > 0) {
-    throw new ValidationError(
+    throw new FileportError(
+      'VALIDATION_ERROR',
       token.partChecksums ? `The upload's parts carry checksums: part ${unsigned.join(', ')} needs its checksumSha256.` : `The upload's parts carry no checksums (part ${unsigned.join(', ')}).`,
     );
   }
@@ -242,7 +242,7 @@ async function listParts(deps: Deps, key: string, token: UploadToken, uploadId: 
   try {
     return await deps.objects.listParts(key, token.s3UploadId);
   } catch (error) {
-    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    if (error instanceof NoSuchUpload) throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
     throw error;
   }
 }
@@ -264,7 +264,7 @@ export async function completeMultipartUpload(
   const { token, key } = await loadUpload(deps, principal, id, uploadId);
   const numbers = options.parts.map((p) => p.partNumber);
   if (numbers.some((n, i) => i > 0 && n <= (numbers[i - 1] as number))) {
-    throw new ValidationError('parts must be in ascending partNumber order, each part once.', 'INVALID_PARTS');
+    throw new FileportError('INVALID_PARTS', 'parts must be in ascending partNumber order, each part once.');
   }
   let uploaded: UploadedPart[];
   try {
@@ -273,7 +273,7 @@ export async function completeMultipartUpload(
     if (!(error instanceof NoSuchUpload)) throw error;
     // Completed already (a retry whose first answer was lost): the object is there, answer as then.
     if (await deps.objects.readHead(key, 1)) return processingView(deps, principal, id, key);
-    throw uploadNotFound(uploadId);
+    throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
   }
   const max = limitOf(token, principal, options);
   if (token.size > max) await refuseOverLimit(deps, key, token, token.size, max);
@@ -290,7 +290,7 @@ export async function completeMultipartUpload(
   if (notUploaded.length > 0) problems.push(`part ${list(notUploaded)} not uploaded`);
   const wrong = expected.filter((n) => given.has(n) && held.has(n) && held.get(n)?.eTag !== given.get(n));
   if (wrong.length > 0) problems.push(`part ${list(wrong)} with another ETag than uploaded`);
-  if (problems.length > 0) throw new ValidationError(`Cannot complete the upload: ${problems.join('; ')}.`, 'INVALID_PARTS');
+  if (problems.length > 0) throw new FileportError('INVALID_PARTS', `Cannot complete the upload: ${problems.join('; ')}.`);
 
   const parts = expected.map((n) => held.get(n) as UploadedPart);
   const total = parts.reduce((sum, p) => sum + p.size, 0);
@@ -300,7 +300,7 @@ export async function completeMultipartUpload(
   const offPlan = parts.filter((p) => p.size !== sizeOfPart(p.partNumber, token.size, token.partSize)).map((p) => p.partNumber);
   if (offPlan.length > 0) problems.push(`part ${list(offPlan)} not of the planned size`);
   if (total !== token.size) problems.push(`the parts add up to ${total} bytes, not the declared ${token.size}`);
-  if (problems.length > 0) throw new ValidationError(`Cannot complete the upload: ${problems.join('; ')}.`, 'INVALID_PARTS');
+  if (problems.length > 0) throw new FileportError('INVALID_PARTS', `Cannot complete the upload: ${problems.join('; ')}.`);
   try {
     await deps.objects.completeMultipartUpload(
       key,
@@ -308,8 +308,8 @@ export async function completeMultipartUpload(
       parts.map((p) => ({ partNumber: p.partNumber, eTag: p.eTag, checksumSha256: p.checksumSha256 })),
     );
   } catch (error) {
-    if (error instanceof PartsRefused) throw new ValidationError(`S3 refused the parts (${error.s3Code}): ${error.message}`, 'INVALID_PARTS');
-    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    if (error instanceof PartsRefused) throw new FileportError('INVALID_PARTS', `S3 refused the parts (${error.s3Code}): ${error.message}`);
+    if (error instanceof NoSuchUpload) throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
     // The object is there already: a concurrent completion of this same upload won (nothing
     // else can write its key), so answer as it would have.
     if (error instanceof ObjectExists) return processingView(deps, principal, id, key);
@@ -321,7 +321,7 @@ export async function completeMultipartUpload(
 /** Aborts the upload (S3 frees its parts) and answers 413. */
 async function refuseOverLimit(deps: Deps, key: string, token: UploadToken, size: number, max: number): Promise<never> {
   await deps.objects.abortMultipartUpload(key, token.s3UploadId).catch(() => undefined);
-  throw new FileTooLarge(size, max);
+  throw fileportError('FILE_TOO_LARGE', { size, max });
 }
 
 /** `3, 5, 7` — the first 20 of them, so a message stays readable. */
@@ -342,7 +342,7 @@ export async function abortMultipartUpload(deps: UploadDeps, principal: Principa
   try {
     await deps.objects.abortMultipartUpload(key, token.s3UploadId);
   } catch (error) {
-    if (error instanceof NoSuchUpload) throw uploadNotFound(uploadId);
+    if (error instanceof NoSuchUpload) throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../../errors';
+import { fileportError } from '../../errors';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -53,13 +53,7 @@ export function effectiveSizeLimits(operator: TenantSizeLimits, tenantMaxFileSiz
   };
 }
 
-export class FileTooLarge extends ApiError {
-  constructor(size: number, max: number) {
-    super(413, 'FILE_TOO_LARGE', `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`);
-  }
-}
-
 /** Refuses a declared size over the limit when the grant is issued, before any byte is sent. */
 export function checkDeclaredSize(size: number | undefined, max: number): void {
-  if (size !== undefined && size > max) throw new FileTooLarge(size, max);
+  if (size !== undefined && size > max) throw fileportError('FILE_TOO_LARGE', { size, max });
 }

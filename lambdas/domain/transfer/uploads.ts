@@ -1,4 +1,4 @@
-import { Conflict } from '../../errors';
+import { fileportError } from '../../errors';
 import { actorOf, audit } from '../audit';
 import { grantMetadata } from './content-metadata';
 import { canonicalMimeType } from '../files/file-types';
@@ -62,7 +62,7 @@ export function prepareGrant(
 ): { file: FileRecord; key: string; contentType: string; metadata: Record<string, string> } {
   const overwrite = mayOverwrite(principal);
   if (hasContent(file) && !overwrite) {
-    throw new Conflict('ALREADY_UPLOADED', `File ${file.id} already has content; replacing it needs the files:overwrite scope.`);
+    throw fileportError('ALREADY_UPLOADED', { id: file.id });
   }
   checkDeclaredSize(options.size, options.maxSize);
   return {

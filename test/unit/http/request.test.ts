@@ -1,5 +1,5 @@
 import * as z from '../../../lambdas/validation';
-import { ApiError } from '../../../lambdas/errors';
+import { FileportError } from '../../../lambdas/errors';
 import { parseBody, parseQuery, pathParam } from '../../../lambdas/http/request';
 import { principalOf } from '../../../lambdas/http/principal';
 import { apiEvent } from '../support/api-event';
@@ -12,7 +12,7 @@ function errorOf(run: () => unknown): { status: number; code: string; message: s
   try {
     run();
   } catch (error) {
-    if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+    if (error instanceof FileportError) return { status: error.status, code: error.code, message: error.message };
     throw error;
   }
   throw new Error('nothing was thrown');
