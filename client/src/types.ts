@@ -1,6 +1,6 @@
 /**
  * The API's resources as the SDK returns them. Hand-written from the README's API reference and
- * `toApiFile` (lambdas/domain/files/files.ts); an OpenAPI description may generate them later.
+ * `toApiFile` (lambdas/http/answers.ts); an OpenAPI description may generate them later.
  */
 import type { FileFailureCode } from './errors';
 

@@ -7,7 +7,7 @@
 import * as z from '../validation';
 import type { DownloadGrant } from '../domain/transfer/downloads';
 import type { FileType } from '../domain/files/file-types';
-import type { toApiFile, toApiVersion } from '../domain/files/files';
+import type { toApiFile, toApiVersion } from '../http/answers';
 import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/transfer/multipart';
 import type { SettingsWarning, TenantSettings } from '../domain/settings/tenant-settings';
 import type { toApiShareToken } from '../domain/sharing/share-tokens';

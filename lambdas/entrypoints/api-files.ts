@@ -1,3 +1,4 @@
+import { apiServices } from '../composition';
 import { copyFile } from '../handlers/copy-file';
 import { createFile } from '../handlers/create-file';
 import { createShareToken } from '../handlers/create-share-token';
@@ -25,4 +26,4 @@ export const handler = apiGroup('files', {
   deleteShareToken,
   getSettings,
   updateSettings,
-});
+}, apiServices);

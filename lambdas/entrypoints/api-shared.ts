@@ -1,3 +1,4 @@
+import { apiServices } from '../composition';
 import { createSharedDownloadUrl } from '../handlers/create-shared-download-url';
 import { createSharedThumbnailUrl } from '../handlers/create-shared-thumbnail-url';
 import { createSharedToken } from '../handlers/create-shared-token';
@@ -19,4 +20,4 @@ export const handler = apiGroup('shared', {
   listSharedTokens,
   deleteSharedToken,
   redirectToPublicFile,
-});
+}, apiServices);

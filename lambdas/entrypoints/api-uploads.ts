@@ -1,3 +1,4 @@
+import { uploadServices } from '../composition';
 import { abortMultipartUpload } from '../handlers/abort-multipart-upload';
 import { completeMultipartUpload } from '../handlers/complete-multipart-upload';
 import { createMultipartUpload } from '../handlers/create-multipart-upload';
@@ -15,4 +16,4 @@ export const handler = apiGroup('uploads', {
   createPartUrls,
   completeMultipartUpload,
   abortMultipartUpload,
-});
+}, uploadServices);

@@ -1,8 +1,8 @@
 import { isThumbnailJob, objectCorrelationId, thumbnailJobOf, uploadedObjectsOf } from '../adapters/processing-messages';
-import type { Deps } from '../domain/ports';
 import { failDeadLetter, type DeadLetter } from '../domain/processing/processing-recovery';
 import { log, withLogContext } from '../log';
-import { getServices } from '../services';
+import { deadLetterServices } from '../composition';
+import type { Deps } from '../domain/ports';
 import { sqsBatch } from './sqs-batch';
 
 const correlationOf = (letter: DeadLetter) =>
@@ -30,4 +30,4 @@ export function createDeadLettersHandler(deps: () => Deps) {
   });
 }
 
-export const handler = createDeadLettersHandler(getServices);
+export const handler = createDeadLettersHandler(deadLetterServices);

@@ -1,10 +1,8 @@
-import { makeSqsClient } from '../adapters/aws-clients';
 import { notifiedObjectsOf, objectCorrelationId } from '../adapters/processing-messages';
-import { SqsThumbnailQueue } from '../adapters/sqs-queues';
 import { processUploadedObject } from '../domain/processing/metadata-processing';
-import type { ProcessingDeps } from '../domain/ports';
 import { log, withLogContext } from '../log';
-import { getServices } from '../services';
+import { metadataServices } from '../composition';
+import type { ProcessingDeps } from '../domain/ports';
 import { sqsBatch } from './sqs-batch';
 
 /** The metadata processor: each SQS message carries one S3 event notification. */
@@ -31,14 +29,4 @@ export function createMetadataHandler(deps: () => ProcessingDeps) {
   });
 }
 
-let deployed: ProcessingDeps | undefined;
-
-export const handler = createMetadataHandler(() => {
-  if (!deployed) {
-    const services = getServices();
-    const queueUrl = services.config.thumbnailQueueUrl;
-    if (!queueUrl) throw new Error('FILEPORT_THUMBNAIL_QUEUE_URL is not set');
-    deployed = { ...services, thumbnails: new SqsThumbnailQueue(makeSqsClient(), queueUrl), maxVersions: services.config.maxVersions };
-  }
-  return deployed;
-});
+export const handler = createMetadataHandler(metadataServices);

@@ -1,8 +1,8 @@
 import { objectCorrelationId, thumbnailJobOf } from '../adapters/processing-messages';
-import type { Deps } from '../domain/ports';
 import { processThumbnails } from '../domain/processing/thumbnail-processing';
 import { log, withLogContext } from '../log';
-import { getServices } from '../services';
+import { thumbnailServices } from '../composition';
+import type { Deps } from '../domain/ports';
 import { sqsBatch } from './sqs-batch';
 
 /** The thumbnail processor: each SQS message is a job queued by the metadata processor. */
@@ -24,4 +24,4 @@ export function createThumbnailsHandler(deps: () => Deps) {
   });
 }
 
-export const handler = createThumbnailsHandler(getServices);
+export const handler = createThumbnailsHandler(thumbnailServices);

@@ -1,12 +1,12 @@
 import { abortMultipartUpload as abort } from '../domain/transfer/multipart';
+import type { UploadServices } from '../composition';
 import { noContent, type RouteHandler } from '../http/request';
-import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { uploadIdParam } from './multipart-upload-id';
 
-export const abortMultipartUpload: RouteHandler = async (request) => {
+export const abortMultipartUpload: RouteHandler<UploadServices> = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
-  await abort(getUploadServices(), request.principal, id, uploadId);
+  await abort(request.services, request.principal, id, uploadId);
   return noContent();
 };

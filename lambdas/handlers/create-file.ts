@@ -1,7 +1,8 @@
 import * as z from '../validation';
-import { createFile as create, toApiFile } from '../domain/files/files';
+import { createFile as create } from '../domain/files/files';
+import type { ApiServices } from '../composition';
+import { toApiFile } from '../http/answers';
 import { apiUrlOf, json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { accessControl, externalId, fileName, links, tags } from './schemas';
 
 export const createFileBody = z.strictObject({
@@ -13,9 +14,9 @@ export const createFileBody = z.strictObject({
   accessControl: z.optional(accessControl),
 });
 
-export const createFile: RouteHandler = async (request) => {
+export const createFile: RouteHandler<ApiServices> = async (request) => {
   const input = parseBody(request, createFileBody);
-  const services = getServices();
+  const { services } = request;
   const file = await create(services, request.principal, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
   return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { createMultipartUpload as start } from '../domain/transfer/multipart';
+import type { UploadServices } from '../composition';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { uploadTermsOf } from './tenant-settings';
 import { checksumSha256 } from './schemas';
@@ -14,10 +14,10 @@ export const createMultipartUploadBody = z.strictObject({
   partChecksums: z.optional(z.boolean()),
 });
 
-export const createMultipartUpload: RouteHandler = async (request) => {
+export const createMultipartUpload: RouteHandler<UploadServices> = async (request) => {
   const id = fileIdParam(request);
   const input = parseBody(request, createMultipartUploadBody);
-  const services = getUploadServices();
+  const { services } = request;
   // Not awaited: the file is read beside the terms, in the same round trip.
   const terms = uploadTermsOf(services, request.principal.tenantId).then((t) => ({ ...input, ...t }));
   const upload = await start(services, request.principal, id, terms);

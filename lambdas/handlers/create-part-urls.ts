@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { MAX_URLS_PER_ANSWER, partUrlsFor } from '../domain/transfer/multipart';
+import type { UploadServices } from '../composition';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getUploadServices } from '../upload-services';
 import { fileIdParam } from './file-id';
 import { uploadTermsOf } from './tenant-settings';
 import { uploadIdParam } from './multipart-upload-id';
@@ -17,11 +17,11 @@ export const createPartUrlsBody = z.strictObject({
     ),
 });
 
-export const createPartUrls: RouteHandler = async (request) => {
+export const createPartUrls: RouteHandler<UploadServices> = async (request) => {
   const id = fileIdParam(request);
   const uploadId = uploadIdParam(request);
   const { parts } = parseBody(request, createPartUrlsBody);
-  const services = getUploadServices();
+  const { services } = request;
   const terms = await uploadTermsOf(services, request.principal.tenantId);
   const urls = await partUrlsFor(services, request.principal, id, uploadId, { parts, ...terms });
   return json(200, urls, { 'cache-control': 'no-store' });

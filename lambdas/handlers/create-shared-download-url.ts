@@ -1,15 +1,15 @@
 import { grantDownload } from '../domain/transfer/downloads';
 import { useShareToken } from '../domain/sharing/share-tokens';
+import type { ApiServices } from '../composition';
 import { json, parseQuery, redirect, type AnonymousRouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { downloadQuery } from './download-query';
 import { shareTokenSecret } from './share-token-secret';
 import { settingsOf } from './tenant-settings';
 
-export const createSharedDownloadUrl: AnonymousRouteHandler = async (request) => {
+export const createSharedDownloadUrl: AnonymousRouteHandler<ApiServices> = async (request) => {
   const secret = shareTokenSecret(request);
   const q = parseQuery(request, downloadQuery);
-  const services = getServices();
+  const { services } = request;
   const { token, file, alongside: settings } = await useShareToken(services, secret, 'read', services.config.sharing, (tenantId) => settingsOf(services, tenantId));
   const download = await grantDownload(services, file, {
     disposition: q.disposition,

@@ -1,12 +1,12 @@
 import { createTokenWithToken } from '../domain/sharing/share-tokens';
+import type { ApiServices } from '../composition';
 import { json, parseBody, type AnonymousRouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { newShareToken } from './schemas';
 import { shareTokenSecret } from './share-token-secret';
 
-export const createSharedToken: AnonymousRouteHandler = async (request) => {
+export const createSharedToken: AnonymousRouteHandler<ApiServices> = async (request) => {
   const secret = shareTokenSecret(request);
   const input = parseBody(request, newShareToken);
-  const services = getServices();
+  const { services } = request;
   return json(201, await createTokenWithToken(services, secret, input, services.config.sharing), { 'cache-control': 'no-store' });
 };

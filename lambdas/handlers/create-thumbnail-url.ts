@@ -1,16 +1,16 @@
 import { actorOf } from '../domain/audit';
 import { grantThumbnail } from '../domain/transfer/downloads';
 import { loadOwnFile } from '../domain/files/files';
+import type { ApiServices } from '../composition';
 import { json, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 import { settingsOf } from './tenant-settings';
 import { thumbnailSizeParam } from './thumbnail-size';
 
-export const createThumbnailUrl: RouteHandler = async (request) => {
+export const createThumbnailUrl: RouteHandler<ApiServices> = async (request) => {
   const id = fileIdParam(request);
   const size = thumbnailSizeParam(request);
-  const services = getServices();
+  const { services } = request;
   const { principal } = request;
   const [file, settings] = await Promise.all([loadOwnFile(services, principal, id), settingsOf(services, principal.tenantId)]);
   const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: actorOf(principal) });

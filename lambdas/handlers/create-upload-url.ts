@@ -1,14 +1,14 @@
 import { createUploadUrl as grant } from '../domain/transfer/uploads';
+import type { ApiServices } from '../composition';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 import { uploadTermsOf } from './tenant-settings';
 import { singleUploadBody } from './size';
 
-export const createUploadUrl: RouteHandler = async (request) => {
+export const createUploadUrl: RouteHandler<ApiServices> = async (request) => {
   const id = fileIdParam(request);
   const { size, checksumSha256 } = parseBody(request, singleUploadBody, { optional: true });
-  const services = getServices();
+  const { services } = request;
   // Not awaited: the file is read beside the terms, in the same round trip.
   const terms = uploadTermsOf(services, request.principal.tenantId).then((t) => ({ size, checksumSha256, ...t }));
   const upload = await grant(services, request.principal, id, terms);

@@ -1,9 +1,9 @@
 import { deleteFile as remove } from '../domain/files/files';
+import type { ApiServices } from '../composition';
 import { noContent, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
-export const deleteFile: RouteHandler = async (request) => {
-  await remove(getServices(), request.principal, fileIdParam(request));
+export const deleteFile: RouteHandler<ApiServices> = async (request) => {
+  await remove(request.services, request.principal, fileIdParam(request));
   return noContent();
 };

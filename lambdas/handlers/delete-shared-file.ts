@@ -1,10 +1,10 @@
 import { deleteSharedFile as remove } from '../domain/sharing/share-tokens';
+import type { ApiServices } from '../composition';
 import { noContent, type AnonymousRouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';
 
-export const deleteSharedFile: AnonymousRouteHandler = async (request) => {
-  const services = getServices();
+export const deleteSharedFile: AnonymousRouteHandler<ApiServices> = async (request) => {
+  const { services } = request;
   await remove(services, shareTokenSecret(request), services.config.sharing);
   return noContent();
 };

@@ -1,11 +1,11 @@
-import { toApiFile } from '../domain/files/files';
 import { useShareToken } from '../domain/sharing/share-tokens';
+import type { ApiServices } from '../composition';
+import { toApiFile } from '../http/answers';
 import { apiUrlOf, json, type AnonymousRouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';
 
-export const getSharedFile: AnonymousRouteHandler = async (request) => {
-  const services = getServices();
+export const getSharedFile: AnonymousRouteHandler<ApiServices> = async (request) => {
+  const { services } = request;
   const { file } = await useShareToken(services, shareTokenSecret(request), 'read', services.config.sharing);
   return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"`, 'cache-control': 'no-store' });
 };

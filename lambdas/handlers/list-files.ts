@@ -1,10 +1,11 @@
 import * as z from '../validation';
-import { listFiles as list, toApiFile } from '../domain/files/files';
+import { listFiles as list } from '../domain/files/files';
 import { findFileType } from '../domain/files/file-types';
 import type { FileSearch, ListFilter } from '../domain/model';
 import { FileportError } from '../errors';
+import type { ApiServices } from '../composition';
+import { toApiFile } from '../http/answers';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { fileName } from './schemas';
 
 /** Stored timestamps are `toISOString` strings; these compare with them only while the year has four digits. */
@@ -55,8 +56,8 @@ function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
   return given.length === 0 ? undefined : (Object.fromEntries(given) as FileSearch);
 }
 
-export const listFiles: RouteHandler = async (request) => {
+export const listFiles: RouteHandler<ApiServices> = async (request) => {
   const q = parseQuery(request, listFilesQuery);
-  const page = await list(getServices(), request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
+  const page = await list(request.services, request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
   return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request))), nextCursor: page.nextCursor });
 };

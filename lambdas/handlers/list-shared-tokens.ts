@@ -1,9 +1,9 @@
 import { listTokensWithToken } from '../domain/sharing/share-tokens';
+import type { ApiServices } from '../composition';
 import { json, type AnonymousRouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { shareTokenSecret } from './share-token-secret';
 
-export const listSharedTokens: AnonymousRouteHandler = async (request) => {
-  const services = getServices();
+export const listSharedTokens: AnonymousRouteHandler<ApiServices> = async (request) => {
+  const { services } = request;
   return json(200, { items: await listTokensWithToken(services, shareTokenSecret(request), services.config.sharing) });
 };

@@ -1,9 +1,10 @@
-import { listVersions as list, toApiVersion } from '../domain/files/files';
+import { listVersions as list } from '../domain/files/files';
+import type { ApiServices } from '../composition';
+import { toApiVersion } from '../http/answers';
 import { json, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 import { fileIdParam } from './file-id';
 
-export const listVersions: RouteHandler = async (request) => {
-  const versions = await list(getServices(), request.principal, fileIdParam(request));
+export const listVersions: RouteHandler<ApiServices> = async (request) => {
+  const versions = await list(request.services, request.principal, fileIdParam(request));
   return json(200, { items: versions.map(toApiVersion) });
 };

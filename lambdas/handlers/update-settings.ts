@@ -1,7 +1,7 @@
 import * as z from '../validation';
 import { settingsDefaults, settingsWarnings, updateTenantSettings } from '../domain/settings/tenant-settings';
+import type { ApiServices } from '../composition';
 import { json, parseBody, type RouteHandler } from '../http/request';
-import { getServices } from '../services';
 
 /**
  * The whole settings object, every field: a PUT replaces it. Only the shape is checked here; the
@@ -14,9 +14,9 @@ export const settingsBody = z.strictObject({
   uploadUrlTtlSeconds: z.number(),
 });
 
-export const updateSettings: RouteHandler = async (request) => {
+export const updateSettings: RouteHandler<ApiServices> = async (request) => {
   const input = parseBody(request, settingsBody);
-  const services = getServices();
+  const { services } = request;
   const { tenantId, userId } = request.principal;
   const settings = await updateTenantSettings(services, tenantId, input, { defaults: settingsDefaults(services.config, tenantId), updatedBy: userId });
   return json(200, { ...settings, warnings: settingsWarnings(settings) }, { 'cache-control': 'no-store' });

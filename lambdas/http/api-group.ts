@@ -9,6 +9,8 @@ import { isMemberRoute, routeKey, routes, type RouteGroup } from '../routes';
 import { principalOf } from './principal';
 import { errorResult, type AnonymousRouteHandler, type ApiEvent, type ApiResult, type RouteHandler } from './request';
 
+type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
 /** Errors of the catalogue become their code's answer; anything else a 500 that tells nothing of internals. */
 const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> => ({
   onError: async (request) => {
@@ -33,7 +35,10 @@ const requestIdOf = (event: ApiEvent, context: Pick<Context, 'awsRequestId'>): s
  * hands the request to the route's handler. Share-token and public routes have no principal: their
  * handlers check the token in the path themselves.
  */
-export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>) {
+export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>): ApiLambda;
+/** `services`: the function's builder in the composition root, run for each request it routes (it builds once per container). */
+export function apiGroup<S>(group: RouteGroup, handlers: Record<string, RouteHandler<S>>, services: () => S): ApiLambda;
+export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>, services: () => unknown = () => undefined): ApiLambda {
   const table = new Map(
     routes
       .filter((route) => route.group === group)
@@ -52,13 +57,13 @@ export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandle
       if (!entry) throw fileportError('ROUTE_NOT_FOUND', { routeKey: event.routeKey });
       const { route, handler } = entry;
       // An anonymous route's handler is written as an AnonymousRouteHandler: it reads no principal.
-      if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event });
+      if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event, services: services() });
       const principal = principalOf(event, tenantClaim);
       addLogContext({ tenantId: principal.tenantId, userId: principal.userId });
       if (!hasScope(principal, route.scope)) {
         throw new FileportError('FORBIDDEN', `This route needs the ${route.scope} scope.`);
       }
-      return handler({ event, principal });
+      return handler({ event, principal, services: services() });
     });
 
   /**

@@ -7,23 +7,31 @@ import { isWellFormed } from '../domain/text';
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-/** A request to a route without a JWT: a share token's or a public one. */
-export interface AnonymousRequest {
+/**
+ * A request to a route without a JWT: a share token's or a public one. `services` are what the
+ * function's entry point had the composition root build (lambdas/composition.ts): a handler
+ * names the kind it needs, `RouteHandler<ApiServices>`, and a test hands it fakes.
+ */
+export interface AnonymousRequest<S = unknown> {
   event: ApiEvent;
+  services: S;
 }
 
-export interface ApiRequest extends AnonymousRequest {
+export interface ApiRequest<S = unknown> extends AnonymousRequest<S> {
   principal: Principal;
 }
 
-export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
-export type AnonymousRouteHandler = (request: AnonymousRequest) => Promise<ApiResult>;
+export type RouteHandler<S = unknown> = (request: ApiRequest<S>) => Promise<ApiResult>;
+export type AnonymousRouteHandler<S = unknown> = (request: AnonymousRequest<S>) => Promise<ApiResult>;
+
+/** What the helpers below read of a request: only its event. */
+type RequestEvent = Pick<AnonymousRequest, 'event'>;
 
 /**
  * The API's address as the caller reached it (custom domain or not), for links in answers. API
  * Gateway says which scheme the client used in `x-forwarded-proto`.
  */
-export function apiUrlOf(request: AnonymousRequest): string {
+export function apiUrlOf(request: RequestEvent): string {
   const proto = header(request, 'x-forwarded-proto') === 'http' ? 'http' : 'https';
   return `${proto}://${request.event.requestContext.domainName}`;
 }
@@ -61,7 +69,7 @@ function checkWellFormed(value: unknown, where: string): void {
   if (at !== undefined) throw new FileportError('VALIDATION_ERROR', `${at}: ${NOT_WELL_FORMED}.`);
 }
 
-function bodyText(request: AnonymousRequest): string {
+function bodyText(request: RequestEvent): string {
   const { body, isBase64Encoded } = request.event;
   if (body === undefined) return '';
   if (!isBase64Encoded) return body;
@@ -72,7 +80,7 @@ function bodyText(request: AnonymousRequest): string {
   }
 }
 
-export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(request: RequestEvent, schema: S, options: { optional?: boolean } = {}): z.infer<S> {
   const text = bodyText(request);
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw fileportError('PAYLOAD_TOO_LARGE', { maxBytes: MAX_BODY_BYTES });
   let value: unknown = undefined;
@@ -92,7 +100,7 @@ export function parseBody<S extends z.ZodMiniType>(request: AnonymousRequest, sc
   return result.data;
 }
 
-export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodMiniType>(request: RequestEvent, schema: S): z.infer<S> {
   const query = request.event.queryStringParameters ?? {};
   checkWellFormed(query, 'query');
   const result = schema.safeParse(query);
@@ -100,14 +108,14 @@ export function parseQuery<S extends z.ZodMiniType>(request: AnonymousRequest, s
   return result.data;
 }
 
-export function pathParam(request: AnonymousRequest, name: string): string {
+export function pathParam(request: RequestEvent, name: string): string {
   const value = request.event.pathParameters?.[name];
   if (!value) throw new FileportError('VALIDATION_ERROR', `Missing path parameter ${name}.`);
   if (!isWellFormed(value)) throw new FileportError('VALIDATION_ERROR', `path.${name}: ${NOT_WELL_FORMED}.`);
   return value;
 }
 
-export function header(request: AnonymousRequest, name: string): string | undefined {
+export function header(request: RequestEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
   const entry = Object.entries(request.event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted);
   return entry?.[1];

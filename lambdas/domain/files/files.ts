@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FileportError, fileportError } from '../../errors';
-import { canonicalMimeType, findFileType, type FileType } from './file-types';
+import { findFileType, type FileType } from './file-types';
 import { checkMayModify } from '../permissions';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
-import { currentVersion, type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
+import { type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
 import { BadCursor, type Deps, type SharingDeps } from '../ports';
-import { toWellFormed } from '../text';
 
 export interface NewFile {
   name: string;
@@ -20,58 +19,6 @@ export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId'
 
 /** How long a file may wait for its content before it is gone, unless the deployment says otherwise. */
 export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
-
-/**
- * A file's stable public link: the API's address (`apiUrl`, as the caller reached it) and the id,
- * with the name for people and for the saved file's name; renaming the file keeps old links working.
- * A name stored before names had to be well-formed still makes a link (only the id is looked up).
- */
-export const publicUrlOf = (file: Pick<FileRecord, 'id' | 'name'>, apiUrl: string): string =>
-  `${apiUrl}/v1/public/${file.id}/${encodeURIComponent(toWellFormed(file.name))}`;
-
-/** The File of the API: public fields only, with what the file type implies. `apiUrl` is where the caller reached the API. */
-export function toApiFile(file: FileRecord, apiUrl: string) {
-  const type = fileTypeOf(file);
-  return {
-    id: file.id,
-    name: file.name,
-    fileTypeId: file.fileTypeId,
-    mimeType: canonicalMimeType(type),
-    extension: type.extension,
-    status: file.status,
-    size: file.size,
-    pageCount: file.pageCount,
-    thumbnails: file.thumbnails,
-    tags: file.tags,
-    externalId: file.externalId,
-    links: file.links,
-    accessControl: file.accessControl,
-    // Only while the file is public: a link shown on a private file would answer 404 to whoever follows it.
-    ...(file.accessControl === 'public' && { publicUrl: publicUrlOf(file, apiUrl) }),
-    createdBy: file.createdBy,
-    createdAt: file.createdAt,
-    updatedAt: file.updatedAt,
-    uploadedAt: file.uploadedAt,
-    checksumSha256: file.checksumSha256,
-    /** The number of the version the content fields describe (`GET …/versions`), null without content. */
-    contentVersion: currentVersion(file)?.version ?? null,
-    expiresAt: file.expiresAt,
-    version: file.version,
-    error: file.error,
-  };
-}
-export type ApiFile = ReturnType<typeof toApiFile>;
-
-/** A version as `GET /v1/files/{id}/versions` lists it. */
-export const toApiVersion = (v: FileVersion) => ({
-  version: v.version,
-  size: v.size,
-  checksumSha256: v.checksumSha256,
-  uploadedAt: v.uploadedAt,
-  uploadedBy: v.uploadedBy,
-  status: v.status,
-  error: v.error,
-});
 
 export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
   const type = findFileType(file.fileTypeId);

@@ -1,6 +1,6 @@
 import { PUBLIC_SETTINGS_MAX_AGE_MS, publicSettingsOf, settingsOf } from '../../../lambdas/handlers/tenant-settings';
 import type { TenantSettings } from '../../../lambdas/domain/ports';
-import type { Services } from '../../../lambdas/services';
+import type { ApiServices as Services } from '../../../lambdas/composition';
 
 /** Services whose settings repository counts its reads and answers what the test stored last. */
 function services() {

@@ -1,0 +1,126 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { makeDocumentClient, makeS3Client, makeSqsClient } from './adapters/aws-clients';
+import { DynamoFileRepository } from './adapters/dynamo-file-repository';
+import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
+import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
+import { S3ObjectStore } from './adapters/s3-object-store';
+import { SqsProcessingQueue, SqsThumbnailQueue } from './adapters/sqs-queues';
+import { uploadIdKeysOf } from './adapters/upload-id-keys';
+import { getConfig, type Config } from './config';
+import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
+import type { StuckFilePolicy } from './domain/processing/processing-recovery';
+import { EmfTelemetry } from './observability/emf';
+
+/**
+ * The composition root: the one place that turns the configuration into the services each kind of
+ * Fileport function runs with. Entry points hand their function's builder to their handler
+ * (`apiGroup('files', …, apiServices)`, `createMetadataHandler(metadataServices)`); handlers and
+ * domain code receive what it built and never reach for a global.
+ *
+ * Each builder runs on first use, not at import (the local stack sets the environment before the
+ * first request), and keeps what it built for the life of the container; the builders of one
+ * process share their clients. They are plain function declarations over a plain cache, so esbuild
+ * drops the ones an entry point does not reference: only the uploads function carries the Secrets
+ * Manager read, only the processors that queue carry the SQS client.
+ */
+
+/** Storage, clock and metrics: what every function works with. */
+export type StorageServices = Deps & { config: Config };
+/** The API's data routes: storage, share tokens and the parsed configuration. */
+export type ApiServices = SharingDeps & { config: Config };
+/** The upload routes: the API's, and the key multipart upload ids are signed with. */
+export type UploadServices = ApiServices & UploadDeps;
+/** The metadata processor: where thumbnail jobs go, and how many versions a file keeps. */
+export type MetadataServices = ProcessingDeps & { config: Config };
+/** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
+export type ReconcilerServices = StorageServices & { processing: ProcessingQueue; stuckFiles: StuckFilePolicy };
+
+const built: {
+  db?: DynamoDBDocumentClient;
+  sqs?: SQSClient;
+  storage?: StorageServices;
+  api?: ApiServices;
+  uploads?: UploadServices;
+  metadata?: MetadataServices;
+  reconciler?: ReconcilerServices;
+} = {};
+
+function documentClient(): DynamoDBDocumentClient {
+  built.db ??= makeDocumentClient();
+  return built.db;
+}
+
+function sqsClient(): SQSClient {
+  built.sqs ??= makeSqsClient();
+  return built.sqs;
+}
+
+/** A queue URL the function's configuration must hold; read only when the function first needs it. */
+function required(url: string | undefined, variable: string): string {
+  if (!url) throw new Error(`${variable} is not set`);
+  return url;
+}
+
+function storage(): StorageServices {
+  if (!built.storage) {
+    const config = getConfig();
+    const db = documentClient();
+    built.storage = {
+      config,
+      files: new DynamoFileRepository(db, config.tableName),
+      settings: new DynamoSettingsRepository(db, config.tableName),
+      objects: new S3ObjectStore(makeS3Client(config), config.bucketName, { kmsKeyArn: config.objectKmsKeyArn }),
+      now: () => new Date(),
+      telemetry: new EmfTelemetry(),
+    };
+  }
+  return built.storage;
+}
+
+/** The files, downloads and shared route groups. */
+export function apiServices(): ApiServices {
+  if (!built.api) {
+    const base = storage();
+    built.api = { ...base, shareTokens: new DynamoShareTokenRepository(documentClient(), base.config.tableName) };
+  }
+  return built.api;
+}
+
+/**
+ * The uploads route group. The key is read from Secrets Manager on the first multipart request, not
+ * here, and kept for the life of the container.
+ */
+export function uploadServices(): UploadServices {
+  if (!built.uploads) {
+    const api = apiServices();
+    built.uploads = { ...api, uploadIdKeys: uploadIdKeysOf(api.config.uploadIdKey) };
+  }
+  return built.uploads;
+}
+
+export function metadataServices(): MetadataServices {
+  if (!built.metadata) {
+    const base = storage();
+    const queueUrl = required(base.config.thumbnailQueueUrl, 'FILEPORT_THUMBNAIL_QUEUE_URL');
+    built.metadata = { ...base, thumbnails: new SqsThumbnailQueue(sqsClient(), queueUrl), maxVersions: base.config.maxVersions };
+  }
+  return built.metadata;
+}
+
+export function thumbnailServices(): StorageServices {
+  return storage();
+}
+
+export function deadLetterServices(): StorageServices {
+  return storage();
+}
+
+export function reconcilerServices(): ReconcilerServices {
+  if (!built.reconciler) {
+    const base = storage();
+    const queueUrl = required(base.config.metadataQueueUrl, 'FILEPORT_METADATA_QUEUE_URL');
+    built.reconciler = { ...base, processing: new SqsProcessingQueue(sqsClient(), queueUrl, base.config.bucketName), stuckFiles: base.config.stuckFiles };
+  }
+  return built.reconciler;
+}
