@@ -67,6 +67,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const corsOrigins = options.corsOrigins ?? settings.corsOrigins;
     setRegion();
 
+    // What the functions call and what feeds the processors: the emulators, or LocalStack.
     const services = await startAwsServices(localStackEndpoint, {
       dataDir,
       s3Port: options.s3Port,
@@ -83,6 +84,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const lambdas = Object.fromEntries(routeGroups.map((group) => [group, apiLambda(loaded[group])])) as Record<RouteGroup, ApiLambda>;
     const { getConfig } = await import('../lambdas/config');
 
+    // The processors on their queues and the reconciler on its timer, then what /_dev shows of it all.
     const { faults, reconcileIntervalMs } = settings;
     const processing = startProcessing(loaded, services, { faults, reconcileIntervalMs });
     stops.add(processing.stop);
