@@ -1,16 +1,10 @@
 import { PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
+import type { AwsServices } from './aws-services';
+import type { QueueConsumer } from './local-queue';
 import { ensureQueues, ensureStorage, uploadNotificationFilter } from './provision';
-
-type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
-
-export interface LocalStackConnection {
-  /** Starts feeding the queues to the processors (the deployed handlers, given by the stack). */
-  consume(handlers: { metadata: SqsHandler; thumbnails: SqsHandler; deadLetters: SqsHandler }): void;
-  stop(): Promise<void>;
-}
 
 /**
  * LocalStack mode (AWS_ENDPOINT_URL set): the same resources the CDK app deploys, made through the
@@ -18,15 +12,12 @@ export interface LocalStackConnection {
  * consumer included) fed from real SQS queues by a polling loop, the job Lambda's event source
  * mapping does in AWS. Needs S3, SQS and DynamoDB only: LocalStack Community has them.
  */
-export async function connectLocalStack(options: { bucket: string; table: string; corsOrigins: string[] }): Promise<LocalStackConnection> {
+export async function connectLocalStack(options: { endpoint: string; bucket: string; table: string; corsOrigins: string[] }): Promise<AwsServices> {
   // LocalStack serves buckets by path (the Lambdas' client does the same: FILEPORT_S3_FORCE_PATH_STYLE).
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
   await ensureStorage({ s3, db: new DynamoDBClient({}) }, options);
   const { metadata, thumbnails } = await ensureQueues(sqs, options.bucket);
-  process.env.FILEPORT_THUMBNAIL_QUEUE_URL = thumbnails.url;
-  // The reconciler re-drives stuck files onto it (see stack.ts).
-  process.env.FILEPORT_METADATA_QUEUE_URL = metadata.url;
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: options.bucket,
@@ -35,7 +26,7 @@ export async function connectLocalStack(options: { bucket: string; table: string
   );
 
   let running = true;
-  const poll = async (queueUrl: string, handler: SqsHandler) => {
+  const poll = async (queueUrl: string, handler: QueueConsumer) => {
     while (running) {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 5, MessageSystemAttributeNames: ['All'] }));
       if (Messages.length === 0) continue;
@@ -60,6 +51,10 @@ export async function connectLocalStack(options: { bucket: string; table: string
   };
   let loops: Promise<void>[] = [];
   return {
+    s3Endpoint: options.endpoint,
+    dynamoDbEndpoint: options.endpoint,
+    // Where the functions send: the thumbnail jobs, and the files the reconciler re-drives.
+    queueUrls: { metadata: metadata.url, thumbnails: thumbnails.url },
     consume: (handlers) => {
       loops = [
         poll(metadata.url, handlers.metadata),

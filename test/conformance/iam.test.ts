@@ -36,7 +36,7 @@ const names = {
   ]) as Record<string, string>,
   buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
-  // The local stack's queues (local/stack.ts makeQueues) by the names it gives them.
+  // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
   queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
 };
 

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3EventRecord } from 'aws-lambda';
+import { maxReceiveCount, processors, type Processor } from '../lambdas/processors';
+import { objectPrefixes } from '../lambdas/domain/files/files';
+import { startDynamoDb } from './emulators/dynamodb';
+import { startS3 } from './emulators/s3';
+import { connectLocalStack } from './localstack';
+import { LocalQueue, type QueueConsumer } from './local-queue';
+import { claimPort } from './ports';
+import { ensureTable } from './provision';
+import { LOCAL_BUCKET, LOCAL_TABLE, useEmulators, type QueueUrls } from './service-environment';
+import { startSqsEndpoint } from './sqs-endpoint';
+import { Stops } from './stops';
+
+/** The processors a queue feeds: all but the scheduled reconciler. */
+export type QueueProcessor = Exclude<Processor, 'reconciler'>;
+
+/** The consumers of the processing queues, as their event source mappings invoke them. */
+export type ProcessorConsumers = Record<QueueProcessor, QueueConsumer>;
+
+/** The AWS services the functions call, and the queues that feed the processors. */
+export interface AwsServices {
+  s3Endpoint: string;
+  dynamoDbEndpoint: string;
+  queueUrls: QueueUrls;
+  /** Starts feeding the queues to the processors (the deployed handlers, given by the stack). */
+  consume(consumers: ProcessorConsumers): void;
+  /** Stops the deliveries first (what runs finishes, bounded), then the services. */
+  stop(): Promise<void>;
+  /** With the emulators only: what the local stack can show and do to its processing (/_dev routes). */
+  emulated?: EmulatedProcessing;
+}
+
+export interface EmulatedProcessing {
+  queues: LocalQueues;
+  /** The S3 events of uploads processing received (the last 1000), and a way to deliver one (again). */
+  uploadEvents: { recent: S3EventRecord[]; deliver(record: S3EventRecord): void };
+}
+
+export interface AwsServicesOptions {
+  dataDir: string | null;
+  /** The emulators' ports (0 or absent: free ones). */
+  s3Port?: number;
+  dynamoDbPort?: number;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  /** Overrides every processor's timeout (the deployed Lambda's, by default). */
+  processorTimeoutMs: number | undefined;
+}
+
+/** LocalStack's when AWS_ENDPOINT_URL is set (local/localstack.ts), the emulators in this process otherwise. */
+export async function startAwsServices(localStackEndpoint: string | undefined, options: AwsServicesOptions): Promise<AwsServices> {
+  return localStackEndpoint
+    ? connectLocalStack({ endpoint: localStackEndpoint, bucket: LOCAL_BUCKET, table: LOCAL_TABLE, corsOrigins: options.corsOrigins })
+    : startEmulators(options);
+}
+
+/**
+ * S3 (s3rver) and DynamoDB Local, persisted under the data folder, and SQS: the local queues, with
+ * the SendMessage endpoint the functions send to in front of them. S3 events of uploads go to the
+ * metadata queue, one event a message, as deployed.
+ */
+async function startEmulators(options: AwsServicesOptions): Promise<AwsServices> {
+  const { dataDir, corsOrigins, allowedHosts } = options;
+  const s3Port = options.s3Port ?? 0;
+  const dynamoDbPort = options.dynamoDbPort ?? 0;
+  const stops = new Stops();
+  return stops.undoing(async () => {
+    const queues = localQueues(dataDir, options.processorTimeoutMs);
+    const s3 = await claimPort('S3', s3Port, () => startS3({ port: s3Port, directory: dataDir && join(dataDir, 's3'), bucket: LOCAL_BUCKET, corsOrigins, allowedHosts }));
+    stops.add(s3.stop);
+    const dynamo = await claimPort('DynamoDB', dynamoDbPort, () => startDynamoDb({ port: dynamoDbPort, directory: dataDir && join(dataDir, 'dynamodb') }));
+    stops.add(dynamo.stop);
+    // The processors and the reconciler send to the queues with their own SQS client, as deployed.
+    const sqs = await startSqsEndpoint({ [queues.metadata.name]: (body) => queues.metadata.send(body), [queues.thumbnails.name]: (body) => queues.thumbnails.send(body) });
+    stops.add(sqs.stop);
+    useEmulators({ s3: s3.endpoint, dynamoDb: dynamo.endpoint, sqs: sqs.endpoint });
+
+    const recent: S3EventRecord[] = [];
+    // Deployed, each SQS message carries one S3 event notification; the same here.
+    const deliver = (record: S3EventRecord) => queues.metadata.send(JSON.stringify({ Records: [record] }));
+    // The event is on disk (with a data folder) before the upload's response: none is lost.
+    s3.onObjectCreated((record) => {
+      // The deployed bucket notifies only for this prefix (lib/processing.ts): thumbnails the
+      // processors write must not come back to them as uploads.
+      if (!record.s3.object.key.startsWith(objectPrefixes.content)) return;
+      recent.push(record);
+      if (recent.length > 1000) recent.shift();
+      deliver(record);
+    });
+    await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
+
+    return {
+      s3Endpoint: s3.endpoint,
+      dynamoDbEndpoint: dynamo.endpoint,
+      queueUrls: { metadata: sqs.queueUrl(queues.metadata.name), thumbnails: sqs.queueUrl(queues.thumbnails.name) },
+      consume: (consumers) => {
+        queues.metadata.consume(consumers.metadata);
+        queues.thumbnails.consume(consumers.thumbnails);
+        queues.deadLetters.consume(consumers.deadLetters);
+        // Running processing finishes (bounded) before the queues stop delivering and the emulators go away under it.
+        stops.add(async () => {
+          await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
+          Object.values(queues).forEach((q) => q.stop());
+        });
+      },
+      stop: stops.stopAll,
+      emulated: { queues, uploadEvents: { recent, deliver } },
+    };
+  });
+}
+
+export type LocalQueues = Record<QueueProcessor, LocalQueue>;
+
+/**
+ * The processing queues as deployed (metadata, thumbnails, and one dead-letter queue that both
+ * redrive into), persisted under the data folder.
+ */
+function localQueues(dataDir: string | null, timeoutOverrideMs: number | undefined): LocalQueues {
+  const settings = (processor: QueueProcessor) => ({
+    maxReceiveCount,
+    timeoutMs: timeoutOverrideMs ?? processors[processor].timeoutSeconds * 1000,
+    directory: dataDir && join(dataDir, 'queues', processor),
+  });
+  const deadLetters = new LocalQueue('fileport-dead-letters', settings('deadLetters'));
+  const onDeadLetter = (body: string) => deadLetters.send(body);
+  return {
+    metadata: new LocalQueue('fileport-metadata', { ...settings('metadata'), onDeadLetter }),
+    thumbnails: new LocalQueue('fileport-thumbnails', { ...settings('thumbnails'), onDeadLetter }),
+    deadLetters,
+  };
+}
