@@ -1,7 +1,11 @@
 // ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose, @noble/hashes), to CommonJS for Jest.
 const transform = { '^.+\\.(t|j|mj)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] };
 const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose|@noble)/)'];
-const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
+// npm test runs Jest with a private temporary folder that must end empty (scripts/private-tmpdir.ts):
+// Jest's cache, which is kept on purpose, stays where Jest keeps it by default, in the real one.
+const outerTmpdir = process.env.FILEPORT_OUTER_TMPDIR;
+const cacheDirectory = outerTmpdir ? require('node:path').join(outerTmpdir, `jest_${process.getuid ? process.getuid().toString(36) : 'rs'}`) : undefined;
+const common = { transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'], ...(cacheDirectory ? { cacheDirectory } : {}) };
 
 module.exports = {
   projects: [

@@ -43,6 +43,9 @@ export class S3ObjectStore implements ObjectStore {
     private readonly encryption: { kmsKeyArn?: string } = {},
   ) {}
 
+  /** Where forms are POSTed, once known (bucketUrl). */
+  private bucketUrlOnce: Promise<string> | undefined;
+
   async presignPut(
     key: string,
     options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number },
@@ -130,7 +133,7 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number },
   ): Promise<PresignedPost> {
-    const [credentials, region, bucketUrl] = await Promise.all([this.s3.config.credentials(), this.s3.config.region(), this.bucketUrl(key)]);
+    const [credentials, region, bucketUrl] = await Promise.all([this.s3.config.credentials(), this.s3.config.region(), this.bucketUrl()]);
     const now = new Date();
     const date = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // 20260101T120000Z
     const day = date.slice(0, 8);
@@ -265,9 +268,21 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * Where a form is POSTed: the bucket's own URL, resolved by the SDK exactly as for a presigned
-   * request (virtual-hosted on AWS, path-style on emulators), without the key.
+   * request (virtual-hosted on AWS, path-style on emulators), without the key. Resolved once per
+   * store: it depends on the client's endpoint settings and the bucket only, and resolving it (a
+   * presign) took most of the time of issuing a form.
    */
-  private async bucketUrl(key: string): Promise<string> {
+  private bucketUrl(): Promise<string> {
+    this.bucketUrlOnce ??= this.resolveBucketUrl().catch((error: unknown) => {
+      // A failure (say, credentials not yet available) is not remembered: the next form tries again.
+      this.bucketUrlOnce = undefined;
+      throw error;
+    });
+    return this.bucketUrlOnce;
+  }
+
+  private async resolveBucketUrl(): Promise<string> {
+    const key = 'key';
     const url = new URL(await getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: 60 }));
     const suffix = `/${key}`;
     if (!url.pathname.endsWith(suffix)) throw new Error(`Unexpected presigned URL path ${url.pathname}`);
@@ -322,7 +337,17 @@ export class S3ObjectStore implements ObjectStore {
 
 /**
  * The SigV4 signature of a POST policy: the HMAC-SHA256 of the base64 policy with the day's
- * signing key (sigv4-authentication-HTTPPOST). The SDK has no signer for forms.
+ * signing key (sigv4-authentication-HTTPPOST).
+ *
+ * Not @aws-sdk/s3-presigned-post (issue 13 asked; tried and measured): its createPresignedPost writes
+ * a form of its own — `Policy`, `X-Amz-Algorithm`/`-Credential`/`-Date`/`-Security-Token`/`-Signature`,
+ * an extra `bucket` field, the key after the credentials, the expiry cut to the second, and a path-style
+ * URL without its trailing slash — where the form this API answers with spells its fields as AWS's POST
+ * documentation does (asserted field by field by the tests). Renaming its fields after signing would
+ * leave the signed policy spelling each name one way and the form another: valid only as long as S3
+ * matches names case-insensitively, which AWS does not document and the local emulator cannot settle.
+ * It also pins @aws-sdk/client-s3 to its own exact version (an SDK upgrade in lockstep, or two clients
+ * in the uploads bundle). What it would save is this function; what it weighed was +0.8 KB minified.
  */
 export function postPolicySignature(encodedPolicy: string, options: { secretAccessKey: string; day: string; region: string }): string {
   const signingKey = [options.day, options.region, 's3', 'aws4_request'].reduce<Buffer | string>(

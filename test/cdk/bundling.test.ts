@@ -5,7 +5,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { processors } from '../../lambdas/processors';
 import { FileportFunction } from '../../lib/fileport-function';
 import { readSettings } from '../../lib/deployment-settings';
-import { synthFileport, type Synthesized } from './fixtures';
+import { outdirForTest, synthFileport, type Synthesized } from './fixtures';
 
 /**
  * The one test that really bundles: esbuild for every function, and `npm ci` of sharp into the
@@ -111,7 +111,7 @@ describe('thumbnails function asset with fileport:architecture=x86_64', () => {
   // setting that chooses npm's CPU below.
   let dir: string;
   beforeAll(() => {
-    const app = new App({ context: { 'fileport:architecture': 'x86_64' } });
+    const app = new App({ outdir: outdirForTest(), context: { 'fileport:architecture': 'x86_64' } });
     const stack = new Stack(app, 'X86');
     const fn = new FileportFunction(stack, 'ThumbnailsFunction', { entry: processors.thumbnails.entry, settings: readSettings(stack), nativeModules: ['sharp'] });
     dir = assetDir(fn, app.synth().directory);

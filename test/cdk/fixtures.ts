@@ -1,7 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { FileportStack } from '../../lib/fileport-stack';
+
+const assemblies: string[] = [];
+
+/**
+ * Where a test's `App` writes its cloud assembly: `new App({ outdir: outdirForTest() })`. Given no
+ * outdir, an App makes a `cdk.out*` folder in the temporary folder as it is constructed, which
+ * nothing removes (a test run left about 27); these are removed after the test file.
+ */
+export function outdirForTest(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fileport-cdk-test-'));
+  assemblies.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of assemblies.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export interface Synthesized {
   app: App;
@@ -16,6 +36,7 @@ export interface Synthesized {
  */
 export function synthFileport(context: Record<string, unknown> = {}, options: { bundle?: boolean } = {}): Synthesized {
   const app = new App({
+    outdir: outdirForTest(),
     context: { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
   });
   const stack = new FileportStack(app, 'Fileport');

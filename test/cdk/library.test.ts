@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { DocumentsStack } from '../../examples/cdk-app/documents-stack';
 import { Fileport } from '../../lib';
-import { permissionsOf, roleOf } from './fixtures';
+import { outdirForTest, permissionsOf, roleOf } from './fixtures';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
@@ -16,7 +16,7 @@ function findings(scope: IConstruct): string[] {
 
 /** The sample app of examples/cdk-app, with context of the operator's besides the props. */
 function synthSample(context: Record<string, unknown> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ outdir: outdirForTest(), context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new DocumentsStack(app, 'Documents', { bucketName: 'acme-documents', tableName: 'acme-documents' });
   const template = Template.fromStack(stack);
   return { app, stack, template, resources: template.toJSON().Resources as Resources };
@@ -94,9 +94,9 @@ describe('Fileport in an operator\'s own CDK app (examples/cdk-app)', () => {
   });
 
   it('checks props as it checks context, naming the prop', () => {
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
+    const stack = new Stack(new App({ outdir: outdirForTest(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
     expect(() => new Fileport(stack, 'Files', { architecture: 'amd64' as never })).toThrow('Fileport prop architecture must be one of "arm64", "x86_64", got "amd64".');
-    expect(() => new Fileport(new Stack(new App(), 'Bad'), 'Files', { jwtIssuer: 'https://login.acme.example' })).toThrow(
+    expect(() => new Fileport(new Stack(new App({ outdir: outdirForTest() }), 'Bad'), 'Files', { jwtIssuer: 'https://login.acme.example' })).toThrow(
       'An audience (context fileport:jwtAudience, or the Fileport prop jwtAudience) is required when Fileport prop jwtIssuer is set.',
     );
   });
@@ -104,7 +104,7 @@ describe('Fileport in an operator\'s own CDK app (examples/cdk-app)', () => {
 
 describe('Fileport with the storage it creates, in a stack of its own', () => {
   it('creates the bucket, the table and the user pool, nag clean, and two Fileports in one stack stay apart', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: outdirForTest(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Two');
     const one = new Fileport(stack, 'One');
     const two = new Fileport(stack, 'Two', { corsOrigins: ['https://two.example.com'] });

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { FileportStack } from '../../lib/fileport-stack';
-import { synthFileport } from './fixtures';
+import { outdirForTest, synthFileport } from './fixtures';
 
 /** Unacknowledged AwsSolutions findings (errors and warnings alike), one line each. */
 function findings(scope: IConstruct): string[] {
@@ -50,7 +50,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('is not vacuous: it reports a bucket that breaks the rules', () => {
-    const app = new App();
+    const app = new App({ outdir: outdirForTest() });
     new s3.Bucket(new Stack(app, 'Careless'), 'Bucket');
     expect(findings(app)).toEqual(expect.arrayContaining([expect.stringContaining('AwsSolutions-S10'), expect.stringContaining('AwsSolutions-S1 ')]));
   });
@@ -98,7 +98,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('lets the app synthesize with the checks installed, as bin/fileport.ts does', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: outdirForTest(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new FileportStack(app, 'Fileport');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -16,6 +16,9 @@ jest.setTimeout(300_000);
 
 const MiB = 1024 * 1024;
 const local = useStack();
+/** Folders of files the tests upload from, removed after them. */
+const temporaryDirs: string[] = [];
+afterAll(() => temporaryDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
 
 /** Random bytes that processing takes for a zip (it checks the signature, then only measures and hashes). */
@@ -89,7 +92,9 @@ describe('SDK uploads', () => {
 
   it('uploads ~40 MB in parallel parts (concurrency 3), retries a failed part without double-counting progress, and verifies it on download', async () => {
     const bytes = zipBytes(40 * MiB + 12345);
-    const path = join(mkdtempSync(join(tmpdir(), 'fileport-sdk-')), 'big.zip');
+    const dir = mkdtempSync(join(tmpdir(), 'fileport-sdk-'));
+    temporaryDirs.push(dir);
+    const path = join(dir, 'big.zip');
     writeFileSync(path, bytes);
     const puts: number[] = [];
     let failed = false;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useStack } from './support/local-stack';
@@ -37,7 +37,11 @@ function walkthrough(shell: string[], env: Record<string, string | undefined>): 
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, leftInTmp: readdirSync(tmp) }));
+    child.on('close', (code) => {
+      const leftInTmp = readdirSync(tmp);
+      rmSync(tmp, { recursive: true, force: true });
+      resolve({ code, stdout, stderr, leftInTmp });
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -39,6 +39,15 @@ const recorded = (directory: string) =>
   );
 
 describe('recordAwsCalls', () => {
+  const directories: string[] = [];
+  /** A folder for one test's recordings, removed after the tests. */
+  const recordings = () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fileport-calls-'));
+    directories.push(directory);
+    return directory;
+  };
+  afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+
   it('attaches nothing when FILEPORT_RECORD_AWS_CALLS is unset', () => {
     const recorder = loadRecorder(undefined);
     const client = recorder.recordAwsCalls(s3());
@@ -47,7 +56,7 @@ describe('recordAwsCalls', () => {
   });
 
   it("records each sent command once, as the running invocation's, and a presigned URL only as the signed request", async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'fileport-calls-'));
+    const directory = recordings();
     const recorder = loadRecorder(directory);
     const client = recorder.recordAwsCalls(s3(), 'eu-west-1');
     const files = recorder.invocations();
@@ -72,7 +81,7 @@ describe('recordAwsCalls', () => {
   });
 
   it('records a signed request only for a client it records', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'fileport-calls-'));
+    const directory = recordings();
     const recorder = loadRecorder(directory);
     recorder.recordSignedRequest(s3(), { operation: 'GetObject', action: 's3:GetObject', bucket: 'b', key: 'k', via: 'presigned-url' });
     expect(recorded(directory)).toEqual([]);

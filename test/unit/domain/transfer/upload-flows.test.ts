@@ -122,6 +122,27 @@ describe('S3ObjectStore.presignPost', () => {
     );
     s3.destroy();
   });
+
+  it('resolves where forms go once, and again after a failure instead of remembering it', async () => {
+    let endpoint: string | undefined;
+    const s3 = new S3Client({
+      region: 'eu-west-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      endpoint: async () => {
+        if (!endpoint) throw new Error('No endpoint yet');
+        return { url: new URL(endpoint) };
+      },
+    });
+    const store = new S3ObjectStore(s3, 'files-bucket');
+    const options = { contentType: 'application/pdf', minSize: 0, maxSize: 100, metadata: {}, expiresIn: 60 };
+    await expect(store.presignPost('content/abc/def', options)).rejects.toThrow('No endpoint yet');
+    endpoint = 'http://127.0.0.1:4569';
+    expect((await store.presignPost('content/abc/def', options)).url).toBe('http://127.0.0.1:4569/files-bucket/');
+    endpoint = 'http://127.0.0.1:9999';
+    expect((await store.presignPost('content/abc/ghi', options)).url).toBe('http://127.0.0.1:4569/files-bucket/');
+    s3.destroy();
+  });
 });
 
 describe('multipart uploads', () => {
