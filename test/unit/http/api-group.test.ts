@@ -1,15 +1,25 @@
+import { files as filesGroup } from '../../../lambdas/api/groups/files';
+import { fileTypes } from '../../../lambdas/api/groups/file-types';
+import type { GroupDeclaration, Route } from '../../../lambdas/api/route';
 import { apiGroup } from '../../../lambdas/http/api-group';
-import { json } from '../../../lambdas/http/request';
-import { routes } from '../../../lambdas/routes';
+import { json, type ApiRequest } from '../../../lambdas/http/request';
 import { apiEvent, lambdaContext } from '../support/api-event';
 
-const handler = apiGroup('file-types', {
-  listFileTypes: async (request) => json(200, { tenant: request.principal.tenantId }),
-  getFileType: async () => {
-    throw new Error('database password is hunter2');
-  },
-  getOpenApiDocument: async () => json(200, { openapi: '3.1.0' }),
+/** A group's declaration with handlers of the test's own, by handler name: `undefined` for a route without one. */
+const withHandlers = (declaration: GroupDeclaration, handlers: Record<string, ((request: ApiRequest) => ReturnType<Route['handle']>) | undefined>): GroupDeclaration => ({
+  ...declaration,
+  routes: declaration.routes.map((route) => ({ ...route, handle: handlers[route.handler] }) as Route),
 });
+
+const handler = apiGroup(
+  withHandlers(fileTypes, {
+    listFileTypes: async (request) => json(200, { tenant: request.principal.tenantId }),
+    getFileType: async () => {
+      throw new Error('database password is hunter2');
+    },
+    getOpenApiDocument: async () => json(200, { openapi: '3.1.0' }),
+  }),
+);
 
 describe('apiGroup', () => {
   it('passes the principal from the JWT claims to the route handler', async () => {
@@ -33,13 +43,15 @@ describe('apiGroup', () => {
 
   it('passes files:overwrite on as a scope of the principal; it opens no route by itself', async () => {
     const seen: string[][] = [];
-    const files = apiGroup('files', {
-      ...Object.fromEntries(routes.filter((r) => r.group === 'files').map((r) => [r.handler, async () => json(200, {})])),
-      createFile: async (request) => {
-        seen.push([...request.principal.scopes].sort());
-        return json(201, {});
-      },
-    });
+    const files = apiGroup(
+      withHandlers(filesGroup, {
+        ...Object.fromEntries(filesGroup.routes.map((r) => [r.handler, async () => json(200, {})])),
+        createFile: async (request) => {
+          seen.push([...request.principal.scopes].sort());
+          return json(201, {});
+        },
+      }),
+    );
     const create = (scope: string) => files(apiEvent('POST /v1/files', { claims: { sub: 'u', tenant_id: 't', scope } }), lambdaContext);
     expect((await create('files:write files:overwrite')).statusCode).toBe(201);
     expect(seen).toEqual([['files:overwrite', 'files:write']]);
@@ -124,6 +136,6 @@ describe('apiGroup', () => {
   });
 
   it('refuses to build a group whose handler is missing from the route table mapping', () => {
-    expect(() => apiGroup('files', {})).toThrow(/has no handler/);
+    expect(() => apiGroup(withHandlers(filesGroup, {}))).toThrow(/has no handler/);
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * How a route is declared: once, in its group's file (`lambdas/api/groups/<group>.ts`), with its
+ * method, path, who may call it, its handler, and what the OpenAPI document says of it. The route
+ * table (`lambdas/routes.ts`), the group's Lambda (`lambdas/http/api-group.ts`), the CDK API
+ * (`lib/api.ts`), the local gateway and `scripts/openapi.ts` all read these declarations.
+ *
+ * Nothing here runs at import time: the CDK app imports the declarations, and so every handler module.
+ */
+import type { Scope, ShareAccess } from '../domain/model';
+import type { FunctionNeeds } from '../function-needs';
+import type { AnonymousRouteHandler, RouteHandler } from '../http/request';
+import type { ZodMiniType } from '../validation';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A response header the API sets, as the document names it. */
+export type AnswerHeader = 'ETag' | 'Location' | 'Cache-Control';
+
+export interface Answer {
+  description: string;
+  /** The JSON body; none for 204 and 302. */
+  schema?: ZodMiniType;
+  headers?: AnswerHeader[];
+}
+
+/** A path parameter. Routes that share one (the same object) share its component in the document. */
+export interface Param {
+  schema: ZodMiniType;
+  description: string;
+}
+
+/**
+ * What the OpenAPI document says of a route: the very schemas the handler validates requests with
+ * (imported from it, never restated) and the answer schemas of `./responses`.
+ *
+ * Errors every route of a kind can answer (401 and 403 for members, 429 without a JWT, 404 for an
+ * unknown share token, 400 for input, 413, 500) are added by the generator from the route's access;
+ * `errors` lists what else a route answers, by status, with its error codes.
+ */
+export interface RouteDocs {
+  summary: string;
+  description?: string;
+  /** Every `{name}` of the route's path. */
+  params?: Record<string, Param>;
+  query?: ZodMiniType;
+  body?: { schema: ZodMiniType; required: boolean };
+  /** The route honours `If-Match` (optimistic locking on the file's `version`). */
+  ifMatch?: true;
+  answers: Record<number, Answer>;
+  errors?: Record<number, string>;
+}
+
+interface RouteBase<Group extends string = string> extends RouteDocs {
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/v1/files/{id}`. */
+  path: string;
+  /** The handler's name, the key of the route in its group's declaration: the document's operationId. */
+  handler: string;
+  /** The Lambda that serves the route. */
+  group: Group;
+}
+
+/** A tenant member's route: a JWT, and the scope it must carry. */
+export interface MemberRoute<Group extends string = string> extends RouteBase<Group> {
+  scope: Scope;
+  handle: RouteHandler;
+}
+
+/** A share-token holder's route: no JWT; the `{token}` in the path is the credential. */
+export interface SharedRoute<Group extends string = string> extends RouteBase<Group> {
+  shareAccess: ShareAccess;
+  handle: AnonymousRouteHandler;
+}
+
+/** A route anyone may call: it answers only for what its owner made public, or with the API's own description. */
+export interface PublicRoute<Group extends string = string> extends RouteBase<Group> {
+  public: true;
+  handle: AnonymousRouteHandler;
+}
+
+export type Route<Group extends string = string> = MemberRoute<Group> | SharedRoute<Group> | PublicRoute<Group>;
+
+export const isMemberRoute = <Group extends string>(route: Route<Group>): route is MemberRoute<Group> => 'scope' in route;
+
+/** API Gateway's route key, which is also what the group's Lambda dispatches on. */
+export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** A route as its group's file declares it: the group and the handler's name come from where it is declared. */
+export type RouteDeclaration = Omit<MemberRoute, 'group' | 'handler'> | Omit<SharedRoute, 'group' | 'handler'> | Omit<PublicRoute, 'group' | 'handler'>;
+
+export const memberRoute = (route: Omit<MemberRoute, 'group' | 'handler'>): RouteDeclaration => route;
+export const sharedRoute = (route: Omit<SharedRoute, 'group' | 'handler'>): RouteDeclaration => route;
+export const publicRoute = (route: Omit<PublicRoute, 'group' | 'handler' | 'public'>): RouteDeclaration => ({ ...route, public: true });
+
+/**
+ * One Lambda of the API: routes that need the same permissions share one function, so a cold start
+ * is paid once per group and each function's IAM policy stays narrow.
+ */
+export interface GroupDeclaration<Group extends string = string> {
+  group: Group;
+  /** The function's description in AWS. */
+  description: string;
+  /** At most 29 s, API Gateway's own limit; Lambda's default (lib/fileport-function.ts) without. */
+  timeoutSeconds?: number;
+  /** What the function may touch: each need becomes its environment variable(s) and its grant (lib/function-needs.ts). */
+  needs: FunctionNeeds;
+  routes: readonly Route<Group>[];
+}
+
+/** A group's declaration: its routes keyed by their handler's name, in the order the document lists them. */
+export function routeGroup<const Group extends string>(
+  group: Group,
+  definition: Omit<GroupDeclaration<Group>, 'group' | 'routes'>,
+  routes: Record<string, RouteDeclaration>,
+): GroupDeclaration<Group> {
+  return { group, ...definition, routes: Object.entries(routes).map(([handler, route]) => ({ ...route, handler, group }) as Route<Group>) };
+}
