@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from '../lambdas/validation';
 import * as answers from '../lambdas/api/responses';
-import type { AnswerHeader, Param } from '../lambdas/api/route';
+import type { AnswerField, AnswerHeader, AnswerName, Param } from '../lambdas/api/route';
 import { isMemberRoute, routeKey, routes, type Route } from '../lambdas/routes';
 import { version } from '../package.json';
 
@@ -64,6 +64,11 @@ function schemasOf(entries: [string, z.ZodMiniType][], io: 'input' | 'output'): 
   return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema)]));
 }
 
+/** The declarations name their answers' schemas (lambdas/api/route.ts says why). */
+const answerSchema = (name: AnswerName): z.ZodMiniType => answers[name];
+const paramSchema = (schema: z.ZodMiniType | AnswerField): z.ZodMiniType =>
+  'answer' in schema ? (answers[schema.answer].shape as Record<string, z.ZodMiniType>)[schema.field]! : schema;
+
 const ref = (id: string): JsonSchema => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const operationId = (route: Route) => route.handler;
@@ -100,7 +105,8 @@ export function openApiDocument(): Record<string, unknown> {
   for (const route of routes) {
     if (route.body) requestEntries.push([`${operationId(route)}Body`, route.body.schema]);
     for (const [status, answer] of Object.entries(route.answers)) {
-      if (answer.schema && !componentIds.has(answer.schema)) responseEntries.push([`${operationId(route)}${status}`, answer.schema]);
+      const schema = answer.schema && answerSchema(answer.schema);
+      if (schema && !componentIds.has(schema)) responseEntries.push([`${operationId(route)}${status}`, schema]);
     }
   }
   // A schema given twice (the same body on two routes) is named once, by its first route.
@@ -116,7 +122,7 @@ export function openApiDocument(): Record<string, unknown> {
   const parameterComponents: Record<string, unknown> = {};
   const parameterIds = new Map<Param, string>();
   const pathParameter = (name: string, param: Param): unknown => {
-    const definition = { name, in: 'path', required: true, description: param.description, schema: inputSchema(param.schema) };
+    const definition = { name, in: 'path', required: true, description: param.description, schema: inputSchema(paramSchema(param.schema)) };
     if ((paramUses.get(param) ?? 0) < 2) return definition;
     let id = parameterIds.get(param);
     if (!id) {
@@ -172,7 +178,7 @@ export function openApiDocument(): Record<string, unknown> {
       responses[status] = {
         description: answer.description,
         ...(answer.headers && { headers: Object.fromEntries(answer.headers.map((h) => [h, { description: headerDescriptions[h], schema: { type: 'string' } }])) }),
-        ...(answer.schema && { content: json(ref(idOf.get(answer.schema)!)) }),
+        ...(answer.schema && { content: json(ref(idOf.get(answerSchema(answer.schema))!)) }),
       };
     }
     const errors = commonErrors(route);

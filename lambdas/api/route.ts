@@ -16,22 +16,39 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** A response header the API sets, as the document names it. */
 export type AnswerHeader = 'ETag' | 'Location' | 'Cache-Control';
 
+/**
+ * The answers' schemas (`./responses`) are named, not imported: a group's Lambda bundles its
+ * declaration, and the answer schemas, which only the OpenAPI generator reads, would add 6 to 12 KB
+ * of zod to each bundle. The names are checked at compile time all the same.
+ */
+type Answers = typeof import('./responses');
+export type AnswerName = { [K in keyof Answers]: Answers[K] extends ZodMiniType ? K : never }[keyof Answers];
+type ObjectAnswerName = { [K in AnswerName]: Answers[K] extends { shape: object } ? K : never }[AnswerName];
+
+/** A field of an answer, e.g. the file's `id`. */
+export interface AnswerField {
+  answer: ObjectAnswerName;
+  field: string;
+}
+export const answerField = <A extends ObjectAnswerName>(answer: A, field: keyof Answers[A]['shape'] & string): AnswerField => ({ answer, field });
+
 export interface Answer {
   description: string;
-  /** The JSON body; none for 204 and 302. */
-  schema?: ZodMiniType;
+  /** The JSON body, by its name in `./responses`; none for 204 and 302. */
+  schema?: AnswerName;
   headers?: AnswerHeader[];
 }
 
 /** A path parameter. Routes that share one (the same object) share its component in the document. */
 export interface Param {
-  schema: ZodMiniType;
+  /** What the handler validates it with, or the answer field it is. */
+  schema: ZodMiniType | AnswerField;
   description: string;
 }
 
 /**
  * What the OpenAPI document says of a route: the very schemas the handler validates requests with
- * (imported from it, never restated) and the answer schemas of `./responses`.
+ * (imported from it, never restated) and the names of its answers' schemas in `./responses`.
  *
  * Errors every route of a kind can answer (401 and 403 for members, 429 without a JWT, 404 for an
  * unknown share token, 400 for input, 413, 500) are added by the generator from the route's access;

@@ -1,8 +1,7 @@
 import { getFileType } from '../../handlers/get-file-type';
 import { getOpenApiDocument } from '../../handlers/get-openapi-document';
 import { listFileTypes } from '../../handlers/list-file-types';
-import * as answers from '../responses';
-import { memberRoute, publicRoute, routeGroup } from '../route';
+import { answerField, memberRoute, publicRoute, routeGroup } from '../route';
 
 /** Static data: the file types, and the API's own description. */
 export const fileTypes = routeGroup(
@@ -15,7 +14,7 @@ export const fileTypes = routeGroup(
       scope: 'files:read',
       handle: listFileTypes,
       summary: 'List the file types',
-      answers: { 200: { description: 'Every file type the service accepts.', schema: answers.fileTypeList, headers: ['Cache-Control'] } },
+      answers: { 200: { description: 'Every file type the service accepts.', schema: 'fileTypeList', headers: ['Cache-Control'] } },
     }),
     getFileType: memberRoute({
       method: 'GET',
@@ -23,8 +22,8 @@ export const fileTypes = routeGroup(
       scope: 'files:read',
       handle: getFileType,
       summary: 'Get a file type',
-      params: { id: { schema: answers.fileType.shape.id, description: 'A file type id, e.g. `pdf`.' } },
-      answers: { 200: { description: 'The file type.', schema: answers.fileType, headers: ['Cache-Control'] } },
+      params: { id: { schema: answerField('fileType', 'id'), description: 'A file type id, e.g. `pdf`.' } },
+      answers: { 200: { description: 'The file type.', schema: 'fileType', headers: ['Cache-Control'] } },
       errors: { 404: 'FILE_TYPE_NOT_FOUND' },
     }),
     // The OpenAPI document (`npm run build:openapi` writes it): static, so the data-less `file-types` function serves it.
@@ -33,7 +32,7 @@ export const fileTypes = routeGroup(
       path: '/v1/openapi.json',
       handle: getOpenApiDocument,
       summary: 'This OpenAPI document',
-      answers: { 200: { description: 'The OpenAPI 3.1 document of the API.', schema: answers.openApiDocument, headers: ['Cache-Control'] } },
+      answers: { 200: { description: 'The OpenAPI 3.1 document of the API.', schema: 'openApiDocument', headers: ['Cache-Control'] } },
     }),
   },
 );

@@ -12,7 +12,6 @@ import { fileUpdate, newShareToken } from '../../handlers/schemas';
 import { updateFile } from '../../handlers/update-file';
 import { settingsBody, updateSettings } from '../../handlers/update-settings';
 import { created, fileAnswer, grant, id, noContent, preconditionFailed, tokenIdParam, tokenListAnswers } from '../docs';
-import * as answers from '../responses';
 import { memberRoute, routeGroup } from '../route';
 
 const notOwn = 'FORBIDDEN also when the file is another member’s and the caller is no admin.';
@@ -61,7 +60,7 @@ export const files = routeGroup(
       summary: 'List and search the tenant’s files',
       description: 'At most one of `tag`, `externalId` and `link`; every parameter given must hold. Follow `nextCursor` until it is null.',
       query: listFilesQuery,
-      answers: { 200: { description: 'A page of files.', schema: answers.filePage } },
+      answers: { 200: { description: 'A page of files.', schema: 'filePage' } },
       errors: { 400: 'INVALID_CURSOR: the cursor was issued for another query.' },
     }),
     getFile: memberRoute({
@@ -104,7 +103,7 @@ export const files = routeGroup(
       handle: listVersions,
       summary: 'List the content versions of a file',
       params: { id },
-      answers: { 200: { description: 'The versions, newest first.', schema: answers.versionList } },
+      answers: { 200: { description: 'The versions, newest first.', schema: 'versionList' } },
       errors: { 404: 'FILE_NOT_FOUND' },
     }),
     copyFile: memberRoute({
@@ -125,7 +124,7 @@ export const files = routeGroup(
       scope: 'files:admin',
       handle: getSettings,
       summary: 'Get the tenant’s settings',
-      answers: { 200: grant('The settings in effect, the deployment’s defaults where the tenant saved none.', answers.settings) },
+      answers: { 200: grant('The settings in effect, the deployment’s defaults where the tenant saved none.', 'settings') },
     }),
     updateSettings: memberRoute({
       method: 'PUT',
@@ -134,7 +133,7 @@ export const files = routeGroup(
       handle: updateSettings,
       summary: 'Replace the tenant’s settings',
       body: { schema: settingsBody, required: true },
-      answers: { 200: grant('The settings now in effect.', answers.settings) },
+      answers: { 200: grant('The settings now in effect.', 'settings') },
       errors: { 400: 'VALIDATION_ERROR naming each field out of bounds.' },
     }),
     // Share tokens: managed by members who may change the file (its creator, or an admin).
@@ -146,7 +145,7 @@ export const files = routeGroup(
       summary: 'Share a file: create a share token',
       params: { id },
       body: { schema: newShareToken, required: true },
-      answers: { 201: grant('The token with its secret `token`, shown only here.', answers.shareTokenWithSecret) },
+      answers: { 201: grant('The token with its secret `token`, shown only here.', 'shareTokenWithSecret') },
       errors: { 403: notOwn, 404: 'FILE_NOT_FOUND' },
     }),
     listShareTokens: memberRoute({

@@ -10,8 +10,7 @@ import { publicFileQuery, redirectToPublicFile } from '../../handlers/redirect-t
 import { fileUpdate, newShareToken } from '../../handlers/schemas';
 import { updateSharedFile } from '../../handlers/update-shared-file';
 import { downloadAnswers, downloadErrors, fileAnswer, grant, noContent, preconditionFailed, size, thumbnailAnswers, thumbnailErrors, token, tokenIdParam, tokenListAnswers } from '../docs';
-import * as answers from '../responses';
-import { publicRoute, routeGroup, sharedRoute } from '../route';
+import { answerField, publicRoute, routeGroup, sharedRoute } from '../route';
 
 const fullToken = 'FORBIDDEN: the share token is a `read` token.';
 
@@ -90,7 +89,7 @@ export const shared = routeGroup(
       summary: 'Create another share token of the file (full token)',
       params: { token },
       body: { schema: newShareToken, required: true },
-      answers: { 201: grant('The token with its secret, `createdBy: "token:<id>"`.', answers.shareTokenWithSecret) },
+      answers: { 201: grant('The token with its secret, `createdBy: "token:<id>"`.', 'shareTokenWithSecret') },
       errors: { 400: 'EXPIRY_BEYOND_TOKEN: later than the creating token’s own expiry.', 403: fullToken },
     }),
     listSharedTokens: sharedRoute({
@@ -120,8 +119,8 @@ export const shared = routeGroup(
       handle: redirectToPublicFile,
       summary: 'Download a public file (its stable link)',
       params: {
-        id: { schema: answers.file.shape.id, description: 'The file id: it alone decides.' },
-        name: { schema: answers.file.shape.name, description: 'The file name, for people; it may be stale.' },
+        id: { schema: answerField('file', 'id'), description: 'The file id: it alone decides.' },
+        name: { schema: answerField('file', 'name'), description: 'The file name, for people; it may be stale.' },
       },
       query: publicFileQuery,
       answers: { 302: { description: 'A redirect to a download URL of at most 5 minutes.', headers: ['Location', 'Cache-Control'] } },

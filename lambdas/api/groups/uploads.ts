@@ -8,7 +8,6 @@ import { getMultipartUpload } from '../../handlers/get-multipart-upload';
 import { uploadId } from '../../handlers/multipart-upload-id';
 import { singleUploadBody } from '../../handlers/size';
 import { fileAnswer, grant, id, noContent } from '../docs';
-import * as answers from '../responses';
 import { memberRoute, routeGroup, type Param } from '../route';
 
 const upload: Param = {
@@ -56,7 +55,7 @@ export const uploads = routeGroup(
       summary: 'Get a pre-signed PUT URL for the file’s content',
       params: { id },
       body: { schema: singleUploadBody, required: false },
-      answers: { 200: grant('Send every header of `headers` with the PUT.', answers.uploadGrant) },
+      answers: { 200: grant('Send every header of `headers` with the PUT.', 'uploadGrant') },
       errors: uploadErrors,
     }),
     createUploadForm: memberRoute({
@@ -67,7 +66,7 @@ export const uploads = routeGroup(
       summary: 'Get a pre-signed browser form for the file’s content',
       params: { id },
       body: { schema: singleUploadBody, required: false },
-      answers: { 200: grant('Post `fields` in order, then the file as `fileField`, to `url`.', answers.uploadForm) },
+      answers: { 200: grant('Post `fields` in order, then the file as `fileField`, to `url`.', 'uploadForm') },
       errors: uploadErrors,
     }),
     createMultipartUpload: memberRoute({
@@ -78,7 +77,7 @@ export const uploads = routeGroup(
       summary: 'Start a multipart upload',
       params: { id },
       body: { schema: createMultipartUploadBody, required: true },
-      answers: { 201: grant('The upload, with URLs of its parts (none with `partChecksums`).', answers.multipartUpload) },
+      answers: { 201: grant('The upload, with URLs of its parts (none with `partChecksums`).', 'multipartUpload') },
       errors: uploadErrors,
     }),
     getMultipartUpload: memberRoute({
@@ -88,7 +87,7 @@ export const uploads = routeGroup(
       handle: getMultipartUpload,
       summary: 'Where a multipart upload stands, with fresh URLs for the missing parts',
       params: { id, uploadId: upload },
-      answers: { 200: grant('The upload, what S3 holds of it and what is missing.', answers.multipartStatus) },
+      answers: { 200: grant('The upload, what S3 holds of it and what is missing.', 'multipartStatus') },
       errors: {
         404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (completed, aborted, expired, another file’s, or not an id this deployment issued).',
         413: overLimitNow,
@@ -102,7 +101,7 @@ export const uploads = routeGroup(
       summary: 'Get URLs for parts of a multipart upload',
       params: { id, uploadId: upload },
       body: { schema: createPartUrlsBody, required: true },
-      answers: { 200: grant('A URL per part asked for.', answers.partUrls) },
+      answers: { 200: grant('A URL per part asked for.', 'partUrls') },
       errors: { 404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND', 413: overLimitNow },
     }),
     completeMultipartUpload: memberRoute({

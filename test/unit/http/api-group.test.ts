@@ -1,6 +1,6 @@
 import { files as filesGroup } from '../../../lambdas/api/groups/files';
 import { fileTypes } from '../../../lambdas/api/groups/file-types';
-import type { GroupDeclaration, Route } from '../../../lambdas/api/route';
+import { memberRoute, routeGroup, type GroupDeclaration, type Route } from '../../../lambdas/api/route';
 import { apiGroup } from '../../../lambdas/http/api-group';
 import { json, type ApiRequest } from '../../../lambdas/http/request';
 import { apiEvent, lambdaContext } from '../support/api-event';
@@ -137,5 +137,18 @@ describe('apiGroup', () => {
 
   it('refuses to build a group whose handler is missing from the route table mapping', () => {
     expect(() => apiGroup(withHandlers(filesGroup, {}))).toThrow(/has no handler/);
+  });
+
+  it('cannot be declared with a route without its handler: the declaration does not compile (npm run typecheck)', () => {
+    const declaration = routeGroup(
+      'test',
+      { description: 'A group whose route has no handler', needs: {} },
+      {
+        // @ts-expect-error A route is declared with its handler, or not at all.
+        listNothing: memberRoute({ method: 'GET', path: '/v1/nothing', scope: 'files:read', summary: 'Nothing', answers: {} }),
+      },
+    );
+    // And one built around the types is refused when its Lambda starts.
+    expect(() => apiGroup(declaration)).toThrow('Route GET /v1/nothing has no handler listNothing in group test');
   });
 });
