@@ -1,4 +1,5 @@
 import * as z from './validation';
+import { environmentVariables as names } from './function-needs';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import type { SharePolicy } from './domain/sharing/share-tokens';
 import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files/files';
@@ -45,10 +46,10 @@ const uploadIdKey = z.string().check(
 
 const schema = z
   .object({
-    FILEPORT_TABLE_NAME: nonEmpty,
-    FILEPORT_BUCKET_NAME: nonEmpty,
-    FILEPORT_THUMBNAIL_QUEUE_URL: z.optional(nonEmpty),
-    FILEPORT_METADATA_QUEUE_URL: z.optional(nonEmpty),
+    [names.tableName]: nonEmpty,
+    [names.bucketName]: nonEmpty,
+    [names.queueUrl.thumbnails]: z.optional(nonEmpty),
+    [names.queueUrl.metadata]: z.optional(nonEmpty),
     // Longer than the metadata queue's retries take (5 receives, 18-minute visibility), so the
     // reconciler does not race SQS's own retries; see StuckFilePolicy.
     FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 2 * 3600),
@@ -57,24 +58,24 @@ const schema = z
     FILEPORT_UPLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
     FILEPORT_DOWNLOAD_URL_TTL_SECONDS: z._default(ttlSeconds, 900),
     // Versions live inline in the file's DynamoDB item (400 KB at most): a few hundred bytes each.
-    FILEPORT_MAX_VERSIONS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
+    [names.maxVersions]: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 10),
     // How long a file waits for its first content before it is gone; at most a year.
-    FILEPORT_PENDING_FILE_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(366 * 24 * 3600)), DEFAULT_PENDING_FILE_TTL_SECONDS),
+    [names.pendingFileTtlSeconds]: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(366 * 24 * 3600)), DEFAULT_PENDING_FILE_TTL_SECONDS),
     // The largest file a tenant may upload in one PUT or form (S3 takes at most 5 GiB that way),
     // and in parts (S3 objects are at most 5 TiB).
-    FILEPORT_MAX_FILE_SIZE: z._default(sizeUpTo(S3_LIMITS.singleUpload), DEFAULT_SIZE_LIMITS.maxFileSize),
-    FILEPORT_MAX_MULTIPART_FILE_SIZE: z._default(sizeUpTo(S3_LIMITS.object), DEFAULT_SIZE_LIMITS.maxMultipartFileSize),
+    [names.maxFileSize]: z._default(sizeUpTo(S3_LIMITS.singleUpload), DEFAULT_SIZE_LIMITS.maxFileSize),
+    [names.maxMultipartFileSize]: z._default(sizeUpTo(S3_LIMITS.object), DEFAULT_SIZE_LIMITS.maxMultipartFileSize),
     // Tenants with other limits: {"<tenant>": {"maxFileSize"?: bytes, "maxMultipartFileSize"?: bytes}}.
-    FILEPORT_TENANT_SIZE_LIMITS: z._default(tenantSizeLimits, {}),
+    [names.tenantSizeLimits]: z._default(tenantSizeLimits, {}),
     // Requests one share token may make per minute, whatever the route (429 beyond).
     FILEPORT_SHARE_TOKEN_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 120),
     // The key multipart upload ids are signed with: deployed, a Secrets Manager secret the uploads
     // function reads on first use; the local stack passes the key itself.
-    FILEPORT_UPLOAD_ID_SECRET_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'))),
+    [names.uploadIdSecretArn]: z.optional(z.string().check(z.regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'))),
     FILEPORT_UPLOAD_ID_KEY: z.optional(uploadIdKey),
     // Set when the bucket's default encryption is a customer-managed KMS key (fileport:kmsKey):
     // browser forms pin their encryption, and must pin this key rather than SSE-S3.
-    FILEPORT_OBJECT_KMS_KEY_ARN: z.optional(z.string().check(z.regex(/^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))),
+    [names.objectKmsKeyArn]: z.optional(z.string().check(z.regex(/^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'))),
     // Emulators and LocalStack serve buckets by path, not by virtual host; unset, path style is
     // used exactly when the SDK is pointed at an endpoint of its own (see s3ForcePathStyle below).
     FILEPORT_S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'])),

@@ -2,13 +2,67 @@
  * The Lambdas behind the API's back, with what both the CDK app and the local stack must agree on:
  * the metadata and thumbnail processors (S3 → SQS), the consumer of their dead-letter queues, and
  * the scheduled reconciler. Deployment wiring, so it lives beside the route table, not in the domain.
+ * `needs` is what each may touch (lib/function-needs.ts makes it environment variables and grants).
  */
+import type { FunctionNeeds, ItemAction } from './function-needs';
+
+const needs = (what: FunctionNeeds): FunctionNeeds => what;
+/** What the processors do with the table: read a file and update it (with its index items); never create, delete or list files. */
+const fileUpdates: ItemAction[] = ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'];
+
 export const processors = {
   // Hashing an object of up to 4 GiB as it streams from S3 takes most of a minute.
-  metadata: { entry: 'lambdas/entrypoints/process-metadata.ts', timeoutSeconds: 180 },
-  thumbnails: { entry: 'lambdas/entrypoints/process-thumbnails.ts', timeoutSeconds: 90 },
-  deadLetters: { entry: 'lambdas/entrypoints/process-dead-letters.ts', timeoutSeconds: 30 },
-  reconciler: { entry: 'lambdas/entrypoints/reconcile-processing.ts', timeoutSeconds: 60 },
+  metadata: {
+    entry: 'lambdas/entrypoints/process-metadata.ts',
+    timeoutSeconds: 180,
+    needs: needs({
+      table: { items: fileUpdates },
+      objects: [
+        // Reads what was uploaded; deletes content that arrived for a deleted file, content it refuses
+        // and the objects of versions beyond the limit.
+        { actions: ['s3:GetObject', 's3:DeleteObject'], prefixes: ['content'] },
+        // Removes thumbnails of content that a new upload replaced.
+        // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
+        { actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] },
+      ],
+      maxVersions: true,
+      sendsTo: ['thumbnails'],
+    }),
+  },
+  thumbnails: {
+    entry: 'lambdas/entrypoints/process-thumbnails.ts',
+    timeoutSeconds: 90,
+    needs: needs({
+      table: { items: fileUpdates },
+      objects: [
+        { actions: ['s3:GetObject'], prefixes: ['content'] },
+        // Writes the thumbnails; deletes them again when the file changed while they were made (a race:
+        // the integration suite may not provoke it; justified in test/conformance/iam.test.ts).
+        { actions: ['s3:PutObject', 's3:DeleteObject'], prefixes: ['thumbnails'] },
+      ],
+    }),
+  },
+  deadLetters: {
+    entry: 'lambdas/entrypoints/process-dead-letters.ts',
+    timeoutSeconds: 30,
+    needs: needs({
+      table: { items: fileUpdates },
+      // A file failed for newer content than it described loses the old content's thumbnails.
+      // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
+      objects: [{ actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] }],
+    }),
+  },
+  reconciler: {
+    entry: 'lambdas/entrypoints/reconcile-processing.ts',
+    timeoutSeconds: 60,
+    needs: needs({
+      // Finds files stuck in processing on the index, reads and updates them (and drops stale index items).
+      table: { items: fileUpdates, query: ['byTenant'] },
+      // Only names the bucket in the S3-shaped message it re-drives; it touches no object.
+      objects: [],
+      sendsTo: ['metadata'],
+    }),
+  },
 } as const;
 
 export type Processor = keyof typeof processors;

@@ -3,13 +3,13 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { anonymousRouteThrottle, entrypointFile, isMemberRoute, routeGroups, routeKey, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
+import { anonymousRouteThrottle, entrypointFile, groupDeclarations, isMemberRoute, routeKey, routes, type HttpMethod, type RouteGroup } from '../lambdas/routes';
 import { FileportFunction } from './fileport-function';
 import type { FileportSettings } from './deployment-settings';
+import { grantNeeds } from './function-needs';
 import type { Storage } from './storage';
 import { cognitoCallbackUrls, FileportUserPool } from './user-pool';
 
@@ -20,117 +20,10 @@ export interface ApiProps {
   throttle?: { rateLimit: number; burstLimit: number };
 }
 
-interface GroupDefinition {
-  description: string;
-  timeout?: Duration;
-  /** Whether the group builds the data services (lambdas/services.ts), whose config includes the URL lifetimes. */
-  dataAccess: boolean;
-  /** Gives the group's function exactly the data it needs: each grant with the variable that names its target. */
-  connect(fn: FileportFunction, storage: Storage, settings: FileportSettings, secrets: ApiSecrets): void;
-}
-
-/** Secrets the API's functions may be given. */
-interface ApiSecrets {
-  /** The key multipart upload ids are signed with (lambdas/domain/transfer/upload-ids.ts). */
-  uploadIds: secretsmanager.ISecret;
-}
-
-/** The operator's size limits, the deployment's and per tenant (lambdas/config.ts). */
-function addSizeLimits(fn: FileportFunction, settings: FileportSettings): void {
-  fn.addEnvironment('FILEPORT_MAX_FILE_SIZE', String(settings.maxFileSize));
-  fn.addEnvironment('FILEPORT_MAX_MULTIPART_FILE_SIZE', String(settings.maxMultipartFileSize));
-  fn.addEnvironment('FILEPORT_TENANT_SIZE_LIMITS', JSON.stringify(settings.tenantSizeLimits));
-}
-
-/**
- * One entry per route group, so a group added to the route table does not compile until someone
- * has decided what it may touch.
- */
-const groupDefinitions: Record<RouteGroup, GroupDefinition> = {
-  'file-types': {
-    description: 'Fileport API: file types (static data, no data access)',
-    dataAccess: false,
-    connect: () => {},
-  },
-  files: {
-    description: 'Fileport API: create, list, read, change and delete files; the tenant settings',
-    dataAccess: true,
-    // GET /v1/files/{id}?wait= long-polls for processing for up to 10 s.
-    timeout: Duration.seconds(15),
-    connect: (fn, storage, settings) => {
-      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Files, their index items, settings and share tokens (created and deleted in transactions);
-      // lists a tenant's files on the index, a file's versions and tokens on the table.
-      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], query: ['table', 'byTenant'] });
-      // New files (created or copied) are temporary until their content arrives.
-      fn.addEnvironment('FILEPORT_PENDING_FILE_TTL_SECONDS', String(settings.pendingFileTtlSeconds));
-      // The tenant settings (GET/PUT /v1/settings, an item of the same table) default to, and are
-      // bounded by, the operator's size limits.
-      addSizeLimits(fn, settings);
-      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // Deleting a file removes every version's bytes and the thumbnails.
-      storage.grantObjects(fn, ['s3:DeleteObject'], ['content', 'thumbnails']);
-      // A copy is a server-side CopyObject, which needs read on the source and write on the target
-      // (S3 moves the bytes; none pass through the function).
-      storage.grantObjects(fn, ['s3:GetObject', 's3:PutObject'], ['content']);
-    },
-  },
-  uploads: {
-    description: 'Fileport API: pre-signed upload URLs, forms and multipart uploads',
-    dataAccess: true,
-    connect: (fn, storage, settings, secrets) => {
-      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file to sign for its key and type, and the tenant's settings; never writes, never lists.
-      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem'] });
-      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      addSizeLimits(fn, settings);
-      // A pre-signed URL or form carries the signer's rights: s3:PutObject is what the browser's PUT,
-      // POST or part upload is allowed, and also covers starting and completing a multipart upload.
-      // ListParts and AbortMultipartUpload are calls of their own.
-      storage.grantObjects(fn, ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], ['content']);
-      // A completion retried after S3 completed it (its first answer lost) finds the upload gone and
-      // answers from the object, which it reads one byte of to know it exists (lambdas/domain/transfer/multipart.ts).
-      storage.grantObjects(fn, ['s3:GetObject'], ['content']);
-      // Browser forms pin their encryption; with a customer-managed key it must be that key.
-      if (storage.encryptionKey) fn.addEnvironment('FILEPORT_OBJECT_KMS_KEY_ARN', storage.encryptionKey.keyArn);
-      // Signs and checks multipart upload ids with the secret, read once per container; no other
-      // function can read it, and this one only its value (not describe, list or change it).
-      fn.addEnvironment('FILEPORT_UPLOAD_ID_SECRET_ARN', secrets.uploadIds.secretArn);
-      iam.Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secrets.uploadIds.secretArn] });
-    },
-  },
-  downloads: {
-    description: 'Fileport API: pre-signed download and thumbnail URLs',
-    dataAccess: true,
-    connect: (fn, storage) => {
-      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Reads the file, and the tenant's settings (URL lifetime, types that may be inline); never lists.
-      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem'] });
-      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // Signs GETs of content and thumbnails, which the browser then fetches straight from S3.
-      storage.grantObjects(fn, ['s3:GetObject'], ['content', 'thumbnails']);
-    },
-  },
-  shared: {
-    description: 'Fileport API: what share-token holders and visitors of public files may do (no JWT)',
-    dataAccess: true,
-    connect: (fn, storage) => {
-      fn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-      // Looks tokens up, counts their requests, records their use; a full token changes and deletes the
-      // file and its tokens (a Query of the file's own items). Never lists a tenant's files (no index).
-      storage.grantTable(fn, { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], query: ['table'] });
-      fn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-      // Signs downloads of content and thumbnails; deleting the file with a full token removes its objects
-      // (its thumbnails' deletion may go unused by the integration suite: justified in test/conformance/iam.test.ts).
-      storage.grantObjects(fn, ['s3:GetObject', 's3:DeleteObject'], ['content', 'thumbnails']);
-    },
-  },
-};
-
 /**
  * The HTTP API: every route of `lambdas/routes.ts`, behind a JWT authorizer, served by one Lambda
- * per route group. Scopes are checked in the Lambda, not by API Gateway, so that a missing scope
- * gets the API's own 403 error body.
+ * per route group, given what its declaration says it needs (lib/function-needs.ts). Scopes are
+ * checked in the Lambda, not by API Gateway, so that a missing scope gets the API's own 403 error body.
  */
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
@@ -175,30 +68,29 @@ export class Api extends Construct {
     this.stage = new ApiStage(this, 'Stage', { httpApi: this.httpApi, throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 } }).stage;
 
     this.uploadIdSecret = new UploadIdSecret(this, 'UploadIdSecret').secret;
-    const secrets: ApiSecrets = { uploadIds: this.uploadIdSecret };
     const functions: Partial<Record<RouteGroup, FileportFunction>> = {};
     const anonymousRoutes: apigwv2.HttpRoute[] = [];
-    for (const group of routeGroups) {
-      const definition = groupDefinitions[group];
+    for (const { group, description, timeoutSeconds, needs, routes: groupRoutes } of groupDeclarations) {
       const fn = new FileportFunction(this, functionId(group), {
         entry: entrypointFile(group),
         settings,
-        description: definition.description,
-        timeout: definition.timeout,
+        description,
+        timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
         environment: {
           // Every group reads the caller's tenant from the token, data or not.
           FILEPORT_TENANT_CLAIM: settings.tenantClaim,
-          ...(definition.dataAccess && {
+          // A group with data builds the data services (lambdas/services.ts), whose config includes the URL lifetimes.
+          ...(needs.table && {
             FILEPORT_UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
             FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
           }),
         },
       });
-      definition.connect(fn, storage, settings, secrets);
+      grantNeeds(fn, needs, { storage, settings, uploadIdSecret: this.uploadIdSecret });
       functions[group] = fn;
 
       const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);
-      for (const route of routes.filter((r) => r.group === group)) {
+      for (const route of groupRoutes) {
         // Share-token and public routes carry their credential in the path (or need none).
         const routeAuthorizer = isMemberRoute(route) ? authorizer : new apigwv2.HttpNoneAuthorizer();
         const [added] = this.httpApi.addRoutes({ path: route.path, methods: [httpMethod(route.method)], integration, authorizer: routeAuthorizer });

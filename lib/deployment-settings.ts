@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { parseConfig } from '../lambdas/config';
+import { environmentVariables as names } from '../lambdas/function-needs';
 import { DEFAULT_SIZE_LIMITS, type TenantSizeLimits } from '../lambdas/domain/transfer/size-limits';
 
 /**
@@ -209,16 +210,16 @@ function lambdaSettings(raw: {
   try {
     const config = parseConfig({
       // Placeholders: the real names are only known at deploy time.
-      FILEPORT_TABLE_NAME: 'synth-check',
-      FILEPORT_BUCKET_NAME: 'synth-check',
+      [names.tableName]: 'synth-check',
+      [names.bucketName]: 'synth-check',
       FILEPORT_TENANT_CLAIM: raw.tenantClaim,
       FILEPORT_UPLOAD_URL_TTL_SECONDS: String(raw.uploadUrlTtlSeconds),
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: String(raw.downloadUrlTtlSeconds),
-      FILEPORT_MAX_VERSIONS: String(raw.maxVersions),
-      FILEPORT_PENDING_FILE_TTL_SECONDS: String(raw.pendingFileTtlSeconds),
-      FILEPORT_MAX_FILE_SIZE: String(raw.maxFileSize),
-      FILEPORT_MAX_MULTIPART_FILE_SIZE: String(raw.maxMultipartFileSize),
-      FILEPORT_TENANT_SIZE_LIMITS: typeof raw.tenantSizeLimits === 'string' ? raw.tenantSizeLimits : JSON.stringify(raw.tenantSizeLimits),
+      [names.maxVersions]: String(raw.maxVersions),
+      [names.pendingFileTtlSeconds]: String(raw.pendingFileTtlSeconds),
+      [names.maxFileSize]: String(raw.maxFileSize),
+      [names.maxMultipartFileSize]: String(raw.maxMultipartFileSize),
+      [names.tenantSizeLimits]: typeof raw.tenantSizeLimits === 'string' ? raw.tenantSizeLimits : JSON.stringify(raw.tenantSizeLimits),
     });
     const { tenantClaim, uploadUrlTtlSeconds, downloadUrlTtlSeconds, maxVersions, pendingFileTtlSeconds, sizeLimits } = config;
     return {

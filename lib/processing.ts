@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { deadLetterRetentionSeconds, maxReceiveCount, processors, visibilityTimeoutSeconds, type Processor } from '../lambdas/processors';
 import { FileportFunction } from './fileport-function';
 import type { FileportSettings } from './deployment-settings';
+import { grantNeeds, type NeedsContext } from './function-needs';
 import { objectPrefixes, type Storage } from './storage';
 
 export interface ProcessingProps {
@@ -89,45 +90,18 @@ export class Processing extends Construct {
       prefix: objectPrefixes.content,
     });
 
-    const metadataFn = this.metadataFunction;
-    consumeQueue(metadataFn, metadata.queue, 5);
-    metadataFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
-    storage.grantTable(metadataFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
-    metadataFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-    // Reads what was uploaded; deletes content that arrived for a deleted file, content it refuses
-    // and the objects of versions beyond the limit.
-    storage.grantObjects(metadataFn, ['s3:GetObject', 's3:DeleteObject'], ['content']);
-    metadataFn.addEnvironment('FILEPORT_MAX_VERSIONS', String(settings.maxVersions));
-    // Removes thumbnails of content that a new upload replaced.
-    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
-    storage.grantObjects(metadataFn, ['s3:DeleteObject'], ['thumbnails']);
-    metadataFn.addEnvironment('FILEPORT_THUMBNAIL_QUEUE_URL', thumbnails.queue.queueUrl);
-    iam.Grant.addToPrincipal({ grantee: metadataFn, actions: ['sqs:SendMessage'], resourceArns: [thumbnails.queue.queueArn] });
+    const context: NeedsContext = { storage, settings, queues: { metadata: metadata.queue, thumbnails: thumbnails.queue } };
+    consumeQueue(this.metadataFunction, metadata.queue, 5);
+    grantNeeds(this.metadataFunction, processors.metadata.needs, context);
 
-    const thumbnailsFn = this.thumbnailsFunction;
     // One image per invocation: each is seconds of CPU, and a batch would share one timeout.
-    consumeQueue(thumbnailsFn, thumbnails.queue, 1);
-    thumbnailsFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
-    storage.grantTable(thumbnailsFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
-    thumbnailsFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-    storage.grantObjects(thumbnailsFn, ['s3:GetObject'], ['content']);
-    // Writes the thumbnails; deletes them again when the file changed while they were made (a race:
-    // the integration suite may not provoke it; justified in test/conformance/iam.test.ts).
-    storage.grantObjects(thumbnailsFn, ['s3:PutObject', 's3:DeleteObject'], ['thumbnails']);
+    consumeQueue(this.thumbnailsFunction, thumbnails.queue, 1);
+    grantNeeds(this.thumbnailsFunction, processors.thumbnails.needs, context);
 
-    const deadLettersFn = this.deadLettersFunction;
     for (const queue of [metadata.deadLetterQueue, thumbnails.deadLetterQueue]) {
-      consumeQueue(deadLettersFn, queue, 10);
+      consumeQueue(this.deadLettersFunction, queue, 10);
     }
-    deadLettersFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    // Reads the file and updates it (with its index items): never creates, deletes or lists files.
-    storage.grantTable(deadLettersFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'] });
-    deadLettersFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-    // A file failed for newer content than it described loses the old content's thumbnails.
-    // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
-    storage.grantObjects(deadLettersFn, ['s3:DeleteObject'], ['thumbnails']);
+    grantNeeds(this.deadLettersFunction, processors.deadLetters.needs, context);
 
     const reconcilerFn = this.reconcilerFunction;
     new events.Rule(this, 'ReconcilerSchedule', {
@@ -137,13 +111,7 @@ export class Processing extends Construct {
     });
     reconcilerFn.addEnvironment('FILEPORT_PROCESSING_STUCK_AFTER_SECONDS', String(STUCK_AFTER.toSeconds()));
     reconcilerFn.addEnvironment('FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS', String(GIVE_UP_AFTER.toSeconds()));
-    reconcilerFn.addEnvironment('FILEPORT_TABLE_NAME', storage.table.tableName);
-    // Finds files stuck in processing on the index, reads and updates them (and drops stale index items).
-    storage.grantTable(reconcilerFn, { items: ['GetItem', 'BatchGetItem', 'UpdateItem', 'BatchWriteItem'], query: ['byTenant'] });
-    // Only names the bucket in the S3-shaped message it re-drives; it touches no object.
-    reconcilerFn.addEnvironment('FILEPORT_BUCKET_NAME', storage.bucket.bucketName);
-    reconcilerFn.addEnvironment('FILEPORT_METADATA_QUEUE_URL', metadata.queue.queueUrl);
-    iam.Grant.addToPrincipal({ grantee: reconcilerFn, actions: ['sqs:SendMessage'], resourceArns: [metadata.queue.queueArn] });
+    grantNeeds(reconcilerFn, processors.reconciler.needs, context);
   }
 }
 

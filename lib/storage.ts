@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
 import { objectPrefixes } from '../lambdas/domain/files/files';
+import type { TableAccess } from '../lambdas/function-needs';
 import type { FileportSettings } from './deployment-settings';
 
 /**
@@ -30,21 +31,8 @@ export interface StorageProps {
   existingTable?: dynamodb.ITable;
 }
 
-/**
- * The item-level DynamoDB actions a function may be given (lambdas/adapters/dynamo-*.ts): no Scan, no
- * streams, no table management. Transactions are authorized per item (a TransactWriteItems of Puts
- * needs PutItem). Reads coalesce (lambdas/adapters/consistent-reads.ts): one key is a GetItem,
- * several started together a BatchGetItem, so a function that reads gets both (which one a run of the
- * integration suite uses depends on timing: justified in test/conformance/iam.test.ts).
- */
-export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
-
-/** What a function may do with the table: item actions (on the table only), and where it may Query. */
-export interface TableAccess {
-  items: ItemAction[];
-  /** `table`: a file's own items (its versions, its share tokens); `byTenant`: the index that lists a tenant's files and finds files stuck in processing. */
-  query?: ('table' | 'byTenant')[];
-}
+// What a function may do with the table is declared with its code (lambdas/function-needs.ts).
+export type { ItemAction, TableAccess } from '../lambdas/function-needs';
 
 /**
  * With a customer-managed key, S3 and DynamoDB use the key on behalf of the caller, so each caller's

@@ -1,6 +1,7 @@
 /**
- * The OpenAPI 3.1 document of the API, generated from the route table (`lambdas/routes.ts`) and
- * the schemas the handlers validate requests with (`lambdas/api/description.ts`). zod writes JSON
+ * The OpenAPI 3.1 document of the API, generated from the route declarations (`lambdas/api/groups/`,
+ * assembled in `lambdas/routes.ts`): each route's access, the schemas its handler validates requests
+ * with and the answers it documents. zod writes JSON
  * Schema 2020-12, the dialect OpenAPI 3.1 uses, so the schemas go in as zod makes them.
  *
  *   npm run build:openapi   # writes openapi.json at the repository root
@@ -10,8 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from '../lambdas/validation';
-import { operations, type AnswerHeader, type OperationDescription, type Param } from '../lambdas/api/description';
 import * as answers from '../lambdas/api/responses';
+import type { AnswerField, AnswerHeader, AnswerName, Param } from '../lambdas/api/route';
 import { isMemberRoute, routeKey, routes, type Route } from '../lambdas/routes';
 import { version } from '../package.json';
 
@@ -63,6 +64,11 @@ function schemasOf(entries: [string, z.ZodMiniType][], io: 'input' | 'output'): 
   return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema)]));
 }
 
+/** The declarations name their answers' schemas (lambdas/api/route.ts says why). */
+const answerSchema = (name: AnswerName): z.ZodMiniType => answers[name];
+const paramSchema = (schema: z.ZodMiniType | AnswerField): z.ZodMiniType =>
+  'answer' in schema ? (answers[schema.answer].shape as Record<string, z.ZodMiniType>)[schema.field]! : schema;
+
 const ref = (id: string): JsonSchema => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const operationId = (route: Route) => route.handler;
@@ -71,12 +77,12 @@ const operationId = (route: Route) => route.handler;
 const inputSchema = (schema: z.ZodMiniType): JsonSchema => bare(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
 
 /** The error answers a route can give besides its own: from its kind (member, share token, public) and its inputs. */
-function commonErrors(route: Route, op: OperationDescription): Record<number, string[]> {
+function commonErrors(route: Route): Record<number, string[]> {
   const errors: Record<number, string[]> = {};
   const add = (status: number, text: string) => (errors[status] ??= []).push(text);
-  const takesInput = op.body !== undefined || op.query !== undefined || op.params !== undefined;
-  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', op.query && 'query parameter', op.body && 'body'].filter(Boolean).join(', ')} (out of bounds, or text that is not well-formed Unicode).`);
-  if (op.body) add(400, 'INVALID_JSON: the body is not JSON.');
+  const takesInput = route.body !== undefined || route.query !== undefined || route.params !== undefined;
+  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', route.query && 'query parameter', route.body && 'body'].filter(Boolean).join(', ')} (out of bounds, or text that is not well-formed Unicode).`);
+  if (route.body) add(400, 'INVALID_JSON: the body is not JSON.');
   if (isMemberRoute(route)) {
     add(401, 'UNAUTHORIZED: no bearer token, or an invalid or expired one.');
     add(403, `FORBIDDEN: the token lacks the ${route.scope} scope, or carries no tenant.`);
@@ -87,24 +93,20 @@ function commonErrors(route: Route, op: OperationDescription): Record<number, st
     add(404, 'SHARE_TOKEN_NOT_FOUND: no such token, deleted, expired, or its file is gone.');
     add(429, 'RATE_LIMITED: too many requests with this share token (`Retry-After`).');
   }
-  add(413, op.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.');
+  add(413, route.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.');
   add(500, 'INTERNAL_ERROR');
   return errors;
 }
 
 export function openApiDocument(): Record<string, unknown> {
-  const missing = routes.filter((route) => !operations[routeKey(route)]).map(routeKey);
-  const extra = Object.keys(operations).filter((key) => !routes.some((route) => routeKey(route) === key));
-  if (missing.length + extra.length > 0) throw new Error(`lambdas/api/description.ts does not match the route table: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
-
   const componentIds = new Map(Object.entries(components).map(([id, schema]) => [schema, id]));
   const responseEntries: [string, z.ZodMiniType][] = Object.entries(components);
   const requestEntries: [string, z.ZodMiniType][] = [];
   for (const route of routes) {
-    const op = operations[routeKey(route)]!;
-    if (op.body) requestEntries.push([`${operationId(route)}Body`, op.body.schema]);
-    for (const [status, answer] of Object.entries(op.answers)) {
-      if (answer.schema && !componentIds.has(answer.schema)) responseEntries.push([`${operationId(route)}${status}`, answer.schema]);
+    if (route.body) requestEntries.push([`${operationId(route)}Body`, route.body.schema]);
+    for (const [status, answer] of Object.entries(route.answers)) {
+      const schema = answer.schema && answerSchema(answer.schema);
+      if (schema && !componentIds.has(schema)) responseEntries.push([`${operationId(route)}${status}`, schema]);
     }
   }
   // A schema given twice (the same body on two routes) is named once, by its first route.
@@ -116,11 +118,11 @@ export function openApiDocument(): Record<string, unknown> {
 
   // A path parameter several routes share is one component (the file id's pattern is long).
   const paramUses = new Map<Param, number>();
-  for (const op of Object.values(operations)) for (const param of Object.values(op.params ?? {})) paramUses.set(param, (paramUses.get(param) ?? 0) + 1);
+  for (const route of routes) for (const param of Object.values(route.params ?? {})) paramUses.set(param, (paramUses.get(param) ?? 0) + 1);
   const parameterComponents: Record<string, unknown> = {};
   const parameterIds = new Map<Param, string>();
   const pathParameter = (name: string, param: Param): unknown => {
-    const definition = { name, in: 'path', required: true, description: param.description, schema: inputSchema(param.schema) };
+    const definition = { name, in: 'path', required: true, description: param.description, schema: inputSchema(paramSchema(param.schema)) };
     if ((paramUses.get(param) ?? 0) < 2) return definition;
     let id = parameterIds.get(param);
     if (!id) {
@@ -133,9 +135,8 @@ export function openApiDocument(): Record<string, unknown> {
 
   // An error answer several routes give alike (401, 500…) is one component, named by its status.
   const errorTexts = routes.flatMap((route) => {
-    const op = operations[routeKey(route)]!;
-    const errors = commonErrors(route, op);
-    for (const [status, text] of Object.entries(op.errors ?? {})) (errors[Number(status)] ??= []).push(text);
+    const errors = commonErrors(route);
+    for (const [status, text] of Object.entries(route.errors ?? {})) (errors[Number(status)] ??= []).push(text);
     return Object.entries(errors).map(([status, texts]) => `${status} ${texts.join(' ')}`);
   });
   const responseComponents: Record<string, unknown> = {};
@@ -156,48 +157,47 @@ export function openApiDocument(): Record<string, unknown> {
 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const op = operations[routeKey(route)]!;
     const parameters: unknown[] = [];
     for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
-      const param = op.params?.[name];
+      const param = route.params?.[name];
       if (!param) throw new Error(`${routeKey(route)}: path parameter {${name}} is not described`);
       parameters.push(pathParameter(name, param));
     }
-    if (op.query) {
-      const query = inputSchema(op.query) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    if (route.query) {
+      const query = inputSchema(route.query) as { properties?: Record<string, JsonSchema>; required?: string[] };
       for (const [name, schema] of Object.entries(query.properties ?? {})) {
         parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
       }
     }
-    if (op.ifMatch) {
+    if (route.ifMatch) {
       parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'The `version` the change expects (`"3"`); a mismatch is a 412.', schema: { type: 'string' } });
     }
 
     const responses: Record<string, unknown> = {};
-    for (const [status, answer] of Object.entries(op.answers)) {
+    for (const [status, answer] of Object.entries(route.answers)) {
       responses[status] = {
         description: answer.description,
         ...(answer.headers && { headers: Object.fromEntries(answer.headers.map((h) => [h, { description: headerDescriptions[h], schema: { type: 'string' } }])) }),
-        ...(answer.schema && { content: json(ref(idOf.get(answer.schema)!)) }),
+        ...(answer.schema && { content: json(ref(idOf.get(answerSchema(answer.schema))!)) }),
       };
     }
-    const errors = commonErrors(route, op);
-    for (const [status, text] of Object.entries(op.errors ?? {})) (errors[Number(status)] ??= []).push(text);
+    const errors = commonErrors(route);
+    for (const [status, text] of Object.entries(route.errors ?? {})) (errors[Number(status)] ??= []).push(text);
     for (const status of Object.keys(errors).map(Number).sort((a, b) => a - b)) responses[status] = errorResponse(status, errors[status]!.join(' '));
 
     const access = isMemberRoute(route)
-      ? { security: [{ bearer: [route.scope] }], 'x-required-scope': route.scope, description: [`Needs the \`${route.scope}\` scope.`, op.description].filter(Boolean).join(' ') }
+      ? { security: [{ bearer: [route.scope] }], 'x-required-scope': route.scope, description: [`Needs the \`${route.scope}\` scope.`, route.description].filter(Boolean).join(' ') }
       : 'shareAccess' in route
-        ? { security: [], 'x-share-access': route.shareAccess, description: [`No JWT: the share token in the path is the credential; it must allow \`${route.shareAccess}\`.`, op.description].filter(Boolean).join(' ') }
-        : { security: [], description: ['No credentials.', op.description].filter(Boolean).join(' ') };
+        ? { security: [], 'x-share-access': route.shareAccess, description: [`No JWT: the share token in the path is the credential; it must allow \`${route.shareAccess}\`.`, route.description].filter(Boolean).join(' ') }
+        : { security: [], description: ['No credentials.', route.description].filter(Boolean).join(' ') };
 
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: operationId(route),
-      summary: op.summary,
+      summary: route.summary,
       tags: [route.group],
       ...access,
       ...(parameters.length > 0 && { parameters }),
-      ...(op.body && { requestBody: { required: op.body.required, content: json(ref(idOf.get(op.body.schema)!)) } }),
+      ...(route.body && { requestBody: { required: route.body.required, content: json(ref(idOf.get(route.body.schema)!)) } }),
       responses,
     };
   }

@@ -1,7 +1,8 @@
 /**
- * The answers of the API, as zod schemas: what `lambdas/api/description.ts` documents and what the
- * integration tests hold every answer to. The Lambdas build their answers with plain functions
- * (`toApiFile`, …) and never import this module, so it costs their bundles nothing; the type checks
+ * The answers of the API, as zod schemas: what the route declarations (`lambdas/api/groups/`) name
+ * as their answers, the OpenAPI document describes, and the integration tests hold every answer to.
+ * The Lambdas build their answers with plain functions (`toApiFile`, …) and never import this module
+ * (the declarations name its schemas, by type), so it costs their bundles nothing; the type checks
  * at the end tie those functions' types to these schemas, so neither can change alone.
  */
 import * as z from '../validation';

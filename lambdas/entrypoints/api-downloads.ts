@@ -1,6 +1,4 @@
-import { apiServices } from '../composition';
-import { createDownloadUrl } from '../handlers/create-download-url';
-import { createThumbnailUrl } from '../handlers/create-thumbnail-url';
+import { downloads } from '../api/groups/downloads';
 import { apiGroup } from '../http/api-group';
 
-export const handler = apiGroup('downloads', { createDownloadUrl, createThumbnailUrl }, apiServices);
+export const handler = apiGroup(downloads);

@@ -5,9 +5,9 @@ import { FileportError, fileportError } from '../errors';
 import { hasScope } from '../domain/permissions';
 import { addLogContext, describeError, log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
-import { isMemberRoute, routeKey, routes, type RouteGroup } from '../routes';
+import { isMemberRoute, routeKey, type GroupDeclaration } from '../api/route';
 import { principalOf } from './principal';
-import { errorResult, type AnonymousRouteHandler, type ApiEvent, type ApiResult, type RouteHandler } from './request';
+import { errorResult, type ApiEvent, type ApiResult } from './request';
 
 type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
@@ -31,39 +31,32 @@ const errorResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> =>
 const requestIdOf = (event: ApiEvent, context: Pick<Context, 'awsRequestId'>): string => event.requestContext?.requestId || context.awsRequestId;
 
 /**
- * The Lambda handler of one route group: checks the caller's scope against the route table and
- * hands the request to the route's handler. Share-token and public routes have no principal: their
- * handlers check the token in the path themselves.
+ * The Lambda handler of one route group: checks the caller's scope against the group's declaration
+ * and hands the request to the route's handler. Share-token and public routes have no principal:
+ * their handlers check the token in the path themselves.
  */
-export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>): ApiLambda;
-/** `services`: the function's builder in the composition root, run for each request it routes (it builds once per container). */
-export function apiGroup<S>(group: RouteGroup, handlers: Record<string, RouteHandler<S>>, services: () => S): ApiLambda;
-export function apiGroup(group: RouteGroup, handlers: Record<string, RouteHandler>, services: () => unknown = () => undefined): ApiLambda {
+export function apiGroup<S>({ group, routes, services }: Pick<GroupDeclaration<string, S>, 'group' | 'routes' | 'services'>): ApiLambda {
   const table = new Map(
-    routes
-      .filter((route) => route.group === group)
-      .map((route) => {
-        const handler = handlers[route.handler];
-        if (!handler) throw new Error(`Route ${routeKey(route)} has no handler ${route.handler} in group ${group}`);
-        return [routeKey(route), { route, handler }] as const;
-      }),
+    routes.map((route) => {
+      // A declaration cannot compile without its handler; this catches one built around the types.
+      if (typeof route.handle !== 'function') throw new Error(`Route ${routeKey(route)} has no handler ${route.handler} in group ${group}`);
+      return [routeKey(route), route] as const;
+    }),
   );
   const { tenantClaim } = getAuthConfig();
 
   const dispatch = middy<ApiEvent, ApiResult, Error, Context>()
     .use(errorResponses())
     .handler(async (event) => {
-      const entry = table.get(event.routeKey);
-      if (!entry) throw fileportError('ROUTE_NOT_FOUND', { routeKey: event.routeKey });
-      const { route, handler } = entry;
-      // An anonymous route's handler is written as an AnonymousRouteHandler: it reads no principal.
-      if (!isMemberRoute(route)) return (handler as AnonymousRouteHandler)({ event, services: services() });
+      const route = table.get(event.routeKey);
+      if (!route) throw fileportError('ROUTE_NOT_FOUND', { routeKey: event.routeKey });
+      if (!isMemberRoute(route)) return route.handle({ event, services: services() });
       const principal = principalOf(event, tenantClaim);
       addLogContext({ tenantId: principal.tenantId, userId: principal.userId });
       if (!hasScope(principal, route.scope)) {
         throw new FileportError('FORBIDDEN', `This route needs the ${route.scope} scope.`);
       }
-      return handler({ event, principal, services: services() });
+      return route.handle({ event, principal, services: services() });
     });
 
   /**

@@ -1,15 +1,25 @@
+import { files as filesGroup } from '../../../lambdas/api/groups/files';
+import { fileTypes } from '../../../lambdas/api/groups/file-types';
+import { memberRoute, routeGroup, type GroupDeclaration, type Route } from '../../../lambdas/api/route';
 import { apiGroup } from '../../../lambdas/http/api-group';
-import { json } from '../../../lambdas/http/request';
-import { routes } from '../../../lambdas/routes';
+import { json, type ApiRequest, type RouteHandler } from '../../../lambdas/http/request';
 import { apiEvent, lambdaContext } from '../support/api-event';
 
-const handler = apiGroup('file-types', {
-  listFileTypes: async (request) => json(200, { tenant: request.principal.tenantId }),
-  getFileType: async () => {
-    throw new Error('database password is hunter2');
-  },
-  getOpenApiDocument: async () => json(200, { openapi: '3.1.0' }),
+/** A group's declaration with handlers of the test's own, by handler name: `undefined` for a route without one. */
+const withHandlers = <S>(declaration: GroupDeclaration<string, S>, handlers: Record<string, ((request: ApiRequest<S>) => ReturnType<RouteHandler<S>>) | undefined>): GroupDeclaration<string, S> => ({
+  ...declaration,
+  routes: declaration.routes.map((route) => ({ ...route, handle: handlers[route.handler] }) as Route<string, S>),
 });
+
+const handler = apiGroup(
+  withHandlers(fileTypes, {
+    listFileTypes: async (request) => json(200, { tenant: request.principal.tenantId }),
+    getFileType: async () => {
+      throw new Error('database password is hunter2');
+    },
+    getOpenApiDocument: async () => json(200, { openapi: '3.1.0' }),
+  }),
+);
 
 describe('apiGroup', () => {
   it('passes the principal from the JWT claims to the route handler', async () => {
@@ -33,13 +43,15 @@ describe('apiGroup', () => {
 
   it('passes files:overwrite on as a scope of the principal; it opens no route by itself', async () => {
     const seen: string[][] = [];
-    const files = apiGroup('files', {
-      ...Object.fromEntries(routes.filter((r) => r.group === 'files').map((r) => [r.handler, async () => json(200, {})])),
-      createFile: async (request) => {
-        seen.push([...request.principal.scopes].sort());
-        return json(201, {});
-      },
-    });
+    const files = apiGroup(
+      withHandlers(filesGroup, {
+        ...Object.fromEntries(filesGroup.routes.map((r) => [r.handler, async () => json(200, {})])),
+        createFile: async (request) => {
+          seen.push([...request.principal.scopes].sort());
+          return json(201, {});
+        },
+      }),
+    );
     const create = (scope: string) => files(apiEvent('POST /v1/files', { claims: { sub: 'u', tenant_id: 't', scope } }), lambdaContext);
     expect((await create('files:write files:overwrite')).statusCode).toBe(201);
     expect(seen).toEqual([['files:overwrite', 'files:write']]);
@@ -124,6 +136,19 @@ describe('apiGroup', () => {
   });
 
   it('refuses to build a group whose handler is missing from the route table mapping', () => {
-    expect(() => apiGroup('files', {})).toThrow(/has no handler/);
+    expect(() => apiGroup(withHandlers(filesGroup, {}))).toThrow(/has no handler/);
+  });
+
+  it('cannot be declared with a route without its handler: the declaration does not compile (npm run typecheck)', () => {
+    const declaration = routeGroup(
+      'test',
+      { description: 'A group whose route has no handler', services: () => undefined, needs: {} },
+      {
+        // @ts-expect-error A route is declared with its handler, or not at all.
+        listNothing: memberRoute({ method: 'GET', path: '/v1/nothing', scope: 'files:read', summary: 'Nothing', answers: {} }),
+      },
+    );
+    // And one built around the types is refused when its Lambda starts.
+    expect(() => apiGroup(declaration)).toThrow('Route GET /v1/nothing has no handler listNothing in group test');
   });
 });

@@ -1,0 +1,31 @@
+/**
+ * What the OpenAPI document says alike of routes of several groups: path parameters (one object
+ * per parameter, so the document names it once) and answers.
+ */
+import { fileId } from '../handlers/schemas';
+import { shareTokenId, shareTokenSecretParam } from '../handlers/share-token-secret';
+import { thumbnailSize } from '../handlers/thumbnail-size';
+import type { Answer, AnswerName, Param } from './route';
+
+export const id: Param = { schema: fileId, description: 'The file id (a UUID); any other value is a 404 FILE_NOT_FOUND.' };
+export const token: Param = { schema: shareTokenSecretParam, description: 'The share token secret (`fps_…`): the credential of the route.' };
+export const tokenIdParam: Param = { schema: shareTokenId, description: 'The id of a share token of the file.' };
+export const size: Param = { schema: thumbnailSize, description: 'The thumbnail size.' };
+
+export const fileAnswer = (description: string): Answer => ({ description, schema: 'file', headers: ['ETag'] });
+export const created = (description: string): Answer => ({ description, schema: 'file', headers: ['Location', 'ETag'] });
+export const noContent = (description: string): Answer => ({ description });
+export const grant = (description: string, schema: AnswerName): Answer => ({ description, schema, headers: ['Cache-Control'] });
+export const downloadAnswers: Record<number, Answer> = {
+  200: grant('A pre-signed download URL of the content, and the version and SHA-256 it has.', 'downloadGrant'),
+  302: { description: 'With `redirect=true`: a redirect to the pre-signed download URL.', headers: ['Location', 'Cache-Control'] },
+};
+export const downloadErrors = {
+  400: 'INLINE_NOT_ALLOWED: `disposition=inline` for a type the tenant settings do not list.',
+  404: 'FILE_NOT_FOUND; VERSION_NOT_FOUND for a `version` the file does not have.',
+  409: 'NOT_UPLOADED: no content, or content refused and deleted (CHECKSUM_MISMATCH, FILE_TOO_LARGE, UPLOAD_REUSED, CONTENT_MISSING).',
+};
+export const thumbnailAnswers: Record<number, Answer> = { 200: grant('A pre-signed URL of the WebP thumbnail.', 'thumbnailGrant') };
+export const thumbnailErrors = { 404: 'FILE_NOT_FOUND; NO_THUMBNAIL: the file type has none, or processing made none.', 409: 'THUMBNAIL_NOT_READY' };
+export const tokenListAnswers: Record<number, Answer> = { 200: { description: 'Live tokens, oldest first, without secrets.', schema: 'shareTokenList' } };
+export const preconditionFailed = 'PRECONDITION_FAILED: `If-Match` names another version.';
