@@ -127,6 +127,13 @@ export const errorCatalogue = {
 /** A code of the API's error answers. */
 export type ErrorCode = keyof typeof errorCatalogue;
 
+/**
+ * What a route's declaration says of the errors it answers besides those of its kind, by status:
+ * the codes (listed as an enum in the OpenAPI document), with a sentence where the codes alone
+ * would not say enough (otherwise the document says the codes).
+ */
+export type RouteErrors = { [S in ErrorStatus]?: readonly ErrorCodeWithStatus<S>[] | { codes: readonly ErrorCodeWithStatus<S>[]; text: string } };
+
 type Entry<C extends ErrorCode> = (typeof errorCatalogue)[C];
 
 /** The codes answered with status `S`: what a route's declaration lists per status. */
@@ -187,6 +194,22 @@ export function headersOf(error: FileportError): Headers {
   const headers: ErrorEntry['headers'] = (errorCatalogue[error.code] as ErrorEntry).headers;
   return typeof headers === 'function' ? headers(error.params as never) : { ...headers };
 }
+
+/**
+ * Codes the gateway answers before any Lambda runs: the local gateway (local/gateway.ts) answers
+ * them in the API's error format. Deployed, API Gateway answers these cases with a body of its own
+ * (`{"message": …}`).
+ */
+export const gatewayErrorCatalogue = {
+  THROTTLED: { status: 429, description: 'Too many requests on a route without a JWT (the gateway’s limit per route).' },
+  REQUEST_TOO_LARGE: { status: 431, description: 'The request line and headers are over the gateway’s limit.' },
+  BAD_REQUEST: { status: 400, description: 'The request is not valid HTTP, or its target not a valid URL.' },
+  // Locally only: the local gateway answers only its own host names (DNS rebinding).
+  HOST_NOT_ALLOWED: { status: 421, description: 'The Host header names a host the local stack does not answer.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+/** A code the gateway answers before any Lambda runs. */
+export type GatewayErrorCode = keyof typeof gatewayErrorCatalogue;
 
 /** The codes a failed file or version carries in `error.code`: why processing refused its content. */
 export const failureCatalogue = {

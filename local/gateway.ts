@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import type { ErrorCode, GatewayErrorCode } from '../lambdas/errors';
 import type { ApiEvent, ApiResult } from '../lambdas/http/request';
 import { anonymousRouteThrottle, isMemberRoute, routeKey, routes, type Route, type RouteGroup } from '../lambdas/routes';
 import { scopes } from '../lambdas/domain/model';
@@ -93,7 +94,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-const sendError = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+/** `METHOD_NOT_ALLOWED`: only the `/_dev` routes answer it; they are the local stack's, not the API's. */
+const sendError = (res: ServerResponse, status: number, code: ErrorCode | GatewayErrorCode | 'METHOD_NOT_ALLOWED', message: string, headers: Record<string, string> = {}) =>
   sendJson(res, status, { error: { code, message } }, headers);
 
 /**
@@ -134,7 +136,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
  * so the rest of the body is read and dropped, bounded, before the close: closing on unread data
  * resets the connection, and a reset can cost the client the answer.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: ErrorCode | GatewayErrorCode, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
   // Written but not ended: with `Connection: close`, ending the response closes the socket.
@@ -423,8 +425,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const body = JSON.stringify({
       error: tooLarge
-        ? { code: 'REQUEST_TOO_LARGE', message: `The request line and headers are limited to ${MAX_REQUEST_LINE_AND_HEADER_BYTES} bytes.` }
-        : { code: 'BAD_REQUEST', message: 'The request is not valid HTTP.' },
+        ? { code: 'REQUEST_TOO_LARGE' satisfies GatewayErrorCode, message: `The request line and headers are limited to ${MAX_REQUEST_LINE_AND_HEADER_BYTES} bytes.` }
+        : { code: 'BAD_REQUEST' satisfies GatewayErrorCode, message: 'The request is not valid HTTP.' },
     });
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);

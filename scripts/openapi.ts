@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as z from '../lambdas/validation';
 import * as answers from '../lambdas/api/responses';
 import type { AnswerField, AnswerHeader, AnswerName, Param } from '../lambdas/api/route';
+import type { ErrorCode, ErrorStatus, GatewayErrorCode, RouteErrors } from '../lambdas/errors';
 import { isMemberRoute, routeKey, routes, type Route } from '../lambdas/routes';
 import { version } from '../package.json';
 
@@ -76,25 +77,38 @@ const operationId = (route: Route) => route.handler;
 /** The schema of a query or path parameter, as zod makes it (no `$ref`: parameters use no components). */
 const inputSchema = (schema: z.ZodMiniType): JsonSchema => bare(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
 
-/** The error answers a route can give besides its own: from its kind (member, share token, public) and its inputs. */
-function commonErrors(route: Route): Record<number, string[]> {
-  const errors: Record<number, string[]> = {};
-  const add = (status: number, text: string) => (errors[status] ??= []).push(text);
+/** What the document says of one status's error answer: the codes (its enum) and the prose. */
+interface ErrorDoc {
+  codes: readonly (ErrorCode | GatewayErrorCode)[];
+  text: string;
+}
+
+/** A route's own errors, as its declaration gives them: the codes alone say enough, or a sentence goes with them. */
+const errorDoc = (answer: NonNullable<RouteErrors[ErrorStatus]>): ErrorDoc => ('codes' in answer ? answer : { codes: answer, text: answer.join('; ') });
+
+/** The error answers a route can give: those of its kind (member, share token, public) and its inputs, then its own. */
+function errorsOf(route: Route): Record<number, ErrorDoc[]> {
+  const errors: Record<number, ErrorDoc[]> = {};
+  const add = (status: number, doc: ErrorDoc) => (errors[status] ??= []).push(doc);
   const takesInput = route.body !== undefined || route.query !== undefined || route.params !== undefined;
-  if (takesInput) add(400, `VALIDATION_ERROR: an invalid ${['path parameter', route.query && 'query parameter', route.body && 'body'].filter(Boolean).join(', ')} (out of bounds, or text that is not well-formed Unicode).`);
-  if (route.body) add(400, 'INVALID_JSON: the body is not JSON.');
+  if (takesInput) {
+    const inputs = ['path parameter', route.query && 'query parameter', route.body && 'body'].filter(Boolean).join(', ');
+    add(400, { codes: ['VALIDATION_ERROR'], text: `VALIDATION_ERROR: an invalid ${inputs} (out of bounds, or text that is not well-formed Unicode).` });
+  }
+  if (route.body) add(400, { codes: ['INVALID_JSON'], text: 'INVALID_JSON: the body is not JSON.' });
   if (isMemberRoute(route)) {
-    add(401, 'UNAUTHORIZED: no bearer token, or an invalid or expired one.');
-    add(403, `FORBIDDEN: the token lacks the ${route.scope} scope, or carries no tenant.`);
+    add(401, { codes: ['UNAUTHORIZED'], text: 'UNAUTHORIZED: no bearer token, or an invalid or expired one.' });
+    add(403, { codes: ['FORBIDDEN'], text: `FORBIDDEN: the token lacks the ${route.scope} scope, or carries no tenant.` });
   } else {
-    add(429, 'THROTTLED: too many requests on this route (API Gateway’s limit for routes without a JWT).');
+    add(429, { codes: ['THROTTLED'], text: 'THROTTLED: too many requests on this route (API Gateway’s limit for routes without a JWT).' });
   }
   if ('shareAccess' in route) {
-    add(404, 'SHARE_TOKEN_NOT_FOUND: no such token, deleted, expired, or its file is gone.');
-    add(429, 'RATE_LIMITED: too many requests with this share token (`Retry-After`).');
+    add(404, { codes: ['SHARE_TOKEN_NOT_FOUND'], text: 'SHARE_TOKEN_NOT_FOUND: no such token, deleted, expired, or its file is gone.' });
+    add(429, { codes: ['RATE_LIMITED'], text: 'RATE_LIMITED: too many requests with this share token (`Retry-After`).' });
   }
-  add(413, route.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.');
-  add(500, 'INTERNAL_ERROR');
+  add(413, { codes: ['PAYLOAD_TOO_LARGE'], text: route.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.' });
+  add(500, { codes: ['INTERNAL_ERROR'], text: 'INTERNAL_ERROR' });
+  for (const [status, answer] of Object.entries(route.errors ?? {})) add(Number(status), errorDoc(answer));
   return errors;
 }
 
@@ -134,17 +148,17 @@ export function openApiDocument(): Record<string, unknown> {
   };
 
   // An error answer several routes give alike (401, 500…) is one component, named by its status.
-  const errorTexts = routes.flatMap((route) => {
-    const errors = commonErrors(route);
-    for (const [status, text] of Object.entries(route.errors ?? {})) (errors[Number(status)] ??= []).push(text);
-    return Object.entries(errors).map(([status, texts]) => `${status} ${texts.join(' ')}`);
-  });
+  const errorKey = (status: number, docs: ErrorDoc[]) => `${status} ${docs.map((doc) => doc.text).join(' ')} ${docs.flatMap((doc) => doc.codes).join(' ')}`;
+  const errorKeys = routes.flatMap((route) => Object.entries(errorsOf(route)).map(([status, docs]) => errorKey(Number(status), docs)));
   const responseComponents: Record<string, unknown> = {};
   const responseIds = new Map<string, string>();
-  const errorResponse = (status: number, description: string): unknown => {
-    const definition = { description, content: json(ref('Error')) };
-    const key = `${status} ${description}`;
-    if (errorTexts.filter((text) => text === key).length < 2) return definition;
+  const errorResponse = (status: number, docs: ErrorDoc[]): unknown => {
+    // The Error schema, with the codes this answer can carry as an enum.
+    const codes = [...new Set(docs.flatMap((doc) => doc.codes))];
+    const schema = { allOf: [ref('Error'), { properties: { error: { properties: { code: { enum: codes } } } } }] };
+    const definition = { description: docs.map((doc) => doc.text).join(' '), content: json(schema) };
+    const key = errorKey(status, docs);
+    if (errorKeys.filter((k) => k === key).length < 2) return definition;
     let id = responseIds.get(key);
     if (!id) {
       const sameStatus = [...responseIds.keys()].filter((k) => k.startsWith(`${status} `)).length;
@@ -181,9 +195,8 @@ export function openApiDocument(): Record<string, unknown> {
         ...(answer.schema && { content: json(ref(idOf.get(answerSchema(answer.schema))!)) }),
       };
     }
-    const errors = commonErrors(route);
-    for (const [status, text] of Object.entries(route.errors ?? {})) (errors[Number(status)] ??= []).push(text);
-    for (const status of Object.keys(errors).map(Number).sort((a, b) => a - b)) responses[status] = errorResponse(status, errors[status]!.join(' '));
+    const errors = errorsOf(route);
+    for (const status of Object.keys(errors).map(Number).sort((a, b) => a - b)) responses[status] = errorResponse(status, errors[status]!);
 
     const access = isMemberRoute(route)
       ? { security: [{ bearer: [route.scope] }], 'x-required-scope': route.scope, description: [`Needs the \`${route.scope}\` scope.`, route.description].filter(Boolean).join(' ') }

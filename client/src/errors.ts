@@ -12,7 +12,10 @@ import type { StorageErrorCode } from './storage-errors';
  */
 export type FileportErrorCode = ApiErrorCode | SdkErrorCode | StorageErrorCode;
 
-/** The API's codes: lambdas/errors.ts `errorCatalogue`, checked both ways by test/types/error-codes.check.ts. */
+/**
+ * The API's codes: lambdas/errors.ts `errorCatalogue`, and `gatewayErrorCatalogue` (what the local
+ * gateway answers before any Lambda runs), checked both ways by test/types/error-codes.check.ts.
+ */
 export type ApiErrorCode =
   | 'VALIDATION_ERROR'
   | 'INVALID_JSON'
@@ -40,7 +43,11 @@ export type ApiErrorCode =
   | 'FILE_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'THROTTLED'
+  | 'REQUEST_TOO_LARGE'
+  | 'BAD_REQUEST'
+  | 'HOST_NOT_ALLOWED';
 
 /**
  * Why processing refused a file's content: `file.error.code` (and a version's) once it is `failed`.

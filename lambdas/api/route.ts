@@ -7,6 +7,7 @@
  * Nothing here runs at import time: the CDK app imports the declarations, and so every handler module.
  */
 import type { Scope, ShareAccess } from '../domain/model';
+import type { RouteErrors } from '../errors';
 import type { FunctionNeeds } from '../function-needs';
 import type { AnonymousRouteHandler, RouteHandler } from '../http/request';
 import type { ZodMiniType } from '../validation';
@@ -52,7 +53,7 @@ export interface Param {
  *
  * Errors every route of a kind can answer (401 and 403 for members, 429 without a JWT, 404 for an
  * unknown share token, 400 for input, 413, 500) are added by the generator from the route's access;
- * `errors` lists what else a route answers, by status, with its error codes.
+ * `errors` lists what else a route answers, by status, with its error codes (lambdas/errors.ts).
  */
 export interface RouteDocs {
   summary: string;
@@ -64,7 +65,7 @@ export interface RouteDocs {
   /** The route honours `If-Match` (optimistic locking on the file's `version`). */
   ifMatch?: true;
   answers: Record<number, Answer>;
-  errors?: Record<number, string>;
+  errors?: RouteErrors;
 }
 
 interface RouteBase<Group extends string = string> extends RouteDocs {

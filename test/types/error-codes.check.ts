@@ -4,12 +4,12 @@
  * in both directions. A failure names the codes: `'ok'` is not assignable to `{ missingInSdk: "X" }`.
  * Checked by the compiler only: nothing here runs.
  */
-import { FileportError, fileportError, type ErrorCode, type FailureCode } from '../../lambdas/errors';
+import { FileportError, fileportError, type ErrorCode, type FailureCode, type GatewayErrorCode } from '../../lambdas/errors';
 import type { ApiErrorCode, FileFailureCode } from '../../client/src/errors';
 
 type Agrees<Missing, Unknown> = [Missing] extends [never] ? ([Unknown] extends [never] ? 'ok' : { notInCatalogue: Unknown }) : { missingInSdk: Missing };
 
-export const apiErrorCodes: Agrees<Exclude<ErrorCode, ApiErrorCode>, Exclude<ApiErrorCode, ErrorCode>> = 'ok';
+export const apiErrorCodes: Agrees<Exclude<ErrorCode | GatewayErrorCode, ApiErrorCode>, Exclude<ApiErrorCode, ErrorCode | GatewayErrorCode>> = 'ok';
 export const failureCodes: Agrees<Exclude<FailureCode, FileFailureCode>, Exclude<FileFailureCode, FailureCode>> = 'ok';
 
 /** How codes are thrown: each line below must not compile. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { errorCatalogue, failureCatalogue, FileportError, fileportError, type ErrorCode, type ErrorStatus } from '../../lambdas/errors';
+import { errorCatalogue, failureCatalogue, FileportError, fileportError, gatewayErrorCatalogue, type ErrorCode, type ErrorStatus } from '../../lambdas/errors';
 import { errorResult } from '../../lambdas/http/request';
 
 const root = join(__dirname, '../..');
@@ -84,6 +84,12 @@ describe('the error catalogue', () => {
     const stored = (code: string) => new RegExp(`ProcessingFailure\\(\\s*'${code}'`).test(all);
     expect(Object.keys(errorCatalogue).filter((code) => !thrown(code))).toEqual([]);
     expect(Object.keys(failureCatalogue).filter((code) => !stored(code))).toEqual([]);
+  });
+
+  it('has the codes the local gateway answers before any Lambda runs, each answered there, none an API code', () => {
+    const gateway = readFileSync(join(root, 'local/gateway.ts'), 'utf8');
+    expect(Object.keys(gatewayErrorCatalogue).filter((code) => !gateway.includes(`'${code}'`))).toEqual([]);
+    expect(Object.keys(gatewayErrorCatalogue).filter((code) => code in errorCatalogue)).toEqual([]);
   });
 
   it('leaves no literal in notErrorCodes that the Lambdas no longer write', () => {

@@ -24,7 +24,7 @@ export const fileTypes = routeGroup(
       summary: 'Get a file type',
       params: { id: { schema: answerField('fileType', 'id'), description: 'A file type id, e.g. `pdf`.' } },
       answers: { 200: { description: 'The file type.', schema: 'fileType', headers: ['Cache-Control'] } },
-      errors: { 404: 'FILE_TYPE_NOT_FOUND' },
+      errors: { 404: ['FILE_TYPE_NOT_FOUND'] },
     }),
     // The OpenAPI document (`npm run build:openapi` writes it): static, so the data-less `file-types` function serves it.
     getOpenApiDocument: publicRoute({

@@ -15,7 +15,7 @@ import { settingsBody, updateSettings } from '../../handlers/update-settings';
 import { created, fileAnswer, grant, id, noContent, preconditionFailed, tokenIdParam, tokenListAnswers } from '../docs';
 import { memberRoute, routeGroup } from '../route';
 
-const notOwn = 'FORBIDDEN also when the file is another member’s and the caller is no admin.';
+const notOwn = { codes: ['FORBIDDEN'], text: 'FORBIDDEN also when the file is another member’s and the caller is no admin.' } as const;
 
 /** A tenant's files, its settings and its share tokens. */
 export const files = routeGroup(
@@ -52,7 +52,7 @@ export const files = routeGroup(
       summary: 'Create a file (metadata only; upload its content next)',
       body: { schema: createFileBody, required: true },
       answers: { 201: created('The new file, `pending` until its content arrives.') },
-      errors: { 400: 'UNKNOWN_FILE_TYPE' },
+      errors: { 400: ['UNKNOWN_FILE_TYPE'] },
     }),
     listFiles: memberRoute({
       method: 'GET',
@@ -63,7 +63,7 @@ export const files = routeGroup(
       description: 'At most one of `tag`, `externalId` and `link`; every parameter given must hold. Follow `nextCursor` until it is null.',
       query: listFilesQuery,
       answers: { 200: { description: 'A page of files.', schema: 'filePage' } },
-      errors: { 400: 'INVALID_CURSOR: the cursor was issued for another query.' },
+      errors: { 400: { codes: ['INVALID_CURSOR'], text: 'INVALID_CURSOR: the cursor was issued for another query.' } },
     }),
     getFile: memberRoute({
       method: 'GET',
@@ -74,7 +74,7 @@ export const files = routeGroup(
       params: { id },
       query: getFileQuery,
       answers: { 200: fileAnswer('The file. With `wait`, answered once it leaves pending/processing, or after `wait` seconds.') },
-      errors: { 404: 'FILE_NOT_FOUND' },
+      errors: { 404: ['FILE_NOT_FOUND'] },
     }),
     updateFile: memberRoute({
       method: 'PATCH',
@@ -86,7 +86,7 @@ export const files = routeGroup(
       body: { schema: fileUpdate, required: true },
       ifMatch: true,
       answers: { 200: fileAnswer('The changed file.') },
-      errors: { 400: 'INVALID_IF_MATCH', 403: notOwn, 404: 'FILE_NOT_FOUND', 412: preconditionFailed },
+      errors: { 400: ['INVALID_IF_MATCH'], 403: notOwn, 404: ['FILE_NOT_FOUND'], 412: preconditionFailed },
     }),
     deleteFile: memberRoute({
       method: 'DELETE',
@@ -96,7 +96,7 @@ export const files = routeGroup(
       summary: 'Delete a file, its content, thumbnails and share tokens',
       params: { id },
       answers: { 204: noContent('Deleted.') },
-      errors: { 403: notOwn, 404: 'FILE_NOT_FOUND' },
+      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND'] },
     }),
     listVersions: memberRoute({
       method: 'GET',
@@ -106,7 +106,7 @@ export const files = routeGroup(
       summary: 'List the content versions of a file',
       params: { id },
       answers: { 200: { description: 'The versions, newest first.', schema: 'versionList' } },
-      errors: { 404: 'FILE_NOT_FOUND' },
+      errors: { 404: ['FILE_NOT_FOUND'] },
     }),
     copyFile: memberRoute({
       method: 'POST',
@@ -117,7 +117,7 @@ export const files = routeGroup(
       params: { id },
       body: { schema: copyFileBody, required: false },
       answers: { 201: created('The copy, `processing` while its content is checked.') },
-      errors: { 404: 'FILE_NOT_FOUND', 409: 'NOT_UPLOADED (no ready content); COPY_TOO_LARGE (over 5 GiB).' },
+      errors: { 404: ['FILE_NOT_FOUND'], 409: { codes: ['NOT_UPLOADED', 'COPY_TOO_LARGE'], text: 'NOT_UPLOADED (no ready content); COPY_TOO_LARGE (over 5 GiB).' } },
     }),
     // The tenant's own settings (lambdas/domain/settings/tenant-settings.ts): in `files`, which may already write the table.
     getSettings: memberRoute({
@@ -136,7 +136,7 @@ export const files = routeGroup(
       summary: 'Replace the tenant’s settings',
       body: { schema: settingsBody, required: true },
       answers: { 200: grant('The settings now in effect.', 'settings') },
-      errors: { 400: 'VALIDATION_ERROR naming each field out of bounds.' },
+      errors: { 400: { codes: ['VALIDATION_ERROR'], text: 'VALIDATION_ERROR naming each field out of bounds.' } },
     }),
     // Share tokens: managed by members who may change the file (its creator, or an admin).
     createShareToken: memberRoute({
@@ -148,7 +148,7 @@ export const files = routeGroup(
       params: { id },
       body: { schema: newShareToken, required: true },
       answers: { 201: grant('The token with its secret `token`, shown only here.', 'shareTokenWithSecret') },
-      errors: { 403: notOwn, 404: 'FILE_NOT_FOUND' },
+      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND'] },
     }),
     listShareTokens: memberRoute({
       method: 'GET',
@@ -158,7 +158,7 @@ export const files = routeGroup(
       summary: 'List a file’s live share tokens',
       params: { id },
       answers: tokenListAnswers,
-      errors: { 403: notOwn, 404: 'FILE_NOT_FOUND' },
+      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND'] },
     }),
     deleteShareToken: memberRoute({
       method: 'DELETE',
@@ -168,7 +168,7 @@ export const files = routeGroup(
       summary: 'Delete a share token',
       params: { id, tokenId: tokenIdParam },
       answers: { 204: noContent('Deleted.') },
-      errors: { 403: notOwn, 404: 'FILE_NOT_FOUND; SHARE_TOKEN_NOT_FOUND' },
+      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND'] },
     }),
   },
 );

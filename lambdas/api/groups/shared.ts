@@ -13,7 +13,7 @@ import { updateSharedFile } from '../../handlers/update-shared-file';
 import { downloadAnswers, downloadErrors, fileAnswer, grant, noContent, preconditionFailed, size, thumbnailAnswers, thumbnailErrors, token, tokenIdParam, tokenListAnswers } from '../docs';
 import { answerField, publicRoute, routeGroup, sharedRoute } from '../route';
 
-const fullToken = 'FORBIDDEN: the share token is a `read` token.';
+const fullToken = { codes: ['FORBIDDEN'], text: 'FORBIDDEN: the share token is a `read` token.' } as const;
 
 /** What a share token's holder may do, and a public file's stable link: no JWT. */
 export const shared = routeGroup(
@@ -50,7 +50,7 @@ export const shared = routeGroup(
       body: { schema: fileUpdate, required: true },
       ifMatch: true,
       answers: { 200: fileAnswer('The changed file.') },
-      errors: { 400: 'INVALID_IF_MATCH', 403: fullToken, 412: preconditionFailed },
+      errors: { 400: ['INVALID_IF_MATCH'], 403: fullToken, 412: preconditionFailed },
     }),
     deleteSharedFile: sharedRoute({
       method: 'DELETE',
@@ -92,7 +92,7 @@ export const shared = routeGroup(
       params: { token },
       body: { schema: newShareToken, required: true },
       answers: { 201: grant('The token with its secret, `createdBy: "token:<id>"`.', 'shareTokenWithSecret') },
-      errors: { 400: 'EXPIRY_BEYOND_TOKEN: later than the creating token’s own expiry.', 403: fullToken },
+      errors: { 400: { codes: ['EXPIRY_BEYOND_TOKEN'], text: 'EXPIRY_BEYOND_TOKEN: later than the creating token’s own expiry.' }, 403: fullToken },
     }),
     listSharedTokens: sharedRoute({
       method: 'GET',
@@ -112,7 +112,7 @@ export const shared = routeGroup(
       summary: 'Delete a share token of the file (full token)',
       params: { token, tokenId: tokenIdParam },
       answers: { 204: noContent('Deleted.') },
-      errors: { 403: fullToken, 409: 'LAST_FULL_TOKEN: no other live full token would remain.' },
+      errors: { 403: fullToken, 409: { codes: ['LAST_FULL_TOKEN'], text: 'LAST_FULL_TOKEN: no other live full token would remain.' } },
     }),
     // A public file's stable link: a redirect to a fresh download URL.
     redirectToPublicFile: publicRoute({
@@ -126,7 +126,7 @@ export const shared = routeGroup(
       },
       query: publicFileQuery,
       answers: { 302: { description: 'A redirect to a download URL of at most 5 minutes.', headers: ['Location', 'Cache-Control'] } },
-      errors: { 404: 'FILE_NOT_FOUND: no such file, or it is not public and ready.' },
+      errors: { 404: { codes: ['FILE_NOT_FOUND'], text: 'FILE_NOT_FOUND: no such file, or it is not public and ready.' } },
     }),
   },
 );

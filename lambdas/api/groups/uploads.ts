@@ -10,17 +10,18 @@ import { uploadId } from '../../handlers/multipart-upload-id';
 import { singleUploadBody } from '../../handlers/size';
 import { fileAnswer, grant, id, noContent } from '../docs';
 import { memberRoute, routeGroup, type Param } from '../route';
+import type { RouteErrors } from '../../errors';
 
 const upload: Param = {
   schema: uploadId,
   description: 'The multipart upload id its POST answered: opaque and signed, bound to the file; an id altered in any way is UPLOAD_NOT_FOUND.',
 };
 const uploadErrors = {
-  404: 'FILE_NOT_FOUND',
-  409: 'ALREADY_UPLOADED: the file has content and the caller lacks files:overwrite.',
-  413: 'FILE_TOO_LARGE: the declared size is over the tenant’s limit for this kind of upload.',
-};
-const overLimitNow = 'FILE_TOO_LARGE: the upload’s size is over the tenant’s limit as it is now (lowered since the upload began).';
+  404: ['FILE_NOT_FOUND'],
+  409: { codes: ['ALREADY_UPLOADED'], text: 'ALREADY_UPLOADED: the file has content and the caller lacks files:overwrite.' },
+  413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the declared size is over the tenant’s limit for this kind of upload.' },
+} as const satisfies RouteErrors;
+const overLimitNow = { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the upload’s size is over the tenant’s limit as it is now (lowered since the upload began).' } as const;
 
 /** Pre-signed uploads: one PUT, a browser form, or parts. */
 export const uploads = routeGroup(
@@ -91,7 +92,7 @@ export const uploads = routeGroup(
       params: { id, uploadId: upload },
       answers: { 200: grant('The upload, what S3 holds of it and what is missing.', 'multipartStatus') },
       errors: {
-        404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (completed, aborted, expired, another file’s, or not an id this deployment issued).',
+        404: { codes: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'], text: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (completed, aborted, expired, another file’s, or not an id this deployment issued).' },
         413: overLimitNow,
       },
     }),
@@ -104,7 +105,7 @@ export const uploads = routeGroup(
       params: { id, uploadId: upload },
       body: { schema: createPartUrlsBody, required: true },
       answers: { 200: grant('A URL per part asked for.', 'partUrls') },
-      errors: { 404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND', 413: overLimitNow },
+      errors: { 404: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'], 413: overLimitNow },
     }),
     completeMultipartUpload: memberRoute({
       method: 'POST',
@@ -116,9 +117,9 @@ export const uploads = routeGroup(
       body: { schema: completeMultipartUploadBody, required: true },
       answers: { 200: fileAnswer('The file, `processing`; a repeated completion answers the same.') },
       errors: {
-        400: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size.',
-        404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND',
-        413: 'FILE_TOO_LARGE: the upload is over the tenant’s limit as it is now, its own settings’ maxFileSize included (the upload is aborted).',
+        400: { codes: ['INVALID_PARTS'], text: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size.' },
+        404: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'],
+        413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the upload is over the tenant’s limit as it is now, its own settings’ maxFileSize included (the upload is aborted).' },
       },
     }),
     abortMultipartUpload: memberRoute({
@@ -129,7 +130,7 @@ export const uploads = routeGroup(
       summary: 'Abort a multipart upload',
       params: { id, uploadId: upload },
       answers: { 204: noContent('Aborted; S3 frees the parts.') },
-      errors: { 404: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND' },
+      errors: { 404: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'] },
     }),
   },
 );

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCatalogue, gatewayErrorCatalogue, type ErrorCode } from '../../../lambdas/errors';
 import { routeKey, routes, isMemberRoute } from '../../../lambdas/routes';
 import { openApiDocument, openApiFile, openApiJson } from '../../../scripts/openapi';
 
@@ -16,6 +17,11 @@ interface Operation {
 }
 const document = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { parameters: Record<string, { name: string }> } };
 const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+
+interface ErrorAnswer {
+  description: string;
+  content: { 'application/json': { schema: { allOf: [unknown, { properties: { error: { properties: { code: { enum: ErrorCode[] } } } } }] } } };
+}
 
 function validateWithSeriousme(doc: unknown): Promise<{ valid: boolean; version: string; errors: unknown }> {
   return new Promise((resolve, reject) => {
@@ -63,6 +69,34 @@ describe('the OpenAPI document', () => {
   it('documents query parameters as clients send them: coerced numbers as integers, defaults optional', () => {
     const list = document.paths['/v1/files']!.get!.parameters as unknown as { name: string; required: boolean; schema: { type?: string; default?: unknown } }[];
     expect(list.find((p) => p.name === 'limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } });
+  });
+
+  it('lists the codes of every error answer as an enum, each a catalogue code of that status', () => {
+    const responses = (document as unknown as { components: { responses: Record<string, ErrorAnswer> } }).components.responses;
+    const catalogue: Record<string, { status: number }> = { ...errorCatalogue, ...gatewayErrorCatalogue };
+    for (const { key, op } of operations) {
+      for (const [status, answer] of Object.entries(op.responses).filter(([status]) => Number(status) >= 400)) {
+        const { description, content } = '$ref' in (answer as object) ? responses[(answer as { $ref: string }).$ref.split('/').pop()!]! : (answer as ErrorAnswer);
+        const codes = content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
+        expect({ key, status, codes: codes.length > 0 }).toEqual({ key, status, codes: true });
+        // Each code is the catalogue's, answered with this status, and named in the prose; no
+        // code of this status named in the prose is missing from the enum.
+        expect({ key, status, wrongStatus: codes.filter((code) => catalogue[code]?.status !== Number(status)) }).toEqual({ key, status, wrongStatus: [] });
+        expect({ key, status, notDescribed: codes.filter((code) => !description.includes(code)) }).toEqual({ key, status, notDescribed: [] });
+        const named = (Object.keys(catalogue) as ErrorCode[]).filter((code) => catalogue[code]!.status === Number(status) && new RegExp(`\\b${code}\\b`).test(description));
+        expect({ key, status, notListed: named.filter((code) => !codes.includes(code)) }).toEqual({ key, status, notListed: [] });
+      }
+    }
+    const codesOf = (key: string, status: number): ErrorCode[] => {
+      const op = operations.find((o) => o.key === key)!.op;
+      const answer = op.responses[status] as ErrorAnswer | { $ref: string };
+      const resolved = '$ref' in answer ? responses[answer.$ref.split('/').pop()!]! : answer;
+      return resolved.content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
+    };
+    expect(codesOf('GET /v1/files/{id}/download', 404)).toEqual(['FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
+    expect(codesOf('GET /v1/shared/{token}/download', 404)).toEqual(['SHARE_TOKEN_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
+    expect(codesOf('GET /v1/shared/{token}', 429)).toEqual(['THROTTLED', 'RATE_LIMITED']);
+    expect(codesOf('POST /v1/files', 400)).toEqual(['VALIDATION_ERROR', 'INVALID_JSON', 'UNKNOWN_FILE_TYPE']);
   });
 
   it('is what is committed in openapi.json (run `npm run build:openapi` after changing a route or a schema)', () => {

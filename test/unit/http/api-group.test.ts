@@ -5,10 +5,14 @@ import { apiGroup } from '../../../lambdas/http/api-group';
 import { json, type ApiRequest, type RouteHandler } from '../../../lambdas/http/request';
 import { apiEvent, lambdaContext } from '../support/api-event';
 
-/** A group's declaration with handlers of the test's own, by handler name: `undefined` for a route without one. */
-const withHandlers = <S>(declaration: GroupDeclaration<string, S>, handlers: Record<string, ((request: ApiRequest<S>) => ReturnType<RouteHandler<S>>) | undefined>): GroupDeclaration<string, S> => ({
+/**
+ * A group's declaration with handlers of the test's own, by handler name (`undefined` for a route
+ * without one); they read no services, so the group builds none.
+ */
+const withHandlers = <S>(declaration: GroupDeclaration<string, S>, handlers: Record<string, ((request: ApiRequest<undefined>) => ReturnType<RouteHandler>) | undefined>): GroupDeclaration<string, undefined> => ({
   ...declaration,
-  routes: declaration.routes.map((route) => ({ ...route, handle: handlers[route.handler] }) as Route<string, S>),
+  services: () => undefined,
+  routes: declaration.routes.map((route) => ({ ...route, handle: handlers[route.handler] }) as Route<string, undefined>),
 });
 
 const handler = apiGroup(
