@@ -3,7 +3,7 @@ import { processUploadedObject } from '../domain/processing/metadata-processing'
 import { log, withLogContext } from '../log';
 import { metadataServices } from '../composition';
 import type { ProcessingDeps } from '../domain/ports';
-import { sqsBatch } from './sqs-batch';
+import { sqsBatch, timedProcessing } from './sqs-batch';
 
 /** The metadata processor: each SQS message carries one S3 event notification. */
 export function createMetadataHandler(deps: () => ProcessingDeps) {
@@ -11,13 +11,7 @@ export function createMetadataHandler(deps: () => ProcessingDeps) {
     for (const { object, bucket, versionId } of notifiedObjectsOf(message.body)) {
       const fields = { correlationId: objectCorrelationId(object.key, object.sequencer), bucket, key: object.key, sequencer: object.sequencer, ...(versionId && { versionId }) };
       await withLogContext(fields, async () => {
-        const started = Date.now();
-        let outcome;
-        try {
-          outcome = await processUploadedObject(deps(), object);
-        } finally {
-          deps().telemetry.processed('metadata', Date.now() - started);
-        }
+        const outcome = await timedProcessing(deps().telemetry, 'metadata', () => processUploadedObject(deps(), object));
         if (outcome === 'refused') {
           // Two upload grants issued before any content arrived, the second without files:overwrite.
           log('warn', 'Refused an upload that would replace content without the overwrite right; its object was deleted');

@@ -3,7 +3,7 @@ import { processThumbnails } from '../domain/processing/thumbnail-processing';
 import { log, withLogContext } from '../log';
 import { thumbnailServices } from '../composition';
 import type { Deps } from '../domain/ports';
-import { sqsBatch } from './sqs-batch';
+import { sqsBatch, timedProcessing } from './sqs-batch';
 
 /** The thumbnail processor: each SQS message is a job queued by the metadata processor. */
 export function createThumbnailsHandler(deps: () => Deps) {
@@ -12,13 +12,7 @@ export function createThumbnailsHandler(deps: () => Deps) {
     // The same correlation id as the metadata step's lines for these bytes.
     const fields = { correlationId: objectCorrelationId(job.contentKey, job.contentSequencer), fileId: job.fileId, key: job.contentKey, sequencer: job.contentSequencer };
     await withLogContext(fields, async () => {
-      const started = Date.now();
-      let outcome;
-      try {
-        outcome = await processThumbnails(deps(), job);
-      } finally {
-        deps().telemetry.processed('thumbnails', Date.now() - started);
-      }
+      const outcome = await timedProcessing(deps().telemetry, 'thumbnails', () => processThumbnails(deps(), job));
       log('info', 'Made thumbnails', { outcome });
     });
   });

@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Telemetry } from '../domain/ports';
 import { describeError, log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
 
@@ -24,4 +25,14 @@ export function sqsBatch(name: string, handle: (record: SQSRecord) => Promise<vo
     }
     return { batchItemFailures };
   };
+}
+
+/** One processor's work on one message, timed for the processing-duration metric whether it succeeds or throws. */
+export async function timedProcessing<T>(telemetry: Telemetry, processor: Parameters<Telemetry['processed']>[0], work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    telemetry.processed(processor, Date.now() - started);
+  }
 }
