@@ -96,6 +96,8 @@ function errorsOf(route: Route): Record<number, ErrorDoc[]> {
     add(400, { codes: ['VALIDATION_ERROR'], text: `VALIDATION_ERROR: an invalid ${inputs} (out of bounds, or text that is not well-formed Unicode).` });
   }
   if (route.body) add(400, { codes: ['INVALID_JSON'], text: 'INVALID_JSON: the body is not JSON.' });
+  // The gateway matches a route on the decoded path: a parameter that does not decode matches none.
+  if (route.params) add(404, { codes: ['ROUTE_NOT_FOUND'], text: 'ROUTE_NOT_FOUND: a path parameter that is not valid percent-encoded UTF-8.' });
   if (isMemberRoute(route)) {
     add(401, { codes: ['UNAUTHORIZED'], text: 'UNAUTHORIZED: no bearer token, or an invalid or expired one.' });
     add(403, { codes: ['FORBIDDEN'], text: `FORBIDDEN: the token lacks the ${route.scope} scope, or carries no tenant.` });

@@ -93,8 +93,8 @@ describe('the OpenAPI document', () => {
       const resolved = '$ref' in answer ? responses[answer.$ref.split('/').pop()!]! : answer;
       return resolved.content['application/json'].schema.allOf[1].properties.error.properties.code.enum;
     };
-    expect(codesOf('GET /v1/files/{id}/download', 404)).toEqual(['FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
-    expect(codesOf('GET /v1/shared/{token}/download', 404)).toEqual(['SHARE_TOKEN_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
+    expect(codesOf('GET /v1/files/{id}/download', 404)).toEqual(['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
+    expect(codesOf('GET /v1/shared/{token}/download', 404)).toEqual(['ROUTE_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
     expect(codesOf('GET /v1/shared/{token}', 429)).toEqual(['THROTTLED', 'RATE_LIMITED']);
     expect(codesOf('POST /v1/files', 400)).toEqual(['VALIDATION_ERROR', 'INVALID_JSON', 'UNKNOWN_FILE_TYPE']);
   });
