@@ -14,9 +14,10 @@ import { EmfTelemetry } from './observability/emf';
 
 /**
  * The composition root: the one place that turns the configuration into the services each kind of
- * Fileport function runs with. Entry points hand their function's builder to their handler
- * (`apiGroup('files', …, apiServices)`, `createMetadataHandler(metadataServices)`); handlers and
- * domain code receive what it built and never reach for a global.
+ * Fileport function runs with. A route group declares its builder (`services: apiServices` in
+ * lambdas/api/groups/), a processor's entry point hands its own to its handler
+ * (`createMetadataHandler(metadataServices)`); handlers and domain code receive what it built and
+ * never reach for a global.
  *
  * Each builder runs on first use, not at import (the local stack sets the environment before the
  * first request), and keeps what it built for the life of the container; the builders of one
