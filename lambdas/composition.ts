@@ -30,8 +30,8 @@ import { EmfTelemetry } from './observability/emf';
 export type StorageServices = Deps & { config: Config };
 /** The API's data routes: storage, share tokens and the parsed configuration. */
 export type ApiServices = SharingDeps & { config: Config };
-/** The upload routes: the API's, and the key multipart upload ids are signed with. */
-export type UploadServices = ApiServices & UploadDeps;
+/** The upload routes: storage and the key multipart upload ids are signed with (no share tokens: they grant no uploads). */
+export type UploadServices = StorageServices & UploadDeps;
 /** The metadata processor: where thumbnail jobs go, and how many versions a file keeps. */
 export type MetadataServices = ProcessingDeps & { config: Config };
 /** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
@@ -94,8 +94,8 @@ export function apiServices(): ApiServices {
  */
 export function uploadServices(): UploadServices {
   if (!built.uploads) {
-    const api = apiServices();
-    built.uploads = { ...api, uploadIdKeys: uploadIdKeysOf(api.config.uploadIdKey) };
+    const base = storage();
+    built.uploads = { ...base, uploadIdKeys: uploadIdKeysOf(base.config.uploadIdKey) };
   }
   return built.uploads;
 }

@@ -23,109 +23,129 @@ type Headers = Record<string, string>;
  */
 export interface ErrorEntry {
   status: ErrorStatus;
-  /** One line for the API reference. */
-  description: string;
   message?: string | ((params: never) => string);
   headers?: Headers | ((params: never) => Headers);
 }
 
 export const errorCatalogue = {
   // 400: the request is not what the route takes.
-  VALIDATION_ERROR: { status: 400, description: 'The request is not what the route takes; the message names each field that is wrong and why.' },
-  INVALID_JSON: { status: 400, description: 'The request body is not UTF-8 text, or not JSON.' },
-  INVALID_CURSOR: { status: 400, description: 'The cursor was issued for another query, or altered.' },
-  INVALID_IF_MATCH: { status: 400, description: '`If-Match` is not a file version.', message: 'If-Match must be a file version, e.g. "3".' },
-  INVALID_PARTS: { status: 400, description: 'The parts named to complete a multipart upload are not the ones uploaded, in order.' },
+  VALIDATION_ERROR: { status: 400 },
+  INVALID_JSON: { status: 400 },
+  INVALID_CURSOR: { status: 400 },
+  INVALID_IF_MATCH: { status: 400, message: 'If-Match must be a file version, e.g. "3".' },
+  INVALID_PARTS: { status: 400 },
   INLINE_NOT_ALLOWED: {
     status: 400,
-    description: '`disposition=inline` for a file type the tenant settings do not list.',
     message: ({ mimeType }: { mimeType: string }) =>
       `Files of type ${mimeType} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
   },
-  UNKNOWN_FILE_TYPE: { status: 400, description: 'The `fileTypeId` names no file type.', message: ({ fileTypeId }: { fileTypeId: string }) => `Unknown fileTypeId "${fileTypeId}".` },
+  UNKNOWN_FILE_TYPE: { status: 400, message: ({ fileTypeId }: { fileTypeId: string }) => `Unknown fileTypeId "${fileTypeId}".` },
   EXPIRY_BEYOND_TOKEN: {
     status: 400,
-    description: 'A share token may not create a token that outlives it.',
     message: ({ notAfter }: { notAfter: string }) => `body.expiresAt: must not be later than this token's own expiry, ${notAfter}`,
   },
   // 401 and 403: who the caller is, and what it may do.
   UNAUTHORIZED: {
     status: 401,
-    description: 'No valid bearer token, or one without a usable subject.',
     message: 'A valid bearer token is required.',
     headers: { 'www-authenticate': 'Bearer' },
   },
-  FORBIDDEN: { status: 403, description: 'The caller lacks the scope or the right (another member’s file, a `read` share token).' },
+  FORBIDDEN: { status: 403 },
   // 404: what the request names does not exist, or not for this caller.
-  ROUTE_NOT_FOUND: { status: 404, description: 'No route of this group has this method and path.', message: ({ routeKey }: { routeKey: string }) => `No route ${routeKey}.` },
-  FILE_NOT_FOUND: { status: 404, description: 'No such file for this caller (or no public file at this address).', message: ({ id }: { id: string }) => `File ${id} was not found.` },
-  FILE_TYPE_NOT_FOUND: { status: 404, description: 'No such file type.', message: ({ id }: { id: string }) => `File type ${id} does not exist.` },
+  ROUTE_NOT_FOUND: { status: 404, message: ({ routeKey }: { routeKey: string }) => `No route ${routeKey}.` },
+  FILE_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `File ${id} was not found.` },
+  FILE_TYPE_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `File type ${id} does not exist.` },
   VERSION_NOT_FOUND: {
     status: 404,
-    description: 'The file has no such version.',
     message: ({ id, version }: { id: string; version: number }) => `File ${id} has no version ${version}.`,
   },
   UPLOAD_NOT_FOUND: {
     status: 404,
-    description: 'No such multipart upload of the file: completed, aborted, expired, altered, or of another file.',
     message: ({ uploadId }: { uploadId: string }) => `Multipart upload ${uploadId} was not found (completed, aborted, expired, or of another file).`,
   },
   SHARE_TOKEN_NOT_FOUND: {
     status: 404,
-    description: 'The share token does not exist, was deleted or has expired (or its file is gone).',
     message: 'This share token does not exist, was deleted or has expired.',
   },
-  NO_THUMBNAIL: { status: 404, description: 'The file type has no thumbnails, or processing made none of this size.' },
+  NO_THUMBNAIL: { status: 404 },
   // 409: the file is not in a state that allows the request.
   ALREADY_UPLOADED: {
     status: 409,
-    description: 'The file has content, and the caller lacks `files:overwrite` to replace it.',
     message: ({ id }: { id: string }) => `File ${id} already has content; replacing it needs the files:overwrite scope.`,
   },
-  NOT_UPLOADED: { status: 409, description: 'The file (or version) has no ready content: none yet, or content refused and deleted.' },
+  NOT_UPLOADED: { status: 409 },
   COPY_TOO_LARGE: {
     status: 409,
-    description: 'The content is too large to be copied.',
     message: ({ maxBytes }: { maxBytes: number }) => `Files over ${maxBytes} bytes cannot be copied yet.`,
   },
   THUMBNAIL_NOT_READY: {
     status: 409,
-    description: 'Processing has not made the thumbnails yet.',
     message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
   },
   LAST_FULL_TOKEN: {
     status: 409,
-    description: 'A share token holder may not delete the last live full token of the file.',
     message: 'This is the last full token of the file: create another full token first, or ask a member of the tenant.',
   },
   // 412, 413, 429.
   PRECONDITION_FAILED: {
     status: 412,
-    description: '`If-Match` names another version of the file.',
     message: ({ id, version, expected }: { id: string; version: number; expected: number }) => `File ${id} is at version ${version}, not ${expected}.`,
   },
   FILE_TOO_LARGE: {
     status: 413,
-    description: 'The declared size is over the tenant’s limit for this way of uploading.',
     message: ({ size, max }: { size: number; max: number }) => `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`,
   },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is too large.', message: ({ maxBytes }: { maxBytes: number }) => `The request body exceeds ${maxBytes} bytes.` },
+  PAYLOAD_TOO_LARGE: { status: 413, message: ({ maxBytes }: { maxBytes: number }) => `The request body exceeds ${maxBytes} bytes.` },
   RATE_LIMITED: {
     status: 429,
-    description: 'Too many requests with this share token; `retry-after` says when to try again.',
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => `Too many requests with this share token; try again in ${retryAfterSeconds} s.`,
     headers: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => ({ 'retry-after': String(retryAfterSeconds) }),
   },
   // 500.
   INTERNAL_ERROR: {
     status: 500,
-    description: 'A failure on the service’s side; the message carries the request id to quote.',
     message: ({ requestId }: { requestId: string }) => `Something went wrong on our side. Request id: ${requestId}.`,
   },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** A code of the API's error answers. */
 export type ErrorCode = keyof typeof errorCatalogue;
+
+/**
+ * What each API code means, for the API reference (scripts/openapi.ts, the SDK's docs). Kept beside
+ * the catalogue rather than in it because no Lambda reads it: the bundles leave it out (about 1.6 KB
+ * of each API bundle, whose size bench/sections/lambda-weight.ts holds to the floor's + 100 KB).
+ */
+export const errorDescriptions = {
+  VALIDATION_ERROR: 'The request is not what the route takes; the message names each field that is wrong and why.',
+  INVALID_JSON: 'The request body is not UTF-8 text, or not JSON.',
+  INVALID_CURSOR: 'The cursor was issued for another query, or altered.',
+  INVALID_IF_MATCH: '`If-Match` is not a file version.',
+  INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
+  INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
+  UNKNOWN_FILE_TYPE: 'The `fileTypeId` names no file type.',
+  EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
+  UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
+  FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token).',
+  ROUTE_NOT_FOUND: 'No route of this group has this method and path.',
+  FILE_NOT_FOUND: 'No such file for this caller (or no public file at this address).',
+  FILE_TYPE_NOT_FOUND: 'No such file type.',
+  VERSION_NOT_FOUND: 'The file has no such version.',
+  UPLOAD_NOT_FOUND: 'No such multipart upload of the file: completed, aborted, expired, altered, or of another file.',
+  SHARE_TOKEN_NOT_FOUND: 'The share token does not exist, was deleted or has expired (or its file is gone).',
+  NO_THUMBNAIL: 'The file type has no thumbnails, or processing made none of this size.',
+  ALREADY_UPLOADED: 'The file has content, and the caller lacks `files:overwrite` to replace it.',
+  NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
+  COPY_TOO_LARGE: 'The content is too large to be copied.',
+  THUMBNAIL_NOT_READY: 'Processing has not made the thumbnails yet.',
+  LAST_FULL_TOKEN: 'A share token holder may not delete the last live full token of the file.',
+  PRECONDITION_FAILED: '`If-Match` names another version of the file.',
+  FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',
+  PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  RATE_LIMITED: 'Too many requests with this share token; `retry-after` says when to try again.',
+  INTERNAL_ERROR: 'A failure on the service’s side; the message carries the request id to quote.',
+} as const satisfies Record<ErrorCode, string>;
+
 
 /**
  * What a route's declaration says of the errors it answers besides those of its kind, by status:

@@ -1,5 +1,5 @@
 import * as z from '../validation';
-import type { ApiServices } from '../composition';
+import type { StorageServices } from '../composition';
 import type { Principal } from '../domain/model';
 import type { GrantOptions, Pending } from '../domain/transfer/uploads';
 import { S3_LIMITS } from '../domain/transfer/size-limits';
@@ -18,7 +18,7 @@ export const declaredSize = z.number().check(z.int(), z.minimum(0), z.maximum(S3
 export const singleUploadBody = z.strictObject({ size: z.optional(declaredSize), checksumSha256: z.optional(checksumSha256) });
 
 /** The handler of a single-object grant route: `grant` makes the PUT URL or the browser form. */
-export function singleUploadHandler(grant: (services: ApiServices, principal: Principal, id: string, terms: Pending<GrantOptions>) => Promise<object>): RouteHandler<ApiServices> {
+export function singleUploadHandler(grant: (services: StorageServices, principal: Principal, id: string, terms: Pending<GrantOptions>) => Promise<object>): RouteHandler<StorageServices> {
   return async (request) => {
     const id = fileIdParam(request);
     const { size, checksumSha256 } = parseBody(request, singleUploadBody, { optional: true });

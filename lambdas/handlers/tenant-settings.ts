@@ -1,9 +1,9 @@
 import { settingsDefaults, tenantSettings, type TenantSettings } from '../domain/settings/tenant-settings';
 import type { SizeLimits } from '../domain/transfer/size-limits';
-import type { ApiServices } from '../composition';
+import type { StorageServices } from '../composition';
 
 /** The caller's tenant's settings over the deployment's defaults: one GetItem, once per request. */
-export function settingsOf(services: ApiServices, tenantId: string): Promise<TenantSettings> {
+export function settingsOf(services: StorageServices, tenantId: string): Promise<TenantSettings> {
   return tenantSettings(services, tenantId, settingsDefaults(services.config, tenantId));
 }
 
@@ -12,7 +12,7 @@ export function settingsOf(services: ApiServices, tenantId: string): Promise<Ten
  * lowered by the tenant's own cap. Every upload route reads them afresh, so a change of settings
  * applies to uploads already under way.
  */
-export async function uploadTermsOf(services: ApiServices, tenantId: string): Promise<{ expiresIn: number; sizeLimits: SizeLimits; maxFileSize: number }> {
+export async function uploadTermsOf(services: StorageServices, tenantId: string): Promise<{ expiresIn: number; sizeLimits: SizeLimits; maxFileSize: number }> {
   const settings = await settingsOf(services, tenantId);
   return { expiresIn: settings.uploadUrlTtlSeconds, sizeLimits: services.config.sizeLimits, maxFileSize: settings.maxFileSize };
 }
@@ -27,7 +27,7 @@ const publicSettings = new Map<string, { settings: TenantSettings; readAt: numbe
  * only the file, so its tenant's settings could not be read beside it: the cache spares anonymous
  * traffic the second round trip. Members and share tokens read settings afresh on every grant.
  */
-export async function publicSettingsOf(services: ApiServices, tenantId: string, now = Date.now()): Promise<TenantSettings> {
+export async function publicSettingsOf(services: StorageServices, tenantId: string, now = Date.now()): Promise<TenantSettings> {
   const cached = publicSettings.get(tenantId);
   if (cached && now - cached.readAt < PUBLIC_SETTINGS_MAX_AGE_MS) return cached.settings;
   const settings = await settingsOf(services, tenantId);
