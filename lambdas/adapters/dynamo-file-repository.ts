@@ -31,6 +31,10 @@ const PROCESSING_SHARDS = 8;
 const processingPartition = (shard: number) => `PROCESSING#${shard}`;
 const processingShard = (fileId: string) => parseInt(fileId.slice(-2), 16) % PROCESSING_SHARDS || 0;
 const isProcessingPartition = (gsiPk: string) => gsiPk.startsWith('PROCESSING#');
+/** When a processing hint says its file began processing: the first part of its sort key. */
+const sinceOf = (hint: Record<string, unknown>): Date => new Date(String(hint[GSI_SK]).split('#')[0] as string);
+/** How old a processing hint whose file is not processing must be before it counts as a crash's leftover. */
+const PROCESSING_HINT_GRACE_MS = 60_000;
 
 /** DynamoDB's TTL attribute: epoch seconds, rounded up so nothing is deleted before `expiresAt`. */
 const ttlOf = (file: Pick<FileRecord, 'expiresAt'>): { [TTL]: number } | Record<string, never> =>
@@ -383,10 +387,15 @@ export class DynamoFileRepository implements FileRepository {
     const found: { file: FileRecord; since: Date }[] = [];
     for (const hint of hints) {
       const file = processing.get(String(hint[PK]));
-      if (file) found.push({ file, since: new Date(String(hint[GSI_SK]).split('#')[0] as string) });
+      if (file) found.push({ file, since: sinceOf(hint) });
     }
-    // A hint outlives its file's processing only when a crash came between two writes: tidy up.
-    await this.writeIndexItems([], hints.filter((hint) => !processing.has(String(hint[PK]))));
+    // A hint outlives its file's processing only when a crash came between two writes: tidy up. A
+    // young one may belong to a write in flight (the hint goes in just before its file item, and a
+    // loaded machine can take seconds between the two): dropping it would hide that file from every
+    // later run, so only hints older than any write takes are taken for a crash's leftovers.
+    const settledBefore = this.now().getTime() - PROCESSING_HINT_GRACE_MS;
+    const leftovers = hints.filter((hint) => !processing.has(String(hint[PK])) && sinceOf(hint).getTime() < settledBefore);
+    await this.writeIndexItems([], leftovers);
     return { found, next: page.LastEvaluatedKey };
   }
 

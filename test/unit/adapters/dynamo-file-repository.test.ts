@@ -167,6 +167,27 @@ describe('DynamoFileRepository.list', () => {
     expect((await repo.listProcessingSince(new Date(minute(6)), 10)).map(({ file: found, since }) => [found.id, since.toISOString()])).toEqual([[f.id, minute(5)]]);
   });
 
+  it("keeps a young processing hint whose file item is not written yet (a write in flight), and drops an old one", async () => {
+    // The store's clock is at minute 5. An update wrote the hint 10 s ago and has not written its
+    // file item yet (a loaded machine): a reconciler with a 1-second threshold must not drop it, or
+    // the file, once its item says processing, is one no run will ever find.
+    repo = new DynamoFileRepository(dynamo.client, TABLE, () => new Date(minute(5)));
+    const f = file(1, { versions: [] });
+    await repo.create(f);
+    const shardOf = (id: string) => parseInt(id.slice(-2), 16) % 8 || 0;
+    const hintAt = (at: string) =>
+      dynamo.items.set(`FILE#${f.id}\u0000IDX#PROCESSING#${shardOf(f.id)}`, { pk: `FILE#${f.id}`, sk: `IDX#PROCESSING#${shardOf(f.id)}`, gsi1pk: `PROCESSING#${shardOf(f.id)}`, gsi1sk: `${at}#${f.id}` });
+    const hintsLeft = () => [...dynamo.items.values()].filter((i) => i.pk === `FILE#${f.id}` && String(i.gsi1pk).startsWith('PROCESSING#')).length;
+    const justBefore = (at: string, ms: number) => new Date(new Date(at).getTime() - ms).toISOString();
+    hintAt(justBefore(minute(5), 10_000));
+    expect(await repo.listProcessingSince(new Date(justBefore(minute(5), 1000)), 10)).toEqual([]);
+    expect(hintsLeft()).toBe(1);
+    // Two minutes old and its file still not processing: a crash's leftover, tidied up.
+    hintAt(justBefore(minute(5), 120_000));
+    expect(await repo.listProcessingSince(new Date(justBefore(minute(5), 1000)), 10)).toEqual([]);
+    expect(hintsLeft()).toBe(0);
+  });
+
   it('drops hints a file no longer matches (a crash between writes), without a wrong answer', async () => {
     const f = file(1);
     await repo.create(f);
