@@ -127,6 +127,10 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
   const temporary = options.directory === null;
   const directory = temporary ? mkdtempSync(join(tmpdir(), 'fileport-s3-')) : resolve(options.directory as string);
   mkdirSync(directory, { recursive: true });
+  // A temporary bucket goes with the process, even when it exits without stop(): a signal while
+  // `npm start` is still starting exits at once (local/main.ts).
+  const removeTemporary = () => rmSync(directory, { recursive: true, force: true });
+  if (temporary) process.once('exit', removeTemporary);
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,
@@ -155,7 +159,10 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
     ({ port } = (await server.run()) as AddressInfo);
     allowedHosts = allowedHostsOf(port, options.allowedHosts);
   } catch (error) {
-    if (temporary) rmSync(directory, { recursive: true, force: true });
+    if (temporary) {
+      process.removeListener('exit', removeTemporary);
+      removeTemporary();
+    }
     throw error;
   }
 
@@ -187,7 +194,10 @@ export async function startS3(options: S3EmulatorOptions): Promise<S3Emulator> {
           await server.close();
         } finally {
           clearTimeout(cut);
-          if (temporary) rmSync(directory, { recursive: true, force: true });
+          if (temporary) {
+            process.removeListener('exit', removeTemporary);
+            removeTemporary();
+          }
         }
       })()),
   };
