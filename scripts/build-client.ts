@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import ts from 'typescript';
 
@@ -86,23 +86,24 @@ function declarations(): void {
     outDir: types,
   };
   const program = ts.createProgram(Object.values(entries), options);
+  const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+  const fail = (problems: readonly ts.Diagnostic[]) => new Error(`client declarations:\n${ts.formatDiagnostics(problems, host)}`);
+  // Checked before anything is written: tsc emits despite errors, and a module from outside client/src
+  // (a server one) would be written beside its source.
   const diagnostics = ts.getPreEmitDiagnostics(program);
+  if (diagnostics.length > 0) throw fail(diagnostics);
   const written: string[] = [];
   const result = program.emit(undefined, (fileName, text) => {
-    if (!fileName.endsWith('.d.ts')) return;
     const stem = fileName.slice(0, -'.d.ts'.length);
-    mkdirSync(dirname(fileName), { recursive: true });
+    if (!fileName.endsWith('.d.ts') || dirname(fileName) !== types) throw new Error(`client declarations: unexpected file ${fileName}`);
+    mkdirSync(types, { recursive: true });
     for (const extension of ['mjs', 'cjs']) {
       writeFileSync(`${stem}.d.${extension.replace('js', 'ts')}`, text.replace(RELATIVE_SPECIFIER, (_, lead: string, quote: string, path: string) => `${lead}${quote}${path}.${extension}${quote}`));
     }
-    written.push(relative(types, stem));
+    written.push(basename(stem));
   });
-  const problems = [...diagnostics, ...result.diagnostics];
-  if (problems.length > 0 || result.emitSkipped) {
-    const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
-    throw new Error(`client declarations:\n${ts.formatDiagnostics(problems, host)}`);
-  }
-  if (!written.includes('index') || written.some((stem) => basename(stem) !== stem)) throw new Error(`client declarations: unexpected files ${written.join(', ')}`);
+  if (result.diagnostics.length > 0 || result.emitSkipped) throw fail(result.diagnostics);
+  if (!written.includes('index')) throw new Error(`client declarations: no index among ${written.join(', ')}`);
 }
 
 /** Moves the built files into dist/ and removes from it those this build did not make. */
