@@ -25,7 +25,12 @@ const client = join(root, 'client');
 const dist = join(client, 'dist');
 const staging = mkdtempSync(join(client, '.dist-'));
 
-/** The SDK's entries, by the name their files take in dist/. */
+/**
+ * The SDK's entries, by the name their files take in dist/. A new one (e.g. `uppy`) is added here, as
+ * `"./<name>"` in client/package.json's `exports` and its two files in `files`, and in the entries
+ * test/integration/package.test.ts expects. It imports the SDK from `./index`, which stays an import
+ * of dist/index.* (one copy of the SDK, one FileportError class); only `node` is built for Node.
+ */
 const entries = { index: join(client, 'src', 'index.ts'), node: join(client, 'src', 'node.ts') };
 
 /** In an entry other than `index`, its import of `./index` stays an import of the built `index` file. */

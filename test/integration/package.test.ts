@@ -46,6 +46,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The package's entries (its `exports`), each built as ESM and CommonJS (scripts/build-client.ts). */
+const ENTRIES = ['index', 'node'];
 /** The SDK's modules, each shipped as ESM and CommonJS declarations. */
 const sdkModules = () => readdirSync(join(ROOT, 'client', 'src')).filter((name) => name.endsWith('.ts')).map((name) => name.slice(0, -'.ts'.length));
 
@@ -58,7 +60,7 @@ describe('the @fileport/client package', () => {
         'README.md',
         'dist/THIRD-PARTY-LICENSES.txt',
         'dist/cli.cjs',
-        ...['index', 'node'].flatMap((entry) => [`dist/${entry}.mjs`, `dist/${entry}.cjs`]),
+        ...ENTRIES.flatMap((entry) => [`dist/${entry}.mjs`, `dist/${entry}.cjs`]),
         ...sdkModules().flatMap((name) => [`dist/types/${name}.d.mts`, `dist/types/${name}.d.cts`]),
       ].sort(),
     );
@@ -72,7 +74,7 @@ describe('the @fileport/client package', () => {
 
     // The bundles load Node's own modules and each other, nothing else, and hold only client code and
     // the hashing library (esbuild marks each bundled source file with a `// path` line).
-    for (const file of ['index.mjs', 'index.cjs', 'node.mjs', 'node.cjs', 'cli.cjs']) {
+    for (const file of ['cli.cjs', ...ENTRIES.flatMap((entry) => [`${entry}.mjs`, `${entry}.cjs`])]) {
       const code = readFileSync(join(installed(), 'dist', file), 'utf8');
       const loaded = [...code.matchAll(/\brequire\("([^"]+)"\)|\bfrom\s*"([^"]+)"|\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
       expect({ file, foreign: loaded.filter((specifier) => !/^node:|^\.\/index\.[mc]js$/.test(specifier ?? '')) }).toEqual({ file, foreign: [] });
