@@ -1,12 +1,13 @@
 import { getFileType } from '../../handlers/get-file-type';
 import { getOpenApiDocument } from '../../handlers/get-openapi-document';
 import { listFileTypes } from '../../handlers/list-file-types';
+import { fileTypeServices } from '../../composition';
 import { answerField, memberRoute, publicRoute, routeGroup } from '../route';
 
-/** Static data: the file types, and the API's own description. */
+/** Deployment data: the file types (the catalogue in the function's asset), and the API's own description. */
 export const fileTypes = routeGroup(
   'file-types',
-  { description: 'Fileport API: file types (static data, no data access)', services: () => undefined, needs: {} },
+  { description: 'Fileport API: file types (the deployment\'s catalogue, no data access)', services: fileTypeServices, needs: {} },
   {
     listFileTypes: memberRoute({
       method: 'GET',
@@ -14,7 +15,7 @@ export const fileTypes = routeGroup(
       scope: 'files:read',
       handle: listFileTypes,
       summary: 'List the file types',
-      answers: { 200: { description: 'Every file type the service accepts.', schema: 'fileTypeList', headers: ['Cache-Control'] } },
+      answers: { 200: { description: 'Every file type this deployment accepts (its catalogue).', schema: 'fileTypeList', headers: ['Cache-Control'] } },
     }),
     getFileType: memberRoute({
       method: 'GET',
