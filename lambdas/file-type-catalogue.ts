@@ -29,7 +29,7 @@ const entry = z.strictObject({
   signatures: z.optional(
     z.array(
       z.strictObject({
-        offset: z.int().check(z.minimum(0), z.maximum(4000)),
+        offset: z.int().check(z.minimum(0), z.maximum(4095)),
         hex: z.string().check(z.regex(/^(?:[0-9a-f]{2}){2,32}$/, 'must be 2 to 32 bytes in lowercase hex')),
       }),
     ),
@@ -58,8 +58,10 @@ function crossChecks(types: Entry[]): string[] {
     }
   };
   claimed('id', (t) => [t.id]);
+  // A MIME type is what content is served and signed as: it names one type. An extension may be
+  // shared (.ts, .dat and .bin name unrelated formats): a name ending in it is then ambiguous, and
+  // POST /v1/files asks for fileTypeId instead of guessing.
   claimed('MIME type', (t) => t.mimeTypes);
-  claimed('extension', (t) => t.extensions);
   for (const type of types) {
     const at = `file type ${type.id}`;
     const canonical = type.mimeTypes[0] as string;

@@ -2,6 +2,8 @@ import sharp, { type TiffOptions } from 'sharp';
 import { PDFDocument } from 'pdf-lib';
 import { defaultFileTypes } from '../support/file-types';
 import { contentMatches, sniffType } from '../../../lambdas/inspect/sniff-type';
+import type { FileType } from '../../../lambdas/domain/files/file-types';
+import { parseFileTypeCatalogue } from '../../../lambdas/file-type-catalogue';
 
 const image = (format: 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff', options: TiffOptions = {}) =>
   sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).toFormat(format, options).toBuffer();
@@ -201,5 +203,50 @@ describe('contentMatches', () => {
     const textual = defaultFileTypes.types.filter((t) => ['txt', 'csv', 'json', 'xml', 'html', 'svg'].includes(t.id));
     expect(textual).toHaveLength(6);
     for (const t of textual) expect(contentMatches(await sniffType(random), random, t)).toBe(false);
+  });
+});
+
+describe('file-type, for the binary formats it knows', () => {
+  /** An MP4's first box: size, "ftyp", the brand "isom". */
+  const mp4 = Buffer.concat([bytes(0, 0, 0, 0x18), text('ftypisom'), bytes(0, 0, 2, 0), text('isomiso2'), Buffer.alloc(40, 0x11)]);
+  /** DICOM Part 10: a 128-byte preamble, then "DICM". */
+  const dicom = Buffer.concat([Buffer.alloc(128), text('DICM'), bytes(2, 0, 0, 0, 0x55, 0x4c, 4, 0), Buffer.alloc(64, 0x22)]);
+  const operatorTypes = parseFileTypeCatalogue(
+    {
+      fileTypes: [
+        { id: 'mp4', name: 'MP4 video', mimeTypes: ['video/mp4'], extensions: ['mp4'], processing: [], activeContent: false },
+        { id: 'dicom', name: 'DICOM image', mimeTypes: ['application/dicom'], extensions: ['dcm'], signatures: [{ offset: 128, hex: '4449434d' }], processing: [], activeContent: false },
+      ],
+    },
+    'test',
+  );
+  const [mp4Type, dicomType] = operatorTypes as [FileType, FileType];
+
+  it('names formats no check of ours knows', async () => {
+    expect(await sniffType(mp4)).toBe('video/mp4');
+    expect(await sniffType(dicom)).toBe('application/dicom');
+  });
+
+  it('lets an operator-added type take its content by MIME type or by its signature, and nothing else', async () => {
+    expect(contentMatches(await sniffType(mp4), mp4, mp4Type)).toBe(true);
+    expect(contentMatches(await sniffType(dicom), dicom, dicomType)).toBe(true);
+    // The signature decides even when no detector knows the bytes.
+    expect(contentMatches('application/octet-stream', dicom, dicomType)).toBe(true);
+    const png = await image('png');
+    expect(contentMatches(await sniffType(png), png, mp4Type)).toBe(false);
+    expect(contentMatches(await sniffType(mp4), mp4, dicomType)).toBe(false);
+  });
+
+  it('does not take text for a binary format whose signature it happens to start with', async () => {
+    // "BM" is a bitmap's two-byte signature to file-type: text is told apart first.
+    expect(await sniffType(text('BMW sales, 2026\n'))).toBe('text/plain');
+    expect(await sniffType(text('ID3 tags explained\n'))).toBe('text/plain');
+  });
+
+  it('lets binary take any content, unchecked', async () => {
+    const binary = defaultFileTypes.find('binary')!;
+    for (const content of [mp4, dicom, await image('png'), text('<script>alert(1)</script>'), Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 31) % 256))]) {
+      expect(contentMatches(await sniffType(content), content, binary)).toBe(true);
+    }
   });
 });
