@@ -8,7 +8,6 @@ import { S3ObjectStore } from './adapters/s3-object-store';
 import { SqsProcessingQueue, SqsThumbnailQueue } from './adapters/sqs-queues';
 import { uploadIdKeysOf } from './adapters/upload-id-keys';
 import { getConfig, getFileTypes, type Config } from './config';
-import type { FileTypeCatalogue } from './domain/files/file-types';
 import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import { EmfTelemetry } from './observability/emf';
@@ -79,11 +78,6 @@ function storage(): StorageServices {
     };
   }
   return built.storage;
-}
-
-/** The file-types route group: the catalogue, and nothing to store it in. */
-export function fileTypeServices(): { fileTypes: FileTypeCatalogue } {
-  return { fileTypes: getFileTypes() };
 }
 
 /** The files, downloads and shared route groups. */

@@ -1,8 +1,14 @@
 import { getFileType } from '../../handlers/get-file-type';
 import { getOpenApiDocument } from '../../handlers/get-openapi-document';
 import { listFileTypes } from '../../handlers/list-file-types';
-import { fileTypeServices } from '../../composition';
+import { getFileTypes } from '../../config';
 import { answerField, memberRoute, publicRoute, routeGroup } from '../route';
+
+/**
+ * The catalogue only: built here rather than in lambdas/composition.ts, whose storage clients this
+ * data-less function would otherwise carry (esbuild keeps the AWS SDK's modules once imported).
+ */
+const fileTypeServices = () => ({ fileTypes: getFileTypes() });
 
 /** Deployment data: the file types (the catalogue in the function's asset), and the API's own description. */
 export const fileTypes = routeGroup(
