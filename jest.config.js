@@ -1,6 +1,6 @@
-// ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose, @noble/hashes), to CommonJS for Jest.
+// ts-jest compiles TypeScript, and also the ESM-only dependencies (middy, jose, @noble/hashes, file-type and its own), to CommonJS for Jest.
 const transform = { '^.+\\.(t|j|mj)s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] };
-const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose|@noble)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|jose|@noble|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)'];
 // npm test runs Jest with a private temporary folder that must end empty (scripts/private-tmpdir.ts):
 // Jest's cache, which is kept on purpose, stays where Jest keeps it by default, in the real one.
 const outerTmpdir = process.env.FILEPORT_OUTER_TMPDIR;

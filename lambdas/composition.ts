@@ -7,7 +7,7 @@ import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-reposi
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SqsProcessingQueue, SqsThumbnailQueue } from './adapters/sqs-queues';
 import { uploadIdKeysOf } from './adapters/upload-id-keys';
-import { getConfig, type Config } from './config';
+import { getConfig, getFileTypes, type Config } from './config';
 import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import { EmfTelemetry } from './observability/emf';
@@ -73,6 +73,7 @@ function storage(): StorageServices {
       settings: new DynamoSettingsRepository(db, config.tableName),
       objects: new S3ObjectStore(makeS3Client(config), config.bucketName, { kmsKeyArn: config.objectKmsKeyArn }),
       now: () => new Date(),
+      fileTypes: getFileTypes(),
       telemetry: new EmfTelemetry(),
     };
   }

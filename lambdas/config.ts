@@ -1,4 +1,6 @@
 import * as z from './validation';
+import { FileTypeCatalogue } from './domain/files/file-types';
+import { readFileTypeCatalogue } from './file-type-catalogue';
 import { environmentVariables as names } from './function-needs';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import type { SharePolicy } from './domain/sharing/share-tokens';
@@ -171,4 +173,20 @@ const authSchema = z.object({ FILEPORT_TENANT_CLAIM: z._default(nonEmpty, 'tenan
 /** What every API function needs to read a principal, including those that touch no data. */
 export function getAuthConfig(): { tenantClaim: string } {
   return { tenantClaim: authSchema.parse(process.env).FILEPORT_TENANT_CLAIM };
+}
+
+let fileTypes: FileTypeCatalogue | undefined;
+
+/**
+ * The deployment's file types, read once from the JSON file FILEPORT_FILE_TYPES_FILE names and
+ * checked as at synth: deployed, `file-types.json` in the function's own asset (a relative path is
+ * taken from LAMBDA_TASK_ROOT, /var/task); locally, the catalogue `npm start` checked at its start.
+ */
+export function getFileTypes(): FileTypeCatalogue {
+  if (!fileTypes) {
+    const file = process.env[names.fileTypesFile];
+    if (!file) throw new Error(`${names.fileTypesFile} is not set`);
+    fileTypes = new FileTypeCatalogue(readFileTypeCatalogue(file, process.env.LAMBDA_TASK_ROOT ?? process.cwd()));
+  }
+  return fileTypes;
 }

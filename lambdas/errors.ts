@@ -39,7 +39,19 @@ export const errorCatalogue = {
     message: ({ mimeType }: { mimeType: string }) =>
       `Files of type ${mimeType} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
   },
-  UNKNOWN_FILE_TYPE: { status: 400, message: ({ fileTypeId }: { fileTypeId: string }) => `Unknown fileTypeId "${fileTypeId}".` },
+  UNKNOWN_FILE_TYPE: {
+    status: 400,
+    message: ({ tried }: { tried: string }) => `No file type of this deployment matches ${tried}; GET /v1/file-types lists them.`,
+  },
+  AMBIGUOUS_FILE_TYPE: {
+    status: 400,
+    message: ({ tried, candidates }: { tried: string; candidates: string[] }) => `${tried} matches several file types (${candidates.join(', ')}); name one with fileTypeId.`,
+  },
+  FILE_TYPE_NOT_ALLOWED: {
+    status: 400,
+    message: ({ fileTypeId, allowed }: { fileTypeId: string; allowed: string[] }) =>
+      `This tenant does not accept files of type ${fileTypeId}; its settings allow ${allowed.length === 0 ? 'none' : allowed.join(', ')} (allowedFileTypeIds).`,
+  },
   EXPIRY_BEYOND_TOKEN: {
     status: 400,
     message: ({ notAfter }: { notAfter: string }) => `body.expiresAt: must not be later than this token's own expiry, ${notAfter}`,
@@ -123,7 +135,9 @@ export const errorDescriptions = {
   INVALID_IF_MATCH: '`If-Match` is not a file version.',
   INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
-  UNKNOWN_FILE_TYPE: 'The `fileTypeId` names no file type.',
+  UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
+  AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',
+  FILE_TYPE_NOT_ALLOWED: 'The tenant’s settings (`allowedFileTypeIds`) do not allow files of this type.',
   EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
   UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
   FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token).',

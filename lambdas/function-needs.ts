@@ -63,5 +63,7 @@ export const environmentVariables = {
   maxVersions: 'FILEPORT_MAX_VERSIONS',
   objectKmsKeyArn: 'FILEPORT_OBJECT_KMS_KEY_ARN',
   uploadIdSecretArn: 'FILEPORT_UPLOAD_ID_SECRET_ARN',
+  // Every function's: the file-type catalogue, a JSON file in its asset (lib/fileport-function.ts).
+  fileTypesFile: 'FILEPORT_FILE_TYPES_FILE',
   queueUrl: { metadata: 'FILEPORT_METADATA_QUEUE_URL', thumbnails: 'FILEPORT_THUMBNAIL_QUEUE_URL' },
 } as const;

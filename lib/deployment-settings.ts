@@ -1,5 +1,8 @@
 import type { IConstruct } from 'constructs';
+import * as path from 'node:path';
 import { parseConfig } from '../lambdas/config';
+import type { FileType } from '../lambdas/domain/files/file-types';
+import { readFileTypeCatalogue } from '../lambdas/file-type-catalogue';
 import { environmentVariables as names } from '../lambdas/function-needs';
 import { DEFAULT_SIZE_LIMITS, type TenantSizeLimits } from '../lambdas/domain/transfer/size-limits';
 
@@ -52,7 +55,17 @@ export interface FileportSettings {
   s3Endpoint: string;
   /** X-Ray tracing of every function (and the tracer in their bundles). */
   tracing: boolean;
+  /**
+   * The file-type catalogue: a JSON file (a relative path is taken from the directory `cdk` runs
+   * in), checked at synth and shipped in every function's asset. Default: config/file-types.json.
+   */
+  fileTypesFile: string;
+  /** The catalogue `fileTypesFile` holds, checked. */
+  fileTypes: FileType[];
 }
+
+/** The catalogue the repository ships: the 16 types Fileport always had, and `binary`. */
+export const DEFAULT_FILE_TYPES_FILE = path.join(__dirname, '..', 'config', 'file-types.json');
 
 /** `managed`, `create`, or the ARN of a KMS key (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
 export type KmsKeySetting = 'managed' | 'create' | `arn:${string}`;
@@ -67,7 +80,7 @@ export const architectures = ['arm64', 'x86_64'] as const;
 export type FileportArchitecture = (typeof architectures)[number];
 
 /** What every function of a deployment shares, whatever it runs (lib/fileport-function.ts). */
-export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint' | 'tracing'>;
+export type FunctionSettings = Pick<FileportSettings, 'architecture' | 's3Endpoint' | 'tracing' | 'fileTypes'>;
 
 const defaults: FileportSettings = {
   corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
@@ -89,6 +102,8 @@ const defaults: FileportSettings = {
   architecture: 'arm64',
   s3Endpoint: '',
   tracing: false,
+  fileTypesFile: DEFAULT_FILE_TYPES_FILE,
+  fileTypes: [],
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -165,6 +180,7 @@ export function readSettings(scope: IConstruct, overrides: Partial<FileportSetti
     kmsKey: present('kmsKey') ? kmsKey(get('kmsKey'), source('kmsKey')) : defaults.kmsKey,
     architecture: present('architecture') ? architectureOf(get('architecture'), source('architecture')) : defaults.architecture,
     s3Endpoint: present('s3Endpoint') ? endpointOf(get('s3Endpoint'), source('s3Endpoint')) : defaults.s3Endpoint,
+    ...fileTypesOf(present('fileTypesFile') ? String(get('fileTypesFile')).trim() : defaults.fileTypesFile, source('fileTypesFile')),
   };
 
   // An external issuer without an audience would accept tokens minted for any other client of that issuer.
@@ -175,6 +191,15 @@ export function readSettings(scope: IConstruct, overrides: Partial<FileportSetti
     throw new Error(`${source('jwtIssuer')} must be an https URL, got ${JSON.stringify(settings.jwtIssuer)}.`);
   }
   return settings;
+}
+
+/** The catalogue file, read and checked now: a bad one fails the synth, naming the type and the field. */
+function fileTypesOf(file: string, source: string): Pick<FileportSettings, 'fileTypesFile' | 'fileTypes'> {
+  try {
+    return { fileTypesFile: path.resolve(file), fileTypes: readFileTypeCatalogue(file) };
+  } catch (error) {
+    throw new Error(`${source} (${file}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 function architectureOf(value: unknown, source: string): FileportArchitecture {

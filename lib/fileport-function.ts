@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { catalogueJson } from '../lambdas/file-type-catalogue';
+import { environmentVariables } from '../lambdas/function-needs';
 import { lambdaBundle, nativePackages, tracingDefine } from './lambda-bundle';
 import type { FileportArchitecture, FunctionSettings } from './deployment-settings';
 
@@ -74,12 +76,15 @@ export class FileportFunction extends NodejsFunction {
         // The SDK's own variable: every S3 call and pre-signed URL goes there, path-style
         // (lambdas/config.ts), as LocalStack serves buckets.
         ...(props.settings.s3Endpoint !== '' && { AWS_ENDPOINT_URL_S3: props.settings.s3Endpoint }),
+        // The catalogue in the asset (below), by a path relative to /var/task: far from the 4 KB
+        // Lambda allows all of a function's variables, which the catalogue alone would exceed.
+        [environmentVariables.fileTypesFile]: FILE_TYPES_ASSET_FILE,
         ...props.environment,
       },
       // Active: Lambda samples and starts the trace (an HTTP API cannot: API Gateway traces REST APIs only).
       // CDK grants the role xray:PutTraceSegments and xray:PutTelemetryRecords with it.
       ...(tracing && { tracing: lambda.Tracing.ACTIVE }),
-      bundling: bundlingFor(props.nativeModules ?? [], cpu.npm, tracing),
+      bundling: { ...bundlingFor(props.nativeModules ?? [], cpu.npm, tracing), commandHooks: withCatalogue(catalogueJson(props.settings.fileTypes)) },
     });
     if (tracing) {
       Validations.of(role).acknowledge({
@@ -93,6 +98,22 @@ export class FileportFunction extends NodejsFunction {
         'Pinned to nodejs22.x on purpose: the bundles are built for node22 and tested on Node 22 LTS, and moving to a newer runtime is a deliberate, tested change rather than something to follow automatically.',
     });
   }
+}
+
+/** Where in every asset the file-type catalogue is (FILEPORT_FILE_TYPES_FILE), as synth checked it. */
+export const FILE_TYPES_ASSET_FILE = 'file-types.json';
+
+/**
+ * Writes the checked catalogue into the asset after esbuild. Through node and base64, so no shell
+ * quoting can alter it; the asset's hash is of its output, so a changed catalogue is a new asset.
+ */
+function withCatalogue(json: string): NonNullable<BundlingOptions['commandHooks']> {
+  const write = "require('node:fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))";
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [`node -e "${write}" "${path.join(outputDir, FILE_TYPES_ASSET_FILE)}" ${Buffer.from(json).toString('base64')}`],
+  };
 }
 
 function bundlingFor(nativeModules: string[], npmCpu: string, tracing: boolean): BundlingOptions {

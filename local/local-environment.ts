@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_FILE_TYPES_FILE } from '../lib/deployment-settings';
+import { readFileTypeCatalogue } from '../lambdas/file-type-catalogue';
 import { Faults } from './faults';
 
 const seconds = z.coerce.number().positive();
@@ -12,6 +15,8 @@ const schema = z.object({
   // Locally, a stuck file is worth re-driving much sooner than deployed.
   FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.string().default('60'),
   FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.string().default('900'),
+  // The file-type catalogue (the deployed fileport:fileTypesFile), checked here as synth checks it.
+  FILEPORT_FILE_TYPES_FILE: z.string().default(DEFAULT_FILE_TYPES_FILE),
   // Browser origins besides the gateway's own that may call the API and S3 (the deployed
   // fileport:corsOrigins); comma-separated.
   FILEPORT_LOCAL_CORS_ORIGINS: z
@@ -53,6 +58,8 @@ export interface LocalEnvironment {
   corsOrigins: string[];
   /** Host header values the gateway answers besides its loopback names with its port. */
   allowedHosts: string[];
+  /** The file-type catalogue the functions read (absolute), checked. */
+  fileTypesFile: string;
   /** Defaults of the service's own configuration that differ locally; set before it is read. */
   serviceEnv: Record<string, string>;
 }
@@ -62,13 +69,21 @@ export function readLocalEnvironment(env: Record<string, string | undefined>): L
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid local stack settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
+  const fileTypesFile = resolve(e.FILEPORT_FILE_TYPES_FILE);
+  try {
+    readFileTypeCatalogue(fileTypesFile);
+  } catch (error) {
+    throw new Error(`Invalid local stack settings: FILEPORT_FILE_TYPES_FILE: ${(error as Error).message}`, { cause: error });
+  }
   return {
     faults: Faults.fromEnv(e.FILEPORT_FAULTS),
     processorTimeoutMs: e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS && e.FILEPORT_LOCAL_PROCESSOR_TIMEOUT_SECONDS * 1000,
     reconcileIntervalMs: e.FILEPORT_LOCAL_RECONCILE_INTERVAL_SECONDS * 1000,
     corsOrigins: e.FILEPORT_LOCAL_CORS_ORIGINS,
     allowedHosts: e.FILEPORT_LOCAL_ALLOWED_HOSTS,
+    fileTypesFile,
     serviceEnv: {
+      FILEPORT_FILE_TYPES_FILE: fileTypesFile,
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS,
       FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS,
     },

@@ -9,11 +9,14 @@
  * is the tenant's size.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoFileRepository } from '../../lambdas/adapters/dynamo-file-repository';
 import { createFile, listFiles, type NewFile } from '../../lambdas/domain/files/files';
 import { toApiFile } from '../../lambdas/http/answers';
+import { FileTypeCatalogue } from '../../lambdas/domain/files/file-types';
+import { readFileTypeCatalogue } from '../../lambdas/file-type-catalogue';
 import type { ListFilter, Principal } from '../../lambdas/domain/model';
 import type { Deps, ObjectStore, SettingsRepository, Telemetry } from '../../lambdas/domain/ports';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
@@ -38,9 +41,12 @@ const TARGET = 1.5;
 const noObjects = new Proxy({} as ObjectStore, {
   get: () => () => Promise.reject(new Error('The growth bench lists files only; it touches no object.')),
 });
-const noSettings = new Proxy({} as SettingsRepository, {
-  get: () => () => Promise.reject(new Error('The growth bench lists files only; it reads no settings.')),
-});
+// Creating a file reads the tenant's allowed types: the bench's tenants have no settings.
+const noSettings: SettingsRepository = {
+  get: async () => undefined,
+  put: () => Promise.reject(new Error('The growth bench lists files only; it writes no settings.')),
+};
+const fileTypes = new FileTypeCatalogue(readFileTypeCatalogue(join(__dirname, '..', '..', 'config', 'file-types.json')));
 const noTelemetry = new Proxy({} as Telemetry, {
   get: () => () => {
     throw new Error('The growth bench lists files only; it counts nothing.');
@@ -89,7 +95,7 @@ async function recordTenant(tenantId: string, count: number): Promise<Record<str
       tags: [`topic-${i % TAG_POOL}`, ...(hot ? [HOT_TAG] : [])],
       links: [{ type: 'contract', id: `C-${i + 1}` }, ...(hot ? [HOT_LINK] : [])],
     };
-    const deps: Deps = { files: repository, objects: noObjects, settings: noSettings, telemetry: noTelemetry, now: () => new Date(start + i * 60_000) };
+    const deps: Deps = { files: repository, objects: noObjects, settings: noSettings, telemetry: noTelemetry, fileTypes, now: () => new Date(start + i * 60_000) };
     // Pending files expire (temporary files): these must outlive the run, dated as they are.
     await createFile(deps, principal, file, { pendingTtlSeconds: 10 * 365 * 86_400 });
   }
@@ -129,7 +135,7 @@ interface Scenario {
 /** One list call as the handler makes it: the domain call, then the API's shape of each file. */
 async function listPage(deps: Deps, principal: Principal, filter?: ListFilter, cursor?: string) {
   const page = await listFiles(deps, principal, { limit: PAGE, filter, ...(cursor ? { cursor } : {}) });
-  JSON.stringify({ items: page.items.map((file) => toApiFile(file, 'https://api.example')), nextCursor: page.nextCursor });
+  JSON.stringify({ items: page.items.map((file) => toApiFile(file, 'https://api.example', fileTypes)), nextCursor: page.nextCursor });
   return page;
 }
 
@@ -193,7 +199,7 @@ export const growth: Section = async ({ quick }) => {
       });
     }
 
-    const deps: Deps = { files: new DynamoFileRepository(db, TABLE), objects: noObjects, settings: noSettings, telemetry: noTelemetry, now: () => new Date() };
+    const deps: Deps = { files: new DynamoFileRepository(db, TABLE), objects: noObjects, settings: noSettings, telemetry: noTelemetry, fileTypes, now: () => new Date() };
     const [small, large] = tenants as [(typeof tenants)[number], (typeof tenants)[number]];
     for (const scenario of scenarios) {
       const times = new Map([small, large].map((t) => [t, [] as number[]]));

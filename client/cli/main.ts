@@ -177,10 +177,12 @@ async function login(ctx: Ctx): Promise<number> {
 const fileRow = (f: FileportFile) => [f.id, f.status, f.size === null ? '-' : formatBytes(f.size), f.fileTypeId, f.createdAt.slice(0, 19).replace('T', ' '), f.name];
 
 /** The type of a path by its extension (`.jpg` and `.jpeg` are both jpeg). */
-function typeOfPath(path: string, types: FileType[]): string | undefined {
-  const ext = extname(path).slice(1).toLowerCase();
+/** The catalogue's type for a file name, by its extension as the API resolves it (undefined: none, or several). */
+function typeOfName(name: string, types: FileType[]): string | undefined {
+  const ext = extname(name).slice(1).toLowerCase();
   if (!ext) return undefined;
-  return (types.find((t) => t.extension === ext || t.id === ext) ?? (ext === 'tif' ? types.find((t) => t.id === 'tiff') : undefined))?.id;
+  const matching = types.filter((t) => t.extensions.includes(ext));
+  return matching.length === 1 ? matching[0]?.id : undefined;
 }
 
 function parseLink(value: string): { type: string; id: string } {
@@ -203,17 +205,20 @@ const commands: Record<Exclude<Command, 'login'>, (ctx: ClientCtx) => Promise<nu
     const partMiB = positiveInt(ctx.values['part-size'] as string | undefined, '--part-size');
     const links = ((ctx.values.link as string[] | undefined) ?? []).map(parseLink);
     const types = ctx.values.type ? [] : await ctx.client.fileTypes.list();
+    // Checked before any byte is sent: the API tells the type from the name the same way.
     for (const path of paths) {
       const info = await stat(path).catch(() => undefined);
       if (!info?.isFile()) throw new UsageError(`${path} is not a readable file.`);
-      if (!ctx.values.type && !typeOfPath(path, types)) throw new UsageError(`cannot tell the file type of ${path} from its extension: give --type (fileport types lists them).`);
+      const name = (ctx.values.name as string | undefined) ?? basename(path);
+      if (!ctx.values.type && !typeOfName(name, types)) throw new UsageError(`cannot tell the file type of ${name} from its extension: give --type (fileport types lists them).`);
     }
     const tty = !ctx.json && ctx.io.stderr.isTTY === true;
     const started = Date.now();
     const results: { path: string; ok: boolean; file?: FileportFile; size: number; error?: { code: string; message: string } }[] = [];
     for (const path of paths) {
       const name = (ctx.values.name as string | undefined) ?? basename(path);
-      const fileTypeId = (ctx.values.type as string | undefined) ?? (typeOfPath(path, types) as string);
+      // Without --type the API resolves the type from the name's extension.
+      const fileTypeId = ctx.values.type as string | undefined;
       const source = await fromPath(path);
       let last = -1;
       const draw = (loaded: number, total: number) => {

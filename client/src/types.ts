@@ -59,18 +59,34 @@ export interface FileVersionInfo {
   error: FileProblem | null;
 }
 
+/** A type of the deployment's catalogue (`GET /v1/file-types`): the operator's data, not the SDK's. */
 export interface FileType {
   id: string;
   name: string;
+  /** The first is canonical: uploads are signed with it and downloads served as it. */
   mimeTypes: string[];
+  /** The first of `extensions`; '' for a type without one (`binary`). */
   extension: string;
+  extensions: string[];
+  /** Magic numbers (lowercase hex at an offset) content of this type starts with. */
+  signatures: { offset: number; hex: string }[];
+  /** Detected content types it takes besides `mimeTypes`; `*\/*`: any content, unchecked. */
+  accepts: string[];
   thumbnails: boolean;
   pageCount: boolean;
+  preview: boolean;
+  activeContent: boolean;
 }
 
+/**
+ * A new file. Its type is `fileTypeId`, else the one whose MIME types include `mimeType`, else the
+ * one whose extensions include `name`'s: the API answers 400 naming what it tried when none or
+ * several match.
+ */
 export interface NewFile {
   name: string;
-  fileTypeId: string;
+  fileTypeId?: string;
+  mimeType?: string;
   tags?: string[];
   externalId?: string | null;
   links?: FileLink[];
@@ -124,6 +140,8 @@ export interface TenantSettings {
   maxFileSize: number;
   downloadUrlTtlSeconds: number;
   uploadUrlTtlSeconds: number;
+  /** The file types new files may have; absent: every type of the catalogue. */
+  allowedFileTypeIds?: string[];
 }
 
 export interface SettingsAnswer extends TenantSettings {

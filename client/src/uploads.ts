@@ -29,7 +29,11 @@ export interface UploadSettings {
 }
 
 export interface UploadOptions extends Partial<NewFile>, UploadSettings {
-  /** Upload new content to this existing file instead of creating one (`name`, `fileTypeId` then unused). */
+  /**
+   * Upload new content to this existing file instead of creating one (`name`, `fileTypeId`,
+   * `mimeType` then unused). A new file's `name` and `mimeType` default to a `File`'s own, and
+   * without `fileTypeId` the API tells the type from the MIME type, else from the name's extension.
+   */
   fileId?: string;
   /** Continue this multipart upload: only the parts S3 does not hold are sent. */
   resume?: ResumePoint;
@@ -81,7 +85,7 @@ export class Uploader {
     if (options.resume) return this.resume(options.resume.fileId, options.resume.uploadId, blob, options);
     const settings = { ...this.ctx.settings, ...definedOf(options) };
     const plan = planUpload(blob.size, settings);
-    const fileId = options.fileId ?? (await this.createFile(options)).id;
+    const fileId = options.fileId ?? (await this.createFile(options, blob)).id;
     return plan.kind === 'single' ? this.single(fileId, blob, options) : this.multipart(fileId, blob, plan.partSize, options);
   }
 
@@ -101,11 +105,15 @@ export class Uploader {
     return this.sendAndComplete(fileId, blob, status, { ...options, partChecksums }, { uploaded: status.uploadedParts, checksumSha256: null });
   }
 
-  private createFile(options: UploadOptions): Promise<FileportFile> {
-    if (!options.name || !options.fileTypeId) {
-      throw new FileportError({ status: 0, code: 'VALIDATION_ERROR', message: 'A new file needs a name and a fileTypeId (or give fileId to upload to an existing file).' });
+  private createFile(options: UploadOptions, blob: Blob): Promise<FileportFile> {
+    // A browser File (and fromPath's Blob) has a name; a File's type is what the browser made of its extension.
+    const name = options.name ?? (typeof (blob as Partial<File>).name === 'string' ? (blob as File).name : undefined);
+    if (!name) {
+      throw new FileportError({ status: 0, code: 'VALIDATION_ERROR', message: 'A new file needs a name: upload a File, or give name (or fileId to upload to an existing file).' });
     }
-    const body: NewFile = { name: options.name, fileTypeId: options.fileTypeId, tags: options.tags, externalId: options.externalId, links: options.links, accessControl: options.accessControl };
+    // application/octet-stream is what a browser says of any type it does not know: the name's extension says more.
+    const mimeType = options.fileTypeId ? undefined : (options.mimeType ?? (blob.type && blob.type !== 'application/octet-stream' ? blob.type : undefined));
+    const body: NewFile = { name, fileTypeId: options.fileTypeId, mimeType, tags: options.tags, externalId: options.externalId, links: options.links, accessControl: options.accessControl };
     return this.ctx.transport.request<FileportFile>('POST', '/v1/files', { body, signal: options.signal }).then((file) => {
       options.onFileCreated?.(file);
       return file;

@@ -26,6 +26,7 @@ export class DynamoSettingsRepository implements SettingsRepository {
     const stored: Partial<TenantSettings> = {};
     // Only what this code knows: fields added later fall back to their defaults, not `undefined`.
     if (Array.isArray(Item.disableForceDownloadForMimeTypes)) stored.disableForceDownloadForMimeTypes = Item.disableForceDownloadForMimeTypes as string[];
+    if (Array.isArray(Item.allowedFileTypeIds)) stored.allowedFileTypeIds = Item.allowedFileTypeIds as string[];
     for (const field of ['maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const) {
       if (typeof Item[field] === 'number') stored[field] = Item[field] as number;
     }
@@ -43,6 +44,8 @@ export class DynamoSettingsRepository implements SettingsRepository {
           maxFileSize: settings.maxFileSize,
           downloadUrlTtlSeconds: settings.downloadUrlTtlSeconds,
           uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+          // Absent: every type of the catalogue (a PUT without it widens the tenant again).
+          ...(settings.allowedFileTypeIds && { allowedFileTypeIds: settings.allowedFileTypeIds }),
           updatedAt: change.updatedAt.toISOString(),
           updatedBy: change.updatedBy,
         },

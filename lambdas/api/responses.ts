@@ -26,10 +26,15 @@ export const errorBody = z.object({ error: z.object({ code: z.string(), message:
 export const fileType = z.object({
   id: z.string(),
   name: z.string(),
-  mimeTypes: z.array(z.string()),
-  extension: z.string(),
+  mimeTypes: z.array(z.string()).check(z.describe('The first is canonical: uploads are signed with it and downloads served as it.')),
+  extension: z.string().check(z.describe('The first of `extensions`; empty for a type without one (`binary`), whose files keep their names.')),
+  extensions: z.array(z.string()).check(z.describe('Every extension (without the dot) a file name of this type may end in; POST /v1/files resolves a bare `name` by it.')),
+  signatures: z.array(z.object({ offset: count, hex: z.string() })).check(z.describe('Magic numbers: content with one of these bytes (lowercase hex) at its offset is of this type.')),
+  accepts: z.array(z.string()).check(z.describe('What content sniffing may detect for this type besides its `mimeTypes`; `*/*` takes any content unchecked (such a type is always an attachment).')),
   thumbnails: z.boolean(),
   pageCount: z.boolean(),
+  preview: z.boolean().check(z.describe('Clients may show the original content as a preview.')),
+  activeContent: z.boolean().check(z.describe('Browsers would run scripts in it: shown inline (when the tenant allows) only as text/plain.')),
 });
 
 export const fileStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
@@ -137,6 +142,9 @@ export const settings = z.object({
   maxFileSize: count,
   downloadUrlTtlSeconds: count,
   uploadUrlTtlSeconds: count,
+  allowedFileTypeIds: z.optional(
+    z.array(z.string()).check(z.describe('The file types new files of the tenant may have; absent: every type of the catalogue (`GET /v1/file-types`).')),
+  ),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
 });
 

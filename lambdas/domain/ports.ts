@@ -1,3 +1,4 @@
+import type { FileTypeCatalogue } from './files/file-types';
 import type { FileChanges, FileRecord, ListQuery, ShareToken, ShareTokenGrant } from './model';
 
 /**
@@ -195,6 +196,8 @@ export interface TenantSettings {
   maxFileSize: number;
   downloadUrlTtlSeconds: number;
   uploadUrlTtlSeconds: number;
+  /** The file types new files may have (ids of the catalogue); absent: every type of the catalogue. */
+  allowedFileTypeIds?: string[];
 }
 
 export interface SettingsRepository {
@@ -250,6 +253,8 @@ export interface Deps {
   objects: ObjectStore;
   settings: SettingsRepository;
   now: () => Date;
+  /** The deployment's file types (config/file-types.json, or the operator's own). */
+  fileTypes: FileTypeCatalogue;
   /** The process's log (stdout, one JSON line each) when absent. */
   auditLog?: AuditLog;
   telemetry: Telemetry;

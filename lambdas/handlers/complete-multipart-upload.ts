@@ -23,5 +23,5 @@ export const completeMultipartUpload: RouteHandler<UploadServices> = async (requ
   // The tenant's limit as it is now, its own settings included: it may have been lowered since the upload began.
   const { sizeLimits, maxFileSize } = await uploadTermsOf(services, request.principal.tenantId);
   const file = await complete(services, request.principal, id, uploadId, { parts, sizeLimits, maxFileSize });
-  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request), request.services.fileTypes), { etag: `"${file.version}"` });
 };

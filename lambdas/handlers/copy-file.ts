@@ -13,5 +13,5 @@ export const copyFile: RouteHandler<ApiServices> = async (request) => {
   const input = parseBody(request, copyFileBody, { optional: true });
   const { services } = request;
   const file = await copy(services, request.principal, id, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
-  return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
+  return json(201, toApiFile(file, apiUrlOf(request), request.services.fileTypes), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

@@ -7,7 +7,9 @@ import { accessControl, externalId, fileName, links, tags } from './schemas';
 
 export const createFileBody = z.strictObject({
   name: fileName,
-  fileTypeId: z.string().check(z.minLength(1), z.maxLength(64)),
+  // The type: by id, else by MIME type (a browser File's `type`), else by the extension of `name`.
+  fileTypeId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  mimeType: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   tags: z.optional(tags),
   externalId: z.optional(externalId),
   links: z.optional(links),
@@ -18,5 +20,5 @@ export const createFile: RouteHandler<ApiServices> = async (request) => {
   const input = parseBody(request, createFileBody);
   const { services } = request;
   const file = await create(services, request.principal, input, { pendingTtlSeconds: services.config.pendingFileTtlSeconds });
-  return json(201, toApiFile(file, apiUrlOf(request)), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
+  return json(201, toApiFile(file, apiUrlOf(request), services.fileTypes), { location: `/v1/files/${file.id}`, etag: `"${file.version}"` });
 };

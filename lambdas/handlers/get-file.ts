@@ -11,5 +11,5 @@ export const getFile: RouteHandler<ApiServices> = async (request) => {
   const id = fileIdParam(request);
   const { wait } = parseQuery(request, getFileQuery);
   const file = await get(request.services, request.principal, id, wait);
-  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request), request.services.fileTypes), { etag: `"${file.version}"` });
 };

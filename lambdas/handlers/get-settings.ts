@@ -5,5 +5,5 @@ import { settingsOf } from './tenant-settings';
 
 export const getSettings: RouteHandler<ApiServices> = async (request) => {
   const settings = await settingsOf(request.services, request.principal.tenantId);
-  return json(200, { ...settings, warnings: settingsWarnings(settings) }, { 'cache-control': 'no-store' });
+  return json(200, { ...settings, warnings: settingsWarnings(settings, request.services.fileTypes) }, { 'cache-control': 'no-store' });
 };

@@ -1,4 +1,5 @@
-import { fileTypes } from '../domain/files/file-types';
+import type { FileTypeCatalogue } from '../domain/files/file-types';
 import { json, type RouteHandler } from '../http/request';
 
-export const listFileTypes: RouteHandler = async () => json(200, { items: fileTypes }, { 'cache-control': 'max-age=300' });
+export const listFileTypes: RouteHandler<{ fileTypes: FileTypeCatalogue }> = async (request) =>
+  json(200, { items: request.services.fileTypes.types }, { 'cache-control': 'max-age=300' });

@@ -1,6 +1,5 @@
 import * as z from '../validation';
 import { listFiles as list } from '../domain/files/files';
-import { findFileType } from '../domain/files/file-types';
 import type { FileSearch, ListFilter } from '../domain/model';
 import { FileportError } from '../errors';
 import type { ApiServices } from '../composition';
@@ -24,7 +23,8 @@ export const listFilesQuery = z.object({
   link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/u, 'must be TYPE:ID'))),
   /** A prefix of a name, so what a name may be. */
   name: z.optional(fileName),
-  fileTypeId: z.optional(z.string().check(z.refine((id) => findFileType(id) !== undefined, 'must be a known file type id'))),
+  // Any id shaped like one: files of a type removed from the catalogue stay findable by it.
+  fileTypeId: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a file type id'))),
   status: z.optional(z.enum(['pending', 'processing', 'ready', 'failed'])),
   createdBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   createdAfter: z.optional(timestamp),
@@ -59,5 +59,5 @@ function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
 export const listFiles: RouteHandler<ApiServices> = async (request) => {
   const q = parseQuery(request, listFilesQuery);
   const page = await list(request.services, request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
-  return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request))), nextCursor: page.nextCursor });
+  return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request), request.services.fileTypes)), nextCursor: page.nextCursor });
 };

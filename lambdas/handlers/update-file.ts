@@ -9,5 +9,5 @@ export const updateFile: RouteHandler<ApiServices> = async (request) => {
   const id = fileIdParam(request);
   const changes = parseBody(request, fileUpdate);
   const file = await update(request.services, request.principal, id, changes, ifMatchVersion(header(request, 'if-match')));
-  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request), request.services.fileTypes), { etag: `"${file.version}"` });
 };

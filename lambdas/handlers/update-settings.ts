@@ -12,6 +12,8 @@ export const settingsBody = z.strictObject({
   maxFileSize: z.number(),
   downloadUrlTtlSeconds: z.number(),
   uploadUrlTtlSeconds: z.number(),
+  // Absent: every file type of the catalogue.
+  allowedFileTypeIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(500))),
 });
 
 export const updateSettings: RouteHandler<ApiServices> = async (request) => {
@@ -19,5 +21,5 @@ export const updateSettings: RouteHandler<ApiServices> = async (request) => {
   const { services } = request;
   const { tenantId, userId } = request.principal;
   const settings = await updateTenantSettings(services, tenantId, input, { defaults: settingsDefaults(services.config, tenantId), updatedBy: userId });
-  return json(200, { ...settings, warnings: settingsWarnings(settings) }, { 'cache-control': 'no-store' });
+  return json(200, { ...settings, warnings: settingsWarnings(settings, services.fileTypes) }, { 'cache-control': 'no-store' });
 };

@@ -10,5 +10,5 @@ export const updateSharedFile: AnonymousRouteHandler<ApiServices> = async (reque
   const changes = parseBody(request, fileUpdate);
   const { services } = request;
   const file = await update(services, secret, changes, ifMatchVersion(header(request, 'if-match')), services.config.sharing);
-  return json(200, toApiFile(file, apiUrlOf(request)), { etag: `"${file.version}"` });
+  return json(200, toApiFile(file, apiUrlOf(request), request.services.fileTypes), { etag: `"${file.version}"` });
 };

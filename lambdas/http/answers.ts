@@ -1,5 +1,4 @@
-import { canonicalMimeType } from '../domain/files/file-types';
-import { fileTypeOf } from '../domain/files/files';
+import { canonicalMimeType, type FileTypeCatalogue } from '../domain/files/file-types';
 import { currentVersion, type FileRecord, type FileVersion } from '../domain/model';
 import { toWellFormed } from '../domain/text';
 
@@ -20,9 +19,12 @@ const PUBLIC_PATH = '/v1/public/';
 export const publicUrlOf = (file: Pick<FileRecord, 'id' | 'name'>, apiUrl: string): string =>
   `${apiUrl}${PUBLIC_PATH}${file.id}/${encodeURIComponent(toWellFormed(file.name))}`;
 
-/** The File of the API: public fields only, with what the file type implies. `apiUrl` is where the caller reached the API. */
-export function toApiFile(file: FileRecord, apiUrl: string) {
-  const type = fileTypeOf(file);
+/**
+ * The File of the API: public fields only, with what the file type implies (a type removed from the
+ * catalogue since: application/octet-stream, no extension). `apiUrl` is where the caller reached the API.
+ */
+export function toApiFile(file: FileRecord, apiUrl: string, fileTypes: FileTypeCatalogue) {
+  const type = fileTypes.typeOf(file);
   return {
     id: file.id,
     name: file.name,

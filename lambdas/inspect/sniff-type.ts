@@ -1,18 +1,7 @@
+import { fileTypeFromBuffer } from 'file-type/core';
+import { mimeTypeMatches, type FileType } from '../domain/files/file-types';
 
 const startsWith = (head: Uint8Array, bytes: readonly number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
-const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
-
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const TIFF = [
-  [0x49, 0x49, 0x2a, 0x00], // II*\0: little-endian
-  [0x4d, 0x4d, 0x00, 0x2a], // MM\0*: big-endian
-  [0x49, 0x49, 0x2b, 0x00], // BigTIFF, which sharp reads too
-  [0x4d, 0x4d, 0x00, 0x2b],
-];
-const ZIP = [
-  [0x50, 0x4b, 0x03, 0x04], // a local file header: any archive with content, and OOXML documents
-  [0x50, 0x4b, 0x05, 0x06], // the end of central directory record alone: an empty archive
-];
 const PDF_HEADER = Buffer.from('%PDF-', 'latin1');
 
 /**
@@ -79,19 +68,19 @@ const XML_ELEMENT = /^<[a-z_][\w.-]*(?::[\w.-]+)?[\s/>]/i;
 
 /**
  * The MIME type the first bytes of some content show (the first 4 KiB are enough), whatever the
- * uploader claimed.
+ * uploader claimed. Binary formats are file-type's (a maintained detector of some 200 formats);
+ * what no detector does is done here: a PDF header after leading junk, and text, told apart as
+ * SVG, HTML, XML, JSON or plain text. Text is looked at before file-type, whose two-byte
+ * signatures would take a text starting with "BM" for a bitmap.
  */
-export function sniffType(head: Uint8Array): string {
-  if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (startsWith(head, PNG)) return 'image/png';
-  if (startsWith(head, ascii('GIF87a')) || startsWith(head, ascii('GIF89a'))) return 'image/gif';
-  if (startsWith(head, ascii('RIFF')) && startsWith(head, ascii('WEBP'), 8)) return 'image/webp';
-  if (TIFF.some((signature) => startsWith(head, signature))) return 'image/tiff';
-  if (ZIP.some((signature) => startsWith(head, signature))) return 'application/zip';
+export async function sniffType(head: Uint8Array): Promise<string> {
   const sample = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   // Readers accept a PDF header anywhere in the first kilobyte (after junk some generators emit).
   if (sample.subarray(0, 1024).includes(PDF_HEADER)) return 'application/pdf';
-  if (!isText(head)) return 'application/octet-stream';
+  // UTF-16 text (its byte order mark) is none of the binary formats, whose weakest signatures it
+  // would match (FF FE is an MPEG audio frame's sync to file-type).
+  if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff])) return 'application/octet-stream';
+  if (!isText(head)) return (await detectBinary(head)) ?? 'application/octet-stream';
 
   const text = sample.toString('utf8');
   const first = firstElement(text);
@@ -105,34 +94,31 @@ export function sniffType(head: Uint8Array): string {
   return 'text/plain';
 }
 
-const TEXT = new Set(['text/plain', 'application/json', 'application/xml', 'text/html', 'image/svg+xml']);
-
-/** The part of a file type (lambdas/domain/files/file-types.ts) that decides what content it takes. */
-export interface ExpectedType {
-  id: string;
-  mimeTypes: readonly string[];
+/** file-type's answer for binary content, or undefined when it knows no format of these bytes. */
+async function detectBinary(head: Uint8Array): Promise<string | undefined> {
+  try {
+    return (await fileTypeFromBuffer(head))?.mime;
+  } catch (error) {
+    // A container format cut by the end of the sample can end its parser early: nothing detected.
+    if (error instanceof Error && /end.?of.?stream|position/i.test(`${error.name} ${error.message}`)) return undefined;
+    throw error;
+  }
 }
 
-/** Whether content of the `detected` type may be stored under `type`. */
-export function contentMatches(detected: string, type: ExpectedType): boolean {
-  switch (type.id) {
-    case 'docx':
-    case 'xlsx':
-    case 'pptx':
-    case 'zip':
-      // OOXML documents are zip archives; what is inside is not checked.
-      return detected === 'application/zip';
-    case 'txt':
-    case 'csv':
-      // Plain text has no signature: any text will do, markup included. These types are served as
-      // text/plain or text/csv and only ever as attachments, so markup in them is never rendered.
-      return TEXT.has(detected);
-    case 'xml':
-      // SVG is XML, and an xml file is always an attachment served as application/xml, so a browser
-      // never renders it as an image: the script check the svg type gets is not needed here.
-      return detected === 'application/xml' || detected === 'image/svg+xml';
-    default:
-      // Images, PDF, JSON (leading white space and a BOM are sniffed through), SVG and HTML: exactly.
-      return type.mimeTypes.includes(detected);
-  }
+/** The part of a file type (lambdas/domain/files/file-types.ts) that decides what content it takes. */
+export type ExpectedType = Pick<FileType, 'mimeTypes' | 'accepts' | 'signatures'>;
+
+const signatureBytes = (hex: string) => [...Buffer.from(hex, 'hex')];
+
+/**
+ * Whether content whose first bytes are `head`, sniffed as `detected`, may be stored under `type`,
+ * as the catalogue says: the detected MIME type is one of the type's (or one it `accepts`, where
+ * `*\/*` takes anything), or the content starts with one of its signatures. So a DICOM type with
+ * "DICM" at 128 takes DICOM whatever a detector calls it, and the zip-based office types take any
+ * zip archive (what is inside is not checked); plain text takes any text, markup included (served
+ * as text/plain or text/csv, and only as attachments, it is never rendered).
+ */
+export function contentMatches(detected: string, head: Uint8Array, type: ExpectedType): boolean {
+  if ([...type.mimeTypes, ...type.accepts].some((pattern) => mimeTypeMatches(detected, pattern))) return true;
+  return type.signatures.some((signature) => startsWith(head, signatureBytes(signature.hex), signature.offset));
 }

@@ -4,7 +4,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { processors } from '../../lambdas/processors';
 import { FileportFunction } from '../../lib/fileport-function';
-import { readSettings } from '../../lib/deployment-settings';
+import { DEFAULT_FILE_TYPES_FILE, readSettings } from '../../lib/deployment-settings';
+import { readFileTypeCatalogue } from '../../lambdas/file-type-catalogue';
 import { outdirForTest, synthFileport, type Synthesized } from './fixtures';
 
 /**
@@ -78,11 +79,25 @@ describe('thumbnails function asset', () => {
 describe('every other function asset', () => {
   const others = () => [...Object.values(synthesized.stack.api.functions), synthesized.stack.processing.metadataFunction];
 
-  it('is a single minified bundle with its source map, and no node_modules', () => {
+  it('is a single minified bundle with its source map and the file-type catalogue, and no node_modules', () => {
     for (const fn of others()) {
       const files = readdirSync(assetDir(fn)).sort();
-      expect({ fn: fn.node.path, files }).toEqual({ fn: fn.node.path, files: ['index.js', 'index.js.map'] });
+      expect({ fn: fn.node.path, files }).toEqual({ fn: fn.node.path, files: ['file-types.json', 'index.js', 'index.js.map'] });
     }
+  });
+
+  it('carries the catalogue synth checked, which the function reads as it was written', () => {
+    const expected = readFileTypeCatalogue(DEFAULT_FILE_TYPES_FILE);
+    for (const fn of [...others(), synthesized.stack.processing.thumbnailsFunction]) {
+      expect({ fn: fn.node.path, types: readFileTypeCatalogue(path.join(assetDir(fn), 'file-types.json')) }).toEqual({ fn: fn.node.path, types: expected });
+    }
+  });
+
+  it('has file-type (content sniffing) in the metadata processor only', () => {
+    // A string of file-type's own detection table, in no other module of ours.
+    const hasFileType = (fn: FileportFunction) => readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8').includes('application/x-sqlite3');
+    expect(hasFileType(synthesized.stack.processing.metadataFunction)).toBe(true);
+    for (const fn of Object.values(synthesized.stack.api.functions)) expect({ fn: fn.node.path, hasFileType: hasFileType(fn) }).toEqual({ fn: fn.node.path, hasFileType: false });
   });
 
   it('maps frames to the sources by file and line without shipping the sources\' text', () => {

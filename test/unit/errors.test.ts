@@ -40,6 +40,7 @@ function codeLiterals(): Map<string, string[]> {
 const notErrorCodes: Record<string, string> = {
   ALL_TYPES_INLINE: 'a settings warning, answered with 200 (tenant-settings.ts)',
   ACTIVE_CONTENT_AS_TEXT: 'a settings warning, answered with 200 (tenant-settings.ts)',
+  REMOVED_FILE_TYPES_ALLOWED: 'a settings warning, answered with 200 (tenant-settings.ts)',
   ERR_BUFFER_TOO_LARGE: "Node's own error code",
   WHEN_REQUIRED: 'an AWS SDK client option',
   UPDATED_NEW: 'a DynamoDB ReturnValues option',
@@ -58,7 +59,7 @@ describe('the error catalogue', () => {
 
   it('answers each code with the status the API has always answered it with', () => {
     const byStatus: Record<ErrorStatus, ErrorCode[]> = {
-      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'EXPIRY_BEYOND_TOKEN'],
+      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED', 'EXPIRY_BEYOND_TOKEN'],
       401: ['UNAUTHORIZED'],
       403: ['FORBIDDEN'],
       404: ['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'FILE_TYPE_NOT_FOUND', 'VERSION_NOT_FOUND', 'UPLOAD_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'NO_THUMBNAIL'],

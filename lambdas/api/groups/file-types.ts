@@ -1,12 +1,19 @@
 import { getFileType } from '../../handlers/get-file-type';
 import { getOpenApiDocument } from '../../handlers/get-openapi-document';
 import { listFileTypes } from '../../handlers/list-file-types';
+import { getFileTypes } from '../../config';
 import { answerField, memberRoute, publicRoute, routeGroup } from '../route';
 
-/** Static data: the file types, and the API's own description. */
+/**
+ * The catalogue only: built here rather than in lambdas/composition.ts, whose storage clients this
+ * data-less function would otherwise carry (esbuild keeps the AWS SDK's modules once imported).
+ */
+const fileTypeServices = () => ({ fileTypes: getFileTypes() });
+
+/** Deployment data: the file types (the catalogue in the function's asset), and the API's own description. */
 export const fileTypes = routeGroup(
   'file-types',
-  { description: 'Fileport API: file types (static data, no data access)', services: () => undefined, needs: {} },
+  { description: 'Fileport API: file types (the deployment\'s catalogue, no data access)', services: fileTypeServices, needs: {} },
   {
     listFileTypes: memberRoute({
       method: 'GET',
@@ -14,7 +21,7 @@ export const fileTypes = routeGroup(
       scope: 'files:read',
       handle: listFileTypes,
       summary: 'List the file types',
-      answers: { 200: { description: 'Every file type the service accepts.', schema: 'fileTypeList', headers: ['Cache-Control'] } },
+      answers: { 200: { description: 'Every file type this deployment accepts (its catalogue).', schema: 'fileTypeList', headers: ['Cache-Control'] } },
     }),
     getFileType: memberRoute({
       method: 'GET',

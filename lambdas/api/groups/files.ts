@@ -50,9 +50,16 @@ export const files = routeGroup(
       scope: 'files:write',
       handle: createFile,
       summary: 'Create a file (metadata only; upload its content next)',
+      description:
+        'The file’s type is `fileTypeId` if given, else the type whose MIME types include `mimeType` (a browser File’s `type`), else the type whose extensions include the extension of `name`. `GET /v1/file-types` lists the deployment’s types.',
       body: { schema: createFileBody, required: true },
       answers: { 201: created('The new file, `pending` until its content arrives.') },
-      errors: { 400: ['UNKNOWN_FILE_TYPE'] },
+      errors: {
+        400: {
+          codes: ['UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED'],
+          text: 'UNKNOWN_FILE_TYPE or AMBIGUOUS_FILE_TYPE: the `fileTypeId`, else the `mimeType`, else the extension of `name` matches no file type, or several; the message says which was tried. FILE_TYPE_NOT_ALLOWED: the tenant’s `allowedFileTypeIds` leave the type out.',
+        },
+      },
     }),
     listFiles: memberRoute({
       method: 'GET',
@@ -117,7 +124,11 @@ export const files = routeGroup(
       params: { id },
       body: { schema: copyFileBody, required: false },
       answers: { 201: created('The copy, `processing` while its content is checked.') },
-      errors: { 404: ['FILE_NOT_FOUND'], 409: { codes: ['NOT_UPLOADED', 'COPY_TOO_LARGE'], text: 'NOT_UPLOADED (no ready content); COPY_TOO_LARGE (over 5 GiB).' } },
+      errors: {
+        400: { codes: ['UNKNOWN_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED'], text: 'UNKNOWN_FILE_TYPE: the source’s type was removed from the catalogue; FILE_TYPE_NOT_ALLOWED: the tenant’s `allowedFileTypeIds` leave it out.' },
+        404: ['FILE_NOT_FOUND'],
+        409: { codes: ['NOT_UPLOADED', 'COPY_TOO_LARGE'], text: 'NOT_UPLOADED (no ready content); COPY_TOO_LARGE (over 5 GiB).' },
+      },
     }),
     // The tenant's own settings (lambdas/domain/settings/tenant-settings.ts): in `files`, which may already write the table.
     getSettings: memberRoute({

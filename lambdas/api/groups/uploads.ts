@@ -17,6 +17,7 @@ const upload: Param = {
   description: 'The multipart upload id its POST answered: opaque and signed, bound to the file; an id altered in any way is UPLOAD_NOT_FOUND.',
 };
 const uploadErrors = {
+  400: { codes: ['UNKNOWN_FILE_TYPE'], text: 'UNKNOWN_FILE_TYPE: the file’s type was removed from the catalogue; its content is still served, but it takes no new content.' },
   404: ['FILE_NOT_FOUND'],
   409: { codes: ['ALREADY_UPLOADED'], text: 'ALREADY_UPLOADED: the file has content and the caller lacks files:overwrite.' },
   413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the declared size is over the tenant’s limit for this kind of upload.' },

@@ -1,7 +1,7 @@
 import { FileportError, fileportError } from '../../errors';
 import { grantMetadata } from '../transfer/content-metadata';
 import { canonicalMimeType } from './file-types';
-import { createFile, fileTypeOf, loadOwnFile, newContentKey } from './files';
+import { createFile, loadOwnFile, newContentKey } from './files';
 import { currentVersion, type FileLink, type FileRecord, type Principal } from '../model';
 import type { Deps } from '../ports';
 
@@ -35,7 +35,7 @@ export async function copyFile(deps: Deps, principal: Principal, sourceId: strin
   let copied: boolean;
   try {
     copied = await deps.objects.copy(content.key, newContentKey(copy), {
-      contentType: canonicalMimeType(fileTypeOf(source)),
+      contentType: canonicalMimeType(deps.fileTypes.typeOf(copy)),
       metadata: grantMetadata({ uploadedBy: principal.userId, overwrite: false, checksumSha256: content.checksumSha256 ?? undefined }),
     });
   } catch (error) {

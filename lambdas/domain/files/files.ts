@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FileportError, fileportError } from '../../errors';
-import { findFileType, type FileType } from './file-types';
+import type { FileTypeHint } from './file-types';
+import { checkTypeAllowed } from '../settings/tenant-settings';
 import { checkMayModify } from '../permissions';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import { type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
 import { BadCursor, type Deps, type SharingDeps } from '../ports';
 
-export interface NewFile {
+/** A new file; its type is named by `fileTypeId`, else `mimeType`, else the extension of `name` (FileTypeCatalogue.resolve). */
+export interface NewFile extends FileTypeHint {
   name: string;
-  fileTypeId: string;
   tags?: string[];
   externalId?: string | null;
   links?: FileLink[];
@@ -19,12 +20,6 @@ export type FileUpdate = Partial<Pick<FileRecord, 'name' | 'tags' | 'externalId'
 
 /** How long a file may wait for its content before it is gone, unless the deployment says otherwise. */
 export const DEFAULT_PENDING_FILE_TTL_SECONDS = 24 * 3600;
-
-export function fileTypeOf(file: Pick<FileRecord, 'fileTypeId'>): FileType {
-  const type = findFileType(file.fileTypeId);
-  if (!type) throw new Error(`Stored file has unknown file type ${file.fileTypeId}`);
-  return type;
-}
 
 /** Where objects live in the bucket; only objects under `content/` trigger processing. */
 export const objectPrefixes = { content: 'content/', thumbnails: 'thumbnails/' } as const;
@@ -55,7 +50,8 @@ export async function createFile(
   input: NewFile,
   options: { pendingTtlSeconds?: number } = {},
 ): Promise<FileRecord> {
-  if (!findFileType(input.fileTypeId)) throw fileportError('UNKNOWN_FILE_TYPE', { fileTypeId: input.fileTypeId });
+  const type = deps.fileTypes.resolve(input);
+  await checkTypeAllowed(deps, principal.tenantId, type.id);
   const id = randomUUID();
   const created = deps.now();
   const now = created.toISOString();
@@ -64,7 +60,7 @@ export async function createFile(
     id,
     tenantId: principal.tenantId,
     name: input.name,
-    fileTypeId: input.fileTypeId,
+    fileTypeId: type.id,
     tags: uniq(input.tags ?? []),
     externalId: input.externalId ?? null,
     links: uniq(input.links ?? [], linkKey),

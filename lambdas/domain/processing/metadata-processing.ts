@@ -7,8 +7,8 @@ import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
 import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
 import { claimVersion } from './version-claims';
-import type { FileType } from '../files/file-types';
-import { fileIdOfContentKey, fileTypeOf } from '../files/files';
+import { canonicalMimeType, type FileType } from '../files/file-types';
+import { fileIdOfContentKey } from '../files/files';
 import { hasContent, type FileRecord, type FileVersion } from '../model';
 import { auditReusedUpload } from '../audit';
 import type { ProcessingDeps, UploadedObject } from '../ports';
@@ -80,8 +80,9 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     return 'refused';
   }
 
-  const type = fileTypeOf(claimed.file);
-  const detectedMimeType = head.size === 0 ? null : sniffType(head.bytes);
+  // A type removed from the catalogue since the grant: its content is taken unchecked, and served as an attachment.
+  const type = deps.fileTypes.typeOf(claimed.file);
+  const detectedMimeType = head.size === 0 ? null : await sniffType(head.bytes);
 
   if (grant.maxSize !== null && head.size > grant.maxSize) {
     // Checked before the object is read: bytes over the grant's limit are neither hashed nor kept.
@@ -110,11 +111,11 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
   let pageCount: number | null = null;
   try {
     if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
-    if (!contentMatches(detectedMimeType as string, type)) {
+    if (!contentMatches(detectedMimeType as string, head.bytes, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
     if (type.pageCount && content.bytes) pageCount = await countPages(content.bytes);
-    if (type.id === 'svg') {
+    if (isSvg(type)) {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
     }
@@ -183,9 +184,12 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
   return { file, version, superseded, reused: existing !== undefined && acceptedContent(existing) };
 }
 
+/** SVG images (served as image/svg+xml, whatever the operator calls the type) are scanned for scripts. */
+const isSvg = (type: FileType) => canonicalMimeType(type) === 'image/svg+xml';
+
 /** PDFs are parsed and SVGs scanned from memory, up to their bounds; everything else is only hashed, never held. */
 const needsBytes = (type: FileType, size: number) =>
-  size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (type.id === 'svg' && size <= MAX_SVG_BYTES));
+  size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (isSvg(type) && size <= MAX_SVG_BYTES));
 
 /** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
 async function readContent(

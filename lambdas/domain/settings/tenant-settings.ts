@@ -1,5 +1,5 @@
-import { FileportError } from '../../errors';
-import { fileTypes, isActiveContent, canonicalMimeType, mimeTypeMatches } from '../files/file-types';
+import { FileportError, fileportError } from '../../errors';
+import { isActiveContent, canonicalMimeType, mimeTypeMatches, type FileTypeCatalogue } from '../files/file-types';
 import type { Deps, TenantSettings } from '../ports';
 import { sizeLimitsOf, type SizeLimits } from '../transfer/size-limits';
 
@@ -58,8 +58,13 @@ const between = (value: number, min: number, max: number) => Number.isSafeIntege
  * once, in the order given). Throws VALIDATION_ERROR naming the field and its bounds.
  * `operatorLimit` is the largest file the operator lets this tenant upload at all.
  */
-export function validateSettings(input: TenantSettings, operatorLimit: number): TenantSettings {
+export function validateSettings(input: TenantSettings, operatorLimit: number, fileTypes: FileTypeCatalogue): TenantSettings {
   const problems: string[] = [];
+  const allowed = input.allowedFileTypeIds && [...new Set(input.allowedFileTypeIds)];
+  const unknown = allowed?.filter((id) => !fileTypes.find(id)) ?? [];
+  if (unknown.length > 0) {
+    problems.push(`allowedFileTypeIds: ${unknown.slice(0, 5).map((id) => JSON.stringify(id.slice(0, 64))).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not file types of this deployment (GET /v1/file-types)`);
+  }
   for (const field of ['downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const) {
     if (!between(input[field], TTL_BOUNDS.min, TTL_BOUNDS.max)) {
       problems.push(`${field} must be a whole number of seconds from ${TTL_BOUNDS.min} to ${TTL_BOUNDS.max}`);
@@ -83,25 +88,25 @@ export function validateSettings(input: TenantSettings, operatorLimit: number): 
     maxFileSize: input.maxFileSize,
     downloadUrlTtlSeconds: input.downloadUrlTtlSeconds,
     uploadUrlTtlSeconds: input.uploadUrlTtlSeconds,
+    ...(allowed && { allowedFileTypeIds: allowed }),
   };
 }
 
 /** Replaces the tenant's settings with `input` (all of it) and returns what is now in effect. */
 export async function updateTenantSettings(
-  deps: Pick<Deps, 'settings' | 'now'>,
+  deps: Pick<Deps, 'settings' | 'now' | 'fileTypes'>,
   tenantId: string,
   input: TenantSettings,
   options: { defaults: TenantSettings; updatedBy: string },
 ): Promise<TenantSettings> {
-  const settings = validateSettings(input, options.defaults.maxFileSize);
+  const settings = validateSettings(input, options.defaults.maxFileSize, deps.fileTypes);
   await deps.settings.put(tenantId, settings, { updatedAt: deps.now(), updatedBy: options.updatedBy });
   return settings;
 }
 
-const activeTypes = fileTypes.filter(isActiveContent);
-
 /** What a client should know about settings it may not have meant: shown with every GET and PUT. */
-export function settingsWarnings(settings: TenantSettings): SettingsWarning[] {
+export function settingsWarnings(settings: TenantSettings, fileTypes: FileTypeCatalogue): SettingsWarning[] {
+  const activeTypes = fileTypes.types.filter(isActiveContent);
   const patterns = settings.disableForceDownloadForMimeTypes;
   const warnings: SettingsWarning[] = [];
   if (patterns.includes('*/*')) {
@@ -117,5 +122,21 @@ export function settingsWarnings(settings: TenantSettings): SettingsWarning[] {
       message: `${active.map((type) => canonicalMimeType(type)).join(', ')} would run code in a browser: served inline as text/plain (their source), never rendered.`,
     });
   }
+  if (settings.allowedFileTypeIds) {
+    // A type the operator removed since the PUT: its files are refused anyway, so say so.
+    const gone = settings.allowedFileTypeIds.filter((id) => !fileTypes.find(id));
+    if (gone.length > 0) {
+      warnings.push({ code: 'REMOVED_FILE_TYPES_ALLOWED', message: `allowedFileTypeIds lists ${gone.join(', ')}, no longer file types of this deployment: no new file can be of them.` });
+    }
+  }
   return warnings;
+}
+
+/**
+ * Whether the tenant takes new files of this type: every type of the catalogue unless its settings
+ * list some (`allowedFileTypeIds`). Throws FILE_TYPE_NOT_ALLOWED naming the type and what is allowed.
+ */
+export async function checkTypeAllowed(deps: Pick<Deps, 'settings'>, tenantId: string, fileTypeId: string): Promise<void> {
+  const allowed = (await deps.settings.get(tenantId))?.allowedFileTypeIds;
+  if (allowed && !allowed.includes(fileTypeId)) throw fileportError('FILE_TYPE_NOT_ALLOWED', { fileTypeId, allowed });
 }

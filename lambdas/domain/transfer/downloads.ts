@@ -2,7 +2,7 @@ import { FileportError, fileportError } from '../../errors';
 import { actorOf, audit, type Actor, type AuditAction } from '../audit';
 import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
 import { canonicalMimeType, isActiveContent, mayBeInline, type FileType } from '../files/file-types';
-import { fileTypeOf, loadOwnFile } from '../files/files';
+import { loadOwnFile } from '../files/files';
 import { currentVersion, type FileRecord, type Principal } from '../model';
 import type { Deps } from '../ports';
 import { toWellFormed } from '../text';
@@ -20,9 +20,14 @@ export type Disposition = 'attachment' | 'inline';
  */
 const rfc5987 = (value: string) => encodeURIComponent(toWellFormed(value)).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-/** A download name always ends in the type's extension, so the saved file opens as what it is. */
+/**
+ * A download name always ends in one of the type's extensions (else its first is appended), so the
+ * saved file opens as what it is. A type without extensions (`binary`, a removed type) says nothing
+ * of what the bytes are: its files keep the names they were given.
+ */
 export function downloadName(name: string, type: FileType): string {
-  return name.toLowerCase().endsWith(`.${type.extension}`) ? name : `${name}.${type.extension}`;
+  if (type.extensions.length === 0 || type.extensions.some((extension) => name.toLowerCase().endsWith(`.${extension}`))) return name;
+  return `${name}.${type.extension}`;
 }
 
 /** RFC 6266: a plain-ASCII `filename` for old clients and the exact name in `filename*`. */
@@ -67,7 +72,7 @@ export async function grantDownload(
   file: FileRecord,
   options: DownloadOptions,
 ): Promise<DownloadGrant & { version: number; checksumSha256: string | null }> {
-  const type = fileTypeOf(file);
+  const type = deps.fileTypes.typeOf(file);
   const version = options.version === undefined ? currentVersion(file) : file.versions.find((v) => v.version === options.version);
   if (!version) {
     if (options.version !== undefined) throw fileportError('VERSION_NOT_FOUND', { id: file.id, version: options.version });
@@ -111,7 +116,7 @@ export interface ThumbnailOptions {
 
 /** A URL to one of a file's thumbnails (our own WebP, always inline); the file is loaded by the caller. */
 export async function grantThumbnail(deps: Deps, file: FileRecord, size: ThumbnailSize, options: ThumbnailOptions): Promise<DownloadGrant & { width: number; height: number }> {
-  const type = fileTypeOf(file);
+  const type = deps.fileTypes.typeOf(file);
   if (!type.thumbnails) throw new FileportError('NO_THUMBNAIL', `Files of type ${type.id} have no thumbnails.`);
   if (file.status === 'pending' || file.status === 'processing') {
     throw fileportError('THUMBNAIL_NOT_READY', { id: file.id });

@@ -147,7 +147,7 @@ export async function createMultipartUpload(deps: UploadDeps, principal: Princip
   const { maxMultipartFileSize } = grantSizeLimits(options, principal.tenantId);
   const plan = planParts(options.size, options.partSize);
   const partChecksums = options.partChecksums === true;
-  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
+  const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
   const s3UploadId = await deps.objects.createMultipartUpload(grant.key, {
     contentType: grant.contentType,
     metadata: grant.metadata,

@@ -2,7 +2,7 @@ import { fileportError } from '../../errors';
 import { actorOf, audit } from '../audit';
 import { grantMetadata } from './content-metadata';
 import { canonicalMimeType } from '../files/file-types';
-import { fileTypeOf, loadOwnFile, newContentKey } from '../files/files';
+import { loadOwnFile, newContentKey } from '../files/files';
 import { hasContent, type FileRecord, type Principal } from '../model';
 import { mayOverwrite } from '../permissions';
 import type { Deps } from '../ports';
@@ -56,6 +56,7 @@ export const fileAndOptions = <O>(deps: Deps, principal: Principal, id: string, 
  * for this way of uploading, and the grant metadata processing reads back from the object.
  */
 export function prepareGrant(
+  deps: Pick<Deps, 'fileTypes'>,
   principal: Principal,
   file: FileRecord,
   options: { size?: number; checksumSha256?: string; maxSize: number },
@@ -69,7 +70,7 @@ export function prepareGrant(
     file,
     // Every grant is a new object: a client asking again (its window expired) gets a fresh one.
     key: newContentKey(file),
-    contentType: canonicalMimeType(fileTypeOf(file)),
+    contentType: canonicalMimeType(deps.fileTypes.forUpload(file)),
     metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256, maxSize: options.maxSize }),
   };
 }
@@ -84,7 +85,7 @@ const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() 
 export async function createUploadUrl(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadGrant> {
   const [file, options] = await fileAndOptions(deps, principal, id, pending);
   const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
-  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const { url, headers } = await deps.objects.presignPut(grant.key, {
     contentType: grant.contentType,
     contentLength: options.size,
@@ -104,7 +105,7 @@ export async function createUploadUrl(deps: Deps, principal: Principal, id: stri
 export async function createUploadForm(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadForm> {
   const [file, options] = await fileAndOptions(deps, principal, id, pending);
   const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
-  const grant = prepareGrant(principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
+  const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
   const max = options.size ?? maxFileSize;
   const { url, fields, expiresAt } = await deps.objects.presignPost(grant.key, {
     contentType: grant.contentType,

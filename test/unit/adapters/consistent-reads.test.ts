@@ -9,6 +9,7 @@ import type { FileRecord } from '../../../lambdas/domain/model';
 import { MemoryAuditLog, MemoryObjects, MemoryTelemetry } from '../support/memory';
 import { writer } from '../support/grants';
 import { RecordingDynamo } from '../support/recording-dynamo';
+import { defaultFileTypes } from '../support/file-types';
 
 const { partitionKey: PK, sortKey: SK } = tableSchema;
 const TABLE = 'files';
@@ -105,7 +106,7 @@ describe('a grant', () => {
     await settings.put(writer.tenantId, { ...settingsDefaults({ uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300, sizeLimits: undefined as never }, writer.tenantId), uploadUrlTtlSeconds: 77 }, { updatedAt: new Date(), updatedBy: 'admin' });
     dynamo.take();
     const now = new Date('2026-01-01T00:00:00Z');
-    const deps = { files, settings, objects: new MemoryObjects(() => now), auditLog: new MemoryAuditLog(), telemetry: new MemoryTelemetry(), now: () => now };
+    const deps = { files, settings, objects: new MemoryObjects(() => now), auditLog: new MemoryAuditLog(), telemetry: new MemoryTelemetry(), fileTypes: defaultFileTypes, now: () => now };
 
     // As the upload URL handler asks: the terms still on their way while the domain reads the file.
     const terms = tenantSettings(deps, writer.tenantId, settingsDefaults({ uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300, sizeLimits: undefined as never }, writer.tenantId)).then((s) => ({

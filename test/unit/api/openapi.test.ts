@@ -96,7 +96,7 @@ describe('the OpenAPI document', () => {
     expect(codesOf('GET /v1/files/{id}/download', 404)).toEqual(['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
     expect(codesOf('GET /v1/shared/{token}/download', 404)).toEqual(['ROUTE_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'FILE_NOT_FOUND', 'VERSION_NOT_FOUND']);
     expect(codesOf('GET /v1/shared/{token}', 429)).toEqual(['THROTTLED', 'RATE_LIMITED']);
-    expect(codesOf('POST /v1/files', 400)).toEqual(['VALIDATION_ERROR', 'INVALID_JSON', 'UNKNOWN_FILE_TYPE']);
+    expect(codesOf('POST /v1/files', 400)).toEqual(['VALIDATION_ERROR', 'INVALID_JSON', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED']);
   });
 
   it('is what is committed in openapi.json (run `npm run build:openapi` after changing a route or a schema)', () => {

@@ -81,7 +81,7 @@ describe('versions', () => {
     expect(older).toMatchObject({ url: `https://example/${versions[1]!.key}`, version: 1, checksumSha256: versions[1]!.checksumSha256 });
     await expect(createDownloadUrl(deps, writer, file.id, { disposition: 'attachment', expiresIn: 60, version: 3 })).rejects.toMatchObject({ status: 404, code: 'VERSION_NOT_FOUND' });
     await expect(listVersions(deps, otherTenant, file.id)).rejects.toMatchObject({ status: 404, code: 'FILE_NOT_FOUND' });
-    expect(toApiFile((await deps.files.get(file.id))!, 'https://api.example')).toMatchObject({ contentVersion: 2, checksumSha256: versions[0]!.checksumSha256, expiresAt: null });
+    expect(toApiFile((await deps.files.get(file.id))!, 'https://api.example', deps.fileTypes)).toMatchObject({ contentVersion: 2, checksumSha256: versions[0]!.checksumSha256, expiresAt: null });
   });
 
   it('all go when the file is deleted: every object and the thumbnails', async () => {

@@ -4,6 +4,7 @@ import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
 import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings, MemoryTelemetry } from './memory';
 import { MemoryShareTokens } from './memory-share-tokens';
+import { defaultFileTypes } from './file-types';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
 export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: new Set(['files:read', 'files:write', 'files:overwrite']) };
@@ -24,6 +25,7 @@ export function setup(options: { maxVersions?: number } = {}) {
     // The deployment's key for multipart upload ids (lambdas/domain/transfer/upload-ids.ts), one per test.
     uploadIdKeys: { signingKey: async () => uploadIdKey },
     now: () => now,
+    fileTypes: defaultFileTypes,
   };
   return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }

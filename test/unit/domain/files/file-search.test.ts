@@ -2,6 +2,7 @@ import { listOrderOf, matchesQuery, queryFingerprint } from '../../../../lambdas
 import { listFiles } from '../../../../lambdas/domain/files/files';
 import type { FileRecord, ListQuery, Principal } from '../../../../lambdas/domain/model';
 import { MemoryFiles, MemoryObjects, MemorySettings, MemoryTelemetry } from '../../support/memory';
+import { defaultFileTypes } from '../../support/file-types';
 
 const now = new Date('2026-03-01T00:00:00.000Z');
 const minute = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
@@ -83,7 +84,7 @@ describe('MemoryFiles.list (the unit tests’ repository) honours searches as Dy
   const principal: Principal = { tenantId: 'acme', userId: 'alice', scopes: new Set(['files:read']) };
   let files: MemoryFiles;
   const all: FileRecord[] = [];
-  const deps = () => ({ files, objects: new MemoryObjects(), settings: new MemorySettings(), telemetry: new MemoryTelemetry(), now: () => now });
+  const deps = () => ({ files, objects: new MemoryObjects(), settings: new MemorySettings(), telemetry: new MemoryTelemetry(), fileTypes: defaultFileTypes, now: () => now });
   const ids = (...records: FileRecord[]) => records.map((r) => r.id);
   const list = async (query: Omit<ListQuery, 'limit'>, limit = 50) => (await listFiles(deps(), principal, { limit, ...query })).items.map((f) => f.id);
 

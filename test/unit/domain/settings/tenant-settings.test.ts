@@ -1,6 +1,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { grantDownload } from '../../../../lambdas/domain/transfer/downloads';
-import { findFileType, mayBeInline, mimeTypeMatches } from '../../../../lambdas/domain/files/file-types';
+import { mayBeInline, mimeTypeMatches } from '../../../../lambdas/domain/files/file-types';
+import { defaultFileTypes } from '../../support/file-types';
 import { createFile } from '../../../../lambdas/domain/files/files';
 import { processUploadedObject } from '../../../../lambdas/domain/processing/metadata-processing';
 import { createMultipartUpload } from '../../../../lambdas/domain/transfer/multipart';
@@ -16,7 +17,7 @@ const deployment = { uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 600, sizeL
 const valid: TenantSettings = { disableForceDownloadForMimeTypes: ['application/pdf'], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120 };
 
 const rejects = (input: Partial<TenantSettings>, message: RegExp) =>
-  expect(() => validateSettings({ ...valid, ...input }, 40 * MiB)).toThrow(expect.objectContaining({ status: 400, code: 'VALIDATION_ERROR', message: expect.stringMatching(message) }));
+  expect(() => validateSettings({ ...valid, ...input }, 40 * MiB, defaultFileTypes)).toThrow(expect.objectContaining({ status: 400, code: 'VALIDATION_ERROR', message: expect.stringMatching(message) }));
 
 describe('settings defaults', () => {
   it('are the deployment\'s URL lifetimes, the larger of the tenant\'s operator limits, and no inline type', () => {
@@ -39,7 +40,7 @@ describe('settings defaults', () => {
 
 describe('settings validation', () => {
   it('takes URL lifetimes of 10 to 3600 whole seconds', () => {
-    for (const ttl of [10, 3600]) expect(validateSettings({ ...valid, downloadUrlTtlSeconds: ttl, uploadUrlTtlSeconds: ttl }, 40 * MiB)).toMatchObject({ downloadUrlTtlSeconds: ttl });
+    for (const ttl of [10, 3600]) expect(validateSettings({ ...valid, downloadUrlTtlSeconds: ttl, uploadUrlTtlSeconds: ttl }, 40 * MiB, defaultFileTypes)).toMatchObject({ downloadUrlTtlSeconds: ttl });
     for (const ttl of [9, 3601, 60.5, 0, -1, Number.NaN]) {
       rejects({ downloadUrlTtlSeconds: ttl }, /downloadUrlTtlSeconds must be a whole number of seconds from 10 to 3600/);
       rejects({ uploadUrlTtlSeconds: ttl }, /uploadUrlTtlSeconds must be a whole number of seconds from 10 to 3600/);
@@ -47,15 +48,15 @@ describe('settings validation', () => {
   });
 
   it('takes a maxFileSize of 1 byte up to the operator\'s limit, and names the limit when it is over', () => {
-    expect(validateSettings({ ...valid, maxFileSize: 1 }, 40 * MiB).maxFileSize).toBe(1);
-    expect(validateSettings({ ...valid, maxFileSize: 40 * MiB }, 40 * MiB).maxFileSize).toBe(40 * MiB);
+    expect(validateSettings({ ...valid, maxFileSize: 1 }, 40 * MiB, defaultFileTypes).maxFileSize).toBe(1);
+    expect(validateSettings({ ...valid, maxFileSize: 40 * MiB }, 40 * MiB, defaultFileTypes).maxFileSize).toBe(40 * MiB);
     rejects({ maxFileSize: 40 * MiB + 1 }, new RegExp(`maxFileSize must be a whole number of bytes from 1 to ${40 * MiB}`));
     rejects({ maxFileSize: 0 }, /maxFileSize/);
     rejects({ maxFileSize: 1.5 }, /maxFileSize/);
   });
 
   it('lowercases and deduplicates the MIME list, and takes type/subtype, type/* and */* only', () => {
-    const { disableForceDownloadForMimeTypes } = validateSettings({ ...valid, disableForceDownloadForMimeTypes: ['Image/PNG', 'image/png', 'image/*', '*/*', 'application/vnd.ms-excel'] }, 40 * MiB);
+    const { disableForceDownloadForMimeTypes } = validateSettings({ ...valid, disableForceDownloadForMimeTypes: ['Image/PNG', 'image/png', 'image/*', '*/*', 'application/vnd.ms-excel'] }, 40 * MiB, defaultFileTypes);
     expect(disableForceDownloadForMimeTypes).toEqual(['image/png', 'image/*', '*/*', 'application/vnd.ms-excel']);
     for (const bad of ['pdf', '*/png', 'image/', '/png', 'image/png; charset=x', 'image/*/*', 'image /png', '', 'a/b/c', '*']) {
       rejects({ disableForceDownloadForMimeTypes: [bad] }, /disableForceDownloadForMimeTypes: .* is not type\/subtype, type\/\* or \*\/\*/);
@@ -64,7 +65,7 @@ describe('settings validation', () => {
 
   it('takes at most 100 distinct types (duplicates count once)', () => {
     const types = Array.from({ length: 100 }, (_, i) => `application/x-${i}`);
-    expect(validateSettings({ ...valid, disableForceDownloadForMimeTypes: [...types, ...types.map((t) => t.toUpperCase())] }, 40 * MiB).disableForceDownloadForMimeTypes).toHaveLength(100);
+    expect(validateSettings({ ...valid, disableForceDownloadForMimeTypes: [...types, ...types.map((t) => t.toUpperCase())] }, 40 * MiB, defaultFileTypes).disableForceDownloadForMimeTypes).toHaveLength(100);
     rejects({ disableForceDownloadForMimeTypes: [...types, 'application/x-100'] }, /at most 100 types, not 101/);
   });
 
@@ -81,9 +82,9 @@ describe('settings validation', () => {
   });
 
   it('warns that */* serves every type inline, and that active content is then shown as text', () => {
-    expect(settingsWarnings(valid)).toEqual([]);
-    expect(settingsWarnings({ ...valid, disableForceDownloadForMimeTypes: ['*/*'] }).map((w) => w.code)).toEqual(['ALL_TYPES_INLINE', 'ACTIVE_CONTENT_AS_TEXT']);
-    const html = settingsWarnings({ ...valid, disableForceDownloadForMimeTypes: ['text/*'] });
+    expect(settingsWarnings(valid, defaultFileTypes)).toEqual([]);
+    expect(settingsWarnings({ ...valid, disableForceDownloadForMimeTypes: ['*/*'] }, defaultFileTypes).map((w) => w.code)).toEqual(['ALL_TYPES_INLINE', 'ACTIVE_CONTENT_AS_TEXT']);
+    const html = settingsWarnings({ ...valid, disableForceDownloadForMimeTypes: ['text/*'] }, defaultFileTypes);
     expect(html).toEqual([{ code: 'ACTIVE_CONTENT_AS_TEXT', message: expect.stringContaining('text/html') }]);
   });
 });
@@ -135,9 +136,9 @@ function signedHeaders(deps: TestDeps) {
 }
 
 describe('disposition', () => {
-  const pdf = findFileType('pdf')!;
-  const png = findFileType('png')!;
-  const xml = findFileType('xml')!;
+  const pdf = defaultFileTypes.find('pdf')!;
+  const png = defaultFileTypes.find('png')!;
+  const xml = defaultFileTypes.find('xml')!;
 
   it('matches the canonical MIME type exactly, by type/*, or by */*', () => {
     expect(mimeTypeMatches('image/png', 'image/png')).toBe(true);

@@ -1,5 +1,5 @@
 import { contentDisposition, downloadName } from '../../../../lambdas/domain/transfer/downloads';
-import { findFileType } from '../../../../lambdas/domain/files/file-types';
+import { defaultFileTypes } from '../../support/file-types';
 import { fileIdOfContentKey, newContentKey } from '../../../../lambdas/domain/files/files';
 
 describe('contentDisposition', () => {
@@ -17,7 +17,7 @@ describe('contentDisposition', () => {
 });
 
 describe('downloadName', () => {
-  const pdf = findFileType('pdf')!;
+  const pdf = defaultFileTypes.find('pdf')!;
   it('appends the extension unless the name already ends with it', () => {
     expect(downloadName('contract', pdf)).toBe('contract.pdf');
     expect(downloadName('contract.PDF', pdf)).toBe('contract.PDF');
