@@ -116,6 +116,8 @@ export type ListFilter = { kind: 'tag'; tag: string } | { kind: 'externalId'; ex
  * one `ListFilter`. Timestamps are ISO-8601 as `Date.toISOString` writes them.
  */
 export interface FileSearch {
+  /** The file has every one of these tags (a list by tag reads the first one's index: these are the others). */
+  tags?: string[];
   /** The name starts with this, compared lower-cased. */
   namePrefix?: string;
   fileTypeId?: string;

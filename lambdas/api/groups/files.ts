@@ -60,7 +60,8 @@ export const files = routeGroup(
       scope: 'files:read',
       handle: listFiles,
       summary: 'List and search the tenant’s files',
-      description: 'At most one of `tag`, `externalId` and `link`; every parameter given must hold. Follow `nextCursor` until it is null.',
+      description:
+        'At most one of `tag`, `externalId` and `link`; every parameter given must hold: `tag` repeated (`?tag=a&tag=b`) lists the files that have every one of those tags (the first one given is read from the index, so put the rarest first). Any other parameter, or another one repeated, is a 400. Follow `nextCursor` until it is null.',
       query: listFilesQuery,
       answers: { 200: { description: 'A page of files.', schema: 'filePage' } },
       errors: { 400: { codes: ['INVALID_CURSOR'], text: 'INVALID_CURSOR: the cursor was issued for another query.' } },
