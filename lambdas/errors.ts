@@ -13,7 +13,7 @@
  */
 
 /** The statuses an error answer can have. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 500;
 
 type Headers = Record<string, string>;
 
@@ -96,6 +96,10 @@ export const errorCatalogue = {
     message: ({ size, max }: { size: number; max: number }) => `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`,
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: ({ maxBytes }: { maxBytes: number }) => `The request body exceeds ${maxBytes} bytes.` },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: ({ accepted }: { accepted: readonly string[] }) => `The request body must be sent as ${accepted.join(' or ')} (Content-Type).`,
+  },
   RATE_LIMITED: {
     status: 429,
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => `Too many requests with this share token; try again in ${retryAfterSeconds} s.`,
@@ -142,6 +146,7 @@ export const errorDescriptions = {
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
   FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  UNSUPPORTED_MEDIA_TYPE: 'The body’s `Content-Type` is not one the route reads (PATCH /v1/settings: `application/merge-patch+json` or `application/json`).',
   RATE_LIMITED: 'Too many requests with this share token; `retry-after` says when to try again.',
   INTERNAL_ERROR: 'A failure on the service’s side; the message carries the request id to quote.',
 } as const satisfies Record<ErrorCode, string>;

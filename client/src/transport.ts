@@ -48,7 +48,7 @@ export class Transport {
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
     }
     const once = async (): Promise<T> => {
       let response: Response;
