@@ -250,6 +250,9 @@ export const failureCatalogue = {
   // The bucket keeps one object per key: new bytes at an accepted version's key replaced it.
   UPLOAD_REUSED: { description: 'An upload URL or form was used again after its content was accepted: that content is gone and the new bytes were deleted.' },
   CONTENT_MISSING: { description: 'The uploaded content disappeared before it was processed.' },
+  // Two upload grants issued before any content arrived, the later bytes without files:overwrite:
+  // recorded as a version of their own, never the file's current one.
+  ALREADY_UPLOADED: { description: 'The file already had content when these bytes arrived, and their upload could not replace it: they were deleted; the file keeps its content.' },
   // Not the content's fault as far as anyone can tell.
   PROCESSING_FAILED: { description: 'Processing failed on every attempt.' },
   PROCESSING_STUCK: { description: 'Processing did not finish in time.' },
