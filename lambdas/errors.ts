@@ -13,7 +13,7 @@
  */
 
 /** The statuses an error answer can have. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 500;
 
 type Headers = Record<string, string>;
 
@@ -108,6 +108,10 @@ export const errorCatalogue = {
     message: ({ size, max }: { size: number; max: number }) => `The file is ${size} bytes; at most ${max} bytes can be uploaded this way.`,
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: ({ maxBytes }: { maxBytes: number }) => `The request body exceeds ${maxBytes} bytes.` },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: ({ accepted }: { accepted: readonly string[] }) => `The request body must be sent as ${accepted.join(' or ')} (Content-Type).`,
+  },
   RATE_LIMITED: {
     status: 429,
     message: ({ retryAfterSeconds }: { retryAfterSeconds: number }) => `Too many requests with this share token; try again in ${retryAfterSeconds} s.`,
@@ -156,6 +160,7 @@ export const errorDescriptions = {
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
   FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  UNSUPPORTED_MEDIA_TYPE: 'The body’s `Content-Type` is not one the route reads (PATCH /v1/settings: `application/merge-patch+json` or `application/json`).',
   RATE_LIMITED: 'Too many requests with this share token; `retry-after` says when to try again.',
   INTERNAL_ERROR: 'A failure on the service’s side; the message carries the request id to quote.',
 } as const satisfies Record<ErrorCode, string>;
@@ -259,6 +264,9 @@ export const failureCatalogue = {
   // The bucket keeps one object per key: new bytes at an accepted version's key replaced it.
   UPLOAD_REUSED: { description: 'An upload URL or form was used again after its content was accepted: that content is gone and the new bytes were deleted.' },
   CONTENT_MISSING: { description: 'The uploaded content disappeared before it was processed.' },
+  // Two upload grants issued before any content arrived, the later bytes without files:overwrite:
+  // recorded as a version of their own, never the file's current one.
+  ALREADY_UPLOADED: { description: 'The file already had content when these bytes arrived, and their upload could not replace it: they were deleted; the file keeps its content.' },
   // Not the content's fault as far as anyone can tell.
   PROCESSING_FAILED: { description: 'Processing failed on every attempt.' },
   PROCESSING_STUCK: { description: 'Processing did not finish in time.' },

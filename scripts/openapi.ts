@@ -90,11 +90,12 @@ const errorDoc = (answer: NonNullable<RouteErrors[ErrorStatus]>): ErrorDoc => ('
 function errorsOf(route: Route): Record<number, ErrorDoc[]> {
   const errors: Record<number, ErrorDoc[]> = {};
   const add = (status: number, doc: ErrorDoc) => (errors[status] ??= []).push(doc);
-  const takesInput = route.body !== undefined || route.query !== undefined || route.params !== undefined;
-  if (takesInput) {
-    const inputs = ['path parameter', route.query && 'query parameter', route.body && 'body'].filter(Boolean).join(', ');
-    add(400, { codes: ['VALIDATION_ERROR'], text: `VALIDATION_ERROR: an invalid ${inputs} (out of bounds, or text that is not well-formed Unicode).` });
-  }
+  // Every route checks its query string (lambdas/http/request.ts parseQuery), a route that takes none as well.
+  const inputs = [route.params && 'path parameter', 'query parameter', route.body && 'body'].filter(Boolean).join(', ');
+  add(400, {
+    codes: ['VALIDATION_ERROR'],
+    text: `VALIDATION_ERROR: an invalid ${inputs} (out of bounds, or text that is not well-formed Unicode); a query parameter the route does not take, one without a value, or one given twice.`,
+  });
   if (route.body) add(400, { codes: ['INVALID_JSON'], text: 'INVALID_JSON: the body is not JSON.' });
   // The gateway matches a route on the decoded path: a parameter that does not decode matches none.
   if (route.params) add(404, { codes: ['ROUTE_NOT_FOUND'], text: 'ROUTE_NOT_FOUND: a path parameter that is not valid percent-encoded UTF-8.' });

@@ -44,6 +44,7 @@ const noObjects = new Proxy({} as ObjectStore, {
 // Creating a file reads the tenant's allowed types: the bench's tenants have no settings.
 const noSettings: SettingsRepository = {
   get: async () => undefined,
+  getForUpdate: () => Promise.reject(new Error('The growth bench lists files only; it changes no settings.')),
   put: () => Promise.reject(new Error('The growth bench lists files only; it writes no settings.')),
 };
 const fileTypes = new FileTypeCatalogue(readFileTypeCatalogue(join(__dirname, '..', '..', 'config', 'file-types.json')));

@@ -22,7 +22,7 @@ Commands:
   download <id> [-o PATH|-]       download (verified by SHA-256) to PATH, or the file's name; - for stdout
         [--version N]
   ls                              list files
-        [--tag T | --link TYPE:ID | --external-id X] [--name PREFIX] [--type ID] [--status S]
+        [--tag T… (files with every one) | --link TYPE:ID | --external-id X] [--name PREFIX] [--type ID] [--status S]
         [--created-by USER] [--limit N] [--all]
   info <id>                       a file's metadata
   rm <id>                         delete a file
@@ -73,7 +73,7 @@ const commandOptions = {
   },
   download: { output: { type: 'string', short: 'o' }, version: { type: 'string' } },
   ls: {
-    tag: { type: 'string' },
+    tag: { type: 'string', multiple: true },
     link: { type: 'string' },
     'external-id': { type: 'string' },
     name: { type: 'string' },
@@ -289,9 +289,9 @@ const commands: Record<Exclude<Command, 'login'>, (ctx: ClientCtx) => Promise<nu
   },
 
   async ls(ctx) {
-    const v = ctx.values as Record<string, string | boolean | undefined>;
+    const v = ctx.values as Record<string, string | string[] | boolean | undefined>;
     const query: FileListQuery = {
-      tag: v.tag as string | undefined,
+      tag: v.tag as string[] | undefined,
       link: v.link as string | undefined,
       externalId: v['external-id'] as string | undefined,
       name: v.name as string | undefined,

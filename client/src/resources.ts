@@ -160,13 +160,11 @@ export function settingsResource(transport: Transport) {
   return {
     get,
     /**
-     * Changes the fields given and keeps the others: the API's PUT replaces the whole object, so
-     * this reads it first (a concurrent change by another admin in between is overwritten).
+     * Changes the fields given and keeps the others (PATCH, a JSON Merge Patch): `null` restores a
+     * field's default. A concurrent change by another admin is merged, not overwritten.
      */
-    async update(changes: Partial<TenantSettings>): Promise<SettingsAnswer> {
-      const { warnings: _warnings, ...current } = await get();
-      return transport.request<SettingsAnswer>('PUT', '/v1/settings', { body: { ...current, ...changes } });
-    },
+    update: (changes: { [K in keyof TenantSettings]?: TenantSettings[K] | null }) =>
+      transport.request<SettingsAnswer>('PATCH', '/v1/settings', { body: changes, headers: { 'content-type': 'application/merge-patch+json' } }),
     /** Replaces the whole object, as the API's PUT does. */
     replace: (settings: TenantSettings) => transport.request<SettingsAnswer>('PUT', '/v1/settings', { body: settings }),
   };

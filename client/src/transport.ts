@@ -11,7 +11,8 @@ export interface TransportOptions {
   retry?: RetryOptions;
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+/** An array is the parameter repeated (`?tag=a&tag=b`). */
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined | null>;
 
 export interface RequestOptions {
   query?: Query;
@@ -47,7 +48,7 @@ export class Transport {
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
     }
     const once = async (): Promise<T> => {
       let response: Response;
@@ -79,7 +80,10 @@ function parseJson(text: string): unknown {
 export function queryString(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null) params.set(key, String(value));
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const item of typeof value === 'object' ? value : [value]) params.append(key, String(item));
+  }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }

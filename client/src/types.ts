@@ -102,7 +102,8 @@ export type CopyChanges = Partial<Pick<FileportFile, 'name' | 'tags' | 'links'>>
 export interface FileListQuery {
   limit?: number;
   cursor?: string;
-  tag?: string;
+  /** Several: files with every one of them (the first given is read from the index: put the rarest first). */
+  tag?: string | readonly string[];
   externalId?: string;
   /** `{type, id}` or `TYPE:ID`. */
   link?: FileLink | string;

@@ -124,7 +124,7 @@ export function planList(tenantId: string, query: Pick<ListQuery, 'filter' | 'se
   return datePlan(tenantPartition(tenantId), true, undefined, search, given);
 }
 
-const SEARCH_CONDITIONS = ['namePrefix', 'fileTypeId', 'status', 'createdBy', 'createdAfter', 'createdBefore'] as const;
+const SEARCH_CONDITIONS = ['tags', 'namePrefix', 'fileTypeId', 'status', 'createdBy', 'createdAfter', 'createdBefore'] as const;
 
 function conditionsOf(query: Pick<ListQuery, 'filter' | 'search'>): Condition[] {
   const search = query.search ?? {};

@@ -10,7 +10,7 @@ import type { Scope, ShareAccess } from '../domain/model';
 import type { RouteErrors } from '../errors';
 import type { FunctionNeeds } from '../function-needs';
 import type { AnonymousRouteHandler, RouteHandler } from '../http/request';
-import type { ZodMiniType } from '../validation';
+import type { ZodMiniObject, ZodMiniType } from '../validation';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -60,7 +60,8 @@ export interface RouteDocs {
   description?: string;
   /** Every `{name}` of the route's path. */
   params?: Record<string, Param>;
-  query?: ZodMiniType;
+  /** Every parameter the route takes: any other, or one given twice (unless an array), is a 400. None when absent. */
+  query?: ZodMiniObject;
   body?: { schema: ZodMiniType; required: boolean };
   /** The route honours `If-Match` (optimistic locking on the file's `version`). */
   ifMatch?: true;

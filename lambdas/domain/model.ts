@@ -41,7 +41,7 @@ export interface Principal {
 
 /**
  * One upload of a file's content: its own object, measured and checked on its own. The file's
- * content fields describe the current (last) version.
+ * content fields describe the current version (`currentVersion`).
  */
 export interface FileVersion {
   /** 1, 2, 3… in the order processing learned of the uploads; never reused, also after pruning. */
@@ -95,7 +95,7 @@ export interface FileRecord {
   contentKey: string | null;
   /** Thumbnails exist for the current version only. */
   thumbnailKeys: Partial<Record<ThumbnailSize, string>>;
-  /** Oldest first; the last one is the current version. */
+  /** Oldest first; the last one is the current version, unless refused uploads (`isRefusedUpload`) came after it. */
   versions: FileVersion[];
   /** A file without content is temporary: it is gone after this (DynamoDB TTL). Null once content arrived. */
   expiresAt: string | null;
@@ -116,6 +116,8 @@ export type ListFilter = { kind: 'tag'; tag: string } | { kind: 'externalId'; ex
  * one `ListFilter`. Timestamps are ISO-8601 as `Date.toISOString` writes them.
  */
 export interface FileSearch {
+  /** The file has every one of these tags (a list by tag reads the first one's index: these are the others). */
+  tags?: string[];
   /** The name starts with this, compared lower-cased. */
   namePrefix?: string;
   fileTypeId?: string;
@@ -135,8 +137,14 @@ export interface ListQuery {
   search?: FileSearch;
 }
 
-/** The version the file's content fields describe, if it has content. */
-export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion | undefined => file.versions[file.versions.length - 1];
+/**
+ * Bytes that arrived through a grant without `files:overwrite` after the file got its content (two
+ * grants issued before any content arrived): recorded as a failed version, deleted, never current.
+ */
+export const isRefusedUpload = (version: Pick<FileVersion, 'error'>): boolean => version.error?.code === 'ALREADY_UPLOADED';
+
+/** The version the file's content fields describe, if it has content: the last one but refused uploads. */
+export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion | undefined => file.versions.findLast((v) => !isRefusedUpload(v));
 
 /**
  * Content worth protecting from a replacement by a caller without `files:overwrite`: anything

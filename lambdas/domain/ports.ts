@@ -206,7 +206,13 @@ export interface SettingsRepository {
    * any; fields saved before they existed are missing, and take their defaults.
    */
   get(tenantId: string): Promise<Partial<TenantSettings> | undefined>;
-  put(tenantId: string, settings: TenantSettings, change: { updatedAt: Date; updatedBy: string }): Promise<void>;
+  /** `get`, with the revision a conditional `put` names: null when nothing was saved (or saved before revisions). */
+  getForUpdate(tenantId: string): Promise<{ stored: Partial<TenantSettings>; revision: string | null }>;
+  /**
+   * Stores the fields given (the others take their defaults). With `expectedRevision` (null: none
+   * yet), throws `StaleWrite` when another write came since that revision was read.
+   */
+  put(tenantId: string, settings: Partial<TenantSettings>, change: { updatedAt: Date; updatedBy: string; expectedRevision?: string | null }): Promise<void>;
 }
 
 /** Where audit lines go (lambdas/domain/audit.ts). */

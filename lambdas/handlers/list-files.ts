@@ -5,7 +5,7 @@ import { FileportError } from '../errors';
 import type { ApiServices } from '../composition';
 import { toApiFile } from '../http/answers';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
-import { fileName } from './schemas';
+import { fileName, tags } from './schemas';
 
 /** Stored timestamps are `toISOString` strings; these compare with them only while the year has four digits. */
 const timestamp = z.iso.datetime({ offset: true }).check(
@@ -18,7 +18,8 @@ const timestamp = z.iso.datetime({ offset: true }).check(
 export const listFilesQuery = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  /** Repeated, every tag must be on the file: the first one's index is read, the others checked on the files found. */
+  tag: z.optional(tags),
   externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   link: z.optional(z.string().check(z.regex(/^[^:]{1,128}:.{1,128}$/u, 'must be TYPE:ID'))),
   /** A prefix of a name, so what a name may be. */
@@ -31,11 +32,11 @@ export const listFilesQuery = z.object({
   createdBefore: z.optional(timestamp),
 });
 
-/** At most one of tag, externalId and link: each has an index partition, and one Query reads one. */
+/** At most one of tag (one or more), externalId and link: each has an index partition, and one Query reads one. */
 function filterOf(q: z.infer<typeof listFilesQuery>): ListFilter | undefined {
   const given = [q.tag, q.externalId, q.link].filter((v) => v !== undefined);
   if (given.length > 1) throw new FileportError('VALIDATION_ERROR', 'Use at most one of tag, externalId and link per query.');
-  if (q.tag !== undefined) return { kind: 'tag', tag: q.tag };
+  if (q.tag !== undefined) return { kind: 'tag', tag: q.tag[0]! };
   if (q.externalId !== undefined) return { kind: 'externalId', externalId: q.externalId };
   if (q.link !== undefined) {
     const at = q.link.indexOf(':');
@@ -51,7 +52,7 @@ function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
   if (createdAfter !== undefined && createdBefore !== undefined && createdAfter >= createdBefore) {
     throw new FileportError('VALIDATION_ERROR', 'query.createdAfter must be earlier than query.createdBefore.');
   }
-  const search: FileSearch = { namePrefix: q.name, fileTypeId: q.fileTypeId, status: q.status, createdBy: q.createdBy, createdAfter, createdBefore };
+  const search: FileSearch = { tags: q.tag && q.tag.length > 1 ? q.tag.slice(1) : undefined, namePrefix: q.name, fileTypeId: q.fileTypeId, status: q.status, createdBy: q.createdBy, createdAfter, createdBefore };
   const given = Object.entries(search).filter(([, v]) => v !== undefined);
   return given.length === 0 ? undefined : (Object.fromEntries(given) as FileSearch);
 }

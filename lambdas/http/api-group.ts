@@ -7,7 +7,7 @@ import { addLogContext, describeError, log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
 import { isMemberRoute, routeKey, type GroupDeclaration } from '../api/route';
 import { principalOf } from './principal';
-import { errorResult, type ApiEvent, type ApiResult } from './request';
+import { errorResult, parseQuery, type ApiEvent, type ApiResult } from './request';
 
 type ApiLambda = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
@@ -32,7 +32,8 @@ const requestIdOf = (event: ApiEvent, context: Pick<Context, 'awsRequestId'>): s
 
 /**
  * The Lambda handler of one route group: checks the caller's scope against the group's declaration
- * and hands the request to the route's handler. Share-token and public routes have no principal:
+ * and the query string against the route's (none when it declares none), and hands the request to
+ * the route's handler. Share-token and public routes have no principal:
  * their handlers check the token in the path themselves.
  */
 export function apiGroup<S>({ group, routes, services }: Pick<GroupDeclaration<string, S>, 'group' | 'routes' | 'services'>): ApiLambda {
@@ -50,12 +51,17 @@ export function apiGroup<S>({ group, routes, services }: Pick<GroupDeclaration<s
     .handler(async (event) => {
       const route = table.get(event.routeKey);
       if (!route) throw fileportError('ROUTE_NOT_FOUND', { routeKey: event.routeKey });
-      if (!isMemberRoute(route)) return route.handle({ event, services: services() });
+      if (!isMemberRoute(route)) {
+        // Every route's query string is checked, whether its handler reads one or not.
+        parseQuery({ event }, route.query);
+        return route.handle({ event, services: services() });
+      }
       const principal = principalOf(event, tenantClaim);
       addLogContext({ tenantId: principal.tenantId, userId: principal.userId });
       if (!hasScope(principal, route.scope)) {
         throw new FileportError('FORBIDDEN', `This route needs the ${route.scope} scope.`);
       }
+      parseQuery({ event }, route.query);
       return route.handle({ event, principal, services: services() });
     });
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as z from '../validation';
+import * as z from '../validation';
 import { FileportError, fileportError, headersOf, statusOf } from '../errors';
 import type { Principal } from '../domain/model';
 import { isWellFormed } from '../domain/text';
@@ -100,9 +100,71 @@ export function parseBody<S extends z.ZodMiniType>(request: RequestEvent, schema
   return result.data;
 }
 
-export function parseQuery<S extends z.ZodMiniType>(request: RequestEvent, schema: S): z.infer<S> {
-  const query = request.event.queryStringParameters ?? {};
-  checkWellFormed(query, 'query');
+/** A route's query parameters: an object of optional (or defaulted) fields, the only names it takes. */
+export type QuerySchema = z.ZodMiniObject;
+
+const NO_QUERY: QuerySchema = z.object({});
+
+/** Whether a parameter may be repeated: its schema is an array (optional or defaulted). */
+function takesMany(schema: z.ZodMiniType): boolean {
+  let def = schema._zod.def as { type: string; innerType?: z.ZodMiniType };
+  while ((def.type === 'optional' || def.type === 'default') && def.innerType) def = def.innerType._zod.def as typeof def;
+  return def.type === 'array';
+}
+
+/** One name or value of a query string, decoded as a form does (`+` is a space), or undefined when its percent-encoding is not UTF-8. */
+function decodeQueryText(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every parameter of a raw query string with all its values, in order: `?a=1&a=2` is `a: ['1','2']`,
+ * `?a=` and `?a` are `a: ['']`. Read from the raw string because API Gateway (payload 2.0) joins a
+ * repeated parameter's values with commas in `queryStringParameters`, where `?tag=a&tag=b` and
+ * `?tag=a,b` look the same.
+ */
+export function queryParameters(rawQueryString: string): Map<string, string[]> {
+  const parameters = new Map<string, string[]>();
+  for (const pair of rawQueryString.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = decodeQueryText(at === -1 ? pair : pair.slice(0, at));
+    if (name === undefined) throw new FileportError('VALIDATION_ERROR', 'query: a parameter name is not valid percent-encoded UTF-8.');
+    if (name === '') throw new FileportError('VALIDATION_ERROR', 'query: a parameter has no name.');
+    checkWellFormed(name, 'query.<name>');
+    const value = decodeQueryText(at === -1 ? '' : pair.slice(at + 1));
+    if (value === undefined) throw new FileportError('VALIDATION_ERROR', `query.${name}: not valid percent-encoded UTF-8.`);
+    checkWellFormed(value, `query.${name}`);
+    parameters.set(name, [...(parameters.get(name) ?? []), value]);
+  }
+  return parameters;
+}
+
+/**
+ * The request's query, as strictly as a body: a parameter the route does not take, one given twice
+ * (unless its schema is an array) or one without a value is refused, naming it, before the values
+ * are validated. Every route's query is checked (lambdas/http/api-group.ts), a route declaring none
+ * takes none.
+ */
+export function parseQuery<S extends QuerySchema>(request: RequestEvent, schema: S = NO_QUERY as S): z.infer<S> {
+  const shape = schema.shape as Record<string, z.ZodMiniType>;
+  const problems: string[] = [];
+  const query: Record<string, string | string[]> = {};
+  for (const [name, values] of queryParameters(request.event.rawQueryString ?? '')) {
+    const field = Object.hasOwn(shape, name) ? shape[name] : undefined;
+    if (!field) {
+      const taken = Object.keys(shape);
+      problems.push(`query.${name}: unknown parameter (${taken.length === 0 ? 'this route takes none' : `this route takes ${taken.join(', ')}`})`);
+    } else if (values.includes('')) problems.push(`query.${name}: has no value (leave the parameter out instead)`);
+    else if (takesMany(field)) query[name] = values;
+    else if (values.length > 1) problems.push(`query.${name}: given ${values.length} times (give it at most once)`);
+    else query[name] = values[0]!;
+  }
+  if (problems.length > 0) throw new FileportError('VALIDATION_ERROR', `${problems.slice(0, 5).join('; ')}.`);
   const result = schema.safeParse(query);
   if (!result.success) throw new FileportError('VALIDATION_ERROR', describeIssues(result.error, 'query'));
   return result.data;

@@ -66,7 +66,7 @@ describe('fileport CLI', () => {
     big.set([0x50, 0x4b, 0x03, 0x04]);
     writeFileSync(join(dir, 'small.csv'), small);
     writeFileSync(join(dir, 'big.zip'), big);
-    const upload = await ok(['upload', 'small.csv', 'big.zip', '--tag', 'cli-test', '--part-size', '5', '--wait', '--json']);
+    const upload = await ok(['upload', 'small.csv', 'big.zip', '--tag', 'cli-test', '--tag', 'cli-both', '--part-size', '5', '--wait', '--json']);
     const uploaded = JSON.parse(upload.stdout);
     expect(uploaded.summary).toMatchObject({ files: 2, uploaded: 2, failed: 0, bytes: small.length + big.length });
     expect(uploaded.results.map((r: any) => r.file.status)).toEqual(['ready', 'ready']);
@@ -79,6 +79,9 @@ describe('fileport CLI', () => {
     const listed = JSON.parse((await ok(['ls', '--tag', 'cli-test', '--json'])).stdout);
     expect(listed.items.map((f: any) => f.id).sort()).toEqual([csvId, zipId].sort());
     expect((await ok(['ls', '--tag', 'cli-test', '--type', 'zip'])).stdout).toMatch(new RegExp(`${zipId}\\s+ready\\s+17 MiB\\s+zip`));
+    // --tag again: files with every tag given.
+    expect(JSON.parse((await ok(['ls', '--tag', 'cli-test', '--tag', 'cli-both', '--json'])).stdout).items.map((f: any) => f.id).sort()).toEqual([csvId, zipId].sort());
+    expect(JSON.parse((await ok(['ls', '--tag', 'cli-test', '--tag', 'nowhere', '--json'])).stdout).items).toEqual([]);
 
     expect((await ok(['info', zipId])).stdout).toMatch(new RegExp(`sha256\\s+${createHash('sha256').update(big).digest('base64').replace(/[+/]/g, '\\$&')}`));
 

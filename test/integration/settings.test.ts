@@ -220,3 +220,62 @@ describe('audit log', () => {
     }
   });
 });
+
+describe('PATCH /v1/settings', () => {
+  const patch = (api: Api, body: unknown, contentType = 'application/merge-patch+json') =>
+    api.call('PATCH', '/v1/settings', { rawBody: JSON.stringify(body), headers: { 'content-type': contentType } });
+
+  it('changes the fields given and keeps the others; null restores a default', async () => {
+    const api = await tenant('settings-patch');
+    expect((await api.call('PUT', '/v1/settings', { body: settings({ disableForceDownloadForMimeTypes: ['image/png'], maxFileSize: GiB, downloadUrlTtlSeconds: 60 }) })).status).toBe(200);
+    const changed = await patch(api, { uploadUrlTtlSeconds: 120 });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('cache-control')).toBe('no-store');
+    const expected = { disableForceDownloadForMimeTypes: ['image/png'], maxFileSize: GiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120 };
+    expect(changed.body).toMatchObject(expected);
+    expect((await api.call('GET', '/v1/settings')).body).toMatchObject(expected);
+
+    // null: the deployment's default again (15 minutes, 1 TiB, no type inline), as before any PUT.
+    const restored = await patch(api, { downloadUrlTtlSeconds: null, maxFileSize: null, disableForceDownloadForMimeTypes: ['Image/PNG', 'text/plain'] }, 'application/json; charset=utf-8');
+    expect(restored.status).toBe(200);
+    const now = { disableForceDownloadForMimeTypes: ['image/png', 'text/plain'], maxFileSize: TiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 120 };
+    expect(restored.body).toMatchObject(now);
+    expect((await api.call('GET', '/v1/settings')).body).toMatchObject(now);
+    // An empty patch changes nothing.
+    expect((await patch(api, {})).body).toMatchObject(now);
+  });
+
+  it('checks the result as a PUT does, naming the field, and changes nothing when it fails', async () => {
+    const api = await tenant('settings-patch-bad');
+    const tooShort = await patch(api, { downloadUrlTtlSeconds: 5 });
+    expectError(tooShort, 400, 'VALIDATION_ERROR');
+    expect(tooShort.body.error.message).toContain('downloadUrlTtlSeconds must be a whole number of seconds from 10 to 3600');
+    const tooLarge = await patch(api, { maxFileSize: 2 * TiB });
+    expectError(tooLarge, 400, 'VALIDATION_ERROR');
+    expect(tooLarge.body.error.message).toContain('maxFileSize');
+    const unknown = await patch(api, { maxFileSize: GiB, retention: 30 });
+    expectError(unknown, 400, 'VALIDATION_ERROR');
+    expect(unknown.body.error.message).toContain('retention');
+    expectError(await patch(api, { uploadUrlTtlSeconds: '60' }), 400, 'VALIDATION_ERROR');
+    expectError(await patch(api, [{ op: 'replace', path: '/maxFileSize', value: 1 }]), 400, 'VALIDATION_ERROR');
+    expect((await api.call('GET', '/v1/settings')).body).toMatchObject({ maxFileSize: TiB, downloadUrlTtlSeconds: 900 });
+  });
+
+  it('reads a merge patch or JSON only, and needs files:admin', async () => {
+    const api = await tenant('settings-patch-type');
+    for (const contentType of ['text/plain', 'application/json-patch+json', 'application/x-www-form-urlencoded']) {
+      expectError(await patch(api, { uploadUrlTtlSeconds: 60 }, contentType), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    expect((await api.call('GET', '/v1/settings')).body.uploadUrlTtlSeconds).toBe(900);
+    const writer = await tenant('settings-patch-type', ['files:read', 'files:write'], 'writer');
+    expectError(await patch(writer, { uploadUrlTtlSeconds: 60 }), 403, 'FORBIDDEN');
+  });
+
+  it('loses no change when admins patch different fields at the same time', async () => {
+    const api = await tenant('settings-patch-race');
+    const changes = [{ downloadUrlTtlSeconds: 61 }, { uploadUrlTtlSeconds: 62 }, { maxFileSize: GiB }, { disableForceDownloadForMimeTypes: ['image/png'] }];
+    const answers = await Promise.all(changes.map((change) => patch(api, change)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect((await api.call('GET', '/v1/settings')).body).toMatchObject(Object.assign({}, ...changes));
+  });
+});

@@ -120,10 +120,11 @@ describe('stateful sequences', () => {
         if (ready) file.firstReady = { version: ready.version, checksum: ready.checksumSha256 as string };
       }
       if (file.firstReady === undefined) continue;
-      // …and once one was ready, nothing follows it, and its content stays what it was or the
-      // version says it failed, and why.
+      // …and once one was ready, only refused uploads follow it (failed ALREADY_UPLOADED: grants
+      // issued before it), and its content stays what it was or the version says it failed, and why.
       const { version, checksum } = file.firstReady;
-      expect(Math.max(...versions.map((v) => v.version))).toBe(version);
+      const later = versions.filter((v) => v.version > version);
+      expect(later.map((v) => [v.status, v.error?.code])).toEqual(later.map(() => ['failed', 'ALREADY_UPLOADED']));
       const accepted = versions.find((v) => v.version === version) as Version;
       expect(['ready', 'failed']).toContain(accepted.status);
       if (accepted.status === 'failed') {

@@ -102,7 +102,7 @@ describe('versions', () => {
 });
 
 describe('two upload URLs issued before any content arrived', () => {
-  it('keep the first upload; the second, from a grant that could not overwrite, is refused and its object deleted', async () => {
+  it('keep the first upload; the second, from a grant that could not overwrite, is refused, deleted, and shown as a failed version ALREADY_UPLOADED', async () => {
     const id = await alice.create({ name: 'Race.pdf', fileTypeId: 'pdf' });
     const first = (await alice.call('PUT', `/v1/files/${id}/upload`)).body;
     const second = (await alice.call('PUT', `/v1/files/${id}/upload`)).body;
@@ -110,11 +110,32 @@ describe('two upload URLs issued before any content arrived', () => {
     expect((await fetch(first.url, { method: 'PUT', headers: first.headers, body: firstBytes })).status).toBe(200);
     expect(await alice.settled(id)).toMatchObject({ status: 'ready', checksumSha256: sha256(firstBytes) });
 
-    // S3 takes the second upload (its URL is valid); processing refuses it.
-    expect((await fetch(second.url, { method: 'PUT', headers: second.headers, body: await makePdf(2) })).status).toBe(200);
+    // S3 takes the second upload (its URL is valid); processing refuses it, and says so.
+    const secondBytes = await makePdf(2);
+    expect((await fetch(second.url, { method: 'PUT', headers: second.headers, body: secondBytes })).status).toBe(200);
     expect(await eventually(() => s3.exists(second.url), (exists) => !exists)).toBe(false);
-    expect((await alice.call('GET', `/v1/files/${id}/versions`)).body.items).toEqual([expect.objectContaining({ version: 1, checksumSha256: sha256(firstBytes) })]);
-    expect(await alice.call('GET', `/v1/files/${id}`)).toMatchObject({ body: { pageCount: 1, contentVersion: 1 } });
+    const versions = await eventually(
+      async () => (await alice.call('GET', `/v1/files/${id}/versions`)).body.items as { version: number }[],
+      (items) => items.length === 2,
+    );
+    expect(versions).toEqual([
+      {
+        version: 2,
+        size: secondBytes.length,
+        checksumSha256: null,
+        uploadedAt: expect.any(String),
+        uploadedBy: 'alice',
+        status: 'failed',
+        error: { code: 'ALREADY_UPLOADED', message: expect.stringContaining('already had content') },
+      },
+      expect.objectContaining({ version: 1, status: 'ready', checksumSha256: sha256(firstBytes) }),
+    ]);
+    // The file is still its first content: ready, version 1, and that is what downloads.
+    expect(await alice.call('GET', `/v1/files/${id}`)).toMatchObject({ body: { status: 'ready', pageCount: 1, contentVersion: 1, checksumSha256: sha256(firstBytes), error: null } });
+    const current = await download(alice, id);
+    expect(current).toMatchObject({ version: 1, checksumSha256: sha256(firstBytes) });
+    expect(current.bytes.equals(Buffer.from(firstBytes))).toBe(true);
+    expectError(await alice.call('GET', `/v1/files/${id}/download?version=2`), 409, 'NOT_UPLOADED');
   });
 
   it('cannot be turned into an overwrite by changing the signed metadata header', async () => {

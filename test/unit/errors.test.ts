@@ -66,6 +66,7 @@ describe('the error catalogue', () => {
       409: ['ALREADY_UPLOADED', 'NOT_UPLOADED', 'COPY_TOO_LARGE', 'THUMBNAIL_NOT_READY', 'LAST_FULL_TOKEN'],
       412: ['PRECONDITION_FAILED'],
       413: ['FILE_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
       429: ['RATE_LIMITED'],
       500: ['INTERNAL_ERROR'],
     };

@@ -11,7 +11,7 @@ import { listShareTokens } from '../../handlers/list-share-tokens';
 import { listVersions } from '../../handlers/list-versions';
 import { fileUpdate, newShareToken } from '../../handlers/schemas';
 import { updateFile } from '../../handlers/update-file';
-import { settingsBody, updateSettings } from '../../handlers/update-settings';
+import { patchSettings, settingsBody, settingsPatch, updateSettings } from '../../handlers/update-settings';
 import { created, fileAnswer, grant, id, noContent, preconditionFailed, tokenIdParam, tokenListAnswers } from '../docs';
 import { memberRoute, routeGroup } from '../route';
 
@@ -67,7 +67,8 @@ export const files = routeGroup(
       scope: 'files:read',
       handle: listFiles,
       summary: 'List and search the tenant’s files',
-      description: 'At most one of `tag`, `externalId` and `link`; every parameter given must hold. Follow `nextCursor` until it is null.',
+      description:
+        'At most one of `tag`, `externalId` and `link`; every parameter given must hold: `tag` repeated (`?tag=a&tag=b`) lists the files that have every one of those tags (the first one given is read from the index, so put the rarest first). Any other parameter, or another one repeated, is a 400. Follow `nextCursor` until it is null.',
       query: listFilesQuery,
       answers: { 200: { description: 'A page of files.', schema: 'filePage' } },
       errors: { 400: { codes: ['INVALID_CURSOR'], text: 'INVALID_CURSOR: the cursor was issued for another query.' } },
@@ -148,6 +149,21 @@ export const files = routeGroup(
       body: { schema: settingsBody, required: true },
       answers: { 200: grant('The settings now in effect.', 'settings') },
       errors: { 400: { codes: ['VALIDATION_ERROR'], text: 'VALIDATION_ERROR naming each field out of bounds.' } },
+    }),
+    patchSettings: memberRoute({
+      method: 'PATCH',
+      path: '/v1/settings',
+      scope: 'files:admin',
+      handle: patchSettings,
+      summary: 'Change some of the tenant’s settings',
+      description:
+        'A JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json` or `application/json`: the fields given replace the saved ones, `null` removes one (the deployment’s default applies again), the others stay. The result is checked as a PUT is. Concurrent changes are merged, none is lost.',
+      body: { schema: settingsPatch, required: true },
+      answers: { 200: grant('The settings now in effect.', 'settings') },
+      errors: {
+        400: { codes: ['VALIDATION_ERROR'], text: 'VALIDATION_ERROR naming each field out of bounds.' },
+        415: { codes: ['UNSUPPORTED_MEDIA_TYPE'], text: 'UNSUPPORTED_MEDIA_TYPE: another Content-Type.' },
+      },
     }),
     // Share tokens: managed by members who may change the file (its creator, or an admin).
     createShareToken: memberRoute({

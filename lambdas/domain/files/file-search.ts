@@ -31,8 +31,9 @@ export function matchesFilter(file: FileRecord, filter: ListFilter): boolean {
 }
 
 export function matchesSearch(file: FileRecord, search: FileSearch): boolean {
-  const { namePrefix, fileTypeId, status, createdBy, createdAfter, createdBefore } = search;
+  const { tags, namePrefix, fileTypeId, status, createdBy, createdAfter, createdBefore } = search;
   return (
+    (tags === undefined || tags.every((tag) => file.tags.includes(tag))) &&
     (namePrefix === undefined || nameKey(file.name).startsWith(nameKey(namePrefix))) &&
     (fileTypeId === undefined || file.fileTypeId === fileTypeId) &&
     (status === undefined || file.status === status) &&
@@ -47,7 +48,7 @@ export function matchesSearch(file: FileRecord, search: FileSearch): boolean {
 export const matchesQuery = (file: FileRecord, query: Pick<ListQuery, 'filter' | 'search'>): boolean =>
   (query.filter === undefined || matchesFilter(file, query.filter)) && (query.search === undefined || matchesSearch(file, query.search));
 
-const SEARCH_FIELDS = ['namePrefix', 'fileTypeId', 'status', 'createdBy', 'createdAfter', 'createdBefore'] as const;
+const SEARCH_FIELDS = ['tags', 'namePrefix', 'fileTypeId', 'status', 'createdBy', 'createdAfter', 'createdBefore'] as const;
 
 export const hasSearch = (search: FileSearch | undefined): boolean => search !== undefined && SEARCH_FIELDS.some((f) => search[f] !== undefined);
 

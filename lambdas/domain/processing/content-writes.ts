@@ -1,5 +1,5 @@
 import { ProcessingFailure } from '../../inspect/failure';
-import { currentVersion, type FileChanges, type FileRecord, type FileVersion } from '../model';
+import { currentVersion, isRefusedUpload, type FileChanges, type FileRecord, type FileVersion } from '../model';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import type { Deps, UploadedObject } from '../ports';
 
@@ -60,9 +60,10 @@ export function versionChanges(file: FileRecord, next: FileVersion, thumbnails: 
 /**
  * Changes that add `added` as the file's new current version: the previous current version's
  * thumbnails are no longer shown (their objects are the caller's to delete), and the file is no
- * longer temporary.
+ * longer temporary. A refused upload is only recorded: the file keeps its content, thumbnails and all.
  */
 export function appendVersion(file: FileRecord, added: FileVersion): FileChanges {
+  if (isRefusedUpload(added)) return { versions: [...file.versions, added] };
   return { versions: [...file.versions, added], ...mirrorOf(added), thumbnails: [], thumbnailKeys: {}, expiresAt: null };
 }
 

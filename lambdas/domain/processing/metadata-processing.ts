@@ -9,7 +9,7 @@ import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type 
 import { claimVersion } from './version-claims';
 import { canonicalMimeType, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
-import { hasContent, type FileRecord, type FileVersion } from '../model';
+import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
 import { auditReusedUpload } from '../audit';
 import type { ProcessingDeps, UploadedObject } from '../ports';
 
@@ -59,10 +59,9 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
   if (head.eTag !== object.eTag) return 'stale';
   const grant = readGrantMetadata(head.metadata);
 
-  const claimed = await claim(deps, fileId, object, grant);
-  if (claimed === 'deleted' || claimed === 'refused') {
-    // A deleted (or expired) file keeps no bytes; a second upload from a grant that could not
-    // overwrite (two URLs issued before any content arrived) must not replace the first.
+  const claimed = await claim(deps, fileId, object, grant, head.size);
+  if (claimed === 'deleted') {
+    // A deleted (or expired) file keeps no bytes.
     await deps.objects.deleteIfUnchanged(object.key, object.eTag);
     return claimed;
   }
@@ -73,6 +72,12 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     return 'stale';
   }
   await deps.objects.delete(claimed.superseded);
+  if (isRefusedUpload(claimed.version)) {
+    // A second upload from a grant that could not overwrite (two grants issued before any content
+    // arrived) does not replace the first: recorded as a failed version, its bytes deleted.
+    await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'refused';
+  }
   if (claimed.reused) {
     await deps.objects.deleteIfUnchanged(object.key, object.eTag);
     const { file, version } = claimed;
@@ -144,6 +149,12 @@ type Grant = ReturnType<typeof readGrantMetadata>;
  */
 const acceptedContent = (v: FileVersion): boolean => v.status === 'ready' || (v.status === 'failed' && (!v.contentRemoved || v.error?.code === 'UPLOAD_REUSED'));
 
+const alreadyUploaded = () =>
+  new ProcessingFailure(
+    'ALREADY_UPLOADED',
+    'The file already had content when these bytes arrived, and their upload URL or form (issued before that content) could not replace it: they were deleted, and the file keeps its content. Replacing content needs files:overwrite.',
+  );
+
 const uploadReused = () =>
   new ProcessingFailure(
     'UPLOAD_REUSED',
@@ -151,13 +162,15 @@ const uploadReused = () =>
   );
 
 type Claim = { file: FileRecord; version: FileVersion; superseded: string[]; reused: boolean };
-type ClaimAnswer = Claim | 'stale' | 'removed' | 'deleted' | 'refused';
+type ClaimAnswer = Claim | 'stale' | 'removed' | 'deleted';
 
 /**
  * Makes the object's version `processing` (adding the version if its key is new), fails it as a
- * reused upload, or says why not.
+ * reused upload or as a refused one (ALREADY_UPLOADED), or says why not.
  */
-async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant): Promise<ClaimAnswer> {
+async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant, size: number): Promise<ClaimAnswer> {
+  // Refused bytes are recorded with their size (what the client sent), and deleted unread.
+  const refused = (): Omit<FileVersion, 'version' | 'key'> => ({ ...freshVersion(object, grant.uploadedBy), size, ...failed(alreadyUploaded()), contentRemoved: true });
   const claimed = await claimVersion<ClaimAnswer>(deps, fileId, object, {
     vanished: 'deleted',
     outdated: 'stale',
@@ -167,6 +180,8 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
         if (existing.status === 'processing') return { outcome: { file, version: existing, superseded: [], reused: false } };
         return { outcome: existing.contentRemoved ? 'removed' : 'stale' };
       }
+      // The URL of a refused upload used again: still refused, whatever the file holds now.
+      if (isRefusedUpload(existing)) return { ...existing, ...refused() };
       // New bytes at a key the file knows: the same upload URL (or form) used again. Accepted
       // content is never replaced, whatever the grant allowed: its bytes are gone (the bucket
       // keeps one object per key), so the version fails, visibly. Otherwise the version has
@@ -175,7 +190,8 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
         ? { ...existing, sequencer: object.sequencer, eTag: object.eTag, ...failed(uploadReused()), contentRemoved: true }
         : { ...existing, ...freshVersion(object, grant.uploadedBy) };
     },
-    atNewKey: (file) => (hasContent(file) && !grant.overwrite ? { outcome: 'refused' } : freshVersion(object, grant.uploadedBy)),
+    atNewKey: (file) =>
+      hasContent(file) && !grant.overwrite ? refused() : freshVersion(object, grant.uploadedBy),
     maxVersions: deps.maxVersions,
     exhausted: () => new Error(`File ${fileId} kept changing while processing claimed it.`),
   });

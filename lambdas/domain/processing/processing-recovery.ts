@@ -2,6 +2,7 @@ import { ProcessingFailure } from '../../inspect/failure';
 import { failed, freshVersion, writeForVersion } from './content-writes';
 import { claimVersion } from './version-claims';
 import { fileIdOfContentKey } from '../files/files';
+import { isRefusedUpload } from '../model';
 import type { Deps, ProcessingQueue, ThumbnailJob, UploadedObject } from '../ports';
 
 /**
@@ -82,8 +83,9 @@ export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'f
     vanished: 'stale',
     outdated: 'stale',
     // Newer bytes at the key fail in its place; the same bytes fail only while still processing.
+    // A refused upload's key stays refused: it never turns into the file's content.
     atKnownKey: (existing) =>
-      existing.sequencer === object.sequencer && existing.status !== 'processing'
+      (existing.sequencer === object.sequencer && existing.status !== 'processing') || isRefusedUpload(existing)
         ? { outcome: 'stale' }
         : { ...existing, ...(existing.sequencer !== object.sequencer ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) },
     atNewKey: () => ({ ...freshVersion(object, null), ...failed(deadLettered()) }),

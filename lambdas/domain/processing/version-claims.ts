@@ -71,12 +71,16 @@ export async function claimVersion<Outcome>(
       } else {
         const decided = rules.atNewKey(file);
         if ('outcome' in decided) return decided;
-        version = { version: (currentVersion(file)?.version ?? 0) + 1, key: object.key, ...decided };
+        // The last version has the highest number: the current one, or a refused upload after it.
+        version = { version: (file.versions[file.versions.length - 1]?.version ?? 0) + 1, key: object.key, ...decided };
         changes = appendVersion(file, version);
         const versions = changes.versions as FileVersion[];
-        const pruned = rules.maxVersions === undefined ? [] : versions.slice(0, Math.max(0, versions.length - rules.maxVersions));
-        changes.versions = versions.slice(pruned.length);
-        superseded = [...thumbnailObjectKeys(file), ...pruned.map((v) => v.key)];
+        // The oldest go first, but never the current version (a refused upload may follow it) nor the one just added.
+        const current = currentVersion({ versions });
+        const prunable = versions.filter((v) => v !== current && v !== version);
+        const pruned = rules.maxVersions === undefined ? [] : prunable.slice(0, Math.max(0, versions.length - rules.maxVersions));
+        changes.versions = versions.filter((v) => !pruned.includes(v));
+        superseded = [...(current === version ? thumbnailObjectKeys(file) : []), ...pruned.map((v) => v.key)];
       }
       const updated = await deps.files.update(file, changes, deps.now());
       reportFinished(deps, existing, version);

@@ -26,6 +26,10 @@ describe('planList', () => {
     expect(plan(search)).toEqual({ partition, holdsFiles: false, keyCondition: '#gpk = :gpk', values: { ':gpk': partition }, forward: false, residual: [] });
   });
 
+  it('reads the first tag\'s partition for several tags, and checks the others on the files', () => {
+    expect(plan({ tags: ['q2', 'q3'] }, tag)).toEqual({ partition: `${T}#TAG#q1`, holdsFiles: false, keyCondition: '#gpk = :gpk', values: { ':gpk': `${T}#TAG#q1` }, forward: false, residual: ['tags'] });
+  });
+
   it('turns a creation range into a key condition on createdAt#id, after exclusive and before inclusive', () => {
     expect(plan({ createdAfter: after, createdBefore: before })).toMatchObject({
       partition: T,

@@ -177,5 +177,7 @@ describe('hashing and helpers', () => {
   it('queryString leaves out undefined and null', () => {
     expect(queryString({ a: 'x y', b: undefined, c: null, d: 3 })).toBe('?a=x+y&d=3');
     expect(queryString({})).toBe('');
+    // An array is the parameter repeated (GET /v1/files?tag=a&tag=b: every tag).
+    expect(queryString({ tag: ['a', 'b,c'], limit: 5 })).toBe('?tag=a&tag=b%2Cc&limit=5');
   });
 });

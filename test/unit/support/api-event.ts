@@ -1,4 +1,14 @@
 import type { ApiEvent } from '../../../lambdas/http/request';
+import { isWellFormed } from '../../../lambdas/domain/text';
+
+/**
+ * The raw query string API Gateway would pass for these parameters. Text no client could
+ * percent-encode (a lone surrogate) stays as it is, as it would reach the event's JSON.
+ */
+const rawQueryOf = (query: Record<string, string> | undefined): string =>
+  Object.entries(query ?? {})
+    .map((pair) => pair.map((text) => (isWellFormed(text) ? encodeURIComponent(text) : text)).join('='))
+    .join('&');
 
 /** An API Gateway v2 event as the JWT authorizer hands it over, for calling a route group directly. */
 export function apiEvent(routeKey: string, options: { claims?: Record<string, string> | null; pathParameters?: Record<string, string>; query?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}): ApiEvent {
@@ -8,7 +18,7 @@ export function apiEvent(routeKey: string, options: { claims?: Record<string, st
     version: '2.0',
     routeKey,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: rawQueryOf(options.query),
     headers: options.headers ?? {},
     queryStringParameters: options.query,
     pathParameters: options.pathParameters,

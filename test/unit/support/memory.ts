@@ -207,13 +207,20 @@ export class MemoryQueue {
 }
 
 export class MemorySettings implements SettingsRepository {
-  readonly items = new Map<string, { settings: TenantSettings; updatedAt: Date; updatedBy: string }>();
+  readonly items = new Map<string, { settings: Partial<TenantSettings>; updatedAt: Date; updatedBy: string; revision?: string }>();
+  private revisions = 0;
   async get(tenantId: string) {
     const item = this.items.get(tenantId);
     return item && structuredClone(item.settings);
   }
-  async put(tenantId: string, settings: TenantSettings, change: { updatedAt: Date; updatedBy: string }) {
-    this.items.set(tenantId, { settings: structuredClone(settings), ...change });
+  async getForUpdate(tenantId: string) {
+    const item = this.items.get(tenantId);
+    return { stored: structuredClone(item?.settings ?? {}), revision: item?.revision ?? null };
+  }
+  async put(tenantId: string, settings: Partial<TenantSettings>, change: { updatedAt: Date; updatedBy: string; expectedRevision?: string | null }) {
+    const { expectedRevision, ...when } = change;
+    if (expectedRevision !== undefined && (this.items.get(tenantId)?.revision ?? null) !== expectedRevision) throw new StaleWrite(`The settings of tenant ${tenantId}`);
+    this.items.set(tenantId, { settings: structuredClone(settings), ...when, revision: String(++this.revisions) });
   }
 }
 

@@ -39,13 +39,15 @@ function file(n: number, fields: Partial<FileRecord> = {}): FileRecord {
 }
 
 describe('matchesQuery', () => {
-  const f = file(5, { name: 'Invoice März.PDF', fileTypeId: 'pdf', status: 'failed', createdBy: 'bob', tags: ['q1'], links: [{ type: 'unit', id: 'U1' }], externalId: 'E-1' });
+  const f = file(5, { name: 'Invoice März.PDF', fileTypeId: 'pdf', status: 'failed', createdBy: 'bob', tags: ['q1', 'paid'], links: [{ type: 'unit', id: 'U1' }], externalId: 'E-1' });
 
   it('holds when every condition holds, name prefix compared lower-cased', () => {
     expect(matchesQuery(f, { filter: { kind: 'tag', tag: 'q1' }, search: { namePrefix: 'INVOICE mä', fileTypeId: 'pdf', status: 'failed', createdBy: 'bob' } })).toBe(true);
     expect(matchesQuery(f, { filter: { kind: 'link', link: { type: 'unit', id: 'U1' } } })).toBe(true);
     expect(matchesQuery(f, { filter: { kind: 'externalId', externalId: 'E-1' } })).toBe(true);
     expect(matchesQuery(f, {})).toBe(true);
+    // Several tags (`?tag=q1&tag=paid`): the filter's and every other one.
+    expect(matchesQuery(f, { filter: { kind: 'tag', tag: 'q1' }, search: { tags: ['paid', 'q1'] } })).toBe(true);
   });
 
   it.each<[string, ListQuery['search'], ListQuery['filter']]>([
@@ -54,6 +56,7 @@ describe('matchesQuery', () => {
     ['another status', { status: 'ready' }, undefined],
     ['another creator', { createdBy: 'alice' }, undefined],
     ['another tag', {}, { kind: 'tag', tag: 'q2' }],
+    ['a tag among several it lacks', { tags: ['paid', 'q2'] }, { kind: 'tag', tag: 'q1' }],
   ])('fails for %s', (_, search, filter) => {
     expect(matchesQuery(f, { search, filter })).toBe(false);
   });

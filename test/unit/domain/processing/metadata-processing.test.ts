@@ -8,6 +8,7 @@ import { createFile, newContentKey } from '../../../../lambdas/domain/files/file
 import { createUploadUrl } from '../../../../lambdas/domain/transfer/uploads';
 import { MAX_COUNTED_PDF_BYTES, MAX_HASHED_BYTES, processUploadedObject } from '../../../../lambdas/domain/processing/metadata-processing';
 import type { ObjectStore } from '../../../../lambdas/domain/ports';
+import { currentVersion, type FileRecord } from '../../../../lambdas/domain/model';
 import { processThumbnails } from '../../../../lambdas/domain/processing/thumbnail-processing';
 import type { UploadedObject } from '../../../../lambdas/domain/ports';
 import { overwriter, putAgain, setup, uploadThroughGrant, writer, type TestDeps } from '../../support/grants';
@@ -152,17 +153,50 @@ describe('integrity', () => {
 });
 
 describe('overwriting', () => {
-  it('refuses a second version from a grant without files:overwrite (two URLs issued before any content): object deleted, no version added', async () => {
+  it('refuses a second upload from a grant without files:overwrite (two URLs issued before any content): object deleted, recorded as a failed version ALREADY_UPLOADED, the file keeps its first content', async () => {
     const { deps } = setup();
     const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
     const first = await uploadThroughGrant(deps, writer, file, await pdf(1), '0A');
     const second = await uploadThroughGrant(deps, writer, file, await pdf(2), '0A');
     await processUploadedObject(deps, first);
+    const shown = await stored(deps, file.id);
     expect(await processUploadedObject(deps, second)).toBe('refused');
     expect(deps.objects.objects.has(second.key)).toBe(false);
-    expect((await stored(deps, file.id)).versions.map((v) => v.key)).toEqual([first.key]);
+    const after = await stored(deps, file.id);
+    const versions = (f: FileRecord) => f.versions.map((v) => [v.version, v.key, v.status, v.error?.code ?? null, v.contentRemoved, v.uploadedBy]);
+    expect(versions(after)).toEqual([
+      [1, first.key, 'ready', null, false, 'u1'],
+      [2, second.key, 'failed', 'ALREADY_UPLOADED', true, 'u1'],
+    ]);
+    expect(after.versions[1]!.error!.message).toMatch(/already had content/);
+    // The file is as it was: its content fields and thumbnails describe version 1.
+    const { versions: _v, version: _w, updatedAt: _u, ...unchanged } = shown;
+    expect(after).toMatchObject({ ...unchanged, status: 'ready', contentKey: first.key, pageCount: 1 });
+    expect(currentVersion(after)?.version).toBe(1);
     // Its duplicate finds no object any more.
     expect(await processUploadedObject(deps, second)).toBe('stale');
+    // The refused URL used again is refused again: never the file's content.
+    expect(await processUploadedObject(deps, await putAgain(deps, second.key, await pdf(3), '0B'))).toBe('refused');
+    expect(deps.objects.objects.has(second.key)).toBe(false);
+    expect(versions(await stored(deps, file.id))).toEqual(versions(after));
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', contentKey: first.key, pageCount: 1 });
+    // A later version (with files:overwrite) is numbered after the refused one, and becomes current.
+    expect(await processUploadedObject(deps, await uploadThroughGrant(deps, overwriter, file, await pdf(5), '0C'))).toBe('processed');
+    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', pageCount: 5, versions: [{ version: 1 }, { version: 2 }, { version: 3, status: 'ready' }] });
+  });
+
+  it('keeps the current version however many refused uploads follow it: those are pruned first', async () => {
+    const { deps } = setup({ maxVersions: 2 });
+    const file = await createFile(deps, writer, { name: 'a.pdf', fileTypeId: 'pdf' });
+    const uploads = [];
+    for (let i = 0; i < 4; i++) uploads.push(await uploadThroughGrant(deps, writer, file, await pdf(i + 1), '0A'));
+    for (const upload of uploads) await processUploadedObject(deps, upload);
+    const after = await stored(deps, file.id);
+    expect(after.versions.map((v) => [v.version, v.status, v.error?.code ?? null])).toEqual([
+      [1, 'ready', null],
+      [4, 'failed', 'ALREADY_UPLOADED'],
+    ]);
+    expect(after).toMatchObject({ status: 'ready', contentKey: uploads[0]!.key, pageCount: 1 });
   });
 
   it('accepts another version from a grant with files:overwrite, and a retry after a failed upload without it', async () => {

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { createFile } from '../../../../lambdas/domain/files/files';
 import { processUploadedObject } from '../../../../lambdas/domain/processing/metadata-processing';
+import { processThumbnails } from '../../../../lambdas/domain/processing/thumbnail-processing';
 import type { UploadedObject } from '../../../../lambdas/domain/ports';
 import { failDeadLetter, recoverStuckFiles } from '../../../../lambdas/domain/processing/processing-recovery';
 import { overwriter, setup as setupDeps, uploadThroughGrant, writer, type TestDeps } from '../../support/grants';
@@ -114,6 +115,20 @@ describe('failDeadLetter', () => {
     expect(await failDeadLetter(deps, { kind: 'thumbnails', job })).toBe('stale');
     expect(await deps.files.get(file.id)).toMatchObject({ status: 'processing', error: null });
     expect((await deps.files.get(file.id))?.versions).toEqual([expect.objectContaining({ sequencer: '0B', status: 'processing' })]);
+  });
+
+  it('leaves a refused upload (ALREADY_UPLOADED) refused: newer bytes dead-lettered at its key never become the file\'s content', async () => {
+    const { deps } = setup();
+    const file = await createFile(deps, writer, { name: 'a.png', fileTypeId: 'png' });
+    const first = await uploadThroughGrant(deps, writer, file, await png(), '0A');
+    const second = await uploadThroughGrant(deps, writer, file, await png(), '0A');
+    await processUploadedObject(deps, first);
+    await processThumbnails(deps, deps.thumbnails.jobs[0]!);
+    expect(await processUploadedObject(deps, second)).toBe('refused');
+    const before = await deps.files.get(file.id);
+    expect(await failDeadLetter(deps, { kind: 'upload', object: { ...second, sequencer: '0B' } })).toBe('stale');
+    expect(await deps.files.get(file.id)).toEqual(before);
+    expect(before).toMatchObject({ status: 'ready', contentKey: first.key, versions: [{ status: 'ready' }, { status: 'failed', error: { code: 'ALREADY_UPLOADED' } }] });
   });
 
   it('ignores a dead letter for a deleted file or a key that is not file content', async () => {

@@ -6,7 +6,7 @@ import { createFile } from '../../../../lambdas/domain/files/files';
 import { processUploadedObject } from '../../../../lambdas/domain/processing/metadata-processing';
 import { createMultipartUpload } from '../../../../lambdas/domain/transfer/multipart';
 import type { ObjectStore, TenantSettings } from '../../../../lambdas/domain/ports';
-import { settingsDefaults, settingsWarnings, tenantSettings, updateTenantSettings, validateSettings } from '../../../../lambdas/domain/settings/tenant-settings';
+import { patchTenantSettings, settingsDefaults, settingsWarnings, tenantSettings, updateTenantSettings, validateSettings } from '../../../../lambdas/domain/settings/tenant-settings';
 import { effectiveSizeLimits, type SizeLimits } from '../../../../lambdas/domain/transfer/size-limits';
 import { createUploadForm, createUploadUrl } from '../../../../lambdas/domain/transfer/uploads';
 import { setup, uploadThroughGrant, writer, type TestDeps } from '../../support/grants';
@@ -191,5 +191,52 @@ describe('disposition', () => {
     const signed = signedHeaders(deps);
     await grantDownload(deps, file, { disposition: 'inline', expiresIn: 60, inlineMimeTypes: ['application/pdf'], actor: { type: 'public' } });
     expect(signed()).toMatchObject({ contentDisposition: expect.stringMatching(/^attachment;/) });
+  });
+});
+
+describe('a settings patch (JSON Merge Patch)', () => {
+  const defaults = settingsDefaults(deployment, 't1');
+  const options = { defaults, updatedBy: 'admin' };
+
+  it('replaces the fields given, keeps the others, and a null one takes its default again (it is no longer saved)', async () => {
+    const { deps } = setup();
+    await updateTenantSettings(deps, 't1', valid, options);
+    expect(await patchTenantSettings(deps, 't1', { uploadUrlTtlSeconds: 300, disableForceDownloadForMimeTypes: ['Image/PNG'] }, options)).toEqual({
+      ...valid,
+      uploadUrlTtlSeconds: 300,
+      disableForceDownloadForMimeTypes: ['image/png'],
+    });
+    expect(await patchTenantSettings(deps, 't1', { downloadUrlTtlSeconds: null, maxFileSize: null }, options)).toEqual({
+      ...valid,
+      uploadUrlTtlSeconds: 300,
+      disableForceDownloadForMimeTypes: ['image/png'],
+      downloadUrlTtlSeconds: defaults.downloadUrlTtlSeconds,
+      maxFileSize: defaults.maxFileSize,
+    });
+    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300 });
+  });
+
+  it('checks the merged result as a PUT does, and stores nothing when it fails', async () => {
+    const { deps } = setup();
+    await expect(patchTenantSettings(deps, 't1', { downloadUrlTtlSeconds: 5 }, options)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('downloadUrlTtlSeconds') });
+    await expect(patchTenantSettings(deps, 't1', { maxFileSize: defaults.maxFileSize + 1 }, options)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('maxFileSize') });
+    expect(deps.settings.items.has('t1')).toBe(false);
+  });
+
+  it('is written over the settings it read: a write in between is merged, not lost', async () => {
+    const { deps } = setup();
+    await updateTenantSettings(deps, 't1', valid, options);
+    const read = deps.settings.getForUpdate.bind(deps.settings);
+    let interleaved = false;
+    deps.settings.getForUpdate = async (tenantId) => {
+      const answer = await read(tenantId);
+      if (!interleaved) {
+        interleaved = true;
+        // Another admin's change lands between this patch's read and its write.
+        await updateTenantSettings(deps, 't1', { ...valid, downloadUrlTtlSeconds: 999 }, options);
+      }
+      return answer;
+    };
+    expect(await patchTenantSettings(deps, 't1', { uploadUrlTtlSeconds: 300 }, options)).toEqual({ ...valid, downloadUrlTtlSeconds: 999, uploadUrlTtlSeconds: 300 });
   });
 });
