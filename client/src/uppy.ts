@@ -125,11 +125,13 @@ export function fileportUppy(options: FileportUppyOptions) {
           const status = await api.request<{ uploadedParts: { partNumber: number; size: number; etag: string }[] }>('GET', multipart(key, uploadId), { signal });
           return status.uploadedParts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ETag: p.etag }));
         },
-        async completeMultipartUpload(_file: UppyFileLike, { key, uploadId, parts, signal }: { key: string; uploadId: string; parts: { PartNumber?: number; ETag?: string }[]; signal?: AbortSignal }) {
+        async completeMultipartUpload(file: UppyFileLike, { key, uploadId, parts, signal }: { key: string; uploadId: string; parts: { PartNumber?: number; ETag?: string }[]; signal?: AbortSignal }) {
           await api.request('POST', `${multipart(key, uploadId)}/complete`, {
             body: { parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag })) },
             signal,
           });
+          // After a reload the key is all that is left of the file's id.
+          fileIds.set(file.id, key);
           return {};
         },
         async abortMultipartUpload(_file: UppyFileLike, { key, uploadId }: { key: string; uploadId: string }) {
@@ -173,8 +175,15 @@ export function fileportUppy(options: FileportUppyOptions) {
      * Deletes the Fileport file of an upload the user cancels or removes before it finished, so no
      * pending file is left behind (Uppy itself aborts the multipart upload in S3).
      */
-    cleanUpCancelled(uppy: { on(event: 'file-removed' | 'upload-success', handler: (file: UppyFileLike & { s3Multipart?: { key?: string } }) => void): unknown }) {
-      uppy.on('upload-success', (file) => done.add(file.id));
+    cleanUpCancelled(uppy: {
+      on(event: 'file-removed' | 'upload-success', handler: (file: UppyFileLike & { s3Multipart?: { key?: string } }, response?: { body?: { key?: unknown } }) => void): unknown;
+    }) {
+      uppy.on('upload-success', (file, response) => {
+        done.add(file.id);
+        // Uppy 6 answers the object's key (and forgets the upload's): after a reload, the id is read from it.
+        const key = response?.body?.key;
+        if (!fileIds.has(file.id) && typeof key === 'string' && key.startsWith('content/')) fileIds.set(file.id, fileIdOfKey(key));
+      });
       uppy.on('file-removed', (file) => {
         const id = fileIdOf(file);
         if (!id || done.has(file.id)) return;

@@ -48,13 +48,12 @@ const harness = <T>(page: Page, run: (h: Harness, ...args: never[]) => Promise<T
   page.evaluate(
     ([source, values]) => {
       const h = (window as unknown as { harness: Harness }).harness;
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the harness call, shipped as source to the page
       return new Function('h', 'args', `return (${source})(h, ...args)`)(h, values);
     },
     [run.toString(), args] as const,
   ) as Promise<T>;
 
-describe.each([5, 6] as const)('Uppy %i with @uppy/aws-s3 in its default settings, against Fileport', (major) => {
+describe.each((process.env.UPPY_MAJORS ?? '5,6').split(',').map(Number) as (5 | 6)[])('Uppy %i with @uppy/aws-s3 in its default settings, against Fileport', (major) => {
   let page: Page;
   const pageErrors: string[] = [];
   /** Part PUTs to S3, by upload id: the part numbers S3 accepted, and every one sent. */
@@ -63,6 +62,7 @@ describe.each([5, 6] as const)('Uppy %i with @uppy/aws-s3 in its default setting
     const context = await browser.newContext();
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    if (process.env.UPPY_DEBUG) page.on('console', (m) => console.log(`[page ${major}] ${m.text()}`.slice(0, 300)));
     page.on('request', (request) => {
       const partNumber = new URL(request.url()).searchParams.get('partNumber');
       if (request.method() === 'PUT' && partNumber) parts.sent.push(Number(partNumber));
@@ -71,7 +71,7 @@ describe.each([5, 6] as const)('Uppy %i with @uppy/aws-s3 in its default setting
       const partNumber = new URL(request.url()).searchParams.get('partNumber');
       if (request.method() === 'PUT' && partNumber && (await request.response())?.status() === 200) parts.finished.push(Number(partNumber));
     });
-    await page.goto(`${pages[major].server!.origin}/#${new URLSearchParams({ api: stack().apiUrl, token })}`);
+    await page.goto(`${pages[major].server!.origin}/#${new URLSearchParams({ api: stack().apiUrl, token, ...(process.env.UPPY_DEBUG ? { debug: '1' } : {}) })}`);
     await page.waitForFunction(() => 'harness' in window);
   });
   afterAll(() => page?.context().close());
@@ -94,15 +94,19 @@ describe.each([5, 6] as const)('Uppy %i with @uppy/aws-s3 in its default setting
     parts.finished.length = 0;
     parts.sent.length = 0;
     const id = await harness(page, (h, name: string, size: number) => h.startUpload(name, size, 3), `resumed-${major}.zip`, MULTIPART);
+    await page.waitForFunction(() => (window as unknown as { harness: Harness }).harness.blobsStored());
     await page.reload();
     await page.waitForFunction(() => 'harness' in window);
+    // Parts S3 answered before the reload; others may have reached S3 as the page went away.
     const before = [...new Set(parts.finished)];
+    const sentBefore = [...parts.sent];
     parts.sent.length = 0;
     expect(await harness(page, (h) => h.restored())).toBeGreaterThan(0);
     expect(await harness(page, (h, name: string) => h.resume(name), `resumed-${major}.zip`)).toBe(id);
     expect(before.length).toBeGreaterThanOrEqual(3);
     expect(parts.sent.filter((n) => before.includes(n))).toEqual([]);
-    expect([...new Set([...before, ...parts.sent])].sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect([...new Set([...sentBefore, ...parts.sent])].sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(new Set(parts.sent).size).toBeLessThanOrEqual(21 - before.length);
     expect(await api.settled(id, 120_000)).toMatchObject({ status: 'ready', size: MULTIPART });
     expect(pageErrors).toEqual([]);
   });

@@ -5,7 +5,7 @@
  */
 import { fileportUppy, type UppyFileLike } from '../../../client/src/uppy';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- two majors of Uppy, typed by what the page uses of them */
+/** Two majors of Uppy: typed by what the page uses of them, which both have. */
 type AnyUppy = any;
 
 export interface Harness {
@@ -17,6 +17,8 @@ export interface Harness {
   cancel(name: string): void;
   /** After a reload: whether Golden Retriever restored files, and the restored upload's completion once confirmed. */
   restored(): Promise<number>;
+  /** Whether Golden Retriever has the files' bytes in IndexedDB. */
+  blobsStored(): boolean;
   resume(name: string): Promise<string>;
 }
 
@@ -30,9 +32,17 @@ const zip = (size: number) => {
 export function startPage(major: 5 | 6, Uppy: AnyUppy, AwsS3: AnyUppy, GoldenRetriever: AnyUppy): void {
   const params = new URLSearchParams(location.hash.slice(1));
   const fileport = fileportUppy({ baseUrl: params.get('api') as string, token: params.get('token') as string });
-  const uppy: AnyUppy = new Uppy({ id: `fileport-uppy${major}` });
+  // Golden Retriever keeps a file's bytes in IndexedDB once it says so in its log: a reload before
+  // that would find none to resume with.
+  let blobsStored = false;
+  const log = (...args: unknown[]) => {
+    if (args.some((a) => typeof a === 'string' && /\[GoldenRetriever\] Added \d+ blobs/.test(a))) blobsStored = true;
+    if (params.has('debug')) console.log(...args);
+  };
+  const uppy: AnyUppy = new Uppy({ id: `fileport-uppy${major}`, logger: { debug: log, warn: log, error: log } });
   uppy.use(AwsS3, major === 5 ? fileport.uppy5Options() : fileport.uppy6Options());
-  uppy.use(GoldenRetriever);
+  // Files up to 200 MiB are kept for a reload (the default is 10 MiB).
+  uppy.use(GoldenRetriever, { indexedDB: { maxFileSize: 200 * 1024 * 1024, maxTotalSize: 1024 * 1024 * 1024 } });
   fileport.cleanUpCancelled(uppy);
 
   const byName = (name: string) => uppy.getFiles().find((f: UppyFileLike) => f.name === name);
@@ -69,6 +79,7 @@ export function startPage(major: 5 | 6, Uppy: AnyUppy, AwsS3: AnyUppy, GoldenRet
       uppy.removeFile(byName(name).id);
     },
     restored: () => restored,
+    blobsStored: () => blobsStored,
     resume(name) {
       const done = success(name);
       uppy.emit('restore-confirmed');
