@@ -34,6 +34,7 @@ export const errorCatalogue = {
   INVALID_CURSOR: { status: 400 },
   INVALID_IF_MATCH: { status: 400, message: 'If-Match must be a file version, e.g. "3".' },
   INVALID_PARTS: { status: 400 },
+  UNSIGNABLE_REQUEST: { status: 400 },
   INLINE_NOT_ALLOWED: {
     status: 400,
     message: ({ mimeType }: { mimeType: string }) =>
@@ -138,6 +139,7 @@ export const errorDescriptions = {
   INVALID_CURSOR: 'The cursor was issued for another query, or altered.',
   INVALID_IF_MATCH: '`If-Match` is not a file version.',
   INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
+  UNSIGNABLE_REQUEST: 'The S3 request asked to be signed is not one of the file’s own upload (another key, a read, a delete, another operation); the message says which.',
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
   AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',

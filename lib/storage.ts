@@ -99,7 +99,8 @@ export class Storage extends Construct {
         {
           // Browsers upload and download straight to S3 with pre-signed URLs; the API never proxies bytes.
           allowedOrigins: props.corsOrigins,
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          // DELETE: an uploader that speaks S3 (Uppy 6) aborts its multipart upload itself, signed by the API.
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.DELETE],
           // Any header: what a request may do is decided by its signature, not by CORS.
           allowedHeaders: ['*'],
           // Clients read the ETag of an upload to match it against the file's processed content.

@@ -8,7 +8,7 @@ import { PutBucketCorsCommand, type CORSRule, type S3Client } from '@aws-sdk/cli
  */
 export const bucketCorsRule = (origins: string[]): CORSRule => ({
   AllowedOrigins: origins,
-  AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+  AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
   AllowedHeaders: ['*'],
   ExposeHeaders: ['ETag'],
   MaxAgeSeconds: 3000,

@@ -31,7 +31,7 @@ const staging = mkdtempSync(join(client, '.dist-'));
  * test/integration/package.test.ts expects. It imports the SDK from `./index`, which stays an import
  * of dist/index.* (one copy of the SDK, one FileportError class); only `node` is built for Node.
  */
-const entries = { index: join(client, 'src', 'index.ts'), node: join(client, 'src', 'node.ts') };
+const entries = { index: join(client, 'src', 'index.ts'), node: join(client, 'src', 'node.ts'), uppy: join(client, 'src', 'uppy.ts') };
 
 /** In an entry other than `index`, its import of `./index` stays an import of the built `index` file. */
 function sdkAsSibling(extension: string): Plugin {

@@ -46,6 +46,8 @@ export * from './errors';
 export { StorageError, parseS3Error, storageErrorCodes, type S3ErrorDocument, type StorageErrorCode } from './storage-errors';
 export type * from './types';
 export type { FetchLike } from './transport';
+/** The HTTP layer (auth, retries, API errors), for glue such as `./uppy` that calls routes the SDK has no method for. */
+export { Transport } from './transport';
 export type { RetryOptions } from './retry';
 export { backoffDelay } from './retry';
 export type { UploadTransport } from './put';

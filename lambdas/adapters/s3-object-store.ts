@@ -25,6 +25,8 @@ import {
   type ObjectStore,
   type PresignedPost,
   type PresignedPut,
+  type PresignedRequest,
+  type SignableUploadRequest,
   type StoredObject,
   type UploadedPart,
 } from '../domain/ports';
@@ -264,6 +266,49 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       throw noSuchUploadOr(error);
     }
+  }
+
+  async presignUploadRequest(key: string, request: SignableUploadRequest, expiresIn: number): Promise<PresignedRequest> {
+    const at = { Bucket: this.bucket, Key: key };
+    let headers: Record<string, string> = {};
+    if (request.operation === 'CreateMultipartUpload') {
+      headers = { 'Content-Type': request.contentType, ...Object.fromEntries(Object.entries(request.metadata).map(([name, value]) => [`x-amz-meta-${name}`, value])) };
+    } else if (request.operation === 'CompleteMultipartUpload') {
+      // Like a PUT URL: the upload creates its object, never replaces one.
+      headers = { 'If-None-Match': '*' };
+    }
+    const names = Object.keys(headers).map((name) => name.toLowerCase());
+    // Sent as headers, not hoisted into the query string (where the local emulator keeps no metadata): S3 refuses other values.
+    const options = { expiresIn, signableHeaders: new Set(names), unhoistableHeaders: new Set(names.filter((name) => name.startsWith('x-amz-'))) };
+    let method: PresignedRequest['method'];
+    let url: string;
+    let action = 's3:PutObject';
+    switch (request.operation) {
+      case 'CreateMultipartUpload':
+        method = 'POST';
+        url = await getSignedUrl(this.s3, new CreateMultipartUploadCommand({ ...at, ContentType: request.contentType, Metadata: request.metadata }), options);
+        break;
+      case 'UploadPart':
+        method = 'PUT';
+        url = await getSignedUrl(this.s3, new UploadPartCommand({ ...at, UploadId: request.uploadId, PartNumber: request.partNumber }), options);
+        break;
+      case 'ListParts':
+        method = 'GET';
+        action = 's3:ListMultipartUploadParts';
+        url = await getSignedUrl(this.s3, new ListPartsCommand({ ...at, UploadId: request.uploadId }), options);
+        break;
+      case 'CompleteMultipartUpload':
+        method = 'POST';
+        url = await getSignedUrl(this.s3, new CompleteMultipartUploadCommand({ ...at, UploadId: request.uploadId, IfNoneMatch: '*' }), options);
+        break;
+      case 'AbortMultipartUpload':
+        method = 'DELETE';
+        action = 's3:AbortMultipartUpload';
+        url = await getSignedUrl(this.s3, new AbortMultipartUploadCommand({ ...at, UploadId: request.uploadId }), options);
+        break;
+    }
+    recordSignedRequest(this.s3, { operation: request.operation, action, bucket: this.bucket, key, via: 'presigned-url' });
+    return { url, method, headers };
   }
 
   /**

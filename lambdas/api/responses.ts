@@ -13,6 +13,7 @@ import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/transf
 import type { SettingsWarning, TenantSettings } from '../domain/settings/tenant-settings';
 import type { toApiShareToken } from '../domain/sharing/share-tokens';
 import type { UploadForm, UploadGrant } from '../domain/transfer/uploads';
+import type { SignedUploadRequest } from '../domain/transfer/upload-requests';
 import { accessControl, link } from '../handlers/schemas';
 import { thumbnailSize } from '../handlers/thumbnail-size';
 
@@ -129,6 +130,14 @@ export const multipartStatus = z.extend(multipartUpload, {
   missingPartNumbers: z.array(z.int().check(z.minimum(1))),
 });
 
+export const signedUploadRequest = z.object({
+  method: z.enum(['PUT', 'POST', 'GET', 'DELETE']),
+  url: z.url(),
+  headers,
+  key: z.string(),
+  expiresAt: timestamp,
+});
+
 export const downloadGrant = z.object({
   url: z.url(),
   expiresAt: timestamp,
@@ -166,6 +175,7 @@ export type AnswersMatchTheirSchemas = [
   Expect<Equal<PartUrl, Out<typeof partUrl>>>,
   Expect<Equal<MultipartUpload, Out<typeof multipartUpload>>>,
   Expect<Equal<MultipartStatus, Out<typeof multipartStatus>>>,
+  Expect<Equal<SignedUploadRequest, Out<typeof signedUploadRequest>>>,
   Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null }, Out<typeof downloadGrant>>>,
   Expect<Equal<DownloadGrant & { width: number; height: number }, Out<typeof thumbnailGrant>>>,
   Expect<Equal<TenantSettings & { warnings: SettingsWarning[] }, Out<typeof settings>>>,

@@ -125,6 +125,21 @@ export interface ObjectStore {
   completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void>;
   /** Throws `NoSuchUpload`. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** One S3 request of a multipart upload of the key, signed for the client to send itself. */
+  presignUploadRequest(key: string, request: SignableUploadRequest, expiresIn: number): Promise<PresignedRequest>;
+}
+
+/**
+ * The S3 requests of a multipart upload a client may be given signed (Uppy 6's `signRequest`).
+ * Creating one signs its Content-Type and metadata; completing one signs `If-None-Match: *`.
+ */
+export type SignableUploadRequest =
+  | { operation: 'CreateMultipartUpload'; contentType: string; metadata: ObjectMetadata }
+  | { operation: 'UploadPart'; uploadId: string; partNumber: number }
+  | { operation: 'ListParts' | 'CompleteMultipartUpload' | 'AbortMultipartUpload'; uploadId: string };
+
+export interface PresignedRequest extends PresignedPut {
+  method: 'PUT' | 'POST' | 'GET' | 'DELETE';
 }
 
 export interface PresignedPost {

@@ -48,7 +48,7 @@ describe('file bucket', () => {
     const rules = bucket().Properties.CorsConfiguration.CorsRules;
     expect(rules).toHaveLength(1);
     expect(rules[0].AllowedOrigins).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000']);
-    expect([...rules[0].AllowedMethods].sort()).toEqual(['GET', 'HEAD', 'POST', 'PUT']);
+    expect([...rules[0].AllowedMethods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'POST', 'PUT']);
     expect(rules[0].ExposedHeaders).toContain('ETag');
   });
 

@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The package's entries (its `exports`), each built as ESM and CommonJS (scripts/build-client.ts). */
-const ENTRIES = ['index', 'node'];
+const ENTRIES = ['index', 'node', 'uppy'];
 /** The SDK's modules, each shipped as ESM and CommonJS declarations. */
 const sdkModules = () => readdirSync(join(ROOT, 'client', 'src')).filter((name) => name.endsWith('.ts')).map((name) => name.slice(0, -'.ts'.length));
 

@@ -7,6 +7,7 @@ import { createUploadForm } from '../../handlers/create-upload-form';
 import { createUploadUrl } from '../../handlers/create-upload-url';
 import { getMultipartUpload } from '../../handlers/get-multipart-upload';
 import { uploadId } from '../../handlers/multipart-upload-id';
+import { signUploadRequest, signUploadRequestBody } from '../../handlers/sign-upload-request';
 import { singleUploadBody } from '../../handlers/size';
 import { fileAnswer, grant, id, noContent } from '../docs';
 import { memberRoute, routeGroup, type Param } from '../route';
@@ -121,6 +122,24 @@ export const uploads = routeGroup(
         400: { codes: ['INVALID_PARTS'], text: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size.' },
         404: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'],
         413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the upload is over the tenant’s limit as it is now, its own settings’ maxFileSize included (the upload is aborted).' },
+      },
+    }),
+    signUploadRequest: memberRoute({
+      method: 'POST',
+      path: '/v1/files/{id}/upload-requests',
+      scope: 'files:write',
+      handle: signUploadRequest,
+      summary: 'Sign one S3 request of the file’s own upload (Uppy 6’s signRequest)',
+      description:
+        'For uploaders that speak S3 themselves (Uppy 6): PutObject, CreateMultipartUpload (its `size` required), UploadPart, ListParts, CompleteMultipartUpload and AbortMultipartUpload of the file’s own upload, under the same grant as the other upload routes. For PutObject and CreateMultipartUpload Fileport picks the key and answers it; the other requests must name one of the file’s content keys and S3’s upload id. Reads, deletes of objects, other keys and other methods are refused.',
+      params: { id },
+      body: { schema: signUploadRequestBody, required: true },
+      answers: { 200: grant('The signed request: send it with every header of `headers`.', 'signedUploadRequest') },
+      errors: {
+        400: { codes: ['UNSIGNABLE_REQUEST'], text: 'UNSIGNABLE_REQUEST: not a request of the file’s own upload (a GetObject or DeleteObject, another key, another method); the message says which.' },
+        404: { codes: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'], text: 'FILE_NOT_FOUND; UPLOAD_NOT_FOUND (a completion of an upload S3 does not hold on that key).' },
+        409: uploadErrors[409],
+        413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the declared size, or the parts S3 holds at completion, over the tenant’s limit (the upload is then aborted).' },
       },
     }),
     abortMultipartUpload: memberRoute({

@@ -83,6 +83,12 @@ const expiry = (deps: Deps, expiresIn: number) => new Date(deps.now().getTime() 
  * whether it may replace content) are signed, so S3 itself refuses any other body or metadata.
  */
 export async function createUploadUrl(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadGrant> {
+  const { url, method, headers, expiresAt } = await grantPut(deps, principal, id, pending);
+  return { url, method, headers, expiresAt };
+}
+
+/** A PUT URL's grant, and the key the PUT writes (the signing route answers it to Uppy). */
+export async function grantPut(deps: Deps, principal: Principal, id: string, pending: Pending<GrantOptions>): Promise<UploadGrant & { key: string }> {
   const [file, options] = await fileAndOptions(deps, principal, id, pending);
   const { maxFileSize } = grantSizeLimits(options, principal.tenantId);
   const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxFileSize });
@@ -95,7 +101,7 @@ export async function createUploadUrl(deps: Deps, principal: Principal, id: stri
   });
   const expiresAt = expiry(deps, options.expiresIn);
   audit(deps, { action: 'upload', tenantId: principal.tenantId, actor: actorOf(principal), fileId: grant.file.id, expiresAt, key: grant.key });
-  return { url, method: 'PUT', headers, expiresAt };
+  return { url, method: 'PUT', headers, expiresAt, key: grant.key };
 }
 
 /**

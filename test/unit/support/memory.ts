@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -191,6 +191,15 @@ export class MemoryObjects implements ObjectStore {
   async abortMultipartUpload(key: string, uploadId: string) {
     this.upload(key, uploadId);
     this.uploads.delete(uploadId);
+  }
+  /** What each presignUploadRequest call signed, in order. */
+  readonly signedRequests: ({ key: string; expiresIn: number } & SignableUploadRequest)[] = [];
+  async presignUploadRequest(key: string, request: SignableUploadRequest, expiresIn: number) {
+    this.signedRequests.push({ key, expiresIn, ...request });
+    const method = ({ CreateMultipartUpload: 'POST', UploadPart: 'PUT', ListParts: 'GET', CompleteMultipartUpload: 'POST', AbortMultipartUpload: 'DELETE' } as const)[request.operation];
+    const headers: Record<string, string> =
+      request.operation === 'CreateMultipartUpload' ? { 'Content-Type': request.contentType, ...Object.fromEntries(Object.entries(request.metadata).map(([n, v]) => [`x-amz-meta-${n}`, v])) } : {};
+    return { url: `https://example/${key}?${request.operation}`, method, headers };
   }
   private upload(key: string, uploadId: string) {
     const upload = this.uploads.get(uploadId);
