@@ -40,6 +40,10 @@ export const errorCatalogue = {
       `Files of type ${mimeType} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
   },
   UNKNOWN_FILE_TYPE: { status: 400, message: ({ fileTypeId }: { fileTypeId: string }) => `Unknown fileTypeId "${fileTypeId}".` },
+  FILE_TYPE_NOT_ALLOWED: {
+    status: 400,
+    message: ({ fileTypeId, allowed }: { fileTypeId: string; allowed: string[] }) => `This upload link does not take files of type "${fileTypeId}"; it takes ${allowed.join(', ')}.`,
+  },
   EXPIRY_BEYOND_TOKEN: {
     status: 400,
     message: ({ notAfter }: { notAfter: string }) => `body.expiresAt: must not be later than this token's own expiry, ${notAfter}`,
@@ -81,6 +85,10 @@ export const errorCatalogue = {
   THUMBNAIL_NOT_READY: {
     status: 409,
     message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
+  },
+  UPLOAD_LINK_FULL: {
+    status: 409,
+    message: ({ maxFiles }: { maxFiles: number }) => `This upload link has created the ${maxFiles} files it may create; ask its owner for a new one.`,
   },
   LAST_FULL_TOKEN: {
     status: 409,
@@ -124,9 +132,10 @@ export const errorDescriptions = {
   INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
   UNKNOWN_FILE_TYPE: 'The `fileTypeId` names no file type.',
+  FILE_TYPE_NOT_ALLOWED: 'The upload link (a drop box) does not take files of this type.',
   EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
   UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
-  FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token).',
+  FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token, an upload link asked for anything but an upload).',
   ROUTE_NOT_FOUND: 'No route of this group has this method and path.',
   FILE_NOT_FOUND: 'No such file for this caller (or no public file at this address).',
   FILE_TYPE_NOT_FOUND: 'No such file type.',
@@ -138,6 +147,7 @@ export const errorDescriptions = {
   NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
   COPY_TOO_LARGE: 'The content is too large to be copied.',
   THUMBNAIL_NOT_READY: 'Processing has not made the thumbnails yet.',
+  UPLOAD_LINK_FULL: 'The upload link (a drop box) has created as many files as its `maxFiles` allows.',
   LAST_FULL_TOKEN: 'A share token holder may not delete the last live full token of the file.',
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
   FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',

@@ -6,7 +6,8 @@ import type { FileFailureCode } from './errors';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
 export type AccessControl = 'private' | 'public';
-export type ShareAccessLevel = 'read' | 'full';
+/** `upload`: an upload link, which only uploads. */
+export type ShareAccessLevel = 'read' | 'full' | 'upload';
 export type ThumbnailSize = 'small' | 'medium';
 
 export interface FileLink {
@@ -104,14 +105,28 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An upload link's terms; null: no limit of the link's own. */
+export interface UploadLinkTerms {
+  requestsPerMinute: number | null;
+  maxSize: number | null;
+  overwrite: boolean;
+  fileTypeIds: string[] | null;
+  maxFiles: number | null;
+  filesCreated: number;
+  tags: string[];
+  links: FileLink[];
+}
+
 export interface ShareToken {
   id: string;
-  fileId: string;
+  /** Null for a drop box. */
+  fileId: string | null;
   accessLevel: ShareAccessLevel;
   createdBy: string;
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  upload?: UploadLinkTerms;
 }
 
 /** A token as created: the secret is in this answer only. */
