@@ -23,9 +23,7 @@ import { grant, id, noContent, token, tokenIdParam } from '../docs';
 import { memberRoute, routeGroup, sharedRoute, type Param, type RouteDeclaration } from '../route';
 
 const upload: Param = { schema: uploadId, description: 'The multipart upload id its POST answered.' };
-const notALink = { codes: ['FORBIDDEN'], text: 'FORBIDDEN: the share token is not an upload link.' } as const;
 const linkErrors = {
-  403: notALink,
   404: {
     codes: ['FILE_NOT_FOUND'],
     text: 'FILE_NOT_FOUND: a drop box’s file it did not create, a drop box on a file link’s route, or a file link on a drop box’s.',
@@ -115,7 +113,7 @@ function uploadRoutes(name: 'Link' | 'DropBox', prefix: string, params: Record<s
       summary: 'Upload link: abort a multipart upload',
       params: { ...params, uploadId: upload },
       answers: { 204: noContent('Aborted; S3 frees the parts.') },
-      errors: { 403: notALink, 404: uploadGone[404] },
+      errors: { 404: uploadGone[404] },
     }),
   };
 }
@@ -183,7 +181,7 @@ export const links = routeGroup(
       answers: { 201: grant('The new file, as much of it as the holder may see.', 'droppedFile') },
       errors: {
         400: { codes: ['UNKNOWN_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED'], text: 'UNKNOWN_FILE_TYPE; FILE_TYPE_NOT_ALLOWED: a type the link’s `fileTypeIds` do not list.' },
-        403: { codes: ['FORBIDDEN'], text: 'FORBIDDEN: not an upload link, or one of a file (which creates none).' },
+        403: { codes: ['FORBIDDEN'], text: 'FORBIDDEN also for a file’s upload link, which creates no files.' },
         409: { codes: ['UPLOAD_LINK_FULL'], text: 'UPLOAD_LINK_FULL: the link has created its `maxFiles` files.' },
         413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the declared `size` is over the link’s `maxSize`.' },
       },
