@@ -105,6 +105,24 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An upload link's own limits, when it is created. */
+export interface UploadLinkLimits {
+  /** Requests per minute through the link (under the deployment's limit for every share token). */
+  requestsPerMinute?: number;
+  /** The largest upload, in bytes. */
+  maxSize?: number;
+}
+
+/** A file a drop box's holder created: as much of it as the holder may see. */
+export interface DroppedFile {
+  id: string;
+  name: string;
+  fileTypeId: string;
+  status: FileStatus;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
 /** An upload link's terms; null: no limit of the link's own. */
 export interface UploadLinkTerms {
   requestsPerMinute: number | null;
@@ -165,6 +183,16 @@ export interface UploadGrant {
   url: string;
   method: 'PUT';
   headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/** A browser form: post `fields` in order, then the file as `fileField`, to `url`. */
+export interface UploadForm {
+  url: string;
+  method: 'POST';
+  fields: Record<string, string>;
+  fileField: 'file';
+  maxFileSize: number;
   expiresAt: string;
 }
 
