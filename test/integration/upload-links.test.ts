@@ -202,6 +202,10 @@ describe('a drop box', () => {
     const mine = (await holder('POST', `/v1/shared/${box.token}/files`, { name: 'a.txt', fileTypeId: 'txt' })).body.id;
     const members = await owner.create({ name: 'm.txt', fileTypeId: 'txt' });
     const foreign = await stranger.create({ name: 'f.txt', fileTypeId: 'txt' });
+    // A multipart upload through it can be given up: S3 frees the parts, and the upload is gone.
+    const started = (await holder('POST', `/v1/shared/${box.token}/files/${mine}/multipart`, { size: 10 })).body;
+    expect((await holder('DELETE', `/v1/shared/${box.token}/files/${mine}/multipart/${started.uploadId}`)).status).toBe(204);
+    expectError(await holder('GET', `/v1/shared/${box.token}/files/${mine}/multipart/${started.uploadId}`), 404, 'UPLOAD_NOT_FOUND');
     for (const id of [members, foreign]) expectError(await holder('PUT', `/v1/shared/${box.token}/files/${id}/upload`), 404, 'FILE_NOT_FOUND');
     expectError(await stranger.call('GET', `/v1/files/${mine}`), 404, 'FILE_NOT_FOUND');
     expect((await colleague.call('GET', `/v1/files/${mine}`)).status).toBe(200);
