@@ -32,6 +32,8 @@ export type StorageServices = Deps & { config: Config };
 export type ApiServices = SharingDeps & { config: Config };
 /** The upload routes: storage and the key multipart upload ids are signed with (no share tokens: they grant no uploads). */
 export type UploadServices = StorageServices & UploadDeps;
+/** The upload links' routes: share tokens, and what uploads need (the key of multipart upload ids). */
+export type LinkServices = ApiServices & UploadDeps;
 /** The metadata processor: where thumbnail jobs go, and how many versions a file keeps. */
 export type MetadataServices = ProcessingDeps & { config: Config };
 /** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
@@ -43,6 +45,7 @@ const built: {
   storage?: StorageServices;
   api?: ApiServices;
   uploads?: UploadServices;
+  links?: LinkServices;
   metadata?: MetadataServices;
   reconciler?: ReconcilerServices;
 } = {};
@@ -99,6 +102,15 @@ export function uploadServices(): UploadServices {
     built.uploads = { ...base, uploadIdKeys: uploadIdKeysOf(base.config.uploadIdKey) };
   }
   return built.uploads;
+}
+
+/** The links route group: upload links' holders upload, members manage drop boxes. */
+export function linkServices(): LinkServices {
+  if (!built.links) {
+    const api = apiServices();
+    built.links = { ...api, uploadIdKeys: uploadIdKeysOf(api.config.uploadIdKey) };
+  }
+  return built.links;
 }
 
 export function metadataServices(): MetadataServices {

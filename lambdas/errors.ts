@@ -50,8 +50,10 @@ export const errorCatalogue = {
   },
   FILE_TYPE_NOT_ALLOWED: {
     status: 400,
-    message: ({ fileTypeId, allowed }: { fileTypeId: string; allowed: string[] }) =>
-      `This tenant does not accept files of type ${fileTypeId}; its settings allow ${allowed.length === 0 ? 'none' : allowed.join(', ')} (allowedFileTypeIds).`,
+    message: ({ fileTypeId, allowed, by }: { fileTypeId: string; allowed: string[]; by: 'tenant' | 'upload link' }) =>
+      by === 'tenant'
+        ? `This tenant does not accept files of type ${fileTypeId}; its settings allow ${allowed.length === 0 ? 'none' : allowed.join(', ')} (allowedFileTypeIds).`
+        : `This upload link does not take files of type ${fileTypeId}; it takes ${allowed.join(', ')}.`,
   },
   EXPIRY_BEYOND_TOKEN: {
     status: 400,
@@ -94,6 +96,10 @@ export const errorCatalogue = {
   THUMBNAIL_NOT_READY: {
     status: 409,
     message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
+  },
+  UPLOAD_LINK_FULL: {
+    status: 409,
+    message: ({ maxFiles }: { maxFiles: number }) => `This upload link has created the ${maxFiles} files it may create; ask its owner for a new one.`,
   },
   LAST_FULL_TOKEN: {
     status: 409,
@@ -143,10 +149,10 @@ export const errorDescriptions = {
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
   AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',
-  FILE_TYPE_NOT_ALLOWED: 'The tenant’s settings (`allowedFileTypeIds`) do not allow files of this type.',
+  FILE_TYPE_NOT_ALLOWED: 'The tenant’s settings (`allowedFileTypeIds`), or the upload link (a drop box’s `fileTypeIds`), do not allow files of this type; the message says which.',
   EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
   UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
-  FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token).',
+  FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token, an upload link asked for anything but an upload).',
   ROUTE_NOT_FOUND: 'No route of this group has this method and path.',
   FILE_NOT_FOUND: 'No such file for this caller (or no public file at this address).',
   FILE_TYPE_NOT_FOUND: 'No such file type.',
@@ -158,6 +164,7 @@ export const errorDescriptions = {
   NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
   COPY_TOO_LARGE: 'The content is too large to be copied.',
   THUMBNAIL_NOT_READY: 'Processing has not made the thumbnails yet.',
+  UPLOAD_LINK_FULL: 'The upload link (a drop box) has created as many files as its `maxFiles` allows.',
   LAST_FULL_TOKEN: 'A share token holder may not delete the last live full token of the file.',
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
   FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',

@@ -7,13 +7,14 @@
 import { downloads } from './api/groups/downloads';
 import { fileTypes } from './api/groups/file-types';
 import { files } from './api/groups/files';
+import { links } from './api/groups/links';
 import { shared } from './api/groups/shared';
 import { uploads } from './api/groups/uploads';
 import type { AnyGroupDeclaration, Route as AnyRoute, MemberRoute as AnyMemberRoute } from './api/route';
 
 export { isMemberRoute, routeKey, type HttpMethod } from './api/route';
 
-const groups = [fileTypes, files, uploads, downloads, shared] as const;
+const groups = [fileTypes, files, uploads, downloads, shared, links] as const;
 
 export type RouteGroup = (typeof groups)[number]['group'];
 

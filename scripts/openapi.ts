@@ -107,6 +107,10 @@ function errorsOf(route: Route): Record<number, ErrorDoc[]> {
   }
   if ('shareAccess' in route) {
     add(404, { codes: ['SHARE_TOKEN_NOT_FOUND'], text: 'SHARE_TOKEN_NOT_FOUND: no such token, deleted, expired, or its file is gone.' });
+    add(403, {
+      codes: ['FORBIDDEN'],
+      text: route.shareAccess === 'upload' ? 'FORBIDDEN: the share token is not an upload link.' : 'FORBIDDEN: the share token is an upload link, which only uploads.',
+    });
     add(429, { codes: ['RATE_LIMITED'], text: 'RATE_LIMITED: too many requests with this share token (`Retry-After`).' });
   }
   add(413, { codes: ['PAYLOAD_TOO_LARGE'], text: route.body ? 'PAYLOAD_TOO_LARGE: a body over 64 KiB (or a request over API Gateway’s 10 MB).' : 'PAYLOAD_TOO_LARGE: a request over API Gateway’s 10 MB.' });

@@ -253,6 +253,8 @@ async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<stri
     // The shared group's lightest grant (a share token's download reads the token first, then counts
     // and reads beside each other): what is measured is the function's weight, not its routes' reads.
     shared: { event: gatewayEvent('GET', `/v1/public/${txt.id}/notes.txt`), status: 302 },
+    // The links group's member route that reads least: the tenant's drop boxes (one Query).
+    links: { event: gatewayEvent('GET', '/v1/upload-links', member), status: 200 },
   };
   return new Map([
     ...Object.entries(requests).map(([group, request]) => [`api ${group}`, request] as const),

@@ -2,7 +2,7 @@
  * Fileport's TypeScript SDK, for browsers and Node 20+: fetch-based, with @noble/hashes as its
  * only dependency. This entry imports nothing of Node; `./node` adds `fromPath` for Node.
  */
-import { filesResource, fileTypesResource, settingsResource, sharedResource, tokensResource } from './resources';
+import { filesResource, fileTypesResource, settingsResource, sharedResource, tokensResource, uploadLinksResource } from './resources';
 import { Transport, type FetchLike } from './transport';
 import { DEFAULT_MULTIPART_THRESHOLD } from './planning';
 import { defaultRetry } from './retry';
@@ -34,6 +34,8 @@ export function createClient(options: ClientOptions) {
     files: filesResource(transport, uploader),
     fileTypes: fileTypesResource(transport),
     tokens: tokensResource(transport),
+    /** Drop boxes: upload links that create files. */
+    uploadLinks: uploadLinksResource(transport),
     /** What the holder of a share token can do (no JWT needed). */
     shared: (token: string) => sharedResource(transport, token),
     settings: settingsResource(transport),

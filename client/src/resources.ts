@@ -1,5 +1,6 @@
 import { FileportError } from './errors';
 import { downloadGrant, type BytesDownload, type DownloadOptions, type StreamDownload } from './downloads';
+import { putBytes } from './put';
 import { sleep } from './retry';
 import type { UploadSource } from './source';
 import { segment, type Query, type Transport } from './transport';
@@ -7,6 +8,7 @@ import type { UploadOptions, UploadResult, Uploader } from './uploads';
 import type {
   CopyChanges,
   DownloadGrant,
+  DroppedFile,
   FileChanges,
   FileListQuery,
   FileportFile,
@@ -21,6 +23,9 @@ import type {
   TenantSettings,
   ThumbnailGrant,
   ThumbnailSize,
+  UploadForm,
+  UploadGrant,
+  UploadLinkLimits,
 } from './types';
 
 const filePath = (id: string) => `/v1/files/${segment(id)}`;
@@ -113,12 +118,23 @@ export function fileTypesResource(transport: Transport) {
 export function tokensResource(transport: Transport) {
   return {
     /** A share token for the file: its secret `token` is in this answer only. */
-    create: (fileId: string, input: { accessLevel: ShareAccessLevel; expiresAt?: string | Date }) =>
+    create: (fileId: string, input: { accessLevel: ShareAccessLevel; expiresAt?: string | Date } & UploadLinkLimits) =>
       transport.request<NewShareToken>('POST', `${filePath(fileId)}/tokens`, {
-        body: { accessLevel: input.accessLevel, ...(input.expiresAt !== undefined && { expiresAt: new Date(input.expiresAt).toISOString() }) },
+        body: { ...input, ...(input.expiresAt !== undefined && { expiresAt: new Date(input.expiresAt).toISOString() }) },
       }),
     list: (fileId: string) => transport.request<{ items: ShareToken[] }>('GET', `${filePath(fileId)}/tokens`).then((a) => a.items),
     delete: (fileId: string, tokenId: string) => transport.request<void>('DELETE', `${filePath(fileId)}/tokens/${segment(tokenId)}`),
+  };
+}
+
+/** Drop boxes: upload links that create files of the tenant (`shared(token).createFile`). */
+export function uploadLinksResource(transport: Transport) {
+  return {
+    /** The secret `token` is in this answer only. */
+    create: (input: { expiresAt: string | Date; fileTypeIds?: string[]; maxFiles?: number; tags?: string[]; links?: { type: string; id: string }[] } & UploadLinkLimits) =>
+      transport.request<NewShareToken>('POST', '/v1/upload-links', { body: { ...input, expiresAt: new Date(input.expiresAt).toISOString() } }),
+    list: () => transport.request<{ items: ShareToken[] }>('GET', '/v1/upload-links').then((a) => a.items),
+    delete: (tokenId: string) => transport.request<void>('DELETE', `/v1/upload-links/${segment(tokenId)}`),
   };
 }
 
@@ -132,6 +148,10 @@ export function sharedResource(transport: Transport, token: string) {
     const grant = await transport.request<DownloadGrant>('GET', `${base}/download`, { ...anonymous, query: downloadQuery(options), signal: options.signal });
     return downloadGrant(transport, grant, options);
   }
+  // An upload link uploads to its file, or (a drop box) to a file it created, named by `fileId`.
+  const uploadBase = (fileId?: string) => (fileId === undefined ? base : `${base}/files/${segment(fileId)}`);
+  type LinkUpload = { fileId?: string; size?: number; checksumSha256?: string };
+  const uploadUrl = ({ fileId, ...body }: LinkUpload = {}) => transport.request<UploadGrant>('PUT', `${uploadBase(fileId)}/upload`, { ...anonymous, body });
   return {
     get: () => transport.request<FileportFile>('GET', base, anonymous),
     download,
@@ -150,6 +170,17 @@ export function sharedResource(transport: Transport, token: string) {
         }),
       list: () => transport.request<{ items: ShareToken[] }>('GET', `${base}/tokens`, anonymous).then((a) => a.items),
       delete: (tokenId: string) => transport.request<void>('DELETE', `${base}/tokens/${segment(tokenId)}`, anonymous),
+    },
+    /** Upload link (drop box): a new file to upload to; its `id` is the `fileId` of the calls below. */
+    createFile: (input: { name: string; fileTypeId: string; size?: number }) => transport.request<DroppedFile>('POST', `${base}/files`, { ...anonymous, body: input }),
+    /** Upload link: a PUT URL for its file, or a drop box's file (`fileId`). */
+    uploadUrl,
+    /** Upload link: a browser form for its file, or a drop box's file (`fileId`). */
+    uploadForm: ({ fileId, ...body }: LinkUpload = {}) => transport.request<UploadForm>('POST', `${uploadBase(fileId)}/upload-form`, { ...anonymous, body }),
+    /** Upload link: sends `bytes` in one PUT (up to 5 GiB; larger files need the multipart routes). Processing follows. */
+    async upload(bytes: Uint8Array<ArrayBuffer>, options: { fileId?: string; signal?: AbortSignal } = {}): Promise<void> {
+      const grant = await uploadUrl({ fileId: options.fileId, size: bytes.length });
+      await putBytes({ url: grant.url, headers: grant.headers, body: bytes, what: 'the file', signal: options.signal }, { fetch: transport.fetch, transport: 'fetch' });
     },
   };
 }

@@ -6,7 +6,8 @@ import type { FileFailureCode } from './errors';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
 export type AccessControl = 'private' | 'public';
-export type ShareAccessLevel = 'read' | 'full';
+/** `upload`: an upload link, which only uploads. */
+export type ShareAccessLevel = 'read' | 'full' | 'upload';
 export type ThumbnailSize = 'small' | 'medium';
 
 export interface FileLink {
@@ -121,14 +122,46 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** An upload link's own limits, when it is created. */
+export interface UploadLinkLimits {
+  /** Requests per minute through the link (under the deployment's limit for every share token). */
+  requestsPerMinute?: number;
+  /** The largest upload, in bytes. */
+  maxSize?: number;
+}
+
+/** A file a drop box's holder created: as much of it as the holder may see. */
+export interface DroppedFile {
+  id: string;
+  name: string;
+  fileTypeId: string;
+  status: FileStatus;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+/** An upload link's terms; null: no limit of the link's own. */
+export interface UploadLinkTerms {
+  requestsPerMinute: number | null;
+  maxSize: number | null;
+  overwrite: boolean;
+  fileTypeIds: string[] | null;
+  maxFiles: number | null;
+  filesCreated: number;
+  tags: string[];
+  links: FileLink[];
+}
+
 export interface ShareToken {
   id: string;
-  fileId: string;
+  /** Null for a drop box. */
+  fileId: string | null;
   accessLevel: ShareAccessLevel;
   createdBy: string;
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  upload?: UploadLinkTerms;
 }
 
 /** A token as created: the secret is in this answer only. */
@@ -169,6 +202,16 @@ export interface UploadGrant {
   url: string;
   method: 'PUT';
   headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/** A browser form: post `fields` in order, then the file as `fileField`, to `url`. */
+export interface UploadForm {
+  url: string;
+  method: 'POST';
+  fields: Record<string, string>;
+  fileField: 'file';
+  maxFileSize: number;
   expiresAt: string;
 }
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ShareToken, ShareTokenGrant } from '../domain/model';
-import { StaleWrite, type ShareTokenRepository } from '../domain/ports';
+import { StaleWrite, type ShareTokenRepository, type TokenOwner } from '../domain/ports';
 import { tableSchema } from './table-schema';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
@@ -12,10 +12,13 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
  *   strongly consistent Query and go with the file when it is deleted;
  * - `FILE#<file>` / `TOKENS`: the version of the file's set of tokens, bumped by every change;
  * - `SHARE#<hash of the secret>` / `SHARE`: what authorizing a request needs, found with one read.
+ * A drop box (an upload link bound to no file) lives in its tenant's `DROPBOXES#<tenant>` partition
+ * instead of a file's, with a set item of its own; its item counts the files it created.
  * Expiring tokens carry the TTL attribute, so DynamoDB removes them some time after they expire.
  */
-const tokenKey = (fileId: string, tokenId: string) => ({ [PK]: `FILE#${fileId}`, [SK]: `TOKEN#${tokenId}` });
-const setKey = (fileId: string) => ({ [PK]: `FILE#${fileId}`, [SK]: 'TOKENS' });
+const ownerPk = (owner: Pick<TokenOwner, 'fileId' | 'tenantId'>) => (owner.fileId === null ? `DROPBOXES#${owner.tenantId}` : `FILE#${owner.fileId}`);
+const tokenKey = (owner: TokenOwner) => ({ [PK]: ownerPk(owner), [SK]: `TOKEN#${owner.id}` });
+const setKey = (pk: string) => ({ [PK]: pk, [SK]: 'TOKENS' });
 const lookupKey = (secretHash: string) => ({ [PK]: `SHARE#${secretHash}`, [SK]: 'SHARE' });
 const ttlOf = (token: Pick<ShareToken, 'expiresAt'>) => (token.expiresAt === null ? {} : { [TTL]: Math.ceil(Date.parse(token.expiresAt) / 1000) });
 
@@ -31,13 +34,20 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
   ) {}
 
   async create(token: ShareToken): Promise<void> {
-    const grant: ShareTokenGrant = { id: token.id, fileId: token.fileId, tenantId: token.tenantId, accessLevel: token.accessLevel, expiresAt: token.expiresAt };
+    const grant: ShareTokenGrant = {
+      id: token.id,
+      fileId: token.fileId,
+      tenantId: token.tenantId,
+      accessLevel: token.accessLevel,
+      expiresAt: token.expiresAt,
+      ...(token.upload && { upload: token.upload }),
+    };
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...token, ...tokenKey(token.fileId, token.id), ...ttlOf(token) } } },
+          { Put: { TableName: this.tableName, Item: { ...token, ...tokenKey(token), ...ttlOf(token) } } },
           { Put: { TableName: this.tableName, Item: { ...grant, ...lookupKey(token.secretHash), ...ttlOf(token) } } },
-          this.bumpSet(token.fileId),
+          this.bumpSet(ownerPk(token)),
         ],
       }),
     );
@@ -46,11 +56,19 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
   async findBySecretHash(secretHash: string): Promise<ShareTokenGrant | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: lookupKey(secretHash), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { id, fileId, tenantId, accessLevel, expiresAt } = Item as ShareTokenGrant;
-    return { id, fileId, tenantId, accessLevel, expiresAt };
+    const { id, fileId, tenantId, accessLevel, expiresAt, upload } = Item as ShareTokenGrant;
+    return { id, fileId, tenantId, accessLevel, expiresAt, ...(upload && { upload }) };
   }
 
-  async listOf(fileId: string): Promise<{ tokens: ShareToken[]; setVersion: number }> {
+  listOf(fileId: string): Promise<{ tokens: ShareToken[]; setVersion: number }> {
+    return this.listIn(`FILE#${fileId}`);
+  }
+
+  async listDropBoxes(tenantId: string): Promise<ShareToken[]> {
+    return (await this.listIn(ownerPk({ fileId: null, tenantId }))).tokens;
+  }
+
+  private async listIn(pk: string): Promise<{ tokens: ShareToken[]; setVersion: number }> {
     const tokens: ShareToken[] = [];
     let setVersion = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -61,7 +79,7 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
           // `TOKEN#…` items and the `TOKENS` set item.
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :token)',
           ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': `FILE#${fileId}`, ':token': 'TOKEN' },
+          ExpressionAttributeValues: { ':pk': pk, ':token': 'TOKEN' },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -80,9 +98,9 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: { TableName: this.tableName, Key: tokenKey(token.fileId, token.id) } },
+            { Delete: { TableName: this.tableName, Key: tokenKey(token) } },
             { Delete: { TableName: this.tableName, Key: lookupKey(token.secretHash) } },
-            this.bumpSet(token.fileId, setVersion),
+            this.bumpSet(ownerPk(token), setVersion),
           ],
         }),
       );
@@ -96,7 +114,7 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
 
   async deleteAllOf(fileId: string): Promise<void> {
     const { tokens } = await this.listOf(fileId);
-    const keys = [...tokens.flatMap((t) => [tokenKey(fileId, t.id), lookupKey(t.secretHash)]), setKey(fileId)];
+    const keys = [...tokens.flatMap((t) => [tokenKey(t), lookupKey(t.secretHash)]), setKey(`FILE#${fileId}`)];
     for (let i = 0; i < keys.length; i += 25) {
       let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
       while (pending && pending.length > 0) {
@@ -106,12 +124,12 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
     }
   }
 
-  async recordUse(tokenId: string, fileId: string, at: Date): Promise<void> {
+  async recordUse(token: TokenOwner, at: Date): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: tokenKey(fileId, tokenId),
+          Key: tokenKey(token),
           UpdateExpression: 'SET lastUsedAt = :at',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
@@ -120,6 +138,26 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async countFile(token: TokenOwner, maxFiles: number | null): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: tokenKey(token),
+          UpdateExpression: 'ADD filesCreated :one',
+          // One conditional write: concurrent creations cannot both take the last place.
+          ConditionExpression: maxFiles === null ? 'attribute_exists(#pk)' : 'attribute_exists(#pk) AND (attribute_not_exists(filesCreated) OR filesCreated < :max)',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':one': 1, ...(maxFiles !== null && { ':max': maxFiles }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -138,11 +176,11 @@ export class DynamoShareTokenRepository implements ShareTokenRepository {
   }
 
   /** The transaction's write to the set item; with `expected`, only if nothing changed the set since. */
-  private bumpSet(fileId: string, expected?: number) {
+  private bumpSet(pk: string, expected?: number) {
     return {
       Update: {
         TableName: this.tableName,
-        Key: setKey(fileId),
+        Key: setKey(pk),
         UpdateExpression: 'ADD setVersion :one',
         ...(expected === undefined
           ? { ExpressionAttributeValues: { ':one': 1 } }

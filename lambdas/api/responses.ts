@@ -12,6 +12,7 @@ import type { toApiFile, toApiVersion } from '../http/answers';
 import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/transfer/multipart';
 import type { SettingsWarning, TenantSettings } from '../domain/settings/tenant-settings';
 import type { toApiShareToken } from '../domain/sharing/share-tokens';
+import type { toDroppedFile } from '../handlers/upload-links';
 import type { UploadForm, UploadGrant } from '../domain/transfer/uploads';
 import type { SignedUploadRequest } from '../domain/transfer/upload-requests';
 import { accessControl, link } from '../handlers/schemas';
@@ -88,14 +89,36 @@ export const fileVersion = z.object({
   error: z.nullable(fileError),
 });
 
+/** An upload link's terms, fixed when it was created; null: no limit of the link's own. */
+export const uploadLinkTerms = z.object({
+  requestsPerMinute: z.nullable(z.int()),
+  maxSize: z.nullable(count),
+  overwrite: z.boolean().check(z.describe('A file’s link: it may replace content the file has (its creator held files:overwrite).')),
+  fileTypeIds: z.nullable(z.array(z.string())),
+  maxFiles: z.nullable(z.int()),
+  filesCreated: z.int().check(z.describe('A drop box: files created through it so far.')),
+  tags: z.array(z.string()),
+  links: z.array(link),
+});
+
 export const shareToken = z.object({
   id: z.uuid(),
-  fileId: z.uuid(),
-  accessLevel: z.enum(['read', 'full']),
+  fileId: z.nullable(z.uuid()).check(z.describe('The file shared; null for a drop box (an upload link that creates a new file per upload).')),
+  accessLevel: z.enum(['read', 'full', 'upload']),
   createdBy: z.string(),
   createdAt: timestamp,
   expiresAt: z.nullable(timestamp),
   lastUsedAt: z.nullable(timestamp),
+  upload: z.optional(uploadLinkTerms),
+});
+/** What a drop box's holder learns of a file it created: no more than it gave, and the id to upload to. */
+export const droppedFile = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  fileTypeId: z.string(),
+  status: z.enum(['pending', 'processing', 'ready', 'failed']),
+  createdAt: timestamp,
+  expiresAt: z.nullable(timestamp),
 });
 /** A new token's answer, the only one that carries its secret. */
 export const shareTokenWithSecret = z.extend(shareToken, { token: z.string() });
@@ -169,6 +192,7 @@ export type AnswersMatchTheirSchemas = [
   Expect<Equal<ReturnType<typeof toApiFile>, Out<typeof file>>>,
   Expect<Equal<ReturnType<typeof toApiVersion>, Out<typeof fileVersion>>>,
   Expect<Equal<ReturnType<typeof toApiShareToken>, Out<typeof shareToken>>>,
+  Expect<Equal<ReturnType<typeof toDroppedFile>, Out<typeof droppedFile>>>,
   Expect<Equal<FileType, Out<typeof fileType>>>,
   Expect<Equal<UploadGrant, Out<typeof uploadGrant>>>,
   Expect<Equal<UploadForm, Out<typeof uploadForm>>>,

@@ -8,7 +8,8 @@ import type { Principal } from './model';
  */
 export type Actor = { type: 'user'; id: string } | { type: 'token'; id: string } | { type: 'public' };
 
-export const actorOf = (principal: Pick<Principal, 'userId'>): Actor => ({ type: 'user', id: principal.userId });
+export const actorOf = (principal: Pick<Principal, 'userId' | 'shareTokenId'>): Actor =>
+  principal.shareTokenId === undefined ? { type: 'user', id: principal.userId } : { type: 'token', id: principal.shareTokenId };
 
 /** What was granted. Share and public routes add their own (`public-download`, …). */
 export type AuditAction = 'upload' | 'upload-form' | 'upload-part' | 'download' | 'thumbnail' | 'public-download' | 'share-download' | 'share-thumbnail';

@@ -7,8 +7,11 @@ import type { ThumbnailSize } from '../inspect/thumbnail-sizes';
 export const scopes = ['files:read', 'files:write', 'files:overwrite', 'files:admin'] as const;
 export type Scope = (typeof scopes)[number];
 
-/** What a share token lets its holder do: `full` adds changing and deleting the file and managing its tokens. */
-export type ShareAccess = 'read' | 'full';
+/**
+ * What a share token lets its holder do: `full` adds changing and deleting the file and managing its
+ * tokens; `upload` (an upload link) only uploads, and reads nothing.
+ */
+export type ShareAccess = 'read' | 'full' | 'upload';
 
 export type FileStatus = 'pending' | 'processing' | 'ready' | 'failed';
 
@@ -37,6 +40,8 @@ export interface Principal {
   tenantId: string;
   userId: string;
   scopes: ReadonlySet<string>;
+  /** An upload link's holder (`userId` is then `token:<id>`): the link's id, for the audit log. */
+  shareTokenId?: string;
 }
 
 /**
@@ -170,7 +175,8 @@ export const isExpired = (file: Pick<FileRecord, 'expiresAt'>, now: Date): boole
  */
 export interface ShareToken {
   id: string;
-  fileId: string;
+  /** Null for a drop box: an upload link that creates a new file of its tenant per upload. */
+  fileId: string | null;
   tenantId: string;
   /** SHA-256 (hex) of the secret. */
   secretHash: string;
@@ -181,7 +187,31 @@ export interface ShareToken {
   /** Null: valid until deleted (or its file is). */
   expiresAt: string | null;
   lastUsedAt: string | null;
+  /** An upload link's terms (`accessLevel: 'upload'` only). */
+  upload?: UploadLinkTerms;
+  /** A drop box: the files it created so far. */
+  filesCreated?: number;
+}
+
+/**
+ * What an upload link allows, fixed when it is created. Nulls: no limit of the link's own (the
+ * tenant's and the deployment's still apply).
+ */
+export interface UploadLinkTerms {
+  /** Requests per minute through the link, under the deployment's limit for every share token. */
+  requestsPerMinute: number | null;
+  /** The largest upload, under the tenant's own limit. */
+  maxSize: number | null;
+  /** A file link: whether it may replace content the file has (its creator's `files:overwrite`). */
+  overwrite: boolean;
+  /** A drop box: the file types its files may have. */
+  fileTypeIds: string[] | null;
+  /** A drop box: how many files it may create; `filesCreated` counts them. */
+  maxFiles: number | null;
+  /** A drop box: the tags and links every file it creates gets. */
+  tags: string[];
+  links: FileLink[];
 }
 
 /** What a request with a token's secret needs to know to authorize it: one read, whatever the outcome. */
-export type ShareTokenGrant = Pick<ShareToken, 'id' | 'fileId' | 'tenantId' | 'accessLevel' | 'expiresAt'>;
+export type ShareTokenGrant = Pick<ShareToken, 'id' | 'fileId' | 'tenantId' | 'accessLevel' | 'expiresAt' | 'upload'>;

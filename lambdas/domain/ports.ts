@@ -44,10 +44,20 @@ export interface ShareTokenRepository {
   delete(token: ShareToken, setVersion?: number): Promise<void>;
   deleteAllOf(fileId: string): Promise<void>;
   /** Sets `lastUsedAt`; a token deleted meanwhile stays deleted. */
-  recordUse(tokenId: string, fileId: string, at: Date): Promise<void>;
+  recordUse(token: TokenOwner, at: Date): Promise<void>;
+  /** A tenant's drop boxes (upload links bound to no file), expired ones included; strongly consistent. */
+  listDropBoxes(tenantId: string): Promise<ShareToken[]>;
+  /**
+   * Counts one more file created through the drop box, atomically: false, and nothing counted, when
+   * it has created `maxFiles` already or was deleted meanwhile.
+   */
+  countFile(token: TokenOwner, maxFiles: number | null): Promise<boolean>;
   /** Counts one request of the token in the window starting at `windowStart`; returns the window's count so far. */
   countRequest(tokenId: string, windowStart: Date, windowSeconds: number): Promise<number>;
 }
+
+/** What names a token's own item: its id and what it belongs to (its file, or its tenant's drop boxes). */
+export type TokenOwner = Pick<ShareToken, 'id' | 'fileId' | 'tenantId'>;
 
 /** Thrown by `FileRepository.update` when another write came first. */
 export class StaleWrite extends Error {
@@ -242,9 +252,10 @@ export type UrlGrantKind = 'upload' | 'form' | 'multipart' | 'download' | 'thumb
 /**
  * Why a share token was refused: `unknown` (no token has this secret: mistyped, guessed, or
  * revoked, since a deleted token leaves nothing to tell apart), `expired`, `read-only` (a read
- * token asked to change something), `rate-limited`, `file-gone` (its file was deleted).
+ * token asked to change something), `upload-only` (an upload link asked for anything but an
+ * upload), `not-upload` (another token asked to upload), `rate-limited`, `file-gone` (its file was deleted).
  */
-export type ShareTokenRefusal = 'unknown' | 'expired' | 'read-only' | 'rate-limited' | 'file-gone';
+export type ShareTokenRefusal = 'unknown' | 'expired' | 'read-only' | 'upload-only' | 'not-upload' | 'rate-limited' | 'file-gone';
 
 /** The limit a refused request hit: a share token's own rate, or AWS throttling that outlasted the SDK's retries. */
 export type ThrottleLimit = 'share-token-rate' | 'dynamodb' | 's3' | 'sqs';

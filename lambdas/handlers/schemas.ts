@@ -1,5 +1,6 @@
 import * as z from '../validation';
 import { fileportError } from '../errors';
+import { S3_LIMITS } from '../domain/transfer/size-limits';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -46,4 +47,36 @@ export function ifMatchVersion(value: string | undefined): number | undefined {
 export const newShareToken = z.strictObject({
   accessLevel: z.enum(['read', 'full']),
   expiresAt: z.optional(z.iso.datetime({ offset: true })),
+});
+
+/** An upload link's own limits: requests per minute (under the deployment's), the largest upload. */
+const uploadLinkLimits = {
+  requestsPerMinute: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+  maxSize: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(S3_LIMITS.object))),
+};
+const linkExpiry = z.iso.datetime({ offset: true });
+
+/** A member's new token of a file: a `read` or `full` share, or an upload link (which must expire). */
+export const newFileToken = z.strictObject({
+  accessLevel: z.enum(['read', 'full', 'upload']),
+  expiresAt: z.optional(linkExpiry),
+  ...uploadLinkLimits,
+});
+
+/** A drop box: an upload link that creates files of the tenant, with these fixed terms. */
+export const newDropBox = z.strictObject({
+  expiresAt: linkExpiry,
+  ...uploadLinkLimits,
+  fileTypeIds: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.minLength(1), z.maxLength(50))),
+  maxFiles: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+  tags: z.optional(tags),
+  links: z.optional(links),
+});
+
+/** A file a drop box's holder creates, to upload to next. */
+export const droppedFile = z.strictObject({
+  name: fileName,
+  fileTypeId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  mimeType: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  size: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(S3_LIMITS.object))),
 });

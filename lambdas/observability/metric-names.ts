@@ -27,7 +27,7 @@ export const metricNames = {
   processingDuration: 'ProcessingDuration',
   /**
    * A share token refused. Dimension `reason`: unknown (wrong or revoked secret), expired,
-   * read-only, rate-limited, file-gone.
+   * read-only, upload-only (an upload link asked to read), not-upload, rate-limited, file-gone.
    */
   shareTokenRefused: 'ShareTokenRefused',
   /**

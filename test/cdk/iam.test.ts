@@ -81,6 +81,16 @@ describe('API functions', () => {
     expect(grants(fn('shared'), 'dynamodb')).toEqual(onTable([...readActions, ...writeActions], [tableArn]));
     expect(grants(fn('shared'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:DeleteObject': [content(), thumbnails()].sort() });
   });
+
+  it("links: reads and writes items and queries a partition's own items, never the tenant index; uploads under content/ as the uploads function does", () => {
+    expect(grants(fn('links'), 'dynamodb')).toEqual(onTable([...readActions, ...writeActions], [tableArn]));
+    expect(grants(fn('links'), 's3')).toEqual({
+      's3:PutObject': [content()],
+      's3:GetObject': [content()],
+      's3:ListMultipartUploadParts': [content()],
+      's3:AbortMultipartUpload': [content()],
+    });
+  });
 });
 
 describe('processing functions', () => {
@@ -169,12 +179,14 @@ describe('the multipart upload id secret', () => {
     expect(Properties.SecretString).toBeUndefined();
   });
 
-  it('is named to the uploads function by its ARN, which only that function may read, and only its value', () => {
+  it('is named to the functions that upload (uploads, upload links) by its ARN, which only they may read, and only its value', () => {
     const [logical] = secret();
-    const uploads = synthesized.stack.api.functions.uploads;
-    expect(environmentOf(uploads).FILEPORT_UPLOAD_ID_SECRET_ARN).toEqual({ Ref: logical });
-    expect(grants(uploads, 'secretsmanager')).toEqual({ 'secretsmanager:GetSecretValue': [`<${logical}>`] });
-    for (const fn of everyFunction().filter((f) => f !== uploads)) {
+    const { uploads, links } = synthesized.stack.api.functions;
+    for (const fn of [uploads, links]) {
+      expect(environmentOf(fn).FILEPORT_UPLOAD_ID_SECRET_ARN).toEqual({ Ref: logical });
+      expect(grants(fn, 'secretsmanager')).toEqual({ 'secretsmanager:GetSecretValue': [`<${logical}>`] });
+    }
+    for (const fn of everyFunction().filter((f) => f !== uploads && f !== links)) {
       expect({ fn: fn.node.path, grants: grants(fn, 'secretsmanager'), env: environmentOf(fn).FILEPORT_UPLOAD_ID_SECRET_ARN }).toEqual({ fn: fn.node.path, grants: {}, env: undefined });
     }
   });

@@ -54,6 +54,14 @@ const declaredCalls: (IamCall & { reason: string })[] = [
     reason:
       'The uploads function reads the upload-id signing key from Secrets Manager (lambdas/adapters/upload-id-keys.ts); the local stack has no Secrets Manager and gives it the key itself (FILEPORT_UPLOAD_ID_KEY). The signed request is tested in test/unit/adapters/secrets-manager.test.ts.',
   },
+  {
+    functionId: id(stack.api.functions.links),
+    action: 'secretsmanager:GetSecretValue',
+    resource: String(resolver.ref(id(stack.api.uploadIdSecret))),
+    context: { 'aws:SecureTransport': 'true' },
+    via: 'declared',
+    reason: 'The links function signs multipart upload ids with the same key as the uploads function, read the same way (see above).',
+  },
 ];
 
 const bucketArn = resolver.getAtt(id(stack.storage.bucket), 'Arn');
@@ -86,6 +94,12 @@ const justified: JustifiedGrant[] = [
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
     reason: "Deleting a file with a full share token removes its thumbnails too (lambdas/domain/files/files.ts); the suite's shared deletes are of files without thumbnails (lib/api.ts).",
+  },
+  {
+    functionId: id(stack.api.functions.links),
+    action: 's3:GetObject',
+    resource: `${bucketArn}/content/*`,
+    reason: 'A multipart completion through an upload link, retried after S3 completed it, reads one byte of the object to know it exists (lambdas/domain/transfer/multipart.ts), as the uploads function does; the suite retries no completion through a link.',
   },
   {
     functionId: id(stack.processing.metadataFunction),

@@ -23,6 +23,8 @@ export type SameShapes = {
   fileType: Holds<Equal<sdk.FileType, Out<typeof answers.fileType>>>;
   shareToken: Holds<Equal<sdk.ShareToken, Out<typeof answers.shareToken>>>;
   newShareToken: Holds<Equal<sdk.NewShareToken, Out<typeof answers.shareTokenWithSecret>>>;
+  droppedFile: Holds<Equal<sdk.DroppedFile, Out<typeof answers.droppedFile>>>;
+  uploadForm: Holds<Equal<sdk.UploadForm, Out<typeof answers.uploadForm>>>;
   settings: Holds<Equal<sdk.SettingsAnswer, Out<typeof answers.settings>>>;
   download: Holds<Equal<sdk.DownloadGrant, Out<typeof answers.downloadGrant>>>;
   thumbnail: Holds<Equal<sdk.ThumbnailGrant, Out<typeof answers.thumbnailGrant>>>;

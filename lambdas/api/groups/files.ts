@@ -9,7 +9,7 @@ import { getSettings } from '../../handlers/get-settings';
 import { listFiles, listFilesQuery } from '../../handlers/list-files';
 import { listShareTokens } from '../../handlers/list-share-tokens';
 import { listVersions } from '../../handlers/list-versions';
-import { fileUpdate, newShareToken } from '../../handlers/schemas';
+import { fileUpdate, newFileToken } from '../../handlers/schemas';
 import { updateFile } from '../../handlers/update-file';
 import { patchSettings, settingsBody, settingsPatch, updateSettings } from '../../handlers/update-settings';
 import { created, fileAnswer, grant, id, noContent, preconditionFailed, tokenIdParam, tokenListAnswers } from '../docs';
@@ -171,11 +171,13 @@ export const files = routeGroup(
       path: '/v1/files/{id}/tokens',
       scope: 'files:write',
       handle: createShareToken,
-      summary: 'Share a file: create a share token',
+      summary: 'Share a file: create a share token or an upload link',
+      description:
+        'A `read` or `full` share token, or an upload link (`accessLevel: "upload"`, `expiresAt` required): its holder uploads new versions of the file through `/v1/shared/{token}/upload…` and can do nothing else. A link replaces content the file has only if its creator may (`files:overwrite`).',
       params: { id },
-      body: { schema: newShareToken, required: true },
+      body: { schema: newFileToken, required: true },
       answers: { 201: grant('The token with its secret `token`, shown only here.', 'shareTokenWithSecret') },
-      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND'] },
+      errors: { 403: notOwn, 404: ['FILE_NOT_FOUND'], 409: { codes: ['ALREADY_UPLOADED'], text: 'ALREADY_UPLOADED: an upload link of a file with content, by a creator without files:overwrite.' } },
     }),
     listShareTokens: memberRoute({
       method: 'GET',

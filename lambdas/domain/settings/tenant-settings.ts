@@ -174,5 +174,5 @@ export function settingsWarnings(settings: TenantSettings, fileTypes: FileTypeCa
  */
 export async function checkTypeAllowed(deps: Pick<Deps, 'settings'>, tenantId: string, fileTypeId: string): Promise<void> {
   const allowed = (await deps.settings.get(tenantId))?.allowedFileTypeIds;
-  if (allowed && !allowed.includes(fileTypeId)) throw fileportError('FILE_TYPE_NOT_ALLOWED', { fileTypeId, allowed });
+  if (allowed && !allowed.includes(fileTypeId)) throw fileportError('FILE_TYPE_NOT_ALLOWED', { fileTypeId, allowed, by: 'tenant' });
 }

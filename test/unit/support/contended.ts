@@ -1,7 +1,7 @@
 import { createFile } from '../../../lambdas/domain/files/files';
 import type { FileChanges, FileRecord, ShareToken } from '../../../lambdas/domain/model';
 import { MemoryFiles } from './memory';
-import { MemoryShareTokens } from './memory-share-tokens';
+import { MemoryShareTokens, ownerKey } from './memory-share-tokens';
 import { setup, writer } from './grants';
 
 /**
@@ -31,7 +31,7 @@ export class ContendedShareTokens extends MemoryShareTokens {
   override async delete(token: ShareToken, setVersion?: number) {
     if (this.rivals > 0) {
       this.rivals--;
-      this.setVersions.set(token.fileId, (this.setVersions.get(token.fileId) ?? 0) + 1);
+      this.setVersions.set(ownerKey(token), (this.setVersions.get(ownerKey(token)) ?? 0) + 1);
     }
     return super.delete(token, setVersion);
   }

@@ -1,0 +1,4 @@
+import { links } from '../api/groups/links';
+import { apiGroup } from '../http/api-group';
+
+export const handler = apiGroup(links);
