@@ -27,7 +27,14 @@ import { gatewayEvent, type Caller } from '../events';
 const ROOT = join(__dirname, '..', '..');
 // Under node_modules, so a bundle's external `require("sharp")` resolves as it does in the asset.
 const OUT = join(ROOT, 'node_modules', '.cache', 'fileport-bench', 'lambda-weight');
-const API_SIZE_ALLOWANCE_KB = 100;
+// Issue 3 set floor + 100 KB. Issue 14 raised it to 125 KB, deliberately: the file-type catalogue,
+// strict query strings, PATCH settings, the Uppy signing route and upload links (a group of its
+// own) added 7 to 19 KB of Fileport code per API bundle (links 847 KB, files 841, uploads 840, shared
+// 835 against a 728 KB floor), and what the size stands for, the cold start, stays within its own
+// target of 1.2x the floor (API_INIT_RATIO, measured beside each bundle). Getting back under 100 KB
+// means splitting the adapters by capability (the S3 store and the file repository carry every
+// method into every group), not trimming strings.
+const API_SIZE_ALLOWANCE_KB = 125;
 const API_INIT_RATIO = 1.2;
 
 interface Lambda {

@@ -96,6 +96,8 @@ describe('functions', () => {
       FILEPORT_TABLE_NAME: { Ref: logicalId(stack, stack.storage.table) },
       FILEPORT_BUCKET_NAME: { Ref: logicalId(stack, stack.storage.bucket) },
       FILEPORT_TENANT_CLAIM: 'tenant_id',
+      // The checked file-type catalogue, a file in the asset (config/file-types.json).
+      FILEPORT_FILE_TYPES_FILE: 'file-types.json',
       FILEPORT_UPLOAD_URL_TTL_SECONDS: '900',
       FILEPORT_DOWNLOAD_URL_TTL_SECONDS: '900',
       // Only the files function creates files (and copies), which are temporary until content arrives.
@@ -112,10 +114,11 @@ describe('functions', () => {
     });
   });
 
-  it('tells the file-types function only how to read the tenant: it has no data to find', () => {
+  it('tells the file-types function only how to read the tenant and where its catalogue is: it has no data to find', () => {
     expect(resources()[functionId('file-types')]?.Properties.Environment.Variables).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       FILEPORT_TENANT_CLAIM: 'tenant_id',
+      FILEPORT_FILE_TYPES_FILE: 'file-types.json',
     });
   });
 

@@ -47,6 +47,9 @@ const expectedKeyActions: Record<string, string[]> = {
   // Reads the table; signs GETs.
   DownloadsFunction: [...tableRead, ...objectRead],
   SharedFunction: [...tableWrite, ...objectRead],
+  // Upload links: writes the table (files, link counters); signs uploads as the uploads function does,
+  // and reads a completed multipart object back when a completion is retried.
+  LinksFunction: [...tableWrite, ...objectRead, ...objectWrite],
   MetadataFunction: [...tableWrite, ...objectRead],
   ThumbnailsFunction: [...tableWrite, ...objectRead, ...objectWrite],
   // Only deletes objects, which needs no key.

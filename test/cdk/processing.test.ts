@@ -132,6 +132,7 @@ describe('processing functions', () => {
       NODE_OPTIONS: '--enable-source-maps',
       FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
       FILEPORT_BUCKET_NAME: { Ref: id(synthesized.stack.storage.bucket) },
+      FILEPORT_FILE_TYPES_FILE: 'file-types.json',
       FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: id(synthesized.stack.processing.thumbnailsQueue) },
       FILEPORT_MAX_VERSIONS: '10',
     });
@@ -144,6 +145,7 @@ describe('processing functions', () => {
       NODE_OPTIONS: '--enable-source-maps',
       FILEPORT_TABLE_NAME: { Ref: id(synthesized.stack.storage.table) },
       FILEPORT_BUCKET_NAME: { Ref: id(synthesized.stack.storage.bucket) },
+      FILEPORT_FILE_TYPES_FILE: 'file-types.json',
     });
   });
 });
