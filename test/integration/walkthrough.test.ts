@@ -60,7 +60,7 @@ describe('examples/walkthrough.sh', () => {
 
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const out = run.stdout;
-    expect(out).toMatch(/^1\. file types: pdf .*\bzip$/m);
+    expect(out).toMatch(/^1\. file types: pdf .*\bzip binary$/m);
     const [, leaseId] = new RegExp(`^2\\. created: id (${ID}), status pending, expiresAt \\S+$`, 'm').exec(out) ?? [];
     expect(out).toMatch(/^3\. uploaded lease\.pdf, \d+ bytes: HTTP 200$/m);
     expect(out).toMatch(/^4\. read: status ready, size \d+, pageCount 1, version (\d+)$/m);
