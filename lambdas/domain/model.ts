@@ -1,3 +1,4 @@
+import type { ScanStatus } from './events/model';
 import type { ThumbnailSize } from '../inspect/thumbnail-sizes';
 
 /**
@@ -75,6 +76,11 @@ export interface FileVersion {
    * UPLOAD_REUSED), or it disappeared (CONTENT_MISSING). Nothing to download.
    */
   contentRemoved: boolean;
+  /**
+   * The malware scan of this version's bytes (issue 15). Absent on versions recorded before scanning
+   * existed, and read as `skipped` then.
+   */
+  scan?: { status: ScanStatus; completedAt: string | null };
 }
 
 /** A file as stored: the public fields plus what only the service needs to know. */
