@@ -18,7 +18,7 @@ import { isWellFormed } from '../domain/text';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
-const FILE_SK = 'FILE';
+export const FILE_SK = 'FILE';
 
 const filePk = (id: string) => `FILE#${id}`;
 
@@ -63,7 +63,8 @@ function indexItems(file: FileRecord, now: string): Map<string, IndexItem> {
 const mustRewrite = (before: IndexItem, after: IndexItem): boolean =>
   before[TTL] !== after[TTL] || (before[GSI_SK] !== after[GSI_SK] && !isProcessingPartition(String(after[GSI_PK])));
 
-function toRecord(item: Record<string, unknown>): FileRecord {
+/** A file item (as the table holds it, unmarshalled) as this code reads it; also how the events publisher reads the stream's images. */
+export function toRecord(item: Record<string, unknown>): FileRecord {
   const { [PK]: _pk, [SK]: _sk, [GSI_PK]: _gpk, [GSI_SK]: _gsk, [TTL]: _ttl, ...record } = item;
   return upgradeRecord(record);
 }

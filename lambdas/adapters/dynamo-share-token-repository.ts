@@ -17,12 +17,15 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
  * Expiring tokens carry the TTL attribute, so DynamoDB removes them some time after they expire.
  */
 const ownerPk = (owner: Pick<TokenOwner, 'fileId' | 'tenantId'>) => (owner.fileId === null ? `DROPBOXES#${owner.tenantId}` : `FILE#${owner.fileId}`);
-const tokenKey = (owner: TokenOwner) => ({ [PK]: ownerPk(owner), [SK]: `TOKEN#${owner.id}` });
+/** The sort key prefix of a token's own item (not its lookup or set item). */
+export const TOKEN_SK_PREFIX = 'TOKEN#';
+const tokenKey = (owner: TokenOwner) => ({ [PK]: ownerPk(owner), [SK]: `${TOKEN_SK_PREFIX}${owner.id}` });
 const setKey = (pk: string) => ({ [PK]: pk, [SK]: 'TOKENS' });
 const lookupKey = (secretHash: string) => ({ [PK]: `SHARE#${secretHash}`, [SK]: 'SHARE' });
 const ttlOf = (token: Pick<ShareToken, 'expiresAt'>) => (token.expiresAt === null ? {} : { [TTL]: Math.ceil(Date.parse(token.expiresAt) / 1000) });
 
-function toToken(item: Record<string, unknown>): ShareToken {
+/** A token item (unmarshalled) as this code reads it; also how the events publisher reads the stream's images. */
+export function toToken(item: Record<string, unknown>): ShareToken {
   const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, ...token } = item;
   return token as unknown as ShareToken;
 }
