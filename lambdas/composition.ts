@@ -1,13 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { makeDocumentClient, makeS3Client, makeSqsClient } from './adapters/aws-clients';
+import { makeDocumentClient, makeEventBridgeClient, makeS3Client, makeSqsClient } from './adapters/aws-clients';
+import { EventBridgeBus } from './adapters/eventbridge-bus';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
 import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SqsProcessingQueue, SqsThumbnailQueue } from './adapters/sqs-queues';
 import { uploadIdKeysOf } from './adapters/upload-id-keys';
-import { getConfig, getFileTypes, type Config } from './config';
+import { getConfig, getEventBusConfig, getFileTypes, type Config } from './config';
+import type { EventBus } from './domain/events/model';
 import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import { EmfTelemetry } from './observability/emf';
@@ -38,6 +40,8 @@ export type LinkServices = ApiServices & UploadDeps;
 export type MetadataServices = ProcessingDeps & { config: Config };
 /** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
 export type ReconcilerServices = StorageServices & { processing: ProcessingQueue; stuckFiles: StuckFilePolicy };
+/** The events publisher: only the bus (it reads the table's stream through its event source mapping, not the table). */
+export type EventPublisherServices = { bus: EventBus };
 
 const built: {
   db?: DynamoDBDocumentClient;
@@ -48,6 +52,7 @@ const built: {
   links?: LinkServices;
   metadata?: MetadataServices;
   reconciler?: ReconcilerServices;
+  events?: EventPublisherServices;
 } = {};
 
 function documentClient(): DynamoDBDocumentClient {
@@ -137,4 +142,9 @@ export function reconcilerServices(): ReconcilerServices {
     built.reconciler = { ...base, processing: new SqsProcessingQueue(sqsClient(), queueUrl, base.config.bucketName), stuckFiles: base.config.stuckFiles };
   }
   return built.reconciler;
+}
+
+export function eventPublisherServices(): EventPublisherServices {
+  built.events ??= { bus: new EventBridgeBus(makeEventBridgeClient(), getEventBusConfig().eventBusName) };
+  return built.events;
 }

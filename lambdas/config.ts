@@ -175,6 +175,15 @@ export function getAuthConfig(): { tenantClaim: string } {
   return { tenantClaim: authSchema.parse(process.env).FILEPORT_TENANT_CLAIM };
 }
 
+const eventBusSchema = z.object({ [names.eventBusName]: nonEmpty });
+
+/** What the events publisher needs, and nothing else (it has no table or bucket of its own): the bus it puts events on. */
+export function getEventBusConfig(): { eventBusName: string } {
+  const result = eventBusSchema.safeParse(process.env);
+  if (!result.success) throw new Error(`Invalid Fileport configuration: ${names.eventBusName} must be the name of the events bus`);
+  return { eventBusName: result.data[names.eventBusName] };
+}
+
 let fileTypes: FileTypeCatalogue | undefined;
 
 /**

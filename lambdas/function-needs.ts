@@ -47,6 +47,8 @@ export interface FunctionNeeds {
   uploadIdSecret?: true;
   /** Queues it sends messages to (FILEPORT_<QUEUE>_QUEUE_URL, sqs:SendMessage). */
   sendsTo?: WorkQueueName[];
+  /** Puts events on the deployment's events bus (FILEPORT_EVENT_BUS_NAME, events:PutEvents on that bus only). */
+  publishesEvents?: true;
 }
 
 /**
@@ -65,5 +67,6 @@ export const environmentVariables = {
   uploadIdSecretArn: 'FILEPORT_UPLOAD_ID_SECRET_ARN',
   // Every function's: the file-type catalogue, a JSON file in its asset (lib/fileport-function.ts).
   fileTypesFile: 'FILEPORT_FILE_TYPES_FILE',
+  eventBusName: 'FILEPORT_EVENT_BUS_NAME',
   queueUrl: { metadata: 'FILEPORT_METADATA_QUEUE_URL', thumbnails: 'FILEPORT_THUMBNAIL_QUEUE_URL' },
 } as const;

@@ -63,6 +63,13 @@ export const processors = {
       sendsTo: ['metadata'],
     }),
   },
+  // The table's stream to the events bus (lib/events.ts): reads no table (the stream brings the
+  // items), touches no object, puts events on its bus.
+  events: {
+    entry: 'lambdas/entrypoints/publish-events.ts',
+    timeoutSeconds: 30,
+    needs: needs({ publishesEvents: true }),
+  },
 } as const;
 
 export type Processor = keyof typeof processors;

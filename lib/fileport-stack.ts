@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Api } from './api';
+import type { FileEvents } from './events';
 import { Fileport, type FileportProps } from './fileport';
 import type { Processing } from './processing';
 import type { Storage } from './storage';
@@ -26,6 +27,7 @@ export class FileportStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.fileport.url, description: 'Base URL of the Fileport HTTP API' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Bucket of file contents and thumbnails' });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'EventBridge bus of Fileport events (source fileport): add rules to route them' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName, description: 'DynamoDB table of file metadata' });
     const users = this.api.userPool;
     if (users) {
@@ -44,5 +46,9 @@ export class FileportStack extends Stack {
 
   get processing(): Processing {
     return this.fileport.processing;
+  }
+
+  get events(): FileEvents {
+    return this.fileport.events;
   }
 }

@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { environmentVariables as names, type FunctionNeeds, type WorkQueueName } from '../lambdas/function-needs';
@@ -15,6 +16,8 @@ export interface NeedsContext {
   settings: Partial<NeededSettings>;
   uploadIdSecret?: secretsmanager.ISecret;
   queues?: Partial<Record<WorkQueueName, sqs.IQueue>>;
+  /** The bus Fileport's events go to (lib/events.ts). */
+  eventBus?: events.IEventBus;
 }
 
 /**
@@ -55,5 +58,12 @@ export function grantNeeds(fn: FileportFunction, needs: FunctionNeeds, context: 
     if (!queue) throw new Error(`${fn.node.path} sends to the ${name} queue, which is not given`);
     fn.addEnvironment(names.queueUrl[name], queue.queueUrl);
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [queue.queueArn] });
+  }
+  if (needs.publishesEvents) {
+    const bus = context.eventBus;
+    if (!bus) throw new Error(`${fn.node.path} publishes events, and no bus is given`);
+    fn.addEnvironment(names.eventBusName, bus.eventBusName);
+    // That bus only: not the account's default bus, nor any other.
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['events:PutEvents'], resourceArns: [bus.eventBusArn] });
   }
 }

@@ -11,11 +11,14 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from '../lambdas/observability/metric-names';
 import type { Api } from './api';
 import type { Processing } from './processing';
+import type { FileEvents } from './events';
 import type { FileportSettings } from './deployment-settings';
 
 export interface OperationsProps {
   api: Api;
   processing: Processing;
+  /** The events publisher and its dead-letter queue (absent in setups without events). */
+  events?: FileEvents;
   /** Subscribed to the alarm topic when not empty (`fileport:alarmEmail`). */
   alarmEmail?: FileportSettings['alarmEmail'];
 }
@@ -96,7 +99,7 @@ export class Operations extends Construct {
 
     const functions: [string, lambda.Function][] = [
       ...Object.values(api.functions).map((fn): [string, lambda.Function] => [fn.node.id, fn]),
-      ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction].map(
+      ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction, ...(props.events?.publisher ? [props.events.publisher] : [])].map(
         (fn): [string, lambda.Function] => [fn.node.id, fn],
       ),
     ];
@@ -137,6 +140,15 @@ export class Operations extends Construct {
         description: `More than ${DEAD_LETTER_DEPTH} messages wait in the ${name} dead-letter queue: many files are failing processing at once.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
         threshold: DEAD_LETTER_DEPTH,
+      });
+    }
+    if (props.events) {
+      this.alarm('EventsDeadLetterAlarm', {
+        description:
+          'Events of some table changes were not published after every retry: their stream positions wait in the events dead-letter queue. Find the cause in the PublisherFunction log, then republish from those positions (the stream keeps records 24 hours).',
+        metric: props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        // Any: each message is events receivers never got.
+        threshold: 0,
       });
     }
     this.alarm('ProcessingLagAlarm', {

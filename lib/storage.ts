@@ -150,6 +150,8 @@ export class Storage extends Construct {
         : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: tableSchema.ttlAttribute,
+      // What the events publisher reads (lib/events.ts): both images, to tell what a write changed.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

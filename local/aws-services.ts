@@ -13,8 +13,8 @@ import { LOCAL_BUCKET, LOCAL_TABLE, useEmulators, type QueueUrls } from './servi
 import { startSqsEndpoint } from './sqs-endpoint';
 import { Stops } from './stops';
 
-/** The processors a queue feeds: all but the scheduled reconciler. */
-export type QueueProcessor = Exclude<Processor, 'reconciler'>;
+/** The processors a queue feeds: all but the scheduled reconciler and the events publisher (fed by the table's stream). */
+export type QueueProcessor = Exclude<Processor, 'reconciler' | 'events'>;
 
 /** The consumers of the processing queues, as their event source mappings invoke them. */
 export type ProcessorConsumers = Record<QueueProcessor, QueueConsumer>;

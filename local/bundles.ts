@@ -56,13 +56,15 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
   const template = JSON.parse(readFileSync(join(assembly.directory, stack.templateFile), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown }; Handler?: string; Environment?: { Variables?: Record<string, unknown> } } }>;
   };
-  const { api, processing } = stack;
+  const { api, processing, events } = stack;
+  if (!events.publisher) throw new Error('The stack has no events publisher to bundle');
   const constructs = {
     ...api.functions,
     metadata: processing.metadataFunction,
     thumbnails: processing.thumbnailsFunction,
     deadLetters: processing.deadLettersFunction,
     reconciler: processing.reconcilerFunction,
+    events: events.publisher,
   };
   const functions = Object.fromEntries(
     Object.entries(constructs).map(([name, fn]) => {

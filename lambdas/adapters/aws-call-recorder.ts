@@ -168,6 +168,11 @@ export function iamRequestsOf(clientName: string, commandName: string, input: In
   if (clientName === 'SQSClient') {
     return [{ service: 'sqs', action: `sqs:${operation}`, resource: queueArnOf(region, String(input.QueueUrl ?? '')), context: { ...SECURE }, via: 'sdk' }];
   }
+  if (clientName === 'EventBridgeClient') {
+    // Authorized per bus named in the entries (the default bus when an entry names none).
+    const buses = new Set(((input.Entries as { EventBusName?: string }[] | undefined) ?? []).map((e) => e.EventBusName ?? 'default'));
+    return [...buses].map((bus) => ({ service: 'events', action: `events:${operation}`, resource: `arn:aws:events:${region}:${LOCAL_ACCOUNT}:event-bus/${bus}`, context: { ...SECURE }, via: 'sdk' as const }));
+  }
   return [{ service: clientName, action: `unknown:${operation}`, resource: '*', context: {}, via: 'sdk' }];
 }
 

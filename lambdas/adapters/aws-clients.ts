@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { isThrottlingError } from '@smithy/core/retry';
 import { recordAwsCalls } from './aws-call-recorder';
 import type { Config } from '../config';
@@ -48,6 +49,11 @@ export function makeDocumentClient(): DynamoDBDocumentClient {
 /** The processing queues' client (the metadata processor's thumbnail jobs, the reconciler's re-drives). */
 export function makeSqsClient(): SQSClient {
   return traceAwsClient(countThrottles(recordAwsCalls(new SQSClient({})), 'sqs'));
+}
+
+/** The events publisher's client (AWS_ENDPOINT_URL_EVENTBRIDGE locally: the local stack's PutEvents endpoint). */
+export function makeEventBridgeClient(): EventBridgeClient {
+  return traceAwsClient(countThrottles(recordAwsCalls(new EventBridgeClient({})), 'eventbridge'));
 }
 
 export function makeS3Client(config: Config): S3Client {

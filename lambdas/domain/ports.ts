@@ -258,7 +258,7 @@ export type UrlGrantKind = 'upload' | 'form' | 'multipart' | 'download' | 'thumb
 export type ShareTokenRefusal = 'unknown' | 'expired' | 'read-only' | 'upload-only' | 'not-upload' | 'rate-limited' | 'file-gone';
 
 /** The limit a refused request hit: a share token's own rate, or AWS throttling that outlasted the SDK's retries. */
-export type ThrottleLimit = 'share-token-rate' | 'dynamodb' | 's3' | 'sqs';
+export type ThrottleLimit = 'share-token-rate' | 'dynamodb' | 's3' | 'sqs' | 'eventbridge';
 
 /**
  * What the service counts and times for its operators (the metrics of

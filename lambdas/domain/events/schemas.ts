@@ -70,7 +70,7 @@ export const eventSchemas = Object.fromEntries(
       data: data[type],
     }),
   ]),
-) as Record<EventType, z.ZodMiniType<FileportEvent>>;
+) as unknown as Record<EventType, z.ZodMiniType<FileportEvent>>;
 
 /** Each type's JSON Schema (2020-12), with `$id` `fileport:event:<type>:v<version>`. */
 export function eventJsonSchemas(): Record<EventType, Record<string, unknown>> {
@@ -79,5 +79,5 @@ export function eventJsonSchemas(): Record<EventType, Record<string, unknown>> {
       const { $schema: _s, ...schema } = z.toJSONSchema(eventSchemas[type], { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
       return [type, { $id: `fileport:event:${type}:v${EVENT_SCHEMA_VERSION}`, title: type, description: eventDescriptions[type], ...schema }];
     }),
-  ) as Record<EventType, Record<string, unknown>>;
+  ) as unknown as Record<EventType, Record<string, unknown>>;
 }
