@@ -9,8 +9,10 @@ import { connectLocalStack } from './localstack';
 import { LocalQueue, type QueueConsumer } from './local-queue';
 import { claimPort } from './ports';
 import { ensureTable } from './provision';
-import { LOCAL_BUCKET, LOCAL_TABLE, useEmulators, type QueueUrls } from './service-environment';
+import { LOCAL_BUCKET, LOCAL_EVENT_BUS, LOCAL_TABLE, useEmulators, type QueueUrls } from './service-environment';
 import { startSqsEndpoint } from './sqs-endpoint';
+import { LocalEventBus } from './event-bus';
+import { startEventBridgeEndpoint } from './eventbridge-endpoint';
 import { Stops } from './stops';
 
 /** The processors a queue feeds: all but the scheduled reconciler and the events publisher (fed by the table's stream). */
@@ -34,6 +36,14 @@ export interface AwsServices {
 
 export interface EmulatedProcessing {
   queues: LocalQueues;
+  /**
+   * The deployment's events bus, locally (and the account's default bus, where GuardDuty writes):
+   * the publisher puts Fileport's events on it through the local PutEvents endpoint; add rules to it
+   * (`bus.rule`) as deployed rules are added to the EventBridge bus.
+   */
+  bus: LocalEventBus;
+  /** The table's stream, which the events publisher reads (local/dynamodb-stream.ts). */
+  tableStreamArn: string;
   /** The S3 events of uploads processing received (the last 1000), and a way to deliver one (again). */
   uploadEvents: { recent: S3EventRecord[]; deliver(record: S3EventRecord): void };
 }
@@ -47,6 +57,8 @@ export interface AwsServicesOptions {
   allowedHosts: string[];
   /** Overrides every processor's timeout (the deployed Lambda's, by default). */
   processorTimeoutMs: number | undefined;
+  /** Whether the local bus refuses a PutEvents call now (fault injection, local/faults.ts). */
+  busDown?: () => boolean;
 }
 
 /** LocalStack's when AWS_ENDPOINT_URL is set (local/localstack.ts), the emulators in this process otherwise. */
@@ -75,7 +87,11 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
     // The processors and the reconciler send to the queues with their own SQS client, as deployed.
     const sqs = await startSqsEndpoint({ [queues.metadata.name]: (body) => queues.metadata.send(body), [queues.thumbnails.name]: (body) => queues.thumbnails.send(body) });
     stops.add(sqs.stop);
-    useEmulators({ s3: s3.endpoint, dynamoDb: dynamo.endpoint, sqs: sqs.endpoint });
+    // The events publisher puts events with its own EventBridge client, as deployed.
+    const bus = new LocalEventBus(process.env.AWS_REGION ?? 'us-east-1');
+    const eventBridge = await startEventBridgeEndpoint({ buses: { [LOCAL_EVENT_BUS]: bus, default: bus }, failing: options.busDown });
+    stops.add(eventBridge.stop);
+    useEmulators({ s3: s3.endpoint, dynamoDb: dynamo.endpoint, sqs: sqs.endpoint, eventBridge: eventBridge.endpoint });
 
     const recent: S3EventRecord[] = [];
     // Deployed, each SQS message carries one S3 event notification; the same here.
@@ -89,7 +105,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
       if (recent.length > 1000) recent.shift();
       deliver(record);
     });
-    await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
+    const tableStreamArn = await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
 
     return {
       s3Endpoint: s3.endpoint,
@@ -106,7 +122,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         });
       },
       stop: stops.stopAll,
-      emulated: { queues, uploadEvents: { recent, deliver } },
+      emulated: { queues, uploadEvents: { recent, deliver }, bus, tableStreamArn },
     };
   });
 }

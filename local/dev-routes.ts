@@ -5,6 +5,7 @@ import { faultRules, type Faults } from './faults';
 import { devError, devJson, type DevRoute } from './gateway';
 import { lambdaNames, type LambdaCode, type LambdaName, type LoadedLambda } from './lambda-code';
 import type { ReconcilerStats } from './processing';
+import type { StreamReaderStats } from './dynamodb-stream';
 
 /** Which file each function was loaded from, as `GET /_dev/lambdas` reports it. */
 export interface LoadedCode {
@@ -25,6 +26,7 @@ export function loadedCode(code: LambdaCode, loaded: Record<LambdaName, LoadedLa
 export interface ProcessingHandles extends EmulatedProcessing {
   faults: Faults;
   reconcilerStats(): ReconcilerStats;
+  streamStats(): StreamReaderStats | null;
 }
 
 /**
@@ -46,8 +48,19 @@ export async function devRoutes(options: {
   };
 }
 
-function processingRoutes({ queues, uploadEvents, faults, reconcilerStats }: ProcessingHandles): Record<string, DevRoute> {
+function processingRoutes({ queues, uploadEvents, faults, reconcilerStats, bus, streamStats }: ProcessingHandles): Record<string, DevRoute> {
   return {
+    // What was put on the local events bus (the latest 1000), oldest first, as EventBridge events
+    // (`detail` is the Fileport event); `?fileId=` and `?type=` (detail-type) narrow it down.
+    '/_dev/events': ({ method, query }) => {
+      if (method !== 'GET') return undefined;
+      const fileId = query.get('fileId');
+      const type = query.get('type');
+      const items = bus
+        .recent()
+        .filter((e) => (type === null || e['detail-type'] === type) && (fileId === null || (e.detail as { fileId?: unknown } | null)?.fileId === fileId));
+      return { status: 200, body: { items, stream: streamStats() } };
+    },
     // The S3 events processing received, and a way to deliver one again (a duplicate, or an
     // old one after a newer one) as S3 is allowed to.
     '/_dev/s3-events': ({ method, query, body }) => {

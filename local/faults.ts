@@ -8,10 +8,15 @@ import type { QueueConsumer } from './local-queue';
  *   throw    the processor throws: the message is retried, finally dead-lettered
  *   timeout  the processor never answers: the queue's timeout fails the delivery, as Lambda's does
  *   drop     the processor reports success without doing anything: a lost message
+ * and the events publisher (`processor: "events"`), per invocation (for the files named: an
+ * invocation whose batch holds a change of one of them):
+ *   throw    the publisher throws after it got the stream records, before it publishes: the batch is retried
+ *   bus-down the bus refuses every event of a PutEvents call (FailedEntryCount): the publisher reports
+ *            the batch's first unpublished record and the stream retries from it. `times` counts calls.
  */
 const rule = z.object({
-  processor: z.enum(['metadata', 'thumbnails']),
-  fault: z.enum(['throw', 'timeout', 'drop']),
+  processor: z.enum(['metadata', 'thumbnails', 'events']),
+  fault: z.enum(['throw', 'timeout', 'drop', 'bus-down']),
   times: z.number().int().min(1).optional(),
   fileIds: z.array(z.string().min(1)).max(1000).optional(),
 });
@@ -51,8 +56,31 @@ export class Faults {
     return this.rules;
   }
 
+  /** Whether the local bus refuses this PutEvents call (a `bus-down` rule with calls left). */
+  busDown(): boolean {
+    const key = 'bus-down';
+    const call = (this.deliveries.get(key) ?? 0) + 1;
+    this.deliveries.set(key, call);
+    return this.rules.some((r) => r.processor === 'events' && r.fault === 'bus-down' && (r.times === undefined || call <= r.times));
+  }
+
+  /** The events publisher with its `throw` faults applied; `fileIdsOf` reads the files a batch changes. */
+  wrapStream<E, R>(fileIdsOf: (event: E) => string[], consumer: (event: E) => Promise<R>): (event: E) => Promise<R> {
+    return async (event) => {
+      const files = fileIdsOf(event);
+      const key = `events:${files.join(',')}`;
+      const delivery = (this.deliveries.get(key) ?? 0) + 1;
+      this.deliveries.set(key, delivery);
+      const fault = this.rules.find(
+        (r) => r.processor === 'events' && r.fault === 'throw' && (!r.fileIds || files.some((f) => r.fileIds!.includes(f))) && (r.times === undefined || delivery <= r.times),
+      );
+      if (fault) throw new Error(`Injected fault: the events publisher throws on invocation ${delivery} for ${files.join(', ') || 'no file'}`);
+      return consumer(event);
+    };
+  }
+
   /** The consumer with this processor's faults applied; `fileIdOf` reads the file from a message body. */
-  wrap(processor: FaultRule['processor'], fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
+  wrap(processor: Exclude<FaultRule['processor'], 'events'>, fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
     return async (event) => {
       const body = event.Records[0]?.body ?? '';
       const fileId = fileIdOf(body);

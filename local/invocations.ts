@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { processors } from '../lambdas/processors';
 import { apiFunctionName, asInvocationOf, processorFunctionName } from '../lambdas/adapters/aws-call-recorder';
 import { lambdaContext, type ApiLambda } from './gateway';
@@ -6,8 +7,8 @@ import type { LambdaName, LoadedLambda } from './lambda-code';
 import type { QueueConsumer } from './local-queue';
 
 /*
- * Every invocation of a function goes through one of these three, one per way Lambda invokes
- * Fileport's functions (an API Gateway HTTP API v2 event, an SQS batch, a scheduled event), with
+ * Every invocation of a function goes through one of these, one per way Lambda invokes Fileport's
+ * functions (an API Gateway HTTP API v2 event, an SQS batch, a stream batch, a scheduled event), with
  * a Lambda context of its own: what wraps an invocation (a recorder of its AWS calls) wraps it here.
  */
 
@@ -19,6 +20,11 @@ export function apiLambda(fn: LoadedLambda): ApiLambda {
 /** A processor, as its queue's event source mapping invokes it: an SQS event, the batch failures back. */
 export function sqsConsumer(fn: LoadedLambda): QueueConsumer {
   return asInvocationOf(functionNameOf(fn.name), (event) => fn.handler(event, lambdaContext(`fileport-${fn.name}`)) as ReturnType<QueueConsumer>);
+}
+
+/** The events publisher, as its stream's event source mapping invokes it: a DynamoDB stream batch, the batch failures back. */
+export function streamConsumer(fn: LoadedLambda): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void> {
+  return asInvocationOf(functionNameOf(fn.name), (event: DynamoDBStreamEvent) => fn.handler(event, lambdaContext(`fileport-${fn.name}`)) as Promise<DynamoDBBatchResponse | void>);
 }
 
 /** The reconciler, as its EventBridge schedule invokes it. */

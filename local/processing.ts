@@ -1,8 +1,12 @@
+import { join } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { fileIdOfContentKey } from '../lambdas/domain/files/files';
 import { thumbnailJobOf, uploadedObjectsOf } from '../lambdas/adapters/processing-messages';
 import type { AwsServices, ProcessorConsumers } from './aws-services';
 import type { Faults } from './faults';
-import { scheduled, sqsConsumer } from './invocations';
+import { scheduled, sqsConsumer, streamConsumer } from './invocations';
+import { readStream, type StreamReaderStats } from './dynamodb-stream';
 import type { LambdaName, LoadedLambda } from './lambda-code';
 import { runEvery } from './schedule';
 
@@ -16,7 +20,9 @@ export interface Processing {
   /** Settles when the reconciler's first run has (it never rejects: a failure is logged). */
   firstReconcile: Promise<void>;
   reconcilerStats(): ReconcilerStats;
-  /** Stops the reconciler; the deliveries stop with the services (`AwsServices.stop`), after it. */
+  /** The events publisher's stream reading (emulators only). */
+  streamStats(): StreamReaderStats | null;
+  /** Stops the reconciler and the stream reading; the deliveries stop with the services (`AwsServices.stop`), after it. */
   stop(): Promise<void>;
 }
 
@@ -25,7 +31,11 @@ export interface Processing {
  * the emulators' queues, the processors fail as `faults` says (local/faults.ts); LocalStack's are
  * left as they are.
  */
-export function startProcessing(loaded: Record<LambdaName, LoadedLambda>, services: AwsServices, options: { faults: Faults; reconcileIntervalMs: number }): Processing {
+export function startProcessing(
+  loaded: Record<LambdaName, LoadedLambda>,
+  services: AwsServices,
+  options: { faults: Faults; reconcileIntervalMs: number; dataDir?: string | null },
+): Processing {
   const consumers: ProcessorConsumers = { metadata: sqsConsumer(loaded.metadata), thumbnails: sqsConsumer(loaded.thumbnails), deadLetters: sqsConsumer(loaded.deadLetters) };
   const { faults } = options;
   services.consume(
@@ -39,8 +49,33 @@ export function startProcessing(loaded: Record<LambdaName, LoadedLambda>, servic
   );
   // The deployed reconciler as is: it re-drives onto the metadata queue.
   const reconciler = startReconciler(scheduled(loaded.reconciler), options.reconcileIntervalMs);
-  return { firstReconcile: reconciler.firstRun, reconcilerStats: reconciler.stats, stop: reconciler.stop };
+  // The events publisher on the table's stream, as its event source mapping feeds it. Emulators only:
+  // on LocalStack nothing reads the stream (its events would go to LocalStack's EventBridge, not the local bus).
+  const emulated = services.emulated;
+  const stream = emulated
+    ? readStream({
+        client: new DynamoDBStreamsClient({ endpoint: services.dynamoDbEndpoint }),
+        streamArn: emulated.tableStreamArn,
+        consumer: faults.wrapStream(fileIdsOfBatch, streamConsumer(loaded.events)),
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        checkpointFile: options.dataDir ? join(options.dataDir, 'events-stream-checkpoint.json') : null,
+      })
+    : undefined;
+  return {
+    firstReconcile: reconciler.firstRun,
+    reconcilerStats: reconciler.stats,
+    streamStats: () => stream?.stats() ?? null,
+    stop: async () => {
+      await reconciler.stop();
+      await stream?.stop();
+    },
+  };
 }
+
+/** The files whose items a stream batch changes (`FILE#<id>` partitions). */
+const fileIdsOfBatch = (event: DynamoDBStreamEvent): string[] => [
+  ...new Set(event.Records.flatMap((r) => (r.dynamodb?.Keys?.pk?.S?.startsWith('FILE#') ? [r.dynamodb.Keys.pk.S.slice('FILE#'.length)] : []))),
+];
 
 const fileIdOfUpload = (body: string): string | undefined => {
   try {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { tableSchema } from '../lambdas/adapters/table-schema';
@@ -6,8 +6,14 @@ import { objectPrefixes } from '../lambdas/domain/files/files';
 import { putBucketCors } from './bucket-cors';
 import { deadLetterRetentionSeconds, maxReceiveCount, visibilityTimeoutSeconds, type Processor } from '../lambdas/processors';
 
-/** Creates the table as the CDK storage construct defines it, unless it exists already. */
-export async function ensureTable(db: DynamoDBClient, tableName: string): Promise<void> {
+/** The table's stream, as lib/storage.ts deploys it: what the events publisher reads. */
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/**
+ * Creates the table as the CDK storage construct defines it, unless it exists already; a table an
+ * older run made (before events) gets its stream. Returns the stream's ARN.
+ */
+export async function ensureTable(db: DynamoDBClient, tableName: string): Promise<string> {
   const { partitionKey, sortKey, ttlAttribute, indexes } = tableSchema;
   const gsi = indexes.byTenant;
   try {
@@ -30,18 +36,28 @@ export async function ensureTable(db: DynamoDBClient, tableName: string): Promis
             Projection: { ProjectionType: 'ALL' },
           },
         ],
+        StreamSpecification: STREAM,
       }),
     );
     await db.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  let streamAdded = false;
   for (let i = 0; i < 100; i++) {
     const { Table } = await db.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE') {
+      if (Table.StreamSpecification?.StreamEnabled && Table.StreamSpecification.StreamViewType === STREAM.StreamViewType && Table.LatestStreamArn) return Table.LatestStreamArn;
+      if (!streamAdded) {
+        // A stream of another view type is replaced: the publisher needs both images.
+        if (Table.StreamSpecification?.StreamEnabled) await db.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
+        await db.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }));
+        streamAdded = true;
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`Table ${tableName} did not become active`);
+  throw new Error(`Table ${tableName} did not become active with its stream`);
 }
 
 /**

@@ -10,6 +10,8 @@ import { localUploadIdKey } from './upload-id-key';
 /** What the stack names its bucket and table. */
 export const LOCAL_BUCKET = 'fileport-local';
 export const LOCAL_TABLE = 'fileport-local';
+/** The local events bus (local/event-bus.ts), as the publisher is told its name. */
+export const LOCAL_EVENT_BUS = 'fileport-local-events';
 
 /** The processing queues' URLs, as the functions that send to them are given them. */
 export interface QueueUrls {
@@ -23,8 +25,9 @@ export function setRegion(): void {
 }
 
 /** Points every SDK client of this process at the emulators, with the credentials they accept: real ones must never reach them. */
-export function useEmulators(endpoints: { s3: string; dynamoDb: string; sqs: string }): void {
+export function useEmulators(endpoints: { s3: string; dynamoDb: string; sqs: string; eventBridge: string }): void {
   Object.assign(process.env, {
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
@@ -46,6 +49,7 @@ export function setFunctionEnvironment(options: { code: LambdaCode; dataDir: str
     FILEPORT_BUCKET_NAME: LOCAL_BUCKET,
     FILEPORT_METADATA_QUEUE_URL: options.queueUrls.metadata,
     FILEPORT_THUMBNAIL_QUEUE_URL: options.queueUrls.thumbnails,
+    FILEPORT_EVENT_BUS_NAME: LOCAL_EVENT_BUS,
   };
   Object.assign(process.env, resources, { FILEPORT_S3_FORCE_PATH_STYLE: 'true' });
 

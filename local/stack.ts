@@ -75,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       corsOrigins,
       allowedHosts: settings.allowedHosts,
       processorTimeoutMs: settings.processorTimeoutMs,
+      busDown: () => settings.faults.busDown(),
     });
     stops.add(services.stop);
 
@@ -86,13 +87,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The processors on their queues and the reconciler on its timer, then what /_dev shows of it all.
     const { faults, reconcileIntervalMs } = settings;
-    const processing = startProcessing(loaded, services, { faults, reconcileIntervalMs });
+    const processing = startProcessing(loaded, services, { faults, reconcileIntervalMs, dataDir });
     stops.add(processing.stop);
 
     const auth = await createDevAuth(dataDir && devAuthKeyFile(dataDir));
     const loadedFrom = loadedCode(code, loaded);
     const { emulated } = services;
-    const dev = await devRoutes({ auth, loaded: loadedFrom, processing: emulated && { ...emulated, faults, reconcilerStats: processing.reconcilerStats } });
+    const dev = await devRoutes({ auth, loaded: loadedFrom, processing: emulated && { ...emulated, faults, reconcilerStats: processing.reconcilerStats, streamStats: processing.streamStats } });
     const { tenantClaim } = getConfig();
     const gateway = await claimPort('API', options.port, () =>
       startGateway({ port: options.port, auth, tenantClaim, lambdas, devRoutes: dev, corsOrigins, assets: pageAssets(), allowedHosts: settings.allowedHosts }),

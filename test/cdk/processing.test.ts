@@ -74,8 +74,8 @@ describe.each([
   });
 });
 
-it('has exactly two work queues and two DLQs', () => {
-  synthesized.template.resourceCountIs('AWS::SQS::Queue', 4);
+it('has exactly two work queues and two DLQs (and the events dead-letter queue, lib/events.ts)', () => {
+  synthesized.template.resourceCountIs('AWS::SQS::Queue', 5);
 });
 
 describe('recovery', () => {

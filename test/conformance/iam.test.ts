@@ -4,6 +4,7 @@ import { apiFunctionName, processorFunctionName } from '../../lambdas/adapters/a
 import { routeGroups } from '../../lambdas/routes';
 import { processors, type Processor } from '../../lambdas/processors';
 import { LOCAL_BUCKET, LOCAL_TABLE } from '../../local/stack';
+import { LOCAL_EVENT_BUS } from '../../local/service-environment';
 import { logicalId, synthFileport } from '../cdk/fixtures';
 import { DEFAULT_RECORDING_DIR } from '../integration/support/record-aws-calls';
 import { checkConformance, formatReport, readRecordedCalls, TemplateResolver, toTemplateCall, type CfnTemplate, type IamCall, type JustifiedGrant } from '../support/iam-conformance';
@@ -39,6 +40,7 @@ const names = {
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
   // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
   queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
+  buses: { [LOCAL_EVENT_BUS]: id(stack.events.bus) },
 };
 
 /**
@@ -80,7 +82,7 @@ const justified: JustifiedGrant[] = [
   ]),
   // Every function but file-types, which has no data access.
   ...Object.entries(names.functions)
-    .filter(([name]) => name !== apiFunctionName('file-types'))
+    .filter(([name]) => name !== apiFunctionName('file-types') && name !== processorFunctionName('events'))
     .flatMap(([, functionId]) =>
     ['dynamodb:GetItem', 'dynamodb:BatchGetItem'].map((action) => ({
       functionId,

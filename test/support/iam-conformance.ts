@@ -146,6 +146,7 @@ export class TemplateResolver {
       'AWS::KMS::Key': () => `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/${name}`,
       'AWS::SNS::Topic': () => `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:${name}`,
       'AWS::Events::Rule': () => `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/${name}`,
+      'AWS::Events::EventBus': () => `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/${name}`,
     };
     if (attribute === 'Arn' && arns[Type]) return arns[Type]();
     if (Type === 'AWS::SQS::Queue' && attribute === 'QueueName') return name;
@@ -153,6 +154,7 @@ export class TemplateResolver {
     if (Type === 'AWS::S3::Bucket' && attribute === 'RegionalDomainName') return `${name}.s3.${REGION}.amazonaws.com`;
     if (Type === 'AWS::S3::Bucket' && attribute === 'DomainName') return `${name}.s3.amazonaws.com`;
     if (Type === 'AWS::KMS::Key' && attribute === 'KeyId') return name;
+    if (Type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') return `arn:${PARTITION}:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/2026-01-01T00:00:00.000`;
     throw new Error(`Cannot resolve Fn::GetAtt ${logicalId}.${attribute} (${Type}): teach TemplateResolver.getAtt`);
   }
 
@@ -301,6 +303,18 @@ export function impliedCalls(resolver: TemplateResolver): IamCall[] {
     if (r.Type !== 'AWS::Lambda::EventSourceMapping') continue;
     const functionId = TemplateResolver.target(r.Properties?.FunctionName);
     const source = String(resolver.resolve(r.Properties?.EventSourceArn));
+    if (functionId && /^arn:[^:]+:dynamodb:.*\/stream\//.test(source)) {
+      // A table stream's poller (the actions of AWSLambdaDynamoDBExecutionRole): ListStreams names no stream.
+      for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) {
+        calls.push({ functionId, action, resource: source, context: { 'aws:SecureTransport': 'true' }, via: 'event-source-mapping' });
+      }
+      calls.push({ functionId, action: 'dynamodb:ListStreams', resource: '*', context: { 'aws:SecureTransport': 'true' }, via: 'event-source-mapping' });
+      const onFailure = r.Properties?.DestinationConfig?.OnFailure?.Destination;
+      if (onFailure !== undefined) {
+        calls.push({ functionId, action: 'sqs:SendMessage', resource: String(resolver.resolve(onFailure)), context: { 'aws:SecureTransport': 'true' }, via: 'event-source-mapping' });
+      }
+      continue;
+    }
     if (!functionId || !source.startsWith(`arn:${PARTITION}:sqs:`)) continue;
     for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
       calls.push({ functionId, action, resource: source, context: { 'aws:SecureTransport': 'true' }, via: 'event-source-mapping' });
@@ -354,6 +368,8 @@ export interface NameMapping {
   queues: Record<string, string>;
   /** Secret ARN or name as recorded → secret logical id. */
   secrets?: Record<string, string>;
+  /** Local event bus name → bus logical id. */
+  buses?: Record<string, string>;
 }
 
 /** A recorded call in the template's terms; throws when it names something the template does not have. */
@@ -376,6 +392,9 @@ export function toTemplateCall(resolver: TemplateResolver, names: NameMapping, c
   } else if (service === 'dynamodb') {
     const [, table, ...index] = path.split('/');
     resource = `arn:${PARTITION}:dynamodb:${REGION}:${ACCOUNT}:table/${mapped('table', names.tables, table ?? '')}${index.length ? `/${index.join('/')}` : ''}`;
+  } else if (service === 'events') {
+    const bus = path.replace(/^event-bus\//, '');
+    resource = `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/${mapped('event bus', names.buses ?? {}, bus)}`;
   } else if (service === 'sqs') {
     resource = `arn:${PARTITION}:sqs:${REGION}:${ACCOUNT}:${mapped('queue', names.queues, path)}`;
   } else if (call.service === 'secretsmanager') {

@@ -1,0 +1,242 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  TrimmedDataAccessException,
+  type _Record as StreamRecord,
+  type Shard,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { describeError, log } from '../lambdas/log';
+import { passesEventSourceFilters } from '../lambdas/adapters/stream-records';
+
+/** The publisher, as its event source mapping invokes it. */
+export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+
+export interface StreamReaderStats {
+  /** Records handed to the consumer and done with (filtered-out ones count as done). */
+  records: number;
+  invocations: number;
+  /** Invocations that threw or reported a failed record: each retried from the first record not done. */
+  failures: number;
+}
+
+export interface StreamReader {
+  stats(): StreamReaderStats;
+  /** Settles once every record written so far has been done with (or `timeoutMs` passed: then false). */
+  drained(timeoutMs: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+interface ShardState {
+  parent: string | undefined;
+  iterator: string | undefined;
+  /** The last record done with; where a retry or a restart goes on from. */
+  checkpoint: string | undefined;
+  /** The shard was closed (split) and every record of it is done. */
+  finished: boolean;
+  /** After a failure: when the batch may be tried again. */
+  retryAt: number;
+  backoffMs: number;
+}
+
+/**
+ * Lambda's DynamoDB event source mapping, for the local stack: reads the table's stream from DynamoDB
+ * Local (DescribeStream, GetShardIterator, GetRecords, every `pollMs`), shards in order (a child
+ * only once its parent is done, as Lambda does after a split), applies the mapping's filter criteria
+ * (lambdas/adapters/stream-records.ts, the same patterns lib/events.ts deploys) and invokes the
+ * consumer with the batch event Lambda sends. With ReportBatchItemFailures semantics: when the
+ * consumer throws, the whole batch is retried; when it reports a record, the batch is retried from
+ * that record. Locally a batch is retried until it succeeds (deployed, after 10 retries it goes to the
+ * dead-letter queue): a record is never skipped. Where each shard got to is kept in memory, and
+ * written to `checkpointFile` when there is one (a data folder), so a restart goes on where the last
+ * run stopped instead of publishing the stream again.
+ */
+export function readStream(options: {
+  client: DynamoDBStreamsClient;
+  streamArn: string;
+  consumer: StreamConsumer;
+  region: string;
+  batchSize?: number;
+  pollMs?: number;
+  checkpointFile?: string | null;
+}): StreamReader {
+  const { client, streamArn, consumer, region } = options;
+  const batchSize = options.batchSize ?? 25;
+  const pollMs = options.pollMs ?? 150;
+  const shards = new Map<string, ShardState>();
+  const saved = loadCheckpoints(options.checkpointFile, streamArn);
+  const stats: StreamReaderStats = { records: 0, invocations: 0, failures: 0 };
+  let running = true;
+  let caughtUp = false;
+
+  const iteratorOf = async (shardId: string, state: ShardState, at?: string): Promise<string | undefined> => {
+    const position: { ShardIteratorType: ShardIteratorType; SequenceNumber?: string } = at
+      ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: at }
+      : state.checkpoint
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.checkpoint }
+        : { ShardIteratorType: 'TRIM_HORIZON' };
+    try {
+      return (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...position }))).ShardIterator;
+    } catch (error) {
+      // The record was trimmed (older than the stream keeps): nothing before the horizon is left to read.
+      if (error instanceof TrimmedDataAccessException) return (await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      throw error;
+    }
+  };
+
+  const describe = async (): Promise<Shard[]> => {
+    const all: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+      all.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return all;
+  };
+
+  /** One GetRecords of a shard and the consumer's invocation; true when it read something. */
+  const pollShard = async (shardId: string, state: ShardState): Promise<boolean> => {
+    state.iterator ??= await iteratorOf(shardId, state);
+    if (!state.iterator) return false;
+    let page;
+    try {
+      page = await client.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: batchSize }));
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException) {
+        state.iterator = undefined;
+        return false;
+      }
+      throw error;
+    }
+    const records = page.Records ?? [];
+    const next = page.NextShardIterator;
+    const passing = records.filter((r) => passesEventSourceFilters(lambdaRecord(r, streamArn, region)));
+    if (passing.length > 0) {
+      stats.invocations++;
+      let failedAt: string | undefined;
+      try {
+        const response = await consumer({ Records: passing.map((r) => lambdaRecord(r, streamArn, region)) });
+        failedAt = response?.batchItemFailures?.[0]?.itemIdentifier;
+        if (failedAt !== undefined && !passing.some((r) => r.dynamodb?.SequenceNumber === failedAt)) {
+          // Lambda treats an identifier not in the batch as a failure of the whole batch.
+          failedAt = passing[0]?.dynamodb?.SequenceNumber;
+        }
+      } catch (error) {
+        log('warn', 'The events publisher failed a stream batch; it is retried', { error: describeError(error) });
+        failedAt = passing[0]?.dynamodb?.SequenceNumber;
+      }
+      if (failedAt !== undefined) {
+        stats.failures++;
+        const done = records.slice(0, records.findIndex((r) => r.dynamodb?.SequenceNumber === failedAt));
+        if (done.length > 0) checkpoint(shardId, state, done.at(-1)!.dynamodb!.SequenceNumber!);
+        stats.records += done.length;
+        state.iterator = await iteratorOf(shardId, state, failedAt);
+        state.backoffMs = Math.min(Math.max(state.backoffMs * 2, 100), 2000);
+        state.retryAt = Date.now() + state.backoffMs;
+        return true;
+      }
+    }
+    state.backoffMs = 0;
+    stats.records += records.length;
+    const last = records.at(-1)?.dynamodb?.SequenceNumber;
+    if (last) checkpoint(shardId, state, last);
+    state.iterator = next ?? undefined;
+    if (!next) state.finished = true;
+    return records.length > 0;
+  };
+
+  const checkpoint = (shardId: string, state: ShardState, sequenceNumber: string) => {
+    state.checkpoint = sequenceNumber;
+    if (options.checkpointFile) {
+      const shardsDone = Object.fromEntries([...shards].flatMap(([id, s]) => (s.checkpoint ? [[id, s.checkpoint]] : [])));
+      writeFileSync(options.checkpointFile, JSON.stringify({ streamArn, shards: { ...shardsDone, [shardId]: sequenceNumber } }));
+    }
+  };
+
+  const round = async (): Promise<boolean> => {
+    for (const shard of await describe()) {
+      const id = shard.ShardId!;
+      if (!shards.has(id)) shards.set(id, { parent: shard.ParentShardId, iterator: undefined, checkpoint: saved[id], finished: false, retryAt: 0, backoffMs: 0 });
+    }
+    let busy = false;
+    for (const [id, state] of shards) {
+      if (state.finished || Date.now() < state.retryAt) {
+        busy ||= !state.finished;
+        continue;
+      }
+      // A child shard waits for its parent (when the parent is still in the stream) to be done: records of one item stay in order across a split.
+      const parent = state.parent === undefined ? undefined : shards.get(state.parent);
+      if (parent && !parent.finished) continue;
+      // Drain the shard while it has records, then go on.
+      while (running && (await pollShard(id, state)) && state.retryAt <= Date.now() && !state.finished) busy = true;
+      if (state.retryAt > Date.now()) busy = true;
+    }
+    return busy;
+  };
+
+  const loop = (async () => {
+    while (running) {
+      try {
+        caughtUp = !(await round());
+      } catch (error) {
+        caughtUp = false;
+        if (running) log('error', 'Reading the table stream failed; trying again', { error: describeError(error) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  })();
+
+  return {
+    stats: () => ({ ...stats }),
+    drained: async (timeoutMs) => {
+      const until = Date.now() + timeoutMs;
+      // Two quiet rounds after the call: a round that began before the last write may have missed it.
+      let quiet = 0;
+      while (Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        quiet = caughtUp ? quiet + 1 : 0;
+        if (quiet >= 3) return true;
+      }
+      return false;
+    },
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** A stream record as Lambda hands it to a function: the same fields, the time in epoch seconds. */
+function lambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(dynamodb as NonNullable<DynamoDBRecord['dynamodb']>),
+      ...(ApproximateCreationDateTime && { ApproximateCreationDateTime: Math.floor(new Date(ApproximateCreationDateTime).getTime() / 1000) }),
+    },
+    ...(record.userIdentity && { userIdentity: record.userIdentity }),
+  };
+}
+
+function loadCheckpoints(file: string | null | undefined, streamArn: string): Record<string, string> {
+  if (!file || !existsSync(file)) return {};
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { streamArn?: string; shards?: Record<string, string> };
+    // Another stream (the table was made again): its positions mean nothing here.
+    return saved.streamArn === streamArn ? (saved.shards ?? {}) : {};
+  } catch {
+    return {};
+  }
+}
