@@ -212,9 +212,29 @@ export function readStream(options: {
   };
 }
 
+type Attribute = Record<string, unknown>;
+
+/**
+ * DynamoDB Local's stream writes an empty map attribute as `{}` where DynamoDB Streams (and
+ * DynamoDB Local's own GetItem) write `{"M": {}}`; Lambda's event carries the latter. An attribute
+ * value always has exactly one type key, so `{}` can only be that map.
+ */
+function repaired(value: Attribute): Attribute {
+  if (Object.keys(value).length === 0) return { M: {} };
+  if (value.M && typeof value.M === 'object') return { M: repairedImage(value.M as Record<string, Attribute>) };
+  if (Array.isArray(value.L)) return { L: (value.L as Attribute[]).map(repaired) };
+  return value;
+}
+const repairedImage = (image: Record<string, Attribute> | undefined) => image && Object.fromEntries(Object.entries(image).map(([k, v]) => [k, repaired(v)]));
+
 /** A stream record as Lambda hands it to a function: the same fields, the time in epoch seconds. */
 function lambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
-  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  const { ApproximateCreationDateTime, ...stream } = record.dynamodb ?? {};
+  const dynamodb = {
+    ...stream,
+    ...(stream.NewImage && { NewImage: repairedImage(stream.NewImage as unknown as Record<string, Attribute>) }),
+    ...(stream.OldImage && { OldImage: repairedImage(stream.OldImage as unknown as Record<string, Attribute>) }),
+  };
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],

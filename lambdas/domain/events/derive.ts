@@ -79,13 +79,19 @@ export const eventFile = (file: FileRecord): EventFile => ({
   updatedAt: file.updatedAt,
 });
 
+/**
+ * When an item was removed: the stream's time, which is rounded down (to the second by DynamoDB, to
+ * the minute by DynamoDB Local), so never before the item's last write: a removal comes after it.
+ */
+const removedAt = (streamTime: string, lastWrite: string): string => (Date.parse(streamTime) >= Date.parse(lastWrite) ? streamTime : lastWrite);
+
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function fileEvents(change: Extract<Change, { kind: 'file' }>): Draft[] {
   const { before, after } = change;
   if (!after) {
     if (!before) return [];
-    return [{ type: 'file.deleted', data: { fileId: before.id }, tenantId: before.tenantId, fileId: before.id, contentVersion: currentVersion(before)?.version ?? null, occurredAt: change.at }];
+    return [{ type: 'file.deleted', data: { fileId: before.id }, tenantId: before.tenantId, fileId: before.id, contentVersion: currentVersion(before)?.version ?? null, occurredAt: removedAt(change.at, before.updatedAt) }];
   }
   const file = eventFile(after);
   const base = { tenantId: after.tenantId, fileId: after.id, occurredAt: after.updatedAt };
@@ -143,7 +149,7 @@ function tokenEvents(change: Extract<Change, { kind: 'share-token' }>): Draft[] 
     ];
   }
   if (before && !after) {
-    return [{ type: 'share-token.deleted', data: { tokenId: before.id }, tenantId: before.tenantId, fileId: before.fileId, contentVersion: null, occurredAt: change.at }];
+    return [{ type: 'share-token.deleted', data: { tokenId: before.id }, tenantId: before.tenantId, fileId: before.fileId, contentVersion: null, occurredAt: removedAt(change.at, before.lastUsedAt ?? before.createdAt) }];
   }
   return [];
 }

@@ -119,6 +119,9 @@ it('a file item removed is file.deleted at the time the stream gives, with the c
   const events = eventsOfChange(change(ready, undefined));
   expect(types(events)).toEqual(['file.deleted']);
   expect(events[0]).toMatchObject({ tenantId: 'acme', fileId: created.id, contentVersion: 1, occurredAt: '2026-01-01T11:00:00.000Z', data: { fileId: created.id } });
+  // The stream's time is rounded down: a removal is never told as earlier than the item's last write.
+  const early = eventsOfChange({ ...change(ready, undefined), at: '2026-01-01T10:00:00.000Z' });
+  expect(early[0]?.occurredAt).toBe(ready.updatedAt);
 });
 
 it('a scan going from pending to a result is scan.completed, before the failure an infection causes', () => {
