@@ -16,6 +16,8 @@ import type { AnswerField, AnswerHeader, AnswerName, Param } from '../lambdas/ap
 import type { ErrorCode, ErrorStatus, GatewayErrorCode, RouteErrors } from '../lambdas/errors';
 import { isMemberRoute, routeKey, routes, type Route } from '../lambdas/routes';
 import { version } from '../package.json';
+import { eventTypes, EVENT_SCHEMA_VERSION } from '../lambdas/domain/events/model';
+import { eventDescriptions, eventFile, eventSchemas, timestamp as eventTimestamp } from '../lambdas/domain/events/schemas';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -232,8 +234,9 @@ export function openApiDocument(): Record<string, unknown> {
     // Relative: the document is served by the API it describes, wherever that is deployed.
     servers: [{ url: '/' }],
     paths,
+    webhooks: eventWebhooks(),
     components: {
-      schemas,
+      schemas: { ...schemas, ...eventComponents() },
       parameters: parameterComponents,
       responses: responseComponents,
       securitySchemes: {
@@ -241,6 +244,47 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
   };
+}
+
+/** `Event.file.created`…: the schema of each event type, as a component. */
+const eventComponentId = (type: string) => `Event.${type}`;
+
+function eventComponents(): Record<string, JsonSchema> {
+  // One registry, so the file and the timestamp every event carries are components of their own.
+  const registry = z.registry<{ id: string; description?: string }>();
+  registry.add(eventFile, { id: 'EventFile', description: 'The file as events show it.' });
+  registry.add(eventTimestamp, { id: 'EventTimestamp' });
+  for (const type of eventTypes) registry.add(eventSchemas[type], { id: eventComponentId(type) });
+  const { schemas } = z.toJSONSchema(registry, { io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  const described = (id: string) => eventTypes.find((type) => eventComponentId(type) === id);
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const type = described(id);
+      return [id, type ? { title: `${type} (v${EVENT_SCHEMA_VERSION})`, description: eventDescriptions[type], ...bare(schema) } : bare(schema)];
+    }),
+  );
+}
+
+/**
+ * The events, as OpenAPI 3.1 `webhooks`: what the deployment's EventBridge bus carries in `detail`
+ * (source `fileport`, detail-type the type) and a tenant's webhook endpoints receive as the body.
+ */
+function eventWebhooks(): Record<string, unknown> {
+  return Object.fromEntries(
+    eventTypes.map((type) => [
+      type,
+      {
+        post: {
+          operationId: `event.${type}`,
+          summary: `Event ${type} (schema version ${EVENT_SCHEMA_VERSION})`,
+          description: `${eventDescriptions[type]} On the events bus: source \`fileport\`, detail-type \`${type}\`, detail this body. Receivers deduplicate on \`id\`: the same change always has the same id.`,
+          tags: ['events'],
+          requestBody: { required: true, content: json(ref(eventComponentId(type))) },
+          responses: { '2XX': { description: 'Received; any other answer is retried.' } },
+        },
+      },
+    ]),
+  );
 }
 
 /** The file as committed: two-space JSON and a final newline. */

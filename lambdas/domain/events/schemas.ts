@@ -8,11 +8,12 @@
 import * as z from '../../validation';
 import { EVENT_SCHEMA_VERSION, eventTypes, type EventType, type FileportEvent } from './model';
 
-const timestamp = z.string().check(z.iso.datetime({ offset: true }));
+/** Shared by every event type; the OpenAPI document names them as components. */
+export const timestamp = z.string().check(z.iso.datetime({ offset: true }));
 const fileStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
 const version = z.number().check(z.int(), z.minimum(1));
 
-const eventFile = z.looseObject({
+export const eventFile = z.looseObject({
   id: z.string(),
   name: z.string(),
   fileTypeId: z.string(),

@@ -1,6 +1,8 @@
+import Ajv2020 from 'ajv/dist/2020';
+import document from '../../../../openapi.json';
 import { eventsOfChange, type Change } from '../../../../lambdas/domain/events/derive';
 import { eventSchemas } from '../../../../lambdas/domain/events/schemas';
-import type { FileportEvent } from '../../../../lambdas/domain/events/model';
+import { eventTypes, type FileportEvent } from '../../../../lambdas/domain/events/model';
 import { appendVersion, failed, freshVersion, versionChanges } from '../../../../lambdas/domain/processing/content-writes';
 import type { FileRecord, FileVersion, ShareToken } from '../../../../lambdas/domain/model';
 import { ProcessingFailure } from '../../../../lambdas/inspect/failure';
@@ -184,10 +186,22 @@ it('every event the rules emit is valid against its type’s schema', () => {
     ...eventsOfChange({ kind: 'share-token', id: 'r', at: T0, before: { ...token, fileId: null }, after: undefined }),
   ];
   expect(new Set(types(all)).size).toBe(10);
+  // The JSON Schemas the OpenAPI document publishes (its webhooks), as a receiver would use them.
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema(document, 'openapi');
   for (const event of all) {
     const result = eventSchemas[event.type].safeParse(event);
     expect({ type: event.type, issues: result.success ? [] : result.error.issues }).toEqual({ type: event.type, issues: [] });
+    const validate = ajv.getSchema(`openapi#/components/schemas/Event.${event.type}`)!;
+    expect({ type: event.type, valid: validate(event), errors: validate.errors ?? null }).toEqual({ type: event.type, valid: true, errors: null });
   }
+  expect(ajv.getSchema('openapi#/components/schemas/Event.file.ready')!({ ...all[2], data: { version: 1 } })).toBe(false);
   // And the schemas do refuse: a file event without its file id is not one.
   expect(eventSchemas['file.ready'].safeParse({ ...all[2], fileId: null }).success).toBe(false);
+});
+
+it('the OpenAPI document lists every event type as a webhook whose body is its schema', () => {
+  const webhooks = (document as unknown as { webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> }).webhooks;
+  expect(Object.keys(webhooks)).toEqual([...eventTypes]);
+  for (const type of eventTypes) expect(webhooks[type]!.post.requestBody.content['application/json']!.schema.$ref).toBe(`#/components/schemas/Event.${type}`);
 });
