@@ -90,6 +90,10 @@ describe('publish-events', () => {
     const response = await createPublishEventsHandler(() => ({ bus: b.port }))({ Records: records });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: records[10]!.dynamodb!.SequenceNumber }] });
     expect(b.published.flat().map((e) => e.fileId)).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}`));
+    // The first call failing: the batch is retried from its first record, and nothing was published.
+    const down = bus([1]);
+    expect(await createPublishEventsHandler(() => ({ bus: down.port }))({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }] });
+    expect(down.published).toEqual([]);
   });
 
   it('a record that cannot be read fails the batch from that record, after what came before it was published', async () => {
