@@ -148,8 +148,12 @@ describe('TemplateResolver', () => {
     expect(resolver.resolve({ Ref: 'Work' })).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/Work');
   });
 
+  it("resolves a table's stream ARN (the events publisher's event source)", () => {
+    expect(resolver.resolve({ 'Fn::GetAtt': ['Table', 'StreamArn'] })).toMatch(/^arn:aws:dynamodb:eu-west-1:123456789012:table\/.+\/stream\/.+$/);
+  });
+
   it('refuses what it cannot resolve rather than guessing', () => {
-    expect(() => resolver.resolve({ 'Fn::GetAtt': ['Table', 'StreamArn'] })).toThrow(/Table.StreamArn/);
+    expect(() => resolver.resolve({ 'Fn::GetAtt': ['Table', 'StreamLabel'] })).toThrow(/Table.StreamLabel/);
     expect(() => resolver.resolve({ 'Fn::ImportValue': 'x' })).toThrow(/Fn::ImportValue/);
   });
 });

@@ -1,4 +1,4 @@
-import { LOCAL_BUCKET, LOCAL_TABLE, setFunctionEnvironment } from '../../../local/service-environment';
+import { LOCAL_BUCKET, LOCAL_EVENT_BUS, LOCAL_TABLE, setFunctionEnvironment } from '../../../local/service-environment';
 import type { LambdaCode, LocalResources } from '../../../local/lambda-code';
 
 describe('setFunctionEnvironment: what the local functions are given', () => {
@@ -40,6 +40,7 @@ describe('setFunctionEnvironment: what the local functions are given', () => {
         FILEPORT_BUCKET_NAME: LOCAL_BUCKET,
         FILEPORT_METADATA_QUEUE_URL: queueUrls.metadata,
         FILEPORT_THUMBNAIL_QUEUE_URL: queueUrls.thumbnails,
+        FILEPORT_EVENT_BUS_NAME: LOCAL_EVENT_BUS,
         FILEPORT_UPLOAD_ID_SECRET_ARN: null,
       },
     ]);
@@ -48,6 +49,7 @@ describe('setFunctionEnvironment: what the local functions are given', () => {
       FILEPORT_BUCKET_NAME: LOCAL_BUCKET,
       FILEPORT_METADATA_QUEUE_URL: queueUrls.metadata,
       FILEPORT_THUMBNAIL_QUEUE_URL: queueUrls.thumbnails,
+      FILEPORT_EVENT_BUS_NAME: LOCAL_EVENT_BUS,
       FILEPORT_S3_FORCE_PATH_STYLE: 'true',
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: '60',
       FILEPORT_LOG_LEVEL: 'debug',
