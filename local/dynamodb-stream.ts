@@ -27,8 +27,6 @@ export interface StreamReaderStats {
 
 export interface StreamReader {
   stats(): StreamReaderStats;
-  /** Settles once every record written so far has been done with (or `timeoutMs` passed: then false). */
-  drained(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +70,6 @@ export function readStream(options: {
   const saved = loadCheckpoints(options.checkpointFile, streamArn);
   const stats: StreamReaderStats = { records: 0, invocations: 0, failures: 0 };
   let running = true;
-  let caughtUp = false;
 
   const iteratorOf = async (shardId: string, state: ShardState, at?: string): Promise<string | undefined> => {
     const position: { ShardIteratorType: ShardIteratorType; SequenceNumber?: string } = at
@@ -159,33 +156,26 @@ export function readStream(options: {
     }
   };
 
-  const round = async (): Promise<boolean> => {
+  const round = async (): Promise<void> => {
     for (const shard of await describe()) {
       const id = shard.ShardId!;
       if (!shards.has(id)) shards.set(id, { parent: shard.ParentShardId, iterator: undefined, checkpoint: saved[id], finished: false, retryAt: 0, backoffMs: 0 });
     }
-    let busy = false;
     for (const [id, state] of shards) {
-      if (state.finished || Date.now() < state.retryAt) {
-        busy ||= !state.finished;
-        continue;
-      }
+      if (state.finished || Date.now() < state.retryAt) continue;
       // A child shard waits for its parent (when the parent is still in the stream) to be done: records of one item stay in order across a split.
       const parent = state.parent === undefined ? undefined : shards.get(state.parent);
       if (parent && !parent.finished) continue;
       // Drain the shard while it has records, then go on.
-      while (running && (await pollShard(id, state)) && state.retryAt <= Date.now() && !state.finished) busy = true;
-      if (state.retryAt > Date.now()) busy = true;
+      while (running && (await pollShard(id, state)) && state.retryAt <= Date.now() && !state.finished);
     }
-    return busy;
   };
 
   const loop = (async () => {
     while (running) {
       try {
-        caughtUp = !(await round());
+        await round();
       } catch (error) {
-        caughtUp = false;
         if (running) log('error', 'Reading the table stream failed; trying again', { error: describeError(error) });
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -194,17 +184,6 @@ export function readStream(options: {
 
   return {
     stats: () => ({ ...stats }),
-    drained: async (timeoutMs) => {
-      const until = Date.now() + timeoutMs;
-      // Two quiet rounds after the call: a round that began before the last write may have missed it.
-      let quiet = 0;
-      while (Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-        quiet = caughtUp ? quiet + 1 : 0;
-        if (quiet >= 3) return true;
-      }
-      return false;
-    },
     stop: async () => {
       running = false;
       await loop;

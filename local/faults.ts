@@ -19,6 +19,8 @@ const rule = z.object({
   fault: z.enum(['throw', 'timeout', 'drop', 'bus-down']),
   times: z.number().int().min(1).optional(),
   fileIds: z.array(z.string().min(1)).max(1000).optional(),
+}).refine((r) => (r.processor === 'events' ? r.fault === 'throw' || r.fault === 'bus-down' : r.fault !== 'bus-down'), {
+  message: 'the events publisher takes throw or bus-down; bus-down is the events publisher’s only',
 });
 
 export const faultRules = z.array(rule).max(100);
