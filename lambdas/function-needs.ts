@@ -47,6 +47,8 @@ export interface FunctionNeeds {
   uploadIdSecret?: true;
   /** Queues it sends messages to (FILEPORT_<QUEUE>_QUEUE_URL, sqs:SendMessage). */
   sendsTo?: WorkQueueName[];
+  /** Whether new versions await a malware scan (FILEPORT_MALWARE_SCANNING, on or off): the functions that record versions. */
+  malwareScanning?: true;
 }
 
 /**
@@ -63,6 +65,7 @@ export const environmentVariables = {
   maxVersions: 'FILEPORT_MAX_VERSIONS',
   objectKmsKeyArn: 'FILEPORT_OBJECT_KMS_KEY_ARN',
   uploadIdSecretArn: 'FILEPORT_UPLOAD_ID_SECRET_ARN',
+  malwareScanning: 'FILEPORT_MALWARE_SCANNING',
   // Every function's: the file-type catalogue, a JSON file in its asset (lib/fileport-function.ts).
   fileTypesFile: 'FILEPORT_FILE_TYPES_FILE',
   queueUrl: { metadata: 'FILEPORT_METADATA_QUEUE_URL', thumbnails: 'FILEPORT_THUMBNAIL_QUEUE_URL' },
