@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { Api } from './api';
+import { MalwareScanning } from './malware-scanning';
 import { Operations } from './operations';
 import { Processing } from './processing';
 import { readSettings, type FileportSettings } from './deployment-settings';
@@ -40,6 +41,8 @@ export class Fileport extends Construct {
   readonly storage: Storage;
   readonly api: Api;
   readonly processing: Processing;
+  /** GuardDuty Malware Protection and the scan-result function; only with `fileport:malwareScanning`. */
+  readonly malwareScanning?: MalwareScanning;
   /** Alarms (with their topic) and the dashboard. */
   readonly operations: Operations;
 
@@ -55,7 +58,8 @@ export class Fileport extends Construct {
     this.storage = new Storage(this, 'Storage', { ...this.settings, existingBucket: bucket, existingTable: table });
     this.api = new Api(this, 'Api', { storage: this.storage, settings: this.settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings: this.settings });
-    this.operations = new Operations(this, 'Operations', { api: this.api, processing: this.processing, alarmEmail: this.settings.alarmEmail });
+    if (this.settings.malwareScanning) this.malwareScanning = new MalwareScanning(this, 'MalwareScanning', { storage: this.storage, settings: this.settings });
+    this.operations = new Operations(this, 'Operations', { api: this.api, processing: this.processing, malwareScanning: this.malwareScanning, alarmEmail: this.settings.alarmEmail });
 
     const notificationsHandler = bucketNotificationsHandler(Stack.of(this));
     Aspects.of(this).add(new AcknowledgementsInTemplate());

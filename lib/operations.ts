@@ -10,12 +10,15 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from '../lambdas/observability/metric-names';
 import type { Api } from './api';
+import type { MalwareScanning } from './malware-scanning';
 import type { Processing } from './processing';
 import type { FileportSettings } from './deployment-settings';
 
 export interface OperationsProps {
   api: Api;
   processing: Processing;
+  /** With `fileport:malwareScanning`: its function and dead-letter queue are alarmed on like the processors'. */
+  malwareScanning?: MalwareScanning;
   /** Subscribed to the alarm topic when not empty (`fileport:alarmEmail`). */
   alarmEmail?: FileportSettings['alarmEmail'];
 }
@@ -96,7 +99,7 @@ export class Operations extends Construct {
 
     const functions: [string, lambda.Function][] = [
       ...Object.values(api.functions).map((fn): [string, lambda.Function] => [fn.node.id, fn]),
-      ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction].map(
+      ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction, ...(props.malwareScanning ? [props.malwareScanning.function] : [])].map(
         (fn): [string, lambda.Function] => [fn.node.id, fn],
       ),
     ];
@@ -126,7 +129,8 @@ export class Operations extends Construct {
       metric: processing.deadLettersFunction.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
       threshold: 0,
     });
-    for (const [name, queue] of Object.entries(processing.deadLetterQueues) as [string, sqs.Queue][]) {
+    const deadLetterQueues = { ...processing.deadLetterQueues, ...(props.malwareScanning && { scanResults: props.malwareScanning.deadLetterQueue }) };
+    for (const [name, queue] of Object.entries(deadLetterQueues) as [string, sqs.Queue][]) {
       const queueName = capitalize(name);
       this.alarm(`${queueName}DeadLetterAgeAlarm`, {
         description: `A message has waited in the ${name} dead-letter queue for ${DEAD_LETTER_AGE_SECONDS / 60} minutes: the dead-letter function is failing on it.`,

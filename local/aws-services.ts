@@ -5,7 +5,11 @@ import { maxReceiveCount, processors, type Processor } from '../lambdas/processo
 import { objectPrefixes } from '../lambdas/domain/files/files';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
+import { GUARDDUTY_SOURCE, SCAN_RESULT_DETAIL_TYPE } from '../lambdas/adapters/guardduty-scan-results';
+import { LocalEventBus } from './event-bus';
+import type { Faults } from './faults';
 import { connectLocalStack } from './localstack';
+import { startScanner, type Scanner } from './scanner';
 import { LocalQueue, type QueueConsumer } from './local-queue';
 import { claimPort } from './ports';
 import { ensureTable } from './provision';
@@ -36,6 +40,10 @@ export interface EmulatedProcessing {
   queues: LocalQueues;
   /** The S3 events of uploads processing received (the last 1000), and a way to deliver one (again). */
   uploadEvents: { recent: S3EventRecord[]; deliver(record: S3EventRecord): void };
+  /** The local stand-in for EventBridge's buses (GuardDuty's scan results go through it). */
+  bus: LocalEventBus;
+  /** With malware scanning on: the scanner stand-in. */
+  scanner?: Scanner;
 }
 
 export interface AwsServicesOptions {
@@ -47,6 +55,9 @@ export interface AwsServicesOptions {
   allowedHosts: string[];
   /** Overrides every processor's timeout (the deployed Lambda's, by default). */
   processorTimeoutMs: number | undefined;
+  /** Scan uploads with the scanner stand-in (local/scanner.ts), which fails or is slow as `faults` says. */
+  malwareScanning: boolean;
+  faults: Faults;
 }
 
 /** LocalStack's when AWS_ENDPOINT_URL is set (local/localstack.ts), the emulators in this process otherwise. */
@@ -89,6 +100,13 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
       if (recent.length > 1000) recent.shift();
       deliver(record);
     });
+    // The bus EventBridge is deployed; until the events part brings one stack-wide, created here.
+    const bus = new LocalEventBus(process.env.AWS_REGION ?? 'us-east-1');
+    // As deployed: a rule on the default bus sends GuardDuty's results to the scan-result queue.
+    bus.rule('fileport-scan-results', { source: [GUARDDUTY_SOURCE], 'detail-type': [SCAN_RESULT_DETAIL_TYPE] }, (event) => queues.scanResults.send(JSON.stringify(event)));
+    const scanner = options.malwareScanning ? startScanner({ bus, bucket: LOCAL_BUCKET, faults: options.faults }) : undefined;
+    // GuardDuty hears of new objects beside the metadata queue: a second subscriber.
+    if (scanner) s3.onObjectCreated((record) => scanner.scan(record));
     await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
 
     return {
@@ -99,6 +117,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         queues.metadata.consume(consumers.metadata);
         queues.thumbnails.consume(consumers.thumbnails);
         queues.deadLetters.consume(consumers.deadLetters);
+        queues.scanResults.consume(consumers.scanResults);
         // Running processing finishes (bounded) before the queues stop delivering and the emulators go away under it.
         stops.add(async () => {
           await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -106,7 +125,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         });
       },
       stop: stops.stopAll,
-      emulated: { queues, uploadEvents: { recent, deliver } },
+      emulated: { queues, uploadEvents: { recent, deliver }, bus, ...(scanner && { scanner }) },
     };
   });
 }
@@ -129,5 +148,8 @@ function localQueues(dataDir: string | null, timeoutOverrideMs: number | undefin
     metadata: new LocalQueue('fileport-metadata', { ...settings('metadata'), onDeadLetter }),
     thumbnails: new LocalQueue('fileport-thumbnails', { ...settings('thumbnails'), onDeadLetter }),
     deadLetters,
+    // Deployed, its dead letters wait in a queue of their own for an operator (alarmed on). A result
+    // that comes before its version is recorded is retried: a longer first delay than the others'.
+    scanResults: new LocalQueue('fileport-scan-results', { ...settings('scanResults'), retryDelayMs: 1000 }),
   };
 }

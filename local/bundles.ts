@@ -50,19 +50,24 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
   const { App } = await import('aws-cdk-lib');
   const { FileportStack } = await import('../lib/fileport-stack');
   rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir, context: { 'fileport:architecture': architecture } });
+  // With malware scanning, so the scan-result function is bundled too; the local stack sets
+  // FILEPORT_MALWARE_SCANNING itself, on or off, over the template's value.
+  const app = new App({ outdir, context: { 'fileport:architecture': architecture, 'fileport:malwareScanning': true } });
   const stack = new FileportStack(app, 'Fileport');
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(assembly.directory, stack.templateFile), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown }; Handler?: string; Environment?: { Variables?: Record<string, unknown> } } }>;
   };
   const { api, processing } = stack;
+  const scanning = stack.fileport.malwareScanning;
+  if (!scanning) throw new Error('The bundles are built with fileport:malwareScanning, which makes the scan-result function');
   const constructs = {
     ...api.functions,
     metadata: processing.metadataFunction,
     thumbnails: processing.thumbnailsFunction,
     deadLetters: processing.deadLettersFunction,
     reconciler: processing.reconcilerFunction,
+    scanResults: scanning.function,
   };
   const functions = Object.fromEntries(
     Object.entries(constructs).map(([name, fn]) => {

@@ -8,13 +8,26 @@ import type { QueueConsumer } from './local-queue';
  *   throw    the processor throws: the message is retried, finally dead-lettered
  *   timeout  the processor never answers: the queue's timeout fails the delivery, as Lambda's does
  *   drop     the processor reports success without doing anything: a lost message
+ * and the malware scanner stand-in (local/scanner.ts, `processor: "scanner"`) answers otherwise:
+ *   fail     GuardDuty's FAILED: the object could not be scanned
+ *   hold     the result waits until the rule is removed (PUT /_dev/faults without it): a slow scan
+ *   delay    the result waits `delayMs`
  */
-const rule = z.object({
-  processor: z.enum(['metadata', 'thumbnails']),
-  fault: z.enum(['throw', 'timeout', 'drop']),
-  times: z.number().int().min(1).optional(),
-  fileIds: z.array(z.string().min(1)).max(1000).optional(),
-});
+const processorFaults = ['throw', 'timeout', 'drop'] as const;
+const scannerFaults = ['fail', 'hold', 'delay'] as const;
+const rule = z
+  .object({
+    processor: z.enum(['metadata', 'thumbnails', 'scanner']),
+    fault: z.enum([...processorFaults, ...scannerFaults]),
+    times: z.number().int().min(1).optional(),
+    fileIds: z.array(z.string().min(1)).max(1000).optional(),
+    delayMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .refine((r) => (r.processor === 'scanner' ? (scannerFaults as readonly string[]) : (processorFaults as readonly string[])).includes(r.fault), {
+    message: `the scanner's faults are ${scannerFaults.join(', ')}; the processors' ${processorFaults.join(', ')}`,
+    path: ['fault'],
+  })
+  .refine((r) => (r.fault === 'delay') === (r.delayMs !== undefined), { message: 'delayMs goes with the delay fault, and only with it', path: ['delayMs'] });
 
 export const faultRules = z.array(rule).max(100);
 export type FaultRule = z.infer<typeof rule>;
@@ -42,9 +55,29 @@ export class Faults {
     return new Faults(parsed.data);
   }
 
+  private readonly listeners: (() => void)[] = [];
+
   set(rules: FaultRule[]): void {
     this.rules = rules;
     this.deliveries.clear();
+    // The scanner releases what a removed `hold` kept.
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called after every change of the rules. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The scanner's fault for a file's scan now, if any (counted like a processor's deliveries). */
+  scannerFault(fileId: string | undefined, count = true): Pick<FaultRule, 'fault' | 'delayMs'> | undefined {
+    const key = `scanner:${fileId}`;
+    const delivery = (this.deliveries.get(key) ?? 0) + (count ? 1 : 0);
+    if (count) this.deliveries.set(key, delivery);
+    const found = this.rules.find(
+      (r) => r.processor === 'scanner' && (!r.fileIds || (fileId !== undefined && r.fileIds.includes(fileId))) && (r.times === undefined || delivery <= r.times),
+    );
+    return found && { fault: found.fault, delayMs: found.delayMs };
   }
 
   list(): FaultRule[] {
@@ -52,7 +85,7 @@ export class Faults {
   }
 
   /** The consumer with this processor's faults applied; `fileIdOf` reads the file from a message body. */
-  wrap(processor: FaultRule['processor'], fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
+  wrap(processor: Exclude<FaultRule['processor'], 'scanner'>, fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
     return async (event) => {
       const body = event.Records[0]?.body ?? '';
       const fileId = fileIdOf(body);

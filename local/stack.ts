@@ -75,6 +75,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       corsOrigins,
       allowedHosts: settings.allowedHosts,
       processorTimeoutMs: settings.processorTimeoutMs,
+      malwareScanning: settings.malwareScanning,
+      faults: settings.faults,
     });
     stops.add(services.stop);
 

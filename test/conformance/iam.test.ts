@@ -17,7 +17,10 @@ import { checkConformance, formatReport, readRecordedCalls, TemplateResolver, to
 
 const directory = process.env.FILEPORT_RECORD_AWS_CALLS || DEFAULT_RECORDING_DIR;
 
-const { stack, template } = synthFileport();
+// With malware scanning: the malware-scanning suite records the scan-result function's calls.
+const { stack, template } = synthFileport({ 'fileport:malwareScanning': true });
+const scanning = stack.fileport.malwareScanning;
+if (!scanning) throw new Error('fileport:malwareScanning makes the scan-result function');
 const cfn = template.toJSON() as CfnTemplate;
 const resolver = new TemplateResolver(cfn);
 const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, construct);
@@ -27,6 +30,7 @@ const processorFunctions: Record<Processor, Parameters<typeof logicalId>[1]> = {
   thumbnails: stack.processing.thumbnailsFunction,
   deadLetters: stack.processing.deadLettersFunction,
   reconciler: stack.processing.reconcilerFunction,
+  scanResults: scanning.function,
 };
 
 const names = {
@@ -37,7 +41,7 @@ const names = {
   buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
   // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
-  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
+  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue), 'fileport-scan-results': id(scanning.queue) },
 };
 
 /**
@@ -112,6 +116,18 @@ const justified: JustifiedGrant[] = [
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
     reason: 'Deletes the thumbnails it wrote when the file changed while it made them (lambdas/domain/processing/thumbnail-processing.ts), a race the suite does not provoke (lib/processing.ts).',
+  },
+  {
+    functionId: id(scanning.function),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: 'Deletes the thumbnails of content found infected (lambdas/domain/scanning/scan-results.ts); the suite’s infected upload is the EICAR text file, which has none. Tested in test/unit/domain/scanning/scan-results.test.ts (lambdas/processors.ts).',
+  },
+  {
+    functionId: id(scanning.function),
+    action: 's3:GetObject',
+    resource: `${bucketArn}/content/*`,
+    reason: 'Reads one byte of an object whose scan result came before processing recorded its version (a race), to know whether to retry; whether a run meets the race depends on timing (lambdas/processors.ts).',
   },
   {
     functionId: id(stack.processing.deadLettersFunction),
