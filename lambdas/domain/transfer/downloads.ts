@@ -129,9 +129,10 @@ export async function grantThumbnail(deps: Deps, file: FileRecord, size: Thumbna
   }
   const thumbnail = file.thumbnails.find((t) => t.size === size);
   const key = file.thumbnailKeys[size];
+  // A failed file (infected content included) has no thumbnails to serve.
+  if (file.status === 'failed' || !thumbnail || !key) throw new FileportError('NO_THUMBNAIL', `File ${file.id} has no ${size} thumbnail.`);
   const shown = currentVersion(file);
   if (shown) checkScanServes(file, shown, options.scanHold ?? 'hold');
-  if (file.status === 'failed' || !thumbnail || !key) throw new FileportError('NO_THUMBNAIL', `File ${file.id} has no ${size} thumbnail.`);
   const baseName = file.name.replace(/\.[^.]*$/, '') || 'thumbnail';
   const url = await deps.objects.presignGet(key, {
     expiresIn: options.expiresIn,
