@@ -3,7 +3,8 @@ import { fileIdOfContentKey } from '../files/files';
 import type { ScanStatus } from '../events/model';
 import type { FileVersion } from '../model';
 import type { Deps } from '../ports';
-import { isCurrentKey, versionChanges } from '../processing/content-writes';
+import { ProcessingFailure } from '../../inspect/failure';
+import { failed, isCurrentKey, versionChanges } from '../processing/content-writes';
 
 /**
  * What a malware scanner said of one object: GuardDuty Malware Protection for S3 deployed
@@ -33,10 +34,7 @@ export type ScanRecordOutcome = 'recorded' | 'unchanged' | 'stale' | 'not-a-file
 
 const unquoted = (eTag: string) => eTag.replace(/^"|"$/g, '');
 
-const MALWARE_FOUND = {
-  code: 'MALWARE_FOUND',
-  message: 'The malware scan found a threat in this content: it was deleted and is never served. Upload a clean file.',
-};
+const malwareFound = () => new ProcessingFailure('MALWARE_FOUND', 'The malware scan found a threat in this content: it was deleted and is never served. Upload a clean file.');
 
 /**
  * Records a scan result on the version of the bytes it names (key and ETag), with the file's
@@ -62,7 +60,7 @@ export async function recordScanResult(deps: Deps, result: ScanResult): Promise<
       if (version.scan?.status === 'infected') return { outcome: 'unchanged' as const, file, version };
       const current = isCurrentKey(file, version.key);
       const next: FileVersion =
-        result.status === 'infected' ? { ...version, scan, status: 'failed', error: MALWARE_FOUND, contentRemoved: true } : { ...version, scan };
+        result.status === 'infected' ? { ...version, ...failed(malwareFound()), scan, contentRemoved: true } : { ...version, scan };
       const removedThumbnails = result.status === 'infected' && current ? Object.values(file.thumbnailKeys).filter((k): k is string => typeof k === 'string') : [];
       const changes = versionChanges(file, next, result.status === 'infected' && current ? { thumbnails: [], thumbnailKeys: {} } : {});
       const updated = await deps.files.update(file, changes, deps.now());

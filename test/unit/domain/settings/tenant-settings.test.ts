@@ -21,7 +21,7 @@ const rejects = (input: Partial<TenantSettings>, message: RegExp) =>
 
 describe('settings defaults', () => {
   it('are the deployment\'s URL lifetimes, the larger of the tenant\'s operator limits, and no inline type', () => {
-    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900 });
+    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900, scanHold: 'hold' });
     expect(settingsDefaults(deployment, 'big').maxFileSize).toBe(80 * MiB);
   });
 
@@ -213,7 +213,7 @@ describe('a settings patch (JSON Merge Patch)', () => {
       downloadUrlTtlSeconds: defaults.downloadUrlTtlSeconds,
       maxFileSize: defaults.maxFileSize,
     });
-    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300 });
+    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300, scanHold: 'hold' });
   });
 
   it('checks the merged result as a PUT does, and stores nothing when it fails', async () => {
