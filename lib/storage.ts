@@ -235,7 +235,7 @@ function dataKey(scope: Construct, setting: NonNullable<StorageProps['kmsKey']>)
  * A resolved ARN as cdk-nag names it in a finding: `<Logical.Arn>/content/*` for a bucket of the
  * stack, `arn:<AWS::Partition>:s3:::name/content/*` for an existing one.
  */
-function nagRendered(value: unknown): string {
+export function nagRendered(value: unknown): string {
   if (typeof value === 'string') return value;
   const record = (value ?? {}) as Record<string, unknown>;
   if ('Ref' in record) return `<${String(record.Ref)}>`;
