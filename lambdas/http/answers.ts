@@ -1,7 +1,6 @@
 import { canonicalMimeType, type FileTypeCatalogue } from '../domain/files/file-types';
-import { currentVersion, type FileRecord, type FileVersion } from '../domain/model';
+import { currentVersion, scanOf, type FileRecord, type FileVersion } from '../domain/model';
 import type { ScanStatus } from '../domain/events/model';
-import { scanOf } from '../domain/scanning/scan-results';
 import { toWellFormed } from '../domain/text';
 
 /**

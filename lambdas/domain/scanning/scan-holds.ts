@@ -1,7 +1,6 @@
 import { FileportError, fileportError } from '../../errors';
-import type { FileRecord, FileVersion } from '../model';
+import { scanOf, type FileRecord, type FileVersion } from '../model';
 import type { ScanHold } from '../ports';
-import { scanOf } from './scan-results';
 
 /**
  * The one check every path that hands out a version's bytes or its thumbnails makes (member and

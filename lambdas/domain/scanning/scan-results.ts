@@ -87,6 +87,3 @@ export async function recordScanResult(deps: Deps, result: ScanResult): Promise<
   return 'recorded';
 }
 
-/** Whether a file's answers should say its scan: the current version's, `skipped` for versions from before scanning. */
-export const scanOf = (version: Pick<FileVersion, 'scan'>): NonNullable<FileVersion['scan']> => version.scan ?? { status: 'skipped', completedAt: null };
-
