@@ -83,6 +83,7 @@ function storage(): StorageServices {
       now: () => new Date(),
       fileTypes: getFileTypes(),
       telemetry: new EmfTelemetry(),
+      malwareScanning: config.malwareScanning,
     };
   }
   return built.storage;
@@ -132,6 +133,11 @@ export function thumbnailServices(): StorageServices {
 }
 
 export function deadLetterServices(): StorageServices {
+  return storage();
+}
+
+/** The scan-result function: GuardDuty's verdicts, recorded on the versions they name. */
+export function scanResultServices(): StorageServices {
   return storage();
 }
 

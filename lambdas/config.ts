@@ -81,6 +81,9 @@ const schema = z
     // Emulators and LocalStack serve buckets by path, not by virtual host; unset, path style is
     // used exactly when the SDK is pointed at an endpoint of its own (see s3ForcePathStyle below).
     FILEPORT_S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'])),
+    // Whether the bucket's content is scanned for malware (GuardDuty Malware Protection for S3,
+    // `fileport:malwareScanning`): new versions then await their scan's result.
+    [names.malwareScanning]: z._default(z.enum(['on', 'off']), 'off'),
     AWS_ENDPOINT_URL: z.optional(z.string()),
     AWS_ENDPOINT_URL_S3: z.optional(z.string()),
   })
@@ -119,6 +122,8 @@ export interface Config {
   sharing: SharePolicy;
   /** Absent in functions that sign no upload ids; the multipart routes then fail with a configuration error. */
   uploadIdKey: UploadIdKeySource | undefined;
+  /** New versions start `pending` a malware scan (else `skipped`). */
+  malwareScanning: boolean;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -158,6 +163,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : e.FILEPORT_UPLOAD_ID_KEY
         ? { key: new Uint8Array(Buffer.from(e.FILEPORT_UPLOAD_ID_KEY, 'base64')) }
         : undefined,
+    malwareScanning: e.FILEPORT_MALWARE_SCANNING === 'on',
   };
 }
 

@@ -97,6 +97,16 @@ export const errorCatalogue = {
     status: 409,
     message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
   },
+  SCAN_PENDING: {
+    status: 409,
+    message: ({ id, version }: { id: string; version: number }) =>
+      `Version ${version} of file ${id} is still being scanned for malware; retry in a few seconds (the file's scan.status says when it is clean).`,
+  },
+  SCAN_FAILED: {
+    status: 409,
+    message: ({ id, version }: { id: string; version: number }) =>
+      `Version ${version} of file ${id} could not be scanned for malware, and this tenant holds content that was not scanned clean (settings: scanHold). Upload it again, or ask an admin to set scanHold to serve.`,
+  },
   UPLOAD_LINK_FULL: {
     status: 409,
     message: ({ maxFiles }: { maxFiles: number }) => `This upload link has created the ${maxFiles} files it may create; ask its owner for a new one.`,
@@ -164,6 +174,8 @@ export const errorDescriptions = {
   NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
   COPY_TOO_LARGE: 'The content is too large to be copied.',
   THUMBNAIL_NOT_READY: 'Processing has not made the thumbnails yet.',
+  SCAN_PENDING: 'The content’s malware scan has not finished, and the tenant holds content until it is clean (settings `scanHold: hold`, the default); retry in a few seconds.',
+  SCAN_FAILED: 'The malware scanner could not scan the content (unsupported, access denied, an error of its own), and the tenant holds content that was not scanned clean (settings `scanHold: hold`).',
   UPLOAD_LINK_FULL: 'The upload link (a drop box) has created as many files as its `maxFiles` allows.',
   LAST_FULL_TOKEN: 'A share token holder may not delete the last live full token of the file.',
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
@@ -276,6 +288,8 @@ export const failureCatalogue = {
   // Two upload grants issued before any content arrived, the later bytes without files:overwrite:
   // recorded as a version of their own, never the file's current one.
   ALREADY_UPLOADED: { description: 'The file already had content when these bytes arrived, and their upload could not replace it: they were deleted; the file keeps its content.' },
+  // The malware scan found a threat: the bytes and their thumbnails are deleted, never served.
+  MALWARE_FOUND: { description: 'The malware scan found a threat in the content; the content and its thumbnails are deleted.' },
   // Not the content's fault as far as anyone can tell.
   PROCESSING_FAILED: { description: 'Processing failed on every attempt.' },
   PROCESSING_STUCK: { description: 'Processing did not finish in time.' },

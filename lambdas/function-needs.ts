@@ -49,6 +49,8 @@ export interface FunctionNeeds {
   sendsTo?: WorkQueueName[];
   /** Puts events on the deployment's events bus (FILEPORT_EVENT_BUS_NAME, events:PutEvents on that bus only). */
   publishesEvents?: true;
+  /** Whether new versions await a malware scan (FILEPORT_MALWARE_SCANNING, on or off): the functions that record versions. */
+  malwareScanning?: true;
 }
 
 /**
@@ -65,6 +67,7 @@ export const environmentVariables = {
   maxVersions: 'FILEPORT_MAX_VERSIONS',
   objectKmsKeyArn: 'FILEPORT_OBJECT_KMS_KEY_ARN',
   uploadIdSecretArn: 'FILEPORT_UPLOAD_ID_SECRET_ARN',
+  malwareScanning: 'FILEPORT_MALWARE_SCANNING',
   // Every function's: the file-type catalogue, a JSON file in its asset (lib/fileport-function.ts).
   fileTypesFile: 'FILEPORT_FILE_TYPES_FILE',
   eventBusName: 'FILEPORT_EVENT_BUS_NAME',

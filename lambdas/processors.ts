@@ -27,6 +27,7 @@ export const processors = {
       ],
       maxVersions: true,
       sendsTo: ['thumbnails'],
+      malwareScanning: true,
     }),
   },
   thumbnails: {
@@ -47,9 +48,27 @@ export const processors = {
     timeoutSeconds: 30,
     needs: needs({
       table: { items: fileUpdates },
+      // A dead-lettered upload becomes a version, which awaits its scan like any other.
+      malwareScanning: true,
       // A file failed for newer content than it described loses the old content's thumbnails.
       // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
       objects: [{ actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] }],
+    }),
+  },
+  // Deployed only with malware scanning on (lib/malware-scanning.ts): GuardDuty's verdicts, from an
+  // EventBridge rule on the default bus through a queue.
+  scanResults: {
+    entry: 'lambdas/entrypoints/record-scan-results.ts',
+    timeoutSeconds: 30,
+    needs: needs({
+      table: { items: fileUpdates },
+      objects: [
+        // Reads the head of an object whose version is not recorded yet (is it still the bytes
+        // scanned?), and deletes infected bytes.
+        { actions: ['s3:GetObject', 's3:DeleteObject'], prefixes: ['content'] },
+        // Deletes the thumbnails of infected content.
+        { actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] },
+      ],
     }),
   },
   reconciler: {

@@ -62,6 +62,12 @@ export interface FileportSettings {
   fileTypesFile: string;
   /** The catalogue `fileTypesFile` holds, checked. */
   fileTypes: FileType[];
+  /**
+   * Scan every upload for malware with GuardDuty Malware Protection for S3 (lib/malware-scanning.ts),
+   * and hold content until its scan is clean. Off by default: GuardDuty bills per GB scanned and
+   * per object evaluated.
+   */
+  malwareScanning: boolean;
 }
 
 /** The catalogue the repository ships: the 16 types Fileport always had, and `binary`. */
@@ -104,6 +110,7 @@ const defaults: FileportSettings = {
   tracing: false,
   fileTypesFile: DEFAULT_FILE_TYPES_FILE,
   fileTypes: [],
+  malwareScanning: false,
 };
 
 /** `-c key=value` on the command line always yields a string, so lists may also come comma-separated. */
@@ -180,6 +187,7 @@ export function readSettings(scope: IConstruct, overrides: Partial<FileportSetti
     kmsKey: present('kmsKey') ? kmsKey(get('kmsKey'), source('kmsKey')) : defaults.kmsKey,
     architecture: present('architecture') ? architectureOf(get('architecture'), source('architecture')) : defaults.architecture,
     s3Endpoint: present('s3Endpoint') ? endpointOf(get('s3Endpoint'), source('s3Endpoint')) : defaults.s3Endpoint,
+    malwareScanning: present('malwareScanning') ? flag(get('malwareScanning'), source('malwareScanning')) : defaults.malwareScanning,
     ...fileTypesOf(present('fileTypesFile') ? String(get('fileTypesFile')).trim() : defaults.fileTypesFile, source('fileTypesFile')),
   };
 

@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { Api } from './api';
 import { FileEvents } from './events';
+import { MalwareScanning } from './malware-scanning';
 import { Operations } from './operations';
 import { Processing } from './processing';
 import { readSettings, type FileportSettings } from './deployment-settings';
@@ -43,6 +44,8 @@ export class Fileport extends Construct {
   readonly processing: Processing;
   /** The events bus (rules go on `events.bus`) and its publisher. */
   readonly events: FileEvents;
+  /** GuardDuty Malware Protection and the scan-result function; only with `fileport:malwareScanning`. */
+  readonly malwareScanning?: MalwareScanning;
   /** Alarms (with their topic) and the dashboard. */
   readonly operations: Operations;
 
@@ -59,7 +62,14 @@ export class Fileport extends Construct {
     this.api = new Api(this, 'Api', { storage: this.storage, settings: this.settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings: this.settings });
     this.events = new FileEvents(this, 'Events', { storage: this.storage, settings: this.settings });
-    this.operations = new Operations(this, 'Operations', { api: this.api, processing: this.processing, events: this.events, alarmEmail: this.settings.alarmEmail });
+    if (this.settings.malwareScanning) this.malwareScanning = new MalwareScanning(this, 'MalwareScanning', { storage: this.storage, settings: this.settings });
+    this.operations = new Operations(this, 'Operations', {
+      api: this.api,
+      processing: this.processing,
+      events: this.events,
+      malwareScanning: this.malwareScanning,
+      alarmEmail: this.settings.alarmEmail,
+    });
 
     const notificationsHandler = bucketNotificationsHandler(Stack.of(this));
     Aspects.of(this).add(new AcknowledgementsInTemplate());

@@ -7,7 +7,7 @@ import type { FileportSettings } from './deployment-settings';
 import type { FileportFunction } from './fileport-function';
 import type { Storage } from './storage';
 
-type NeededSettings = Pick<FileportSettings, 'maxFileSize' | 'maxMultipartFileSize' | 'tenantSizeLimits' | 'pendingFileTtlSeconds' | 'maxVersions'>;
+type NeededSettings = Pick<FileportSettings, 'maxFileSize' | 'maxMultipartFileSize' | 'tenantSizeLimits' | 'pendingFileTtlSeconds' | 'maxVersions' | 'malwareScanning'>;
 
 /** What the needs are met with: the deployment's resources and the operator's settings. */
 export interface NeedsContext {
@@ -46,6 +46,7 @@ export function grantNeeds(fn: FileportFunction, needs: FunctionNeeds, context: 
     for (const { actions, prefixes } of needs.objects) storage.grantObjects(fn, actions, prefixes);
   }
   if (needs.maxVersions) fn.addEnvironment(names.maxVersions, String(setting('maxVersions')));
+  if (needs.malwareScanning) fn.addEnvironment(names.malwareScanning, setting('malwareScanning') ? 'on' : 'off');
   if (needs.objectKmsKey && storage.encryptionKey) fn.addEnvironment(names.objectKmsKeyArn, storage.encryptionKey.keyArn);
   if (needs.uploadIdSecret) {
     const secret = context.uploadIdSecret;

@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from '../lambdas/observability/metric-names';
 import type { Api } from './api';
+import type { MalwareScanning } from './malware-scanning';
 import type { Processing } from './processing';
 import type { FileEvents } from './events';
 import type { FileportSettings } from './deployment-settings';
@@ -19,6 +20,8 @@ export interface OperationsProps {
   processing: Processing;
   /** The events publisher and its dead-letter queue (absent in setups without events). */
   events?: FileEvents;
+  /** With `fileport:malwareScanning`: its function and dead-letter queue are alarmed on like the processors'. */
+  malwareScanning?: MalwareScanning;
   /** Subscribed to the alarm topic when not empty (`fileport:alarmEmail`). */
   alarmEmail?: FileportSettings['alarmEmail'];
 }
@@ -99,7 +102,14 @@ export class Operations extends Construct {
 
     const functions: [string, lambda.Function][] = [
       ...Object.values(api.functions).map((fn): [string, lambda.Function] => [fn.node.id, fn]),
-      ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction, ...(props.events?.publisher ? [props.events.publisher] : [])].map(
+      ...[
+        processing.metadataFunction,
+        processing.thumbnailsFunction,
+        processing.deadLettersFunction,
+        processing.reconcilerFunction,
+        ...(props.events?.publisher ? [props.events.publisher] : []),
+        ...(props.malwareScanning ? [props.malwareScanning.function] : []),
+      ].map(
         (fn): [string, lambda.Function] => [fn.node.id, fn],
       ),
     ];
@@ -129,7 +139,8 @@ export class Operations extends Construct {
       metric: processing.deadLettersFunction.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
       threshold: 0,
     });
-    for (const [name, queue] of Object.entries(processing.deadLetterQueues) as [string, sqs.Queue][]) {
+    const deadLetterQueues = { ...processing.deadLetterQueues, ...(props.malwareScanning && { scanResults: props.malwareScanning.deadLetterQueue }) };
+    for (const [name, queue] of Object.entries(deadLetterQueues) as [string, sqs.Queue][]) {
       const queueName = capitalize(name);
       this.alarm(`${queueName}DeadLetterAgeAlarm`, {
         description: `A message has waited in the ${name} dead-letter queue for ${DEAD_LETTER_AGE_SECONDS / 60} minutes: the dead-letter function is failing on it.`,

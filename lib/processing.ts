@@ -14,7 +14,7 @@ import { objectPrefixes, type Storage } from './storage';
 
 export interface ProcessingProps {
   storage: Storage;
-  settings: Pick<FileportSettings, 'maxVersions' | 'architecture' | 's3Endpoint' | 'tracing' | 'fileTypes'>;
+  settings: Pick<FileportSettings, 'maxVersions' | 'architecture' | 's3Endpoint' | 'tracing' | 'fileTypes' | 'malwareScanning'>;
 }
 
 const timeoutOf = (processor: keyof typeof processors) => Duration.seconds(processors[processor].timeoutSeconds);

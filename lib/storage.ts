@@ -29,6 +29,8 @@ export interface StorageProps {
   existingBucket?: s3.IBucket;
   /** A table of the operator's to use instead of creating one (see ExistingStorage). */
   existingTable?: dynamodb.ITable;
+  /** GuardDuty Malware Protection scans the bucket (lib/malware-scanning.ts); off when not given. */
+  malwareScanning?: FileportSettings['malwareScanning'];
 }
 
 // What a function may do with the table is declared with its code (lambdas/function-needs.ts).
@@ -92,6 +94,10 @@ export class Storage extends Construct {
           }
         : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: versioning,
+      // GuardDuty's plan turns on the bucket's EventBridge notifications (its managed rule reads
+      // them); declared here too, or the next deploy's bucket-notifications resource, which writes
+      // the bucket's whole notification configuration, would turn them off under it.
+      ...(props.malwareScanning && { eventBridgeEnabled: true }),
       enforceSSL: true,
       serverAccessLogsBucket: new AccessLogsBucket(this, 'AccessLogs').bucket,
       serverAccessLogsPrefix: 'files/',
@@ -231,7 +237,7 @@ function dataKey(scope: Construct, setting: NonNullable<StorageProps['kmsKey']>)
  * A resolved ARN as cdk-nag names it in a finding: `<Logical.Arn>/content/*` for a bucket of the
  * stack, `arn:<AWS::Partition>:s3:::name/content/*` for an existing one.
  */
-function nagRendered(value: unknown): string {
+export function nagRendered(value: unknown): string {
   if (typeof value === 'string') return value;
   const record = (value ?? {}) as Record<string, unknown>;
   if ('Ref' in record) return `<${String(record.Ref)}>`;

@@ -5,13 +5,16 @@ import { maxReceiveCount, processors, type Processor } from '../lambdas/processo
 import { objectPrefixes } from '../lambdas/domain/files/files';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
+import { GUARDDUTY_SOURCE, SCAN_RESULT_DETAIL_TYPE } from '../lambdas/adapters/guardduty-scan-results';
+import { LocalEventBus } from './event-bus';
+import type { Faults } from './faults';
 import { connectLocalStack } from './localstack';
+import { startScanner, type Scanner } from './scanner';
 import { LocalQueue, type QueueConsumer } from './local-queue';
 import { claimPort } from './ports';
 import { ensureTable } from './provision';
 import { LOCAL_BUCKET, LOCAL_EVENT_BUS, LOCAL_TABLE, useEmulators, type QueueUrls } from './service-environment';
 import { startSqsEndpoint } from './sqs-endpoint';
-import { LocalEventBus } from './event-bus';
 import { startEventBridgeEndpoint } from './eventbridge-endpoint';
 import { Stops } from './stops';
 
@@ -46,6 +49,8 @@ export interface EmulatedProcessing {
   tableStreamArn: string;
   /** The S3 events of uploads processing received (the last 1000), and a way to deliver one (again). */
   uploadEvents: { recent: S3EventRecord[]; deliver(record: S3EventRecord): void };
+  /** With malware scanning on: the scanner stand-in. */
+  scanner?: Scanner;
 }
 
 export interface AwsServicesOptions {
@@ -57,8 +62,9 @@ export interface AwsServicesOptions {
   allowedHosts: string[];
   /** Overrides every processor's timeout (the deployed Lambda's, by default). */
   processorTimeoutMs: number | undefined;
-  /** Whether the local bus refuses a PutEvents call now (fault injection, local/faults.ts). */
-  busDown?: () => boolean;
+  /** Scan uploads with the scanner stand-in (local/scanner.ts), which fails or is slow as `faults` says. */
+  malwareScanning: boolean;
+  faults: Faults;
 }
 
 /** LocalStack's when AWS_ENDPOINT_URL is set (local/localstack.ts), the emulators in this process otherwise. */
@@ -89,7 +95,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
     stops.add(sqs.stop);
     // The events publisher puts events with its own EventBridge client, as deployed.
     const bus = new LocalEventBus(process.env.AWS_REGION ?? 'us-east-1');
-    const eventBridge = await startEventBridgeEndpoint({ buses: { [LOCAL_EVENT_BUS]: bus, default: bus }, failing: options.busDown });
+    const eventBridge = await startEventBridgeEndpoint({ buses: { [LOCAL_EVENT_BUS]: bus, default: bus }, failing: () => options.faults.busDown() });
     stops.add(eventBridge.stop);
     useEmulators({ s3: s3.endpoint, dynamoDb: dynamo.endpoint, sqs: sqs.endpoint, eventBridge: eventBridge.endpoint });
 
@@ -106,6 +112,11 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
       deliver(record);
     });
     const tableStreamArn = await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
+    // As deployed: a rule on the default bus sends GuardDuty's results to the scan-result queue.
+    bus.rule('fileport-scan-results', { source: [GUARDDUTY_SOURCE], 'detail-type': [SCAN_RESULT_DETAIL_TYPE] }, (event) => queues.scanResults.send(JSON.stringify(event)));
+    const scanner = options.malwareScanning ? startScanner({ bus, bucket: LOCAL_BUCKET, faults: options.faults }) : undefined;
+    // GuardDuty hears of new objects beside the metadata queue: a second subscriber.
+    if (scanner) s3.onObjectCreated((record) => scanner.scan(record));
 
     return {
       s3Endpoint: s3.endpoint,
@@ -115,6 +126,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         queues.metadata.consume(consumers.metadata);
         queues.thumbnails.consume(consumers.thumbnails);
         queues.deadLetters.consume(consumers.deadLetters);
+        queues.scanResults.consume(consumers.scanResults);
         // Running processing finishes (bounded) before the queues stop delivering and the emulators go away under it.
         stops.add(async () => {
           await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -122,7 +134,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         });
       },
       stop: stops.stopAll,
-      emulated: { queues, uploadEvents: { recent, deliver }, bus, tableStreamArn },
+      emulated: { queues, uploadEvents: { recent, deliver }, bus, tableStreamArn, ...(scanner && { scanner }) },
     };
   });
 }
@@ -145,5 +157,8 @@ function localQueues(dataDir: string | null, timeoutOverrideMs: number | undefin
     metadata: new LocalQueue('fileport-metadata', { ...settings('metadata'), onDeadLetter }),
     thumbnails: new LocalQueue('fileport-thumbnails', { ...settings('thumbnails'), onDeadLetter }),
     deadLetters,
+    // Deployed, its dead letters wait in a queue of their own for an operator (alarmed on). A result
+    // that comes before its version is recorded is retried: a longer first delay than the others'.
+    scanResults: new LocalQueue('fileport-scan-results', { ...settings('scanResults'), retryDelayMs: 1000 }),
   };
 }

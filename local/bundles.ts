@@ -50,7 +50,9 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
   const { App } = await import('aws-cdk-lib');
   const { FileportStack } = await import('../lib/fileport-stack');
   rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir, context: { 'fileport:architecture': architecture } });
+  // With malware scanning, so the scan-result function is bundled too; the local stack sets
+  // FILEPORT_MALWARE_SCANNING itself, on or off, over the template's value.
+  const app = new App({ outdir, context: { 'fileport:architecture': architecture, 'fileport:malwareScanning': true } });
   const stack = new FileportStack(app, 'Fileport');
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(assembly.directory, stack.templateFile), 'utf8')) as {
@@ -58,6 +60,8 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
   };
   const { api, processing, events } = stack;
   if (!events.publisher) throw new Error('The stack has no events publisher to bundle');
+  const scanning = stack.fileport.malwareScanning;
+  if (!scanning) throw new Error('The bundles are built with fileport:malwareScanning, which makes the scan-result function');
   const constructs = {
     ...api.functions,
     metadata: processing.metadataFunction,
@@ -65,6 +69,7 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
     deadLetters: processing.deadLettersFunction,
     reconciler: processing.reconcilerFunction,
     events: events.publisher,
+    scanResults: scanning.function,
   };
   const functions = Object.fromEntries(
     Object.entries(constructs).map(([name, fn]) => {

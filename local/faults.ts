@@ -13,15 +13,28 @@ import type { QueueConsumer } from './local-queue';
  *   throw    the publisher throws after it got the stream records, before it publishes: the batch is retried
  *   bus-down the bus refuses every event of a PutEvents call (FailedEntryCount): the publisher reports
  *            the batch's first unpublished record and the stream retries from it. `times` counts calls.
+ * and the malware scanner stand-in (local/scanner.ts, `processor: "scanner"`) answers otherwise:
+ *   fail     GuardDuty's FAILED: the object could not be scanned
+ *   hold     the result waits until the rule is removed (PUT /_dev/faults without it): a slow scan
+ *   delay    the result waits `delayMs`
  */
-const rule = z.object({
-  processor: z.enum(['metadata', 'thumbnails', 'events']),
-  fault: z.enum(['throw', 'timeout', 'drop', 'bus-down']),
-  times: z.number().int().min(1).optional(),
-  fileIds: z.array(z.string().min(1)).max(1000).optional(),
-}).refine((r) => (r.processor === 'events' ? r.fault === 'throw' || r.fault === 'bus-down' : r.fault !== 'bus-down'), {
-  message: 'the events publisher takes throw or bus-down; bus-down is the events publisher’s only',
-});
+const processorFaults = ['throw', 'timeout', 'drop'] as const;
+const faultsOf = { metadata: processorFaults, thumbnails: processorFaults, events: ['throw', 'bus-down'], scanner: ['fail', 'hold', 'delay'] } as const;
+const rule = z
+  .object({
+    processor: z.enum(['metadata', 'thumbnails', 'events', 'scanner']),
+    fault: z.enum(['throw', 'timeout', 'drop', 'bus-down', 'fail', 'hold', 'delay']),
+    times: z.number().int().min(1).optional(),
+    fileIds: z.array(z.string().min(1)).max(1000).optional(),
+    delayMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .refine((r) => (faultsOf[r.processor] as readonly string[]).includes(r.fault), {
+    message: `a processor takes its own faults: ${Object.entries(faultsOf)
+      .map(([processor, faults]) => `${processor}: ${faults.join(', ')}`)
+      .join('; ')}`,
+    path: ['fault'],
+  })
+  .refine((r) => (r.fault === 'delay') === (r.delayMs !== undefined), { message: 'delayMs goes with the delay fault, and only with it', path: ['delayMs'] });
 
 export const faultRules = z.array(rule).max(100);
 export type FaultRule = z.infer<typeof rule>;
@@ -49,9 +62,29 @@ export class Faults {
     return new Faults(parsed.data);
   }
 
+  private readonly listeners: (() => void)[] = [];
+
   set(rules: FaultRule[]): void {
     this.rules = rules;
     this.deliveries.clear();
+    // The scanner releases what a removed `hold` kept.
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called after every change of the rules. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The scanner's fault for a file's scan now, if any (counted like a processor's deliveries). */
+  scannerFault(fileId: string | undefined, count = true): Pick<FaultRule, 'fault' | 'delayMs'> | undefined {
+    const key = `scanner:${fileId}`;
+    const delivery = (this.deliveries.get(key) ?? 0) + (count ? 1 : 0);
+    if (count) this.deliveries.set(key, delivery);
+    const found = this.rules.find(
+      (r) => r.processor === 'scanner' && (!r.fileIds || (fileId !== undefined && r.fileIds.includes(fileId))) && (r.times === undefined || delivery <= r.times),
+    );
+    return found && { fault: found.fault, delayMs: found.delayMs };
   }
 
   list(): FaultRule[] {
@@ -82,7 +115,7 @@ export class Faults {
   }
 
   /** The consumer with this processor's faults applied; `fileIdOf` reads the file from a message body. */
-  wrap(processor: Exclude<FaultRule['processor'], 'events'>, fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
+  wrap(processor: Exclude<FaultRule['processor'], 'events' | 'scanner'>, fileIdOf: (body: string) => string | undefined, consumer: QueueConsumer): QueueConsumer {
     return async (event) => {
       const body = event.Records[0]?.body ?? '';
       const fileId = fileIdOf(body);

@@ -15,6 +15,9 @@ const schema = z.object({
   // Locally, a stuck file is worth re-driving much sooner than deployed.
   FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.string().default('60'),
   FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.string().default('900'),
+  // Malware scanning with the local scanner stand-in (local/scanner.ts), as `fileport:malwareScanning`
+  // deployed; off unless asked for, so uploads are served without waiting for a scan.
+  FILEPORT_MALWARE_SCANNING: z.enum(['on', 'off']).default('off'),
   // The file-type catalogue (the deployed fileport:fileTypesFile), checked here as synth checks it.
   FILEPORT_FILE_TYPES_FILE: z.string().default(DEFAULT_FILE_TYPES_FILE),
   // Browser origins besides the gateway's own that may call the API and S3 (the deployed
@@ -62,6 +65,8 @@ export interface LocalEnvironment {
   fileTypesFile: string;
   /** Defaults of the service's own configuration that differ locally; set before it is read. */
   serviceEnv: Record<string, string>;
+  /** The scanner stand-in scans every upload, and versions await its results. */
+  malwareScanning: boolean;
 }
 
 /** The local stack's own settings, from the environment, once; a bad value stops the start. */
@@ -86,6 +91,10 @@ export function readLocalEnvironment(env: Record<string, string | undefined>): L
       FILEPORT_FILE_TYPES_FILE: fileTypesFile,
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS,
       FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS,
+      // Set whatever the bundles' template says (they are built with scanning on, to include the
+      // scan-result function): the stack decides.
+      FILEPORT_MALWARE_SCANNING: e.FILEPORT_MALWARE_SCANNING,
     },
+    malwareScanning: e.FILEPORT_MALWARE_SCANNING === 'on',
   };
 }

@@ -36,7 +36,12 @@ export function startProcessing(
   services: AwsServices,
   options: { faults: Faults; reconcileIntervalMs: number; dataDir?: string | null },
 ): Processing {
-  const consumers: ProcessorConsumers = { metadata: sqsConsumer(loaded.metadata), thumbnails: sqsConsumer(loaded.thumbnails), deadLetters: sqsConsumer(loaded.deadLetters) };
+  const consumers: ProcessorConsumers = {
+    metadata: sqsConsumer(loaded.metadata),
+    thumbnails: sqsConsumer(loaded.thumbnails),
+    deadLetters: sqsConsumer(loaded.deadLetters),
+    scanResults: sqsConsumer(loaded.scanResults),
+  };
   const { faults } = options;
   services.consume(
     services.emulated
@@ -44,6 +49,7 @@ export function startProcessing(
           metadata: faults.wrap('metadata', fileIdOfUpload, consumers.metadata),
           thumbnails: faults.wrap('thumbnails', fileIdOfThumbnailJob, consumers.thumbnails),
           deadLetters: consumers.deadLetters,
+          scanResults: consumers.scanResults,
         }
       : consumers,
   );

@@ -65,6 +65,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
     const settings = readLocalEnvironment(process.env);
     const corsOrigins = options.corsOrigins ?? settings.corsOrigins;
+    // The scanner stand-in listens to the emulator's S3 events: on LocalStack versions would wait for a scan forever.
+    if (localStackEndpoint && settings.malwareScanning) throw new Error('FILEPORT_MALWARE_SCANNING=on needs the local emulators (the scanner stand-in hears their S3 events); unset AWS_ENDPOINT_URL or turn scanning off');
     setRegion();
 
     // What the functions call and what feeds the processors: the emulators, or LocalStack.
@@ -75,7 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       corsOrigins,
       allowedHosts: settings.allowedHosts,
       processorTimeoutMs: settings.processorTimeoutMs,
-      busDown: () => settings.faults.busDown(),
+      malwareScanning: settings.malwareScanning,
+      faults: settings.faults,
     });
     stops.add(services.stop);
 

@@ -325,6 +325,7 @@ const commands: Record<Exclude<Command, 'login'>, (ctx: ClientCtx) => Promise<nu
         ['size', file.size === null ? '-' : `${formatBytes(file.size)} (${file.size} bytes)`],
         ['pages', file.pageCount === null ? '-' : String(file.pageCount)],
         ['sha256', file.checksumSha256 ?? '-'],
+        ['malware scan', file.scan === null ? '-' : `${file.scan.status}${file.scan.completedAt ? ` (${file.scan.completedAt})` : ''}`],
         ['tags', file.tags.join(', ') || '-'],
         ['links', file.links.map((l) => `${l.type}:${l.id}`).join(', ') || '-'],
         ['access', file.accessControl],

@@ -41,6 +41,8 @@ export type ApiErrorCode =
   | 'NOT_UPLOADED'
   | 'COPY_TOO_LARGE'
   | 'THUMBNAIL_NOT_READY'
+  | 'SCAN_PENDING'
+  | 'SCAN_FAILED'
   | 'UPLOAD_LINK_FULL'
   | 'LAST_FULL_TOKEN'
   | 'PRECONDITION_FAILED'
@@ -70,6 +72,7 @@ export type FileFailureCode =
   | 'UPLOAD_REUSED'
   | 'CONTENT_MISSING'
   | 'ALREADY_UPLOADED'
+  | 'MALWARE_FOUND'
   | 'PROCESSING_FAILED'
   | 'PROCESSING_STUCK';
 

@@ -15,6 +15,19 @@ export interface FileLink {
   id: string;
 }
 
+/** What a version's malware scan found; `skipped` when the deployment scans nothing. */
+export type ScanStatus = 'pending' | 'clean' | 'infected' | 'failed' | 'skipped';
+
+/**
+ * A version's malware scan. Until it is `clean` (or `skipped`), downloads and thumbnails answer 409
+ * SCAN_PENDING (SCAN_FAILED when the scanner could not scan it), unless the tenant's `scanHold` is
+ * `serve`; `infected` content failed with MALWARE_FOUND and is gone.
+ */
+export interface ScanState {
+  status: ScanStatus;
+  completedAt: string | null;
+}
+
 export interface FileProblem {
   code: FileFailureCode | (string & {});
   message: string;
@@ -43,6 +56,8 @@ export interface FileportFile {
   uploadedAt: string | null;
   checksumSha256: string | null;
   contentVersion: number | null;
+  /** The current version's malware scan; null while the file has no content. */
+  scan: ScanState | null;
   expiresAt: string | null;
   /** The metadata's write counter: what `If-Match` names. */
   version: number;
@@ -58,6 +73,7 @@ export interface FileVersionInfo {
   uploadedBy: string | null;
   status: Exclude<FileStatus, 'pending'>;
   error: FileProblem | null;
+  scan: ScanState;
 }
 
 /** A type of the deployment's catalogue (`GET /v1/file-types`): the operator's data, not the SDK's. */
@@ -176,9 +192,12 @@ export interface TenantSettings {
   uploadUrlTtlSeconds: number;
   /** The file types new files may have; absent: every type of the catalogue. */
   allowedFileTypeIds?: string[];
+  /** Content whose malware scan is pending or failed: `hold` (absent: the default) or `serve`. */
+  scanHold?: 'hold' | 'serve';
 }
 
 export interface SettingsAnswer extends TenantSettings {
+  scanHold: 'hold' | 'serve';
   warnings: { code: string; message: string }[];
 }
 

@@ -60,7 +60,7 @@ export class DynamoSettingsRepository implements SettingsRepository {
   }
 }
 
-const SETTINGS_FIELDS = ['disableForceDownloadForMimeTypes', 'allowedFileTypeIds', 'maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const satisfies readonly (keyof TenantSettings)[];
+const SETTINGS_FIELDS = ['disableForceDownloadForMimeTypes', 'allowedFileTypeIds', 'maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds', 'scanHold'] as const satisfies readonly (keyof TenantSettings)[];
 
 /** Only what this code knows: fields added later (or removed by a PATCH) fall back to their defaults, not `undefined`. */
 function storedSettings(Item: Record<string, unknown>): Partial<TenantSettings> {
@@ -70,5 +70,6 @@ function storedSettings(Item: Record<string, unknown>): Partial<TenantSettings> 
   for (const field of ['maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds'] as const) {
     if (typeof Item[field] === 'number') stored[field] = Item[field] as number;
   }
+  if (Item.scanHold === 'hold' || Item.scanHold === 'serve') stored.scanHold = Item.scanHold;
   return stored;
 }

@@ -24,9 +24,12 @@ export const downloadAnswers: Record<number, Answer> = {
 export const downloadErrors = {
   400: { codes: ['INLINE_NOT_ALLOWED'], text: 'INLINE_NOT_ALLOWED: `disposition=inline` for a type the tenant settings do not list.' },
   404: { codes: ['FILE_NOT_FOUND', 'VERSION_NOT_FOUND'], text: 'FILE_NOT_FOUND; VERSION_NOT_FOUND for a `version` the file does not have.' },
-  409: { codes: ['NOT_UPLOADED'], text: 'NOT_UPLOADED: no content, or content refused and deleted (CHECKSUM_MISMATCH, FILE_TOO_LARGE, UPLOAD_REUSED, CONTENT_MISSING).' },
+  409: {
+    codes: ['NOT_UPLOADED', 'SCAN_PENDING', 'SCAN_FAILED'],
+    text: 'NOT_UPLOADED: no content, or content refused and deleted (CHECKSUM_MISMATCH, FILE_TOO_LARGE, UPLOAD_REUSED, CONTENT_MISSING, MALWARE_FOUND); SCAN_PENDING: the malware scan has not finished (retry); SCAN_FAILED: the scanner could not scan it. Both only while the tenant’s `scanHold` is `hold`.',
+  },
 } as const satisfies RouteErrors;
 export const thumbnailAnswers: Record<number, Answer> = { 200: grant('A pre-signed URL of the WebP thumbnail.', 'thumbnailGrant') };
-export const thumbnailErrors = { 404: { codes: ['FILE_NOT_FOUND', 'NO_THUMBNAIL'], text: 'FILE_NOT_FOUND; NO_THUMBNAIL: the file type has none, or processing made none.' }, 409: ['THUMBNAIL_NOT_READY'] } as const satisfies RouteErrors;
+export const thumbnailErrors = { 404: { codes: ['FILE_NOT_FOUND', 'NO_THUMBNAIL'], text: 'FILE_NOT_FOUND; NO_THUMBNAIL: the file type has none, or processing made none.' }, 409: ['THUMBNAIL_NOT_READY', 'SCAN_PENDING', 'SCAN_FAILED'] } as const satisfies RouteErrors;
 export const tokenListAnswers: Record<number, Answer> = { 200: { description: 'Live tokens, oldest first, without secrets.', schema: 'shareTokenList' } };
 export const preconditionFailed = { codes: ['PRECONDITION_FAILED'], text: 'PRECONDITION_FAILED: `If-Match` names another version.' } as const;

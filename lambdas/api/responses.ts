@@ -47,6 +47,17 @@ const thumbnail = z.object({
   height: count,
 });
 
+const scan = z
+  .object({
+    status: z.enum(['pending', 'clean', 'infected', 'failed', 'skipped']),
+    completedAt: z.nullable(timestamp),
+  })
+  .check(
+    z.describe(
+      'The malware scan of the content. `pending`: not finished (downloads and thumbnails answer 409 SCAN_PENDING unless the tenant’s `scanHold` is `serve`); `clean`; `infected`: the version failed with MALWARE_FOUND and its bytes were deleted; `failed`: the scanner could not scan it (held like `pending` unless `scanHold` is `serve`, answering SCAN_FAILED); `skipped`: the deployment does not scan.',
+    ),
+  );
+
 export const file = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -74,6 +85,7 @@ export const file = z.object({
   uploadedAt: z.nullable(timestamp),
   checksumSha256: z.nullable(z.string()),
   contentVersion: z.nullable(z.int().check(z.minimum(1))),
+  scan: z.nullable(scan).check(z.describe('The current version’s malware scan; null while the file has no content.')),
   expiresAt: z.nullable(timestamp),
   version: z.int().check(z.minimum(1)),
   error: z.nullable(fileError),
@@ -87,6 +99,7 @@ export const fileVersion = z.object({
   uploadedBy: z.nullable(z.string()),
   status: z.enum(['processing', 'ready', 'failed']),
   error: z.nullable(fileError),
+  scan,
 });
 
 /** An upload link's terms, fixed when it was created; null: no limit of the link's own. */
@@ -177,6 +190,9 @@ export const settings = z.object({
   allowedFileTypeIds: z.optional(
     z.array(z.string()).check(z.describe('The file types new files of the tenant may have; absent: every type of the catalogue (`GET /v1/file-types`).')),
   ),
+  scanHold: z
+    .enum(['hold', 'serve'])
+    .check(z.describe('Content whose malware scan is pending or failed: `hold` (the default) answers 409 SCAN_PENDING / SCAN_FAILED to downloads, thumbnails, share tokens and public links until it is clean; `serve` serves it meanwhile. Infected content is never served.')),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
 });
 

@@ -168,6 +168,9 @@ export const currentVersion = (file: Pick<FileRecord, 'versions'>): FileVersion 
  */
 export const hasContent = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status !== 'failed' || v.error?.code === 'UPLOAD_REUSED');
 
+/** A version's malware scan; `skipped` for versions recorded before scanning existed. */
+export const scanOf = (version: Pick<FileVersion, 'scan'>): NonNullable<FileVersion['scan']> => version.scan ?? { status: 'skipped', completedAt: null };
+
 /** Whether some version is being processed: what the reconciler watches. */
 export const isProcessing = (file: Pick<FileRecord, 'versions'>): boolean => file.versions.some((v) => v.status === 'processing');
 

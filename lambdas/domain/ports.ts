@@ -223,7 +223,15 @@ export interface TenantSettings {
   uploadUrlTtlSeconds: number;
   /** The file types new files may have (ids of the catalogue); absent: every type of the catalogue. */
   allowedFileTypeIds?: string[];
+  /**
+   * Content whose malware scan has not come back clean (pending, or the scanner could not scan it):
+   * `hold` answers SCAN_PENDING / SCAN_FAILED until it has, `serve` serves it meanwhile. Infected
+   * content is never served, whatever this says.
+   */
+  scanHold: ScanHold;
 }
+
+export type ScanHold = 'hold' | 'serve';
 
 export interface SettingsRepository {
   /**
@@ -290,6 +298,8 @@ export interface Deps {
   /** The process's log (stdout, one JSON line each) when absent. */
   auditLog?: AuditLog;
   telemetry: Telemetry;
+  /** Whether new versions await a malware scan (lambdas/config.ts); absent: off. */
+  malwareScanning?: boolean;
 }
 
 /** The deployment's secret that multipart upload ids are signed with (lambdas/domain/transfer/upload-ids.ts). */

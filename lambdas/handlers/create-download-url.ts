@@ -19,6 +19,7 @@ export const createDownloadUrl: RouteHandler<ApiServices> = async (request) => {
     expiresIn: settings.downloadUrlTtlSeconds,
     inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
     actor: actorOf(principal),
+    scanHold: settings.scanHold,
   });
   return q.redirect === 'true' ? redirect(download.url) : json(200, download, { 'cache-control': 'no-store' });
 };

@@ -18,6 +18,7 @@ export const createSharedDownloadUrl: AnonymousRouteHandler<ApiServices> = async
     inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
     actor: { type: 'token', id: token.id },
     action: 'share-download',
+    scanHold: settings.scanHold,
   });
   return q.redirect === 'true' ? redirect(download.url) : json(200, download, { 'cache-control': 'no-store' });
 };

@@ -11,6 +11,6 @@ export const createSharedThumbnailUrl: AnonymousRouteHandler<ApiServices> = asyn
   const size = thumbnailSizeParam(request);
   const { services } = request;
   const { token, file, alongside: settings } = await useShareToken(services, secret, 'read', services.config.sharing, (tenantId) => settingsOf(services, tenantId));
-  const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: { type: 'token', id: token.id }, action: 'share-thumbnail' });
+  const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: { type: 'token', id: token.id }, action: 'share-thumbnail', scanHold: settings.scanHold });
   return json(200, thumbnail, { 'cache-control': 'no-store' });
 };

@@ -13,6 +13,6 @@ export const createThumbnailUrl: RouteHandler<ApiServices> = async (request) => 
   const { services } = request;
   const { principal } = request;
   const [file, settings] = await Promise.all([loadOwnFile(services, principal, id), settingsOf(services, principal.tenantId)]);
-  const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: actorOf(principal) });
+  const thumbnail = await grantThumbnail(services, file, size, { expiresIn: settings.downloadUrlTtlSeconds, actor: actorOf(principal), scanHold: settings.scanHold });
   return json(200, thumbnail, { 'cache-control': 'no-store' });
 };

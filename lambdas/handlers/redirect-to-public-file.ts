@@ -21,6 +21,7 @@ export const redirectToPublicFile: AnonymousRouteHandler<ApiServices> = async (r
     inlineMimeTypes: settings.disableForceDownloadForMimeTypes,
     actor: { type: 'public' },
     action: 'public-download',
+    scanHold: settings.scanHold,
   });
   return redirect(download.url);
 };

@@ -17,6 +17,8 @@ export const settingsBody = z.strictObject({
   uploadUrlTtlSeconds: z.number(),
   // Absent: every file type of the catalogue.
   allowedFileTypeIds: z.optional(fileTypeIds),
+  // Absent: `hold` (content is served once its malware scan is clean).
+  scanHold: z.optional(z.enum(['hold', 'serve'])),
 });
 
 const { disableForceDownloadForMimeTypes, maxFileSize, downloadUrlTtlSeconds, uploadUrlTtlSeconds } = settingsBody.shape;
@@ -29,6 +31,7 @@ export const settingsPatch = z.strictObject({
   uploadUrlTtlSeconds: z.optional(z.nullable(uploadUrlTtlSeconds)),
   // null: every file type of the catalogue again.
   allowedFileTypeIds: z.optional(z.nullable(fileTypeIds)),
+  scanHold: z.optional(z.nullable(z.enum(['hold', 'serve']))),
 });
 
 const PATCH_MEDIA_TYPES = ['application/merge-patch+json', 'application/json'] as const;

@@ -1,5 +1,6 @@
 import { canonicalMimeType, type FileTypeCatalogue } from '../domain/files/file-types';
-import { currentVersion, type FileRecord, type FileVersion } from '../domain/model';
+import { currentVersion, scanOf, type FileRecord, type FileVersion } from '../domain/model';
+import type { ScanStatus } from '../domain/events/model';
 import { toWellFormed } from '../domain/text';
 
 /**
@@ -48,12 +49,19 @@ export function toApiFile(file: FileRecord, apiUrl: string, fileTypes: FileTypeC
     checksumSha256: file.checksumSha256,
     /** The number of the version the content fields describe (`GET …/versions`), null without content. */
     contentVersion: currentVersion(file)?.version ?? null,
+    /** The malware scan of the current version; null without content. */
+    scan: currentScan(file),
     expiresAt: file.expiresAt,
     version: file.version,
     error: file.error,
   };
 }
 export type ApiFile = ReturnType<typeof toApiFile>;
+
+function currentScan(file: FileRecord): { status: ScanStatus; completedAt: string | null } | null {
+  const current = currentVersion(file);
+  return current ? scanAnswer(current) : null;
+}
 
 /** A version as `GET /v1/files/{id}/versions` lists it. */
 export const toApiVersion = (v: FileVersion) => ({
@@ -64,4 +72,11 @@ export const toApiVersion = (v: FileVersion) => ({
   uploadedBy: v.uploadedBy,
   status: v.status,
   error: v.error,
+  scan: scanAnswer(v),
 });
+
+/** A version's malware scan as answers show it (`skipped` for versions from before scanning). */
+function scanAnswer(v: FileVersion): { status: ScanStatus; completedAt: string | null } {
+  const { status, completedAt } = scanOf(v);
+  return { status, completedAt };
+}

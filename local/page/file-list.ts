@@ -39,7 +39,9 @@ export class FileList {
   render(files: PageFile[]): boolean {
     this.message.textContent = files.length === 0 ? 'No files yet: upload one above.' : '';
     this.body.replaceChildren(...files.map((file) => this.row(file)));
-    return files.some((file) => file.status === 'pending' || file.status === 'processing' || this.previews.get(file.id)?.preview.kind === 'original');
+    return files.some(
+      (file) => file.status === 'pending' || file.status === 'processing' || file.scan?.status === 'pending' || this.previews.get(file.id)?.preview.kind === 'original',
+    );
   }
 
   showError(text: string): void {
@@ -57,7 +59,7 @@ export class FileList {
       h('td', { class: 'thumb' }, this.preview(file, type)),
       h('td', { class: 'name' }, file.name),
       h('td', {}, type?.name ?? file.fileTypeId),
-      h('td', {}, h('span', { class: `status ${file.status}`, 'data-testid': 'status', title: file.error?.message }, file.error ? `${file.status}: ${file.error.code}` : file.status)),
+      h('td', {}, h('span', { class: `status ${file.status}`, 'data-testid': 'status', title: file.error?.message }, file.error ? `${file.status}: ${file.error.code}` : file.status), scanBadge(file)),
       h('td', { 'data-testid': 'size' }, formatSize(file.size)),
       h('td', {}, file.pageCount === null || file.pageCount === undefined ? '—' : String(file.pageCount)),
       h('td', {}, download),
@@ -103,3 +105,16 @@ export class FileList {
 
 /** A file without a preview shows its extension. */
 const icon = (file: PageFile) => h('span', { class: 'icon', 'aria-hidden': 'true', 'data-kind': 'icon', 'data-testid': 'preview' }, file.extension || '?');
+
+const SCAN_BADGES: Partial<Record<NonNullable<PageFile['scan']>['status'], { text: string; title: string }>> = {
+  pending: { text: 'scanning', title: 'The malware scan has not finished: downloads wait for it.' },
+  infected: { text: 'malware', title: 'The malware scan found a threat: the content was deleted.' },
+  failed: { text: 'not scanned', title: 'The malware scanner could not scan this content.' },
+};
+
+/** A badge for a scan that is not (yet) clean; nothing for clean or unscanned content. */
+function scanBadge(file: PageFile): HTMLElement | string {
+  const badge = file.scan && SCAN_BADGES[file.scan.status];
+  if (!badge || !file.scan) return '';
+  return h('span', { class: `scan ${file.scan.status}`, 'data-testid': 'scan', title: badge.title }, badge.text);
+}

@@ -135,6 +135,7 @@ describe('processing functions', () => {
       FILEPORT_FILE_TYPES_FILE: 'file-types.json',
       FILEPORT_THUMBNAIL_QUEUE_URL: { Ref: id(synthesized.stack.processing.thumbnailsQueue) },
       FILEPORT_MAX_VERSIONS: '10',
+      FILEPORT_MALWARE_SCANNING: 'off',
     });
   });
 

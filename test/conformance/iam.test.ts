@@ -18,7 +18,10 @@ import { checkConformance, formatReport, readRecordedCalls, TemplateResolver, to
 
 const directory = process.env.FILEPORT_RECORD_AWS_CALLS || DEFAULT_RECORDING_DIR;
 
-const { stack, template } = synthFileport();
+// With malware scanning: the malware-scanning suite records the scan-result function's calls.
+const { stack, template } = synthFileport({ 'fileport:malwareScanning': true });
+const scanning = stack.fileport.malwareScanning;
+if (!scanning) throw new Error('fileport:malwareScanning makes the scan-result function');
 const cfn = template.toJSON() as CfnTemplate;
 const resolver = new TemplateResolver(cfn);
 const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, construct);
@@ -29,6 +32,7 @@ const processorFunctions: Record<Processor, Parameters<typeof logicalId>[1]> = {
   deadLetters: stack.processing.deadLettersFunction,
   reconciler: stack.processing.reconcilerFunction,
   events: stack.events.publisher!,
+  scanResults: scanning.function,
 };
 
 const names = {
@@ -39,7 +43,7 @@ const names = {
   buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
   // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
-  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
+  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue), 'fileport-scan-results': id(scanning.queue) },
   buses: { [LOCAL_EVENT_BUS]: id(stack.events.bus) },
 };
 
@@ -115,6 +119,18 @@ const justified: JustifiedGrant[] = [
     action: 's3:DeleteObject',
     resource: thumbnailObjects,
     reason: 'Deletes the thumbnails it wrote when the file changed while it made them (lambdas/domain/processing/thumbnail-processing.ts), a race the suite does not provoke (lib/processing.ts).',
+  },
+  {
+    functionId: id(scanning.function),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: 'Deletes the thumbnails of content found infected (lambdas/domain/scanning/scan-results.ts); the suite’s infected upload is the EICAR text file, which has none. Tested in test/unit/domain/scanning/scan-results.test.ts (lambdas/processors.ts).',
+  },
+  {
+    functionId: id(scanning.function),
+    action: 's3:GetObject',
+    resource: `${bucketArn}/content/*`,
+    reason: 'Reads one byte of an object whose scan result came before processing recorded its version (a race), to know whether to retry; whether a run meets the race depends on timing (lambdas/processors.ts).',
   },
   {
     functionId: id(stack.processing.deadLettersFunction),

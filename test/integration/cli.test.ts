@@ -84,6 +84,8 @@ describe('fileport CLI', () => {
     expect(JSON.parse((await ok(['ls', '--tag', 'cli-test', '--tag', 'nowhere', '--json'])).stdout).items).toEqual([]);
 
     expect((await ok(['info', zipId])).stdout).toMatch(new RegExp(`sha256\\s+${createHash('sha256').update(big).digest('base64').replace(/[+/]/g, '\\$&')}`));
+    // The local stack scans nothing unless asked: the version's malware scan is skipped.
+    expect((await ok(['info', zipId])).stdout).toMatch(/malware scan\s+skipped/);
 
     const download = await ok(['download', zipId, '-o', 'copy.zip']);
     expect(download.stdout).toContain('SHA-256 verified');

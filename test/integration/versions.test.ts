@@ -62,6 +62,8 @@ describe('versions', () => {
         uploadedBy: n === 1 ? 'alice' : 'billing-service',
         status: 'ready',
         error: null,
+        // The local stack scans nothing unless asked (FILEPORT_MALWARE_SCANNING).
+        scan: { status: 'skipped', completedAt: null },
       })),
     );
   });
@@ -127,6 +129,7 @@ describe('two upload URLs issued before any content arrived', () => {
         uploadedBy: 'alice',
         status: 'failed',
         error: { code: 'ALREADY_UPLOADED', message: expect.stringContaining('already had content') },
+        scan: { status: 'skipped', completedAt: null },
       },
       expect.objectContaining({ version: 1, status: 'ready', checksumSha256: sha256(firstBytes) }),
     ]);

@@ -44,6 +44,9 @@ const notErrorCodes: Record<string, string> = {
   ERR_BUFFER_TOO_LARGE: "Node's own error code",
   WHEN_REQUIRED: 'an AWS SDK client option',
   UPDATED_NEW: 'a DynamoDB ReturnValues option',
+  NO_THREATS_FOUND: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
+  THREATS_FOUND: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
+  ACCESS_DENIED: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
 };
 
 describe('the error catalogue', () => {
@@ -63,7 +66,7 @@ describe('the error catalogue', () => {
       401: ['UNAUTHORIZED'],
       403: ['FORBIDDEN'],
       404: ['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'FILE_TYPE_NOT_FOUND', 'VERSION_NOT_FOUND', 'UPLOAD_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'NO_THUMBNAIL'],
-      409: ['ALREADY_UPLOADED', 'NOT_UPLOADED', 'COPY_TOO_LARGE', 'THUMBNAIL_NOT_READY', 'UPLOAD_LINK_FULL', 'LAST_FULL_TOKEN'],
+      409: ['ALREADY_UPLOADED', 'NOT_UPLOADED', 'COPY_TOO_LARGE', 'THUMBNAIL_NOT_READY', 'SCAN_PENDING', 'SCAN_FAILED', 'UPLOAD_LINK_FULL', 'LAST_FULL_TOKEN'],
       412: ['PRECONDITION_FAILED'],
       413: ['FILE_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],

@@ -126,7 +126,10 @@ export const shared = routeGroup(
       },
       query: publicFileQuery,
       answers: { 302: { description: 'A redirect to a download URL of at most 5 minutes.', headers: ['Location', 'Cache-Control'] } },
-      errors: { 404: { codes: ['FILE_NOT_FOUND'], text: 'FILE_NOT_FOUND: no such file, or it is not public and ready.' } },
+      errors: {
+        404: { codes: ['FILE_NOT_FOUND'], text: 'FILE_NOT_FOUND: no such file, or it is not public and ready.' },
+        409: { codes: ['SCAN_PENDING', 'SCAN_FAILED'], text: 'SCAN_PENDING / SCAN_FAILED: the content’s malware scan has not come back clean, and its tenant holds such content (`scanHold`).' },
+      },
     }),
   },
 );

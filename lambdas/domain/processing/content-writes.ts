@@ -31,8 +31,14 @@ export function mirrorOf(v: FileVersion): FileChanges {
   };
 }
 
+/**
+ * The scan state of new bytes: they await the scanner when the deployment scans (GuardDuty scans
+ * every object created under `content/`), else they are never scanned.
+ */
+export const newScan = (scanning: boolean | undefined): NonNullable<FileVersion['scan']> => ({ status: scanning ? 'pending' : 'skipped', completedAt: null });
+
 /** A version that has just been uploaded (or re-uploaded to its key) and awaits processing. */
-export function freshVersion(object: UploadedObject, uploadedBy: string | null): Omit<FileVersion, 'version' | 'key'> {
+export function freshVersion(object: UploadedObject, uploadedBy: string | null, scanning?: boolean): Omit<FileVersion, 'version' | 'key'> {
   return {
     sequencer: object.sequencer,
     eTag: object.eTag,
@@ -45,6 +51,7 @@ export function freshVersion(object: UploadedObject, uploadedBy: string | null):
     detectedMimeType: null,
     error: null,
     contentRemoved: false,
+    scan: newScan(scanning),
   };
 }
 
@@ -84,6 +91,9 @@ export async function writeForVersion(
     const version = file?.versions.find((v) => v.key === ref.key && v.sequencer === ref.sequencer);
     if (!file || !version) return undefined;
     const current = isCurrentKey(file, ref.key);
+    // Malware found in these bytes (lambdas/domain/processing/scan-results.ts) ended the version
+    // for good, whatever processing still had to say about them.
+    if (version.scan?.status === 'infected') return { file, version, current, changed: false };
     const result = change(version, file);
     if (!result) return { file, version, current, changed: false };
     const { thumbnails, thumbnailKeys, ...fields } = result;

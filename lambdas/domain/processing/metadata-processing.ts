@@ -170,7 +170,7 @@ type ClaimAnswer = Claim | 'stale' | 'removed' | 'deleted';
  */
 async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObject, grant: Grant, size: number): Promise<ClaimAnswer> {
   // Refused bytes are recorded with their size (what the client sent), and deleted unread.
-  const refused = (): Omit<FileVersion, 'version' | 'key'> => ({ ...freshVersion(object, grant.uploadedBy), size, ...failed(alreadyUploaded()), contentRemoved: true });
+  const refused = (): Omit<FileVersion, 'version' | 'key'> => ({ ...freshVersion(object, grant.uploadedBy, deps.malwareScanning), size, ...failed(alreadyUploaded()), contentRemoved: true });
   const claimed = await claimVersion<ClaimAnswer>(deps, fileId, object, {
     vanished: 'deleted',
     outdated: 'stale',
@@ -188,10 +188,10 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
       // accepted nothing yet, and the new bytes are measured as it.
       return acceptedContent(existing)
         ? { ...existing, sequencer: object.sequencer, eTag: object.eTag, ...failed(uploadReused()), contentRemoved: true }
-        : { ...existing, ...freshVersion(object, grant.uploadedBy) };
+        : { ...existing, ...freshVersion(object, grant.uploadedBy, deps.malwareScanning) };
     },
     atNewKey: (file) =>
-      hasContent(file) && !grant.overwrite ? refused() : freshVersion(object, grant.uploadedBy),
+      hasContent(file) && !grant.overwrite ? refused() : freshVersion(object, grant.uploadedBy, deps.malwareScanning),
     maxVersions: deps.maxVersions,
     exhausted: () => new Error(`File ${fileId} kept changing while processing claimed it.`),
   });

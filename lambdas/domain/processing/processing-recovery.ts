@@ -87,8 +87,8 @@ export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'f
     atKnownKey: (existing) =>
       (existing.sequencer === object.sequencer && existing.status !== 'processing') || isRefusedUpload(existing)
         ? { outcome: 'stale' }
-        : { ...existing, ...(existing.sequencer !== object.sequencer ? freshVersion(object, existing.uploadedBy) : {}), ...failed(deadLettered()) },
-    atNewKey: () => ({ ...freshVersion(object, null), ...failed(deadLettered()) }),
+        : { ...existing, ...(existing.sequencer !== object.sequencer ? freshVersion(object, existing.uploadedBy, deps.malwareScanning) : {}), ...failed(deadLettered()) },
+    atNewKey: () => ({ ...freshVersion(object, null, deps.malwareScanning), ...failed(deadLettered()) }),
     exhausted: () => new Error(`File ${fileId} kept changing while its dead letter was recorded.`),
   });
   if ('outcome' in claimed) return claimed.outcome;

@@ -34,6 +34,8 @@ export function settingsDefaults(deployment: DeploymentDefaults, tenantId: strin
     maxFileSize: Math.max(limits.maxFileSize, limits.maxMultipartFileSize),
     downloadUrlTtlSeconds: deployment.downloadUrlTtlSeconds,
     uploadUrlTtlSeconds: deployment.uploadUrlTtlSeconds,
+    // Nothing is served before its malware scan says it is clean, unless the tenant says otherwise.
+    scanHold: 'hold',
   };
 }
 
@@ -83,12 +85,14 @@ export function validateSettings(input: TenantSettings, operatorLimit: number, f
   if (mimeTypes.length > MAX_INLINE_MIME_TYPES) {
     problems.push(`disableForceDownloadForMimeTypes may list at most ${MAX_INLINE_MIME_TYPES} types, not ${mimeTypes.length}`);
   }
+  if (input.scanHold !== 'hold' && input.scanHold !== 'serve') problems.push('scanHold must be "hold" or "serve"');
   if (problems.length > 0) throw new FileportError('VALIDATION_ERROR', `${problems.join('; ')}.`);
   return {
     disableForceDownloadForMimeTypes: mimeTypes,
     maxFileSize: input.maxFileSize,
     downloadUrlTtlSeconds: input.downloadUrlTtlSeconds,
     uploadUrlTtlSeconds: input.uploadUrlTtlSeconds,
+    scanHold: input.scanHold,
     ...(allowed && { allowedFileTypeIds: allowed }),
   };
 }
@@ -97,10 +101,11 @@ export function validateSettings(input: TenantSettings, operatorLimit: number, f
 export async function updateTenantSettings(
   deps: Pick<Deps, 'settings' | 'now' | 'fileTypes'>,
   tenantId: string,
-  input: TenantSettings,
+  input: Omit<TenantSettings, 'scanHold'> & { scanHold?: TenantSettings['scanHold'] },
   options: { defaults: TenantSettings; updatedBy: string },
 ): Promise<TenantSettings> {
-  const settings = validateSettings(input, options.defaults.maxFileSize, deps.fileTypes);
+  // Settings from before scanning existed: a PUT without `scanHold` gets its default.
+  const settings = validateSettings({ ...input, scanHold: input.scanHold ?? options.defaults.scanHold }, options.defaults.maxFileSize, deps.fileTypes);
   await deps.settings.put(tenantId, settings, { updatedAt: deps.now(), updatedBy: options.updatedBy });
   return settings;
 }

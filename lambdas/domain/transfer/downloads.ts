@@ -4,7 +4,8 @@ import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
 import { canonicalMimeType, isActiveContent, mayBeInline, type FileType } from '../files/file-types';
 import { loadOwnFile } from '../files/files';
 import { currentVersion, type FileRecord, type Principal } from '../model';
-import type { Deps } from '../ports';
+import type { Deps, ScanHold } from '../ports';
+import { checkScanServes } from '../scanning/scan-holds';
 import { toWellFormed } from '../text';
 
 export interface DownloadGrant {
@@ -51,6 +52,8 @@ export interface DownloadOptions {
   actor: Actor;
   /** The audit line's action: `download` unless the caller is a share or public route. */
   action?: AuditAction;
+  /** The tenant's `scanHold`: whether content not (yet) scanned clean is served; absent: held. */
+  scanHold?: ScanHold;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function grantDownload(
     if (options.version !== undefined) throw fileportError('VERSION_NOT_FOUND', { id: file.id, version: options.version });
     throw new FileportError('NOT_UPLOADED', `File ${file.id} has no content yet.`);
   }
+  checkScanServes(file, version, options.scanHold ?? 'hold');
   if (version.contentRemoved) {
     throw new FileportError('NOT_UPLOADED', `The content of version ${version.version} of file ${file.id} was refused (${version.error?.code}) and deleted.`);
   }
@@ -101,10 +105,10 @@ export async function createDownloadUrl(
   deps: Deps,
   principal: Principal,
   id: string,
-  options: Omit<DownloadOptions, 'actor' | 'inlineMimeTypes' | 'action'> & { inlineMimeTypes?: readonly string[] },
+  options: Omit<DownloadOptions, 'actor' | 'inlineMimeTypes' | 'action' | 'scanHold'> & { inlineMimeTypes?: readonly string[]; scanHold?: ScanHold },
 ): Promise<DownloadGrant & { version: number; checksumSha256: string | null }> {
   const file = await loadOwnFile(deps, principal, id);
-  return grantDownload(deps, file, { ...options, inlineMimeTypes: options.inlineMimeTypes ?? [], actor: actorOf(principal) });
+  return grantDownload(deps, file, { ...options, inlineMimeTypes: options.inlineMimeTypes ?? [], actor: actorOf(principal), scanHold: options.scanHold ?? 'hold' });
 }
 
 export interface ThumbnailOptions {
@@ -112,6 +116,8 @@ export interface ThumbnailOptions {
   actor: Actor;
   /** The audit line's action: `thumbnail` unless the caller is a share or public route. */
   action?: AuditAction;
+  /** The tenant's `scanHold`: thumbnails are made while a scan is pending, but held with it as the content is; absent: held. */
+  scanHold?: ScanHold;
 }
 
 /** A URL to one of a file's thumbnails (our own WebP, always inline); the file is loaded by the caller. */
@@ -123,7 +129,10 @@ export async function grantThumbnail(deps: Deps, file: FileRecord, size: Thumbna
   }
   const thumbnail = file.thumbnails.find((t) => t.size === size);
   const key = file.thumbnailKeys[size];
+  // A failed file (infected content included) has no thumbnails to serve.
   if (file.status === 'failed' || !thumbnail || !key) throw new FileportError('NO_THUMBNAIL', `File ${file.id} has no ${size} thumbnail.`);
+  const shown = currentVersion(file);
+  if (shown) checkScanServes(file, shown, options.scanHold ?? 'hold');
   const baseName = file.name.replace(/\.[^.]*$/, '') || 'thumbnail';
   const url = await deps.objects.presignGet(key, {
     expiresIn: options.expiresIn,
@@ -141,8 +150,8 @@ export async function createThumbnailUrl(
   principal: Principal,
   id: string,
   size: ThumbnailSize,
-  options: { expiresIn: number },
+  options: { expiresIn: number; scanHold?: ScanHold },
 ): Promise<DownloadGrant & { width: number; height: number }> {
   const file = await loadOwnFile(deps, principal, id);
-  return grantThumbnail(deps, file, size, { expiresIn: options.expiresIn, actor: actorOf(principal) });
+  return grantThumbnail(deps, file, size, { expiresIn: options.expiresIn, actor: actorOf(principal), scanHold: options.scanHold ?? 'hold' });
 }

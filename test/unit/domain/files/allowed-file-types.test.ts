@@ -8,7 +8,7 @@ import { defaultFileTypes } from '../../support/file-types';
 import { setup, uploadThroughGrant, writer } from '../../support/grants';
 
 const MiB = 1024 * 1024;
-const settings: TenantSettings = { disableForceDownloadForMimeTypes: [], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120 };
+const settings: TenantSettings = { disableForceDownloadForMimeTypes: [], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold' };
 
 describe('allowedFileTypeIds', () => {
   it('takes ids of the catalogue only, each once', () => {
