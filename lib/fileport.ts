@@ -1,4 +1,5 @@
 import { Aspects, CfnResource, Stack, Validations, type IAspect } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
@@ -7,6 +8,7 @@ import { Operations } from './operations';
 import { Processing } from './processing';
 import { readSettings, type FileportSettings } from './deployment-settings';
 import { Storage } from './storage';
+import { Webhooks } from './webhooks';
 
 /**
  * The same options as the `fileport:*` context keys, by the same names (lib/deployment-settings.ts). A prop
@@ -40,6 +42,10 @@ export class Fileport extends Construct {
   readonly storage: Storage;
   readonly api: Api;
   readonly processing: Processing;
+  /** Where Fileport's events are published (issue 15). */
+  readonly eventBus: events.EventBus;
+  /** Tenant webhooks' delivery: the rule, queue and function. */
+  readonly webhooks: Webhooks;
   /** Alarms (with their topic) and the dashboard. */
   readonly operations: Operations;
 
@@ -55,7 +61,10 @@ export class Fileport extends Construct {
     this.storage = new Storage(this, 'Storage', { ...this.settings, existingBucket: bucket, existingTable: table });
     this.api = new Api(this, 'Api', { storage: this.storage, settings: this.settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings: this.settings });
-    this.operations = new Operations(this, 'Operations', { api: this.api, processing: this.processing, alarmEmail: this.settings.alarmEmail });
+    // The events bus (the events part of issue 15 publishes to it).
+    this.eventBus = new events.EventBus(this, 'EventBus');
+    this.webhooks = new Webhooks(this, 'Webhooks', { storage: this.storage, settings: this.settings, bus: this.eventBus });
+    this.operations = new Operations(this, 'Operations', { api: this.api, processing: this.processing, webhooks: this.webhooks, alarmEmail: this.settings.alarmEmail });
 
     const notificationsHandler = bucketNotificationsHandler(Stack.of(this));
     Aspects.of(this).add(new AcknowledgementsInTemplate());

@@ -11,11 +11,14 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from '../lambdas/observability/metric-names';
 import type { Api } from './api';
 import type { Processing } from './processing';
+import type { Webhooks } from './webhooks';
 import type { FileportSettings } from './deployment-settings';
 
 export interface OperationsProps {
   api: Api;
   processing: Processing;
+  /** The webhook delivery function and its dead-letter queue. */
+  webhooks?: Webhooks;
   /** Subscribed to the alarm topic when not empty (`fileport:alarmEmail`). */
   alarmEmail?: FileportSettings['alarmEmail'];
 }
@@ -99,6 +102,7 @@ export class Operations extends Construct {
       ...[processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction].map(
         (fn): [string, lambda.Function] => [fn.node.id, fn],
       ),
+      ...(props.webhooks ? [['WebhookDeliveryFunction', props.webhooks.deliveryFunction] as [string, lambda.Function]] : []),
     ];
     for (const [name, fn] of functions) {
       this.alarm(`${name}ErrorsAlarm`, {
@@ -137,6 +141,15 @@ export class Operations extends Construct {
         description: `More than ${DEAD_LETTER_DEPTH} messages wait in the ${name} dead-letter queue: many files are failing processing at once.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
         threshold: DEAD_LETTER_DEPTH,
+      });
+    }
+    if (props.webhooks) {
+      this.alarm('WebhookDeadLetterDepthAlarm', {
+        // A receiver's failures are retried on the schedule and never reach it: a dead letter is an
+        // event the function could not fan out or record (storage), or one EventBridge could not queue.
+        description: 'Webhook events wait in the dead-letter queue: the delivery function failed on them 5 times, or EventBridge could not queue them; tenants miss these events.',
+        metric: props.webhooks.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        threshold: 0,
       });
     }
     this.alarm('ProcessingLagAlarm', {

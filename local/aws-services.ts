@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { maxReceiveCount, processors, type Processor } from '../lambdas/processors';
+import { EVENT_SOURCE } from '../lambdas/domain/events/model';
+import { LocalEventBus } from './event-bus';
 import { objectPrefixes } from '../lambdas/domain/files/files';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
@@ -34,6 +36,8 @@ export interface AwsServices {
 
 export interface EmulatedProcessing {
   queues: LocalQueues;
+  /** The deployment's EventBridge bus: its rule for source `fileport` feeds the webhook delivery queue. */
+  bus: LocalEventBus;
   /** The S3 events of uploads processing received (the last 1000), and a way to deliver one (again). */
   uploadEvents: { recent: S3EventRecord[]; deliver(record: S3EventRecord): void };
 }
@@ -73,7 +77,12 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
     const dynamo = await claimPort('DynamoDB', dynamoDbPort, () => startDynamoDb({ port: dynamoDbPort, directory: dataDir && join(dataDir, 'dynamodb') }));
     stops.add(dynamo.stop);
     // The processors and the reconciler send to the queues with their own SQS client, as deployed.
-    const sqs = await startSqsEndpoint({ [queues.metadata.name]: (body) => queues.metadata.send(body), [queues.thumbnails.name]: (body) => queues.thumbnails.send(body) });
+    const sqs = await startSqsEndpoint({
+      [queues.metadata.name]: (body, delay) => queues.metadata.send(body, delay),
+      [queues.thumbnails.name]: (body, delay) => queues.thumbnails.send(body, delay),
+      // The webhook delivery function's retries, delayed.
+      [queues.webhookDeliveries.name]: (body, delay) => queues.webhookDeliveries.send(body, delay),
+    });
     stops.add(sqs.stop);
     useEmulators({ s3: s3.endpoint, dynamoDb: dynamo.endpoint, sqs: sqs.endpoint });
 
@@ -90,15 +99,19 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
       deliver(record);
     });
     await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
+    // As lib/webhooks.ts deploys it: Fileport's events, as EventBridge hands them to an SQS target, to the delivery queue.
+    const bus = new LocalEventBus(process.env.AWS_REGION ?? 'us-east-1');
+    bus.rule('fileport-webhooks', { source: [EVENT_SOURCE] }, (event) => queues.webhookDeliveries.send(JSON.stringify(event)));
 
     return {
       s3Endpoint: s3.endpoint,
       dynamoDbEndpoint: dynamo.endpoint,
-      queueUrls: { metadata: sqs.queueUrl(queues.metadata.name), thumbnails: sqs.queueUrl(queues.thumbnails.name) },
+      queueUrls: { metadata: sqs.queueUrl(queues.metadata.name), thumbnails: sqs.queueUrl(queues.thumbnails.name), webhooks: sqs.queueUrl(queues.webhookDeliveries.name) },
       consume: (consumers) => {
         queues.metadata.consume(consumers.metadata);
         queues.thumbnails.consume(consumers.thumbnails);
         queues.deadLetters.consume(consumers.deadLetters);
+        queues.webhookDeliveries.consume(consumers.webhookDeliveries);
         // Running processing finishes (bounded) before the queues stop delivering and the emulators go away under it.
         stops.add(async () => {
           await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -106,7 +119,7 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
         });
       },
       stop: stops.stopAll,
-      emulated: { queues, uploadEvents: { recent, deliver } },
+      emulated: { queues, bus, uploadEvents: { recent, deliver } },
     };
   });
 }
@@ -129,5 +142,8 @@ function localQueues(dataDir: string | null, timeoutOverrideMs: number | undefin
     metadata: new LocalQueue('fileport-metadata', { ...settings('metadata'), onDeadLetter }),
     thumbnails: new LocalQueue('fileport-thumbnails', { ...settings('thumbnails'), onDeadLetter }),
     deadLetters,
+    // One message at a time: a tenant's events reach each endpoint in the order the bus had them
+    // (first attempts; a retry comes after the events behind it). What is dead-lettered is logged.
+    webhookDeliveries: new LocalQueue('fileport-webhooks', { ...settings('webhookDeliveries'), concurrency: 1 }),
   };
 }

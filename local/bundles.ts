@@ -63,6 +63,7 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
     thumbnails: processing.thumbnailsFunction,
     deadLetters: processing.deadLettersFunction,
     reconciler: processing.reconcilerFunction,
+    webhookDeliveries: stack.fileport.webhooks.deliveryFunction,
   };
   const functions = Object.fromEntries(
     Object.entries(constructs).map(([name, fn]) => {

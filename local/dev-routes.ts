@@ -1,4 +1,5 @@
 import type { S3EventRecord } from 'aws-lambda';
+import { EVENT_SOURCE } from '../lambdas/domain/events/model';
 import type { EmulatedProcessing } from './aws-services';
 import type { LocalIssuer } from './dev-auth';
 import { faultRules, type Faults } from './faults';
@@ -46,8 +47,22 @@ export async function devRoutes(options: {
   };
 }
 
-function processingRoutes({ queues, uploadEvents, faults, reconcilerStats }: ProcessingHandles): Record<string, DevRoute> {
+function processingRoutes({ queues, bus, uploadEvents, faults, reconcilerStats }: ProcessingHandles): Record<string, DevRoute> {
   return {
+    // The local bus: the latest events on it (GET), and a FileportEvent put on it as the publisher
+    // does (POST), which its rules (the webhooks') receive as they would any other.
+    '/_dev/events': ({ method, body }) => {
+      if (method === 'GET') return { status: 200, body: { items: bus.recent() } };
+      if (method !== 'POST') return undefined;
+      const json = devJson(body);
+      if ('error' in json) return json.error;
+      const event = json.value as { id?: unknown; type?: unknown; tenantId?: unknown } | null;
+      if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.tenantId !== 'string') {
+        return devError(400, 'VALIDATION_ERROR', 'Send one FileportEvent (id, type, tenantId, …).');
+      }
+      const [busId] = bus.put([{ Source: EVENT_SOURCE, DetailType: event.type, Detail: JSON.stringify(event) }]);
+      return { status: 202, body: { busEventId: busId } };
+    },
     // The S3 events processing received, and a way to deliver one again (a duplicate, or an
     // old one after a newer one) as S3 is allowed to.
     '/_dev/s3-events': ({ method, query, body }) => {

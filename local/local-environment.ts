@@ -15,6 +15,12 @@ const schema = z.object({
   // Locally, a stuck file is worth re-driving much sooner than deployed.
   FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: z.string().default('60'),
   FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: z.string().default('900'),
+  // Webhooks: receivers on this machine (http to 127.0.0.1) allowed; retries seconds apart, not
+  // hours; an endpoint failing 6 times in a row turned off at once (deployed: 20 times over a day).
+  FILEPORT_WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('true'),
+  FILEPORT_WEBHOOK_RETRY_SCHEDULE: z.string().default('1,1,1'),
+  FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES: z.string().default('6'),
+  FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS: z.string().default('0'),
   // The file-type catalogue (the deployed fileport:fileTypesFile), checked here as synth checks it.
   FILEPORT_FILE_TYPES_FILE: z.string().default(DEFAULT_FILE_TYPES_FILE),
   // Browser origins besides the gateway's own that may call the API and S3 (the deployed
@@ -86,6 +92,10 @@ export function readLocalEnvironment(env: Record<string, string | undefined>): L
       FILEPORT_FILE_TYPES_FILE: fileTypesFile,
       FILEPORT_PROCESSING_STUCK_AFTER_SECONDS: e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS,
       FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS: e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS,
+      FILEPORT_WEBHOOK_ALLOW_LOOPBACK: e.FILEPORT_WEBHOOK_ALLOW_LOOPBACK,
+      FILEPORT_WEBHOOK_RETRY_SCHEDULE: e.FILEPORT_WEBHOOK_RETRY_SCHEDULE,
+      FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES: e.FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES,
+      FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS: e.FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS,
     },
   };
 }

@@ -26,7 +26,12 @@ export interface Processing {
  * left as they are.
  */
 export function startProcessing(loaded: Record<LambdaName, LoadedLambda>, services: AwsServices, options: { faults: Faults; reconcileIntervalMs: number }): Processing {
-  const consumers: ProcessorConsumers = { metadata: sqsConsumer(loaded.metadata), thumbnails: sqsConsumer(loaded.thumbnails), deadLetters: sqsConsumer(loaded.deadLetters) };
+  const consumers: ProcessorConsumers = {
+    metadata: sqsConsumer(loaded.metadata),
+    thumbnails: sqsConsumer(loaded.thumbnails),
+    deadLetters: sqsConsumer(loaded.deadLetters),
+    webhookDeliveries: sqsConsumer(loaded.webhookDeliveries),
+  };
   const { faults } = options;
   services.consume(
     services.emulated
@@ -34,6 +39,7 @@ export function startProcessing(loaded: Record<LambdaName, LoadedLambda>, servic
           metadata: faults.wrap('metadata', fileIdOfUpload, consumers.metadata),
           thumbnails: faults.wrap('thumbnails', fileIdOfThumbnailJob, consumers.thumbnails),
           deadLetters: consumers.deadLetters,
+          webhookDeliveries: consumers.webhookDeliveries,
         }
       : consumers,
   );

@@ -27,6 +27,7 @@ const processorFunctions: Record<Processor, Parameters<typeof logicalId>[1]> = {
   thumbnails: stack.processing.thumbnailsFunction,
   deadLetters: stack.processing.deadLettersFunction,
   reconciler: stack.processing.reconcilerFunction,
+  webhookDeliveries: stack.fileport.webhooks.deliveryFunction,
 };
 
 const names = {
