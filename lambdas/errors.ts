@@ -160,7 +160,7 @@ export const errorDescriptions = {
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
   AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',
   FILE_TYPE_NOT_ALLOWED: 'The tenant’s settings (`allowedFileTypeIds`), or the upload link (a drop box’s `fileTypeIds`), do not allow files of this type; the message says which.',
-  INVALID_WEBHOOK_URL: 'The webhook URL is not one Fileport delivers to; the message says why (not https, credentials or a fragment in it, a private, loopback, link-local or metadata address, a single-label or internal name, over 2048 characters).',
+  INVALID_WEBHOOK_URL: 'The webhook URL is not one Fileport delivers to (not https; a private, loopback, link-local or metadata address; an internal name; credentials in it); the message says why.',
   EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
   UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
   FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token, an upload link asked for anything but an upload).',

@@ -28,13 +28,15 @@ export class HttpWebhookSender implements WebhookSender {
   constructor(
     private readonly policy: TargetPolicy,
     private readonly limits: SenderLimits = DEFAULT_SENDER_LIMITS,
+    /** Name resolution (`dns.lookup`); tests give their own, to resolve names as a hostile DNS server would. */
+    private readonly resolve: typeof dnsLookup = dnsLookup,
   ) {}
 
   send(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome> {
     const refused = refusedUrl(url, this.policy);
     if (refused) return Promise.resolve({ ok: false, status: null, error: `Refused target: ${refused}.` });
     const target = new URL(url);
-    const lookup = checkedLookup(this.policy);
+    const lookup = checkedLookup(this.policy, this.resolve);
     const { timeoutMs, maxResponseBytes } = this.limits;
     return new Promise<SendOutcome>((resolve) => {
       let settled = false;
@@ -84,9 +86,9 @@ function readBounded(response: IncomingMessage, max: number, done: () => void): 
 }
 
 /** `dns.lookup`, refusing the whole answer when any address it holds is refused. */
-export function checkedLookup(policy: TargetPolicy): LookupFunction {
+export function checkedLookup(policy: TargetPolicy, resolve: typeof dnsLookup = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
       const bad = addresses.find((a) => refusedAddress(a.address, policy) !== undefined);
       if (bad || addresses.length === 0) {

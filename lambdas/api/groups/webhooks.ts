@@ -132,7 +132,7 @@ export const webhooks = routeGroup(
       params: { id },
       query: deliveriesQuery,
       answers: { 200: { description: 'A page of deliveries; `nextCursor` continues it, null at the end.', schema: 'webhookDeliveryPage' } },
-      errors: notFound,
+      errors: { 400: ['INVALID_CURSOR'], ...notFound },
     }),
     redeliverWebhookDelivery: memberRoute({
       method: 'POST',

@@ -100,7 +100,7 @@ const withV4 = (kind: string, reason: string | undefined) => reason && `${kind} 
 function refusedHostName(host: string, policy: TargetPolicy): string | undefined {
   const name = host.replace(/\.$/, '');
   if (name === 'localhost' || name.endsWith('.localhost')) return policy.allowLoopback ? undefined : 'names this machine (localhost)';
-  if (!name.includes('.')) return 'a single-label name resolves through local search domains; use a fully qualified name';
+  if (!name.includes('.')) return 'is a single-label name, which resolves through local search domains: use a fully qualified name';
   if (/\.(internal|local|localdomain|home\.arpa|intranet|lan|corp)$/.test(name)) return 'names a private network';
   return undefined;
 }
@@ -123,7 +123,7 @@ export function refusedUrl(text: string, policy: TargetPolicy): string | undefin
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const literal = isIP(host) !== 0;
   const why = literal ? refusedAddress(host, policy) : refusedHostName(host.toLowerCase(), policy);
-  if (why) return `its host ${url.hostname} is ${literal ? '' : 'refused: it '}${why}`;
+  if (why) return `its host ${url.hostname} ${literal ? `is ${why}` : why}`;
   if (url.protocol === 'http:' && !(policy.allowLoopback && isLoopbackHost(host))) return 'the scheme must be https (http only to this machine, where the deployment allows it)';
   return undefined;
 }

@@ -41,6 +41,8 @@ describe('setFunctionEnvironment: what the local functions are given', () => {
         FILEPORT_METADATA_QUEUE_URL: queueUrls.metadata,
         FILEPORT_THUMBNAIL_QUEUE_URL: queueUrls.thumbnails,
         FILEPORT_UPLOAD_ID_SECRET_ARN: null,
+        // No webhook queue among these queues (LocalStack mode has none): the template's reference stands for nothing.
+        FILEPORT_WEBHOOK_QUEUE_URL: null,
       },
     ]);
     expect(process.env).toMatchObject({
