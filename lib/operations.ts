@@ -193,6 +193,12 @@ export class Operations extends Construct {
       ['metadata', processing.metadataQueue],
       ['thumbnails', processing.thumbnailsQueue],
       ...Object.entries(processing.deadLetterQueues).map(([name, queue]): [string, sqs.IQueue] => [`${name} dead letters`, queue]),
+      ...(props.webhooks
+        ? [
+            ['webhook deliveries', props.webhooks.queue],
+            ['webhook dead letters', props.webhooks.deadLetterQueue],
+          ] satisfies [string, sqs.IQueue][]
+        : []),
     ];
     this.dashboard.addWidgets(
       graph('Queued messages', queues.map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: name }))),

@@ -74,8 +74,8 @@ describe.each([
   });
 });
 
-it('has exactly two work queues and two DLQs', () => {
-  synthesized.template.resourceCountIs('AWS::SQS::Queue', 4);
+it('has exactly two work queues and two DLQs (besides the webhook delivery queue and its DLQ, test/cdk/webhooks.test.ts)', () => {
+  synthesized.template.resourceCountIs('AWS::SQS::Queue', 6);
 });
 
 describe('recovery', () => {
