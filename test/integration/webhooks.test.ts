@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { createClient, NotFoundError } from '../../client/src/index';
 import { Api, eventually, expectError } from './support/api';
 import { secretsIn, useStack } from './support/local-stack';
 
@@ -353,6 +354,26 @@ describe('webhook deliveries', () => {
     const second = await api.call('GET', `/v1/webhooks/${id}/deliveries?limit=2&cursor=${first.body.nextCursor as string}`);
     expect(second.body.items.map((d: { id: string }) => d.id)).toEqual([ids[0]]);
     expectError(await api.call('GET', `/v1/webhooks/${id}/deliveries?cursor=bm9wZQ`), 400, 'INVALID_CURSOR');
+  });
+
+  it('is in the SDK: create, test, deliveries, rotate, redeliver, update, delete', async () => {
+    const target = await receiver();
+    const fileport = createClient({ baseUrl: local.stack().apiUrl, token: await local.api().tokenFor('hooks-sdk', ['files:admin'], 'admin-1') });
+    const created = await fileport.webhooks.create({ url: target.url, eventTypes: ['file.ready'] });
+    expect(await fileport.webhooks.list()).toEqual([expect.objectContaining({ id: created.id, enabled: true })]);
+    const test = await fileport.webhooks.test(created.id);
+    expect(test.status).toBe('succeeded');
+    expect(verifies(created.secret, target.received[0]!)).toBe(true);
+    const rotated = await fileport.webhooks.rotateSecret(created.id, { graceSeconds: 0 });
+    const again = await fileport.webhooks.redeliver(created.id, test.id);
+    expect(again).toMatchObject({ id: test.id, attempts: 2, status: 'succeeded' });
+    expect(verifies(rotated.secret, target.received[1]!)).toBe(true);
+    expect(verifies(created.secret, target.received[1]!)).toBe(false);
+    expect((await fileport.webhooks.deliveries(created.id, { limit: 10 })).items.map((d) => d.id)).toEqual([test.id]);
+    expect(await fileport.webhooks.update(created.id, { enabled: false })).toMatchObject({ enabled: false });
+    await fileport.webhooks.delete(created.id);
+    await expect(fileport.webhooks.get(created.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(fileport.webhooks.get(created.id)).rejects.toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
   });
 
   it('never writes a webhook secret to the logs', () => {
