@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookDelivery, WebhookEndpoint } from '../domain/webhooks/model';
 import type { DisablePolicy, WebhookRepository } from '../domain/webhooks/ports';
+import { consistentRead } from './consistent-reads';
 import { tableSchema } from './table-schema';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
@@ -61,8 +62,9 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: endpointKey(tenantId, id), ConsistentRead: true }));
-    return Item && strip<WebhookEndpoint>(Item);
+    // Coalesced with reads started beside it (lambdas/adapters/consistent-reads.ts), as the other repositories' are.
+    const item = await consistentRead(this.db, this.tableName, endpointKey(tenantId, id));
+    return item && strip<WebhookEndpoint>(item);
   }
 
   async list(tenantId: string): Promise<WebhookEndpoint[]> {
@@ -187,8 +189,8 @@ export class DynamoWebhookRepository implements WebhookRepository {
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: deliveryKey(webhookId, deliveryId), ConsistentRead: true }));
-    return Item && strip<WebhookDelivery>(Item);
+    const item = await consistentRead(this.db, this.tableName, deliveryKey(webhookId, deliveryId));
+    return item && strip<WebhookDelivery>(item);
   }
 
   async saveDelivery(delivery: WebhookDelivery): Promise<void> {

@@ -38,7 +38,7 @@ const names = {
   buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
   // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
-  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue) },
+  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue), 'fileport-webhooks': id(stack.fileport.webhooks.queue) },
 };
 
 /**
