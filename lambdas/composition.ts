@@ -8,6 +8,11 @@ import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-reposi
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SqsProcessingQueue, SqsThumbnailQueue } from './adapters/sqs-queues';
 import { uploadIdKeysOf } from './adapters/upload-id-keys';
+import { DynamoWebhookRepository } from './adapters/dynamo-webhook-repository';
+import { SqsWebhookRetries } from './adapters/sqs-webhook-retries';
+import { HttpWebhookSender } from './adapters/webhook-sender';
+import type { DeliveryDeps, DeliveryFunctionDeps } from './domain/webhooks/delivery';
+import type { WebhookDeps } from './domain/webhooks/webhooks';
 import { getConfig, getEventBusConfig, getFileTypes, type Config } from './config';
 import type { EventBus } from './domain/events/model';
 import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
@@ -42,6 +47,8 @@ export type MetadataServices = ProcessingDeps & { config: Config };
 export type ReconcilerServices = StorageServices & { processing: ProcessingQueue; stuckFiles: StuckFilePolicy };
 /** The events publisher: only the bus (it reads the table's stream through its event source mapping, not the table). */
 export type EventPublisherServices = { bus: EventBus };
+/** The webhooks route group: endpoints, their deliveries, and the sender of test events and redeliveries. */
+export type WebhookServices = WebhookDeps & DeliveryDeps;
 
 const built: {
   db?: DynamoDBDocumentClient;
@@ -53,6 +60,8 @@ const built: {
   metadata?: MetadataServices;
   reconciler?: ReconcilerServices;
   events?: EventPublisherServices;
+  webhooks?: WebhookServices;
+  webhookDeliveries?: DeliveryFunctionDeps;
 } = {};
 
 function documentClient(): DynamoDBDocumentClient {
@@ -153,4 +162,38 @@ export function reconcilerServices(): ReconcilerServices {
 export function eventPublisherServices(): EventPublisherServices {
   built.events ??= { bus: new EventBridgeBus(makeEventBridgeClient(), getEventBusConfig().eventBusName) };
   return built.events;
+}
+
+/**
+ * The webhooks route group. Only the table and the sender: it reads no file and no bucket, so it is
+ * built from the configuration alone (the file-type catalogue is not read).
+ */
+export function webhookServices(): WebhookServices {
+  if (!built.webhooks) {
+    const config = getConfig();
+    const target = { allowLoopback: config.webhooks.allowLoopback };
+    built.webhooks = {
+      webhooks: new DynamoWebhookRepository(documentClient(), config.tableName),
+      sender: new HttpWebhookSender(target),
+      now: () => new Date(),
+      policy: { maxEndpoints: config.webhooks.maxEndpoints, target },
+      delivery: config.webhooks.delivery,
+    };
+  }
+  return built.webhooks;
+}
+
+/** The delivery function: the endpoints and deliveries, the sender, and its own queue for retries. */
+export function webhookDeliveryServices(): DeliveryFunctionDeps {
+  if (!built.webhookDeliveries) {
+    const config = getConfig();
+    built.webhookDeliveries = {
+      webhooks: new DynamoWebhookRepository(documentClient(), config.tableName),
+      sender: new HttpWebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
+      retries: new SqsWebhookRetries(sqsClient(), required(config.webhooks.queueUrl, 'FILEPORT_WEBHOOK_QUEUE_URL')),
+      now: () => new Date(),
+      delivery: config.webhooks.delivery,
+    };
+  }
+  return built.webhookDeliveries;
 }

@@ -6,6 +6,8 @@ import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import type { SharePolicy } from './domain/sharing/share-tokens';
 import { DEFAULT_PENDING_FILE_TTL_SECONDS } from './domain/files/files';
 import { DEFAULT_SIZE_LIMITS, S3_LIMITS, type SizeLimits } from './domain/transfer/size-limits';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from './domain/webhooks/schedule';
+import type { DeliveryPolicy } from './domain/webhooks/delivery';
 
 /**
  * Configuration, read from the environment once per process and typed. Entry points call
@@ -86,6 +88,22 @@ const schema = z
     [names.malwareScanning]: z._default(z.enum(['on', 'off']), 'off'),
     AWS_ENDPOINT_URL: z.optional(z.string()),
     AWS_ENDPOINT_URL_S3: z.optional(z.string()),
+    // Webhooks (lambdas/domain/webhooks): the delivery function's own queue, for its retries.
+    [names.queueUrl.webhooks]: z.optional(nonEmpty),
+    // Waits before each retry, in seconds, comma-separated (default: Svix's, ~27.6 h in all).
+    FILEPORT_WEBHOOK_RETRY_SCHEDULE: z._default(
+      z.pipe(
+        z.string().check(z.refine((text) => parseRetrySchedule(text) !== undefined, 'must be whole seconds, comma-separated')),
+        z.transform((text: string) => parseRetrySchedule(text) as number[]),
+      ),
+      [...DEFAULT_RETRY_SCHEDULE_SECONDS],
+    ),
+    // An endpoint is turned off after this many consecutive failed attempts, failing for at least this long.
+    FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 20),
+    FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 24 * 3600),
+    FILEPORT_WEBHOOK_MAX_ENDPOINTS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 20),
+    // Webhooks to this machine (loopback), over http too: the local stack's receivers. Never deployed.
+    FILEPORT_WEBHOOK_ALLOW_LOOPBACK: z._default(z.enum(['true', 'false']), 'false'),
   })
   .check(
     z.refine((e) => e.FILEPORT_PROCESSING_GIVE_UP_AFTER_SECONDS > e.FILEPORT_PROCESSING_STUCK_AFTER_SECONDS, {
@@ -124,6 +142,13 @@ export interface Config {
   uploadIdKey: UploadIdKeySource | undefined;
   /** New versions start `pending` a malware scan (else `skipped`). */
   malwareScanning: boolean;
+  webhooks: {
+    /** The delivery function's queue (its retries); absent elsewhere. */
+    queueUrl: string | undefined;
+    delivery: DeliveryPolicy;
+    maxEndpoints: number;
+    allowLoopback: boolean;
+  };
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -164,6 +189,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         ? { key: new Uint8Array(Buffer.from(e.FILEPORT_UPLOAD_ID_KEY, 'base64')) }
         : undefined,
     malwareScanning: e.FILEPORT_MALWARE_SCANNING === 'on',
+    webhooks: {
+      queueUrl: e.FILEPORT_WEBHOOK_QUEUE_URL,
+      delivery: {
+        retrySchedule: e.FILEPORT_WEBHOOK_RETRY_SCHEDULE,
+        disableAfterFailures: e.FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES,
+        disableAfterSeconds: e.FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS,
+      },
+      maxEndpoints: e.FILEPORT_WEBHOOK_MAX_ENDPOINTS,
+      allowLoopback: e.FILEPORT_WEBHOOK_ALLOW_LOOPBACK === 'true',
+    },
   };
 }
 

@@ -55,6 +55,10 @@ export const errorCatalogue = {
         ? `This tenant does not accept files of type ${fileTypeId}; its settings allow ${allowed.length === 0 ? 'none' : allowed.join(', ')} (allowedFileTypeIds).`
         : `This upload link does not take files of type ${fileTypeId}; it takes ${allowed.join(', ')}.`,
   },
+  INVALID_WEBHOOK_URL: {
+    status: 400,
+    message: ({ reason }: { reason: string }) => `body.url: not a webhook target: ${reason}.`,
+  },
   EXPIRY_BEYOND_TOKEN: {
     status: 400,
     message: ({ notAfter }: { notAfter: string }) => `body.expiresAt: must not be later than this token's own expiry, ${notAfter}`,
@@ -83,6 +87,8 @@ export const errorCatalogue = {
     message: 'This share token does not exist, was deleted or has expired.',
   },
   NO_THUMBNAIL: { status: 404 },
+  WEBHOOK_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `Webhook ${id} was not found.` },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `Delivery ${id} of this webhook was not found (deliveries are kept 30 days).` },
   // 409: the file is not in a state that allows the request.
   ALREADY_UPLOADED: {
     status: 409,
@@ -114,6 +120,10 @@ export const errorCatalogue = {
   LAST_FULL_TOKEN: {
     status: 409,
     message: 'This is the last full token of the file: create another full token first, or ask a member of the tenant.',
+  },
+  WEBHOOK_LIMIT: {
+    status: 409,
+    message: ({ max }: { max: number }) => `This tenant has the ${max} webhooks it may have; delete one first.`,
   },
   // 412, 413, 429.
   PRECONDITION_FAILED: {
@@ -160,6 +170,7 @@ export const errorDescriptions = {
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
   AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',
   FILE_TYPE_NOT_ALLOWED: 'The tenant’s settings (`allowedFileTypeIds`), or the upload link (a drop box’s `fileTypeIds`), do not allow files of this type; the message says which.',
+  INVALID_WEBHOOK_URL: 'The webhook URL is not one Fileport delivers to (not https; a private, loopback, link-local or metadata address; an internal name; credentials in it); the message says why.',
   EXPIRY_BEYOND_TOKEN: 'A share token may not create a token that outlives it.',
   UNAUTHORIZED: 'No valid bearer token, or one without a usable subject.',
   FORBIDDEN: 'The caller lacks the scope or the right (another member’s file, a `read` share token, an upload link asked for anything but an upload).',
@@ -169,6 +180,8 @@ export const errorDescriptions = {
   VERSION_NOT_FOUND: 'The file has no such version.',
   UPLOAD_NOT_FOUND: 'No such multipart upload of the file: completed, aborted, expired, altered, or of another file.',
   SHARE_TOKEN_NOT_FOUND: 'The share token does not exist, was deleted or has expired (or its file is gone).',
+  WEBHOOK_NOT_FOUND: 'No such webhook of this tenant.',
+  WEBHOOK_DELIVERY_NOT_FOUND: 'No such delivery of the webhook (deliveries are kept 30 days).',
   NO_THUMBNAIL: 'The file type has no thumbnails, or processing made none of this size.',
   ALREADY_UPLOADED: 'The file has content, and the caller lacks `files:overwrite` to replace it.',
   NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
@@ -178,6 +191,7 @@ export const errorDescriptions = {
   SCAN_FAILED: 'The malware scanner could not scan the content (unsupported, access denied, an error of its own), and the tenant holds content that was not scanned clean (settings `scanHold: hold`).',
   UPLOAD_LINK_FULL: 'The upload link (a drop box) has created as many files as its `maxFiles` allows.',
   LAST_FULL_TOKEN: 'A share token holder may not delete the last live full token of the file.',
+  WEBHOOK_LIMIT: 'The tenant has as many webhooks as a tenant may have.',
   PRECONDITION_FAILED: '`If-Match` names another version of the file.',
   FILE_TOO_LARGE: 'The declared size is over the tenant’s limit for this way of uploading.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',

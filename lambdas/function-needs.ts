@@ -27,8 +27,8 @@ export interface ObjectAccess {
   prefixes: (keyof typeof objectPrefixes)[];
 }
 
-/** A queue of the processing pipeline a function sends to (lib/processing.ts). */
-export type WorkQueueName = 'metadata' | 'thumbnails';
+/** A queue a function sends to: the processing pipeline's (lib/processing.ts), the webhook deliveries' (lib/webhooks.ts). */
+export type WorkQueueName = 'metadata' | 'thumbnails' | 'webhooks';
 
 export interface FunctionNeeds {
   /** The table (FILEPORT_TABLE_NAME), with these actions. */
@@ -71,5 +71,5 @@ export const environmentVariables = {
   // Every function's: the file-type catalogue, a JSON file in its asset (lib/fileport-function.ts).
   fileTypesFile: 'FILEPORT_FILE_TYPES_FILE',
   eventBusName: 'FILEPORT_EVENT_BUS_NAME',
-  queueUrl: { metadata: 'FILEPORT_METADATA_QUEUE_URL', thumbnails: 'FILEPORT_THUMBNAIL_QUEUE_URL' },
+  queueUrl: { metadata: 'FILEPORT_METADATA_QUEUE_URL', thumbnails: 'FILEPORT_THUMBNAIL_QUEUE_URL', webhooks: 'FILEPORT_WEBHOOK_QUEUE_URL' },
 } as const;

@@ -89,6 +89,21 @@ export const processors = {
     timeoutSeconds: 30,
     needs: needs({ publishesEvents: true }),
   },
+  // Tenant webhooks (issue 15): the bus's events, through its rule and queue, delivered to the
+  // tenants' endpoints (10 s at most each, one after the other); retries through the same queue.
+  webhookDeliveries: {
+    entry: 'lambdas/entrypoints/deliver-webhooks.ts',
+    timeoutSeconds: 120,
+    needs: needs({
+      // Lists a tenant's endpoints (a Query of its partition), reads one, records deliveries
+      // (Put, Get) and the run of failures (Update).
+      table: { items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], query: ['table'] },
+      // Only names the bucket (the configuration requires it); it touches no object.
+      objects: [],
+      // Its own retries, delayed.
+      sendsTo: ['webhooks'],
+    }),
+  },
 } as const;
 
 export type Processor = keyof typeof processors;

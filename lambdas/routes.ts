@@ -10,11 +10,12 @@ import { files } from './api/groups/files';
 import { links } from './api/groups/links';
 import { shared } from './api/groups/shared';
 import { uploads } from './api/groups/uploads';
+import { webhooks } from './api/groups/webhooks';
 import type { AnyGroupDeclaration, Route as AnyRoute, MemberRoute as AnyMemberRoute } from './api/route';
 
 export { isMemberRoute, routeKey, type HttpMethod } from './api/route';
 
-const groups = [fileTypes, files, uploads, downloads, shared, links] as const;
+const groups = [fileTypes, files, uploads, downloads, shared, links, webhooks] as const;
 
 export type RouteGroup = (typeof groups)[number]['group'];
 

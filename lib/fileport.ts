@@ -9,6 +9,7 @@ import { Operations } from './operations';
 import { Processing } from './processing';
 import { readSettings, type FileportSettings } from './deployment-settings';
 import { Storage } from './storage';
+import { Webhooks } from './webhooks';
 
 /**
  * The same options as the `fileport:*` context keys, by the same names (lib/deployment-settings.ts). A prop
@@ -46,6 +47,8 @@ export class Fileport extends Construct {
   readonly events: FileEvents;
   /** GuardDuty Malware Protection and the scan-result function; only with `fileport:malwareScanning`. */
   readonly malwareScanning?: MalwareScanning;
+  /** Tenant webhooks' delivery: the rule on the events bus, its queue and function. */
+  readonly webhooks: Webhooks;
   /** Alarms (with their topic) and the dashboard. */
   readonly operations: Operations;
 
@@ -62,11 +65,13 @@ export class Fileport extends Construct {
     this.api = new Api(this, 'Api', { storage: this.storage, settings: this.settings });
     this.processing = new Processing(this, 'Processing', { storage: this.storage, settings: this.settings });
     this.events = new FileEvents(this, 'Events', { storage: this.storage, settings: this.settings });
+    this.webhooks = new Webhooks(this, 'Webhooks', { storage: this.storage, settings: this.settings, bus: this.events.bus });
     if (this.settings.malwareScanning) this.malwareScanning = new MalwareScanning(this, 'MalwareScanning', { storage: this.storage, settings: this.settings });
     this.operations = new Operations(this, 'Operations', {
       api: this.api,
       processing: this.processing,
       events: this.events,
+      webhooks: this.webhooks,
       malwareScanning: this.malwareScanning,
       alarmEmail: this.settings.alarmEmail,
     });

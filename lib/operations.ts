@@ -13,6 +13,7 @@ import type { Api } from './api';
 import type { MalwareScanning } from './malware-scanning';
 import type { Processing } from './processing';
 import type { FileEvents } from './events';
+import type { Webhooks } from './webhooks';
 import type { FileportSettings } from './deployment-settings';
 
 export interface OperationsProps {
@@ -22,6 +23,8 @@ export interface OperationsProps {
   events?: FileEvents;
   /** With `fileport:malwareScanning`: its function and dead-letter queue are alarmed on like the processors'. */
   malwareScanning?: MalwareScanning;
+  /** The webhook delivery function and its dead-letter queue. */
+  webhooks?: Webhooks;
   /** Subscribed to the alarm topic when not empty (`fileport:alarmEmail`). */
   alarmEmail?: FileportSettings['alarmEmail'];
 }
@@ -112,6 +115,7 @@ export class Operations extends Construct {
       ].map(
         (fn): [string, lambda.Function] => [fn.node.id, fn],
       ),
+      ...(props.webhooks ? [['WebhookDeliveryFunction', props.webhooks.deliveryFunction] as [string, lambda.Function]] : []),
     ];
     for (const [name, fn] of functions) {
       this.alarm(`${name}ErrorsAlarm`, {
@@ -162,6 +166,15 @@ export class Operations extends Construct {
         threshold: 0,
       });
     }
+    if (props.webhooks) {
+      this.alarm('WebhookDeadLetterDepthAlarm', {
+        // A receiver's failures are retried on the schedule and never reach it: a dead letter is an
+        // event the function could not fan out or record (storage), or one EventBridge could not queue.
+        description: 'Webhook events wait in the dead-letter queue: the delivery function failed on them 5 times, or EventBridge could not queue them; tenants miss these events.',
+        metric: props.webhooks.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        threshold: 0,
+      });
+    }
     this.alarm('ProcessingLagAlarm', {
       description: `A file has been in processing for more than ${PROCESSING_LAG_SECONDS / 60} minutes (reported by the reconciler in 2 of its last 3 periods).`,
       metric: fileportMetric(metricNames.oldestProcessingAge, 'Maximum'),
@@ -203,6 +216,12 @@ export class Operations extends Construct {
       ['metadata', processing.metadataQueue],
       ['thumbnails', processing.thumbnailsQueue],
       ...Object.entries(processing.deadLetterQueues).map(([name, queue]): [string, sqs.IQueue] => [`${name} dead letters`, queue]),
+      ...(props.webhooks
+        ? [
+            ['webhook deliveries', props.webhooks.queue],
+            ['webhook dead letters', props.webhooks.deadLetterQueue],
+          ] satisfies [string, sqs.IQueue][]
+        : []),
     ];
     this.dashboard.addWidgets(
       graph('Queued messages', queues.map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: name }))),

@@ -122,7 +122,7 @@ export class Processing extends Construct {
  * and GetQueueUrl, which neither the poller nor the code calls. Same construct id as SqsEventSource's,
  * so the mapping keeps its logical id.
  */
-function consumeQueue(fn: FileportFunction, queue: sqs.Queue, batchSize: number): void {
+export function consumeQueue(fn: FileportFunction, queue: sqs.Queue, batchSize: number): void {
   fn.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`, { eventSourceArn: queue.queueArn, batchSize, reportBatchItemFailures: true });
   iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resourceArns: [queue.queueArn] });
   // A queue with a customer key: the poller decrypts its messages with the role.

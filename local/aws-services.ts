@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { maxReceiveCount, processors, type Processor } from '../lambdas/processors';
+import { EVENT_SOURCE } from '../lambdas/domain/events/model';
+import { LocalEventBus } from './event-bus';
 import { objectPrefixes } from '../lambdas/domain/files/files';
 import { startDynamoDb } from './emulators/dynamodb';
 import { startS3 } from './emulators/s3';
 import { GUARDDUTY_SOURCE, SCAN_RESULT_DETAIL_TYPE } from '../lambdas/adapters/guardduty-scan-results';
-import { LocalEventBus } from './event-bus';
 import type { Faults } from './faults';
 import { connectLocalStack } from './localstack';
 import { startScanner, type Scanner } from './scanner';
@@ -91,7 +92,12 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
     const dynamo = await claimPort('DynamoDB', dynamoDbPort, () => startDynamoDb({ port: dynamoDbPort, directory: dataDir && join(dataDir, 'dynamodb') }));
     stops.add(dynamo.stop);
     // The processors and the reconciler send to the queues with their own SQS client, as deployed.
-    const sqs = await startSqsEndpoint({ [queues.metadata.name]: (body) => queues.metadata.send(body), [queues.thumbnails.name]: (body) => queues.thumbnails.send(body) });
+    const sqs = await startSqsEndpoint({
+      [queues.metadata.name]: (body, delay) => queues.metadata.send(body, delay),
+      [queues.thumbnails.name]: (body, delay) => queues.thumbnails.send(body, delay),
+      // The webhook delivery function's retries, delayed.
+      [queues.webhookDeliveries.name]: (body, delay) => queues.webhookDeliveries.send(body, delay),
+    });
     stops.add(sqs.stop);
     // The events publisher puts events with its own EventBridge client, as deployed.
     const bus = new LocalEventBus(process.env.AWS_REGION ?? 'us-east-1');
@@ -117,16 +123,19 @@ async function startEmulators(options: AwsServicesOptions): Promise<AwsServices>
     const scanner = options.malwareScanning ? startScanner({ bus, bucket: LOCAL_BUCKET, faults: options.faults }) : undefined;
     // GuardDuty hears of new objects beside the metadata queue: a second subscriber.
     if (scanner) s3.onObjectCreated((record) => scanner.scan(record));
+    // As lib/webhooks.ts deploys it: Fileport's events, as EventBridge hands them to an SQS target, to the delivery queue.
+    bus.rule('fileport-webhooks', { source: [EVENT_SOURCE] }, (event) => queues.webhookDeliveries.send(JSON.stringify(event)));
 
     return {
       s3Endpoint: s3.endpoint,
       dynamoDbEndpoint: dynamo.endpoint,
-      queueUrls: { metadata: sqs.queueUrl(queues.metadata.name), thumbnails: sqs.queueUrl(queues.thumbnails.name) },
+      queueUrls: { metadata: sqs.queueUrl(queues.metadata.name), thumbnails: sqs.queueUrl(queues.thumbnails.name), webhooks: sqs.queueUrl(queues.webhookDeliveries.name) },
       consume: (consumers) => {
         queues.metadata.consume(consumers.metadata);
         queues.thumbnails.consume(consumers.thumbnails);
         queues.deadLetters.consume(consumers.deadLetters);
         queues.scanResults.consume(consumers.scanResults);
+        queues.webhookDeliveries.consume(consumers.webhookDeliveries);
         // Running processing finishes (bounded) before the queues stop delivering and the emulators go away under it.
         stops.add(async () => {
           await Promise.race([Promise.all(Object.values(queues).map((q) => q.idle())), new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -160,5 +169,8 @@ function localQueues(dataDir: string | null, timeoutOverrideMs: number | undefin
     // Deployed, its dead letters wait in a queue of their own for an operator (alarmed on). A result
     // that comes before its version is recorded is retried: a longer first delay than the others'.
     scanResults: new LocalQueue('fileport-scan-results', { ...settings('scanResults'), retryDelayMs: 1000 }),
+    // One message at a time: a tenant's events reach each endpoint in the order the bus had them
+    // (first attempts; a retry comes after the events behind it). What is dead-lettered is logged.
+    webhookDeliveries: new LocalQueue('fileport-webhooks', { ...settings('webhookDeliveries'), concurrency: 1 }),
   };
 }

@@ -70,6 +70,7 @@ export async function buildBundles(outdir: string, architecture: Architecture = 
     reconciler: processing.reconcilerFunction,
     events: events.publisher,
     scanResults: scanning.function,
+    webhookDeliveries: stack.fileport.webhooks.deliveryFunction,
   };
   const functions = Object.fromEntries(
     Object.entries(constructs).map(([name, fn]) => {

@@ -1,4 +1,5 @@
 import type { S3EventRecord } from 'aws-lambda';
+import { EVENT_SOURCE } from '../lambdas/domain/events/model';
 import type { EmulatedProcessing } from './aws-services';
 import type { LocalIssuer } from './dev-auth';
 import { faultRules, type Faults } from './faults';
@@ -50,16 +51,28 @@ export async function devRoutes(options: {
 
 function processingRoutes({ queues, uploadEvents, faults, reconcilerStats, bus, streamStats }: ProcessingHandles): Record<string, DevRoute> {
   return {
-    // What was put on the local events bus (the latest 1000), oldest first, as EventBridge events
-    // (`detail` is the Fileport event); `?fileId=` and `?type=` (detail-type) narrow it down.
-    '/_dev/events': ({ method, query }) => {
-      if (method !== 'GET') return undefined;
-      const fileId = query.get('fileId');
-      const type = query.get('type');
-      const items = bus
-        .recent()
-        .filter((e) => (type === null || e['detail-type'] === type) && (fileId === null || (e.detail as { fileId?: unknown } | null)?.fileId === fileId));
-      return { status: 200, body: { items, stream: streamStats() } };
+    // The local events bus. GET: what was put on it (the latest 1000), oldest first, as EventBridge
+    // events (`detail` is the Fileport event); `?fileId=` and `?type=` (detail-type) narrow it down.
+    // POST: a FileportEvent put on it as the publisher does, which its rules (the webhooks') receive
+    // as they would any other.
+    '/_dev/events': ({ method, query, body }) => {
+      if (method === 'GET') {
+        const fileId = query.get('fileId');
+        const type = query.get('type');
+        const items = bus
+          .recent()
+          .filter((e) => (type === null || e['detail-type'] === type) && (fileId === null || (e.detail as { fileId?: unknown } | null)?.fileId === fileId));
+        return { status: 200, body: { items, stream: streamStats() } };
+      }
+      if (method !== 'POST') return undefined;
+      const json = devJson(body);
+      if ('error' in json) return json.error;
+      const event = json.value as { id?: unknown; type?: unknown; tenantId?: unknown } | null;
+      if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.tenantId !== 'string') {
+        return devError(400, 'VALIDATION_ERROR', 'Send one FileportEvent (id, type, tenantId, …).');
+      }
+      const [busId] = bus.put([{ Source: EVENT_SOURCE, DetailType: event.type, Detail: JSON.stringify(event) }]);
+      return { status: 202, body: { busEventId: busId } };
     },
     // The S3 events processing received, and a way to deliver one again (a duplicate, or an
     // old one after a newer one) as S3 is allowed to.

@@ -18,6 +18,12 @@ const schema = z.object({
   // Malware scanning with the local scanner stand-in (local/scanner.ts), as `fileport:malwareScanning`
   // deployed; off unless asked for, so uploads are served without waiting for a scan.
   FILEPORT_MALWARE_SCANNING: z.enum(['on', 'off']).default('off'),
+  // Webhooks: receivers on this machine (http to 127.0.0.1) allowed; retries seconds apart, not
+  // hours; an endpoint failing 6 times in a row turned off at once (deployed: 20 times over a day).
+  FILEPORT_WEBHOOK_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('true'),
+  FILEPORT_WEBHOOK_RETRY_SCHEDULE: z.string().default('1,1,1'),
+  FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES: z.string().default('6'),
+  FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS: z.string().default('0'),
   // The file-type catalogue (the deployed fileport:fileTypesFile), checked here as synth checks it.
   FILEPORT_FILE_TYPES_FILE: z.string().default(DEFAULT_FILE_TYPES_FILE),
   // Browser origins besides the gateway's own that may call the API and S3 (the deployed
@@ -94,6 +100,10 @@ export function readLocalEnvironment(env: Record<string, string | undefined>): L
       // Set whatever the bundles' template says (they are built with scanning on, to include the
       // scan-result function): the stack decides.
       FILEPORT_MALWARE_SCANNING: e.FILEPORT_MALWARE_SCANNING,
+      FILEPORT_WEBHOOK_ALLOW_LOOPBACK: e.FILEPORT_WEBHOOK_ALLOW_LOOPBACK,
+      FILEPORT_WEBHOOK_RETRY_SCHEDULE: e.FILEPORT_WEBHOOK_RETRY_SCHEDULE,
+      FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES: e.FILEPORT_WEBHOOK_DISABLE_AFTER_FAILURES,
+      FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS: e.FILEPORT_WEBHOOK_DISABLE_AFTER_SECONDS,
     },
     malwareScanning: e.FILEPORT_MALWARE_SCANNING === 'on',
   };

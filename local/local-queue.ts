@@ -23,6 +23,8 @@ interface Message {
   id: string;
   body: string;
   receiveCount: number;
+  /** Not delivered before this time (ms since the epoch): a message sent with a delay. */
+  visibleAt?: number;
 }
 
 /** Counts since start: every message sent ends succeeded or dead-lettered, or is still queued. */
@@ -61,8 +63,8 @@ export class LocalQueue {
       mkdirSync(options.directory, { recursive: true });
       for (const entry of readdirSync(options.directory).filter((f) => f.endsWith('.json')).sort()) {
         const message = JSON.parse(readFileSync(join(options.directory, entry), 'utf8')) as Message;
-        this.waiting.push(message);
         this.unfinished++;
+        this.enqueue(message);
       }
     }
   }
@@ -72,14 +74,29 @@ export class LocalQueue {
     this.pump();
   }
 
-  send(body: string): void {
+  /** `delaySeconds`: held back that long before its first delivery, as SQS's DelaySeconds (kept across a restart). */
+  send(body: string, delaySeconds = 0): void {
     // Time-ordered file names, so a restart delivers in the order sent.
-    const message = { id: `${Date.now().toString(36).padStart(10, '0')}-${randomUUID()}`, body, receiveCount: 0 };
+    const message: Message = { id: `${Date.now().toString(36).padStart(10, '0')}-${randomUUID()}`, body, receiveCount: 0 };
+    if (delaySeconds > 0) message.visibleAt = Date.now() + delaySeconds * 1000;
     this.persist(message);
     this.counts.sent++;
     this.unfinished++;
-    this.waiting.push(message);
-    this.pump();
+    this.enqueue(message);
+  }
+
+  /** Waiting now, or once its delay is over. */
+  private enqueue(message: Message): void {
+    const wait = (message.visibleAt ?? 0) - Date.now();
+    if (wait <= 0) {
+      this.waiting.push(message);
+      this.pump();
+      return;
+    }
+    setTimeout(() => {
+      this.waiting.push(message);
+      this.pump();
+    }, wait).unref();
   }
 
   stats(): QueueStats {

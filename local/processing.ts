@@ -41,6 +41,7 @@ export function startProcessing(
     thumbnails: sqsConsumer(loaded.thumbnails),
     deadLetters: sqsConsumer(loaded.deadLetters),
     scanResults: sqsConsumer(loaded.scanResults),
+    webhookDeliveries: sqsConsumer(loaded.webhookDeliveries),
   };
   const { faults } = options;
   services.consume(
@@ -50,6 +51,7 @@ export function startProcessing(
           thumbnails: faults.wrap('thumbnails', fileIdOfThumbnailJob, consumers.thumbnails),
           deadLetters: consumers.deadLetters,
           scanResults: consumers.scanResults,
+          webhookDeliveries: consumers.webhookDeliveries,
         }
       : consumers,
   );

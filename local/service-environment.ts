@@ -17,6 +17,8 @@ export const LOCAL_EVENT_BUS = 'fileport-local-events';
 export interface QueueUrls {
   metadata: string;
   thumbnails: string;
+  /** The webhook delivery function's queue (its retries); the emulators only. */
+  webhooks?: string;
 }
 
 /** Before anything calls AWS: the stack's own clients (LocalStack provisioning, the emulators' table) need a region too. */
@@ -52,6 +54,7 @@ export function setFunctionEnvironment(options: { code: LambdaCode; dataDir: str
     FILEPORT_EVENT_BUS_NAME: LOCAL_EVENT_BUS,
   };
   Object.assign(process.env, resources, { FILEPORT_S3_FORCE_PATH_STYLE: 'true' });
+  if (options.queueUrls.webhooks) process.env.FILEPORT_WEBHOOK_QUEUE_URL = options.queueUrls.webhooks;
 
   // The key multipart upload ids are signed with; one the developer set (either way) wins.
   if (!process.env.FILEPORT_UPLOAD_ID_KEY && !process.env.FILEPORT_UPLOAD_ID_SECRET_ARN) {
@@ -63,6 +66,7 @@ export function setFunctionEnvironment(options: { code: LambdaCode; dataDir: str
     ...resources,
     // Secrets Manager is not emulated: the uploads function gets the key itself (FILEPORT_UPLOAD_ID_KEY, above).
     FILEPORT_UPLOAD_ID_SECRET_ARN: process.env.FILEPORT_UPLOAD_ID_SECRET_ARN ?? null,
+    FILEPORT_WEBHOOK_QUEUE_URL: options.queueUrls.webhooks ?? null,
   });
   for (const [name, value] of Object.entries(deployed)) process.env[name] ??= value;
 }

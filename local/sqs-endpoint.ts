@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Where a message sent to a local queue goes: the LocalQueue of that name. */
-export type QueueSink = (body: string) => void;
+/** Where a message sent to a local queue goes: the LocalQueue of that name, held back `delaySeconds` (SQS's DelaySeconds). */
+export type QueueSink = (body: string, delaySeconds: number) => void;
 
 export interface SqsEndpoint {
   /** For AWS_ENDPOINT_URL_SQS. */
@@ -35,14 +35,19 @@ export async function startSqsEndpoint(queues: Record<string, QueueSink>): Promi
     if (req.method !== 'POST' || target !== 'AmazonSQS.SendMessage') {
       return reply(res, 400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `The local SQS endpoint serves SendMessage only, not ${String(target)}.` });
     }
-    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { QueueUrl?: unknown; MessageBody?: unknown };
+    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { QueueUrl?: unknown; MessageBody?: unknown; DelaySeconds?: unknown };
     const name = typeof input.QueueUrl === 'string' ? new URL(input.QueueUrl).pathname.split('/').pop() : undefined;
     const sink = name === undefined ? undefined : queues[name];
     if (!sink) return reply(res, 400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: `No local queue at ${String(input.QueueUrl)}.` });
     if (typeof input.MessageBody !== 'string' || input.MessageBody === '') {
       return reply(res, 400, { __type: 'com.amazonaws.sqs#MissingParameter', message: 'MessageBody is required.' });
     }
-    sink(input.MessageBody);
+    // As SQS: a whole number of seconds up to 15 minutes, 0 when absent.
+    const delay = input.DelaySeconds ?? 0;
+    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > 900) {
+      return reply(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: `DelaySeconds must be a whole number from 0 to 900, not ${JSON.stringify(delay)}.` });
+    }
+    sink(input.MessageBody, delay);
     // The SDK checks this digest of the body it sent.
     reply(res, 200, { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(input.MessageBody, 'utf8').digest('hex') });
   };

@@ -233,6 +233,8 @@ interface FirstRequest {
 async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<string, FirstRequest>> {
   const jwt = await stack.auth.issue({ tenantId: 'bench', sub: 'bench-user', scopes: ['files:read', 'files:write'] }, stack.tenantClaim);
   const member: Caller = { jwt, claims: gatewayClaims(await stack.auth.verify(jwt)) };
+  const adminJwt = await stack.auth.issue({ tenantId: 'bench', sub: 'bench-admin', scopes: ['files:admin'] }, stack.tenantClaim);
+  const admin: Caller = { jwt: adminJwt, claims: gatewayClaims(await stack.auth.verify(adminJwt)) };
   const call = async (method: string, path: string, body?: unknown) => {
     const answer = await fetch(`${stack.apiUrl}${path}`, {
       method,
@@ -262,6 +264,8 @@ async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<stri
     shared: { event: gatewayEvent('GET', `/v1/public/${txt.id}/notes.txt`), status: 302 },
     // The links group's member route that reads least: the tenant's drop boxes (one Query).
     links: { event: gatewayEvent('GET', '/v1/upload-links', member), status: 200 },
+    // The webhooks group's lightest: the tenant's endpoints (one Query), an admin's route.
+    webhooks: { event: gatewayEvent('GET', '/v1/webhooks', admin), status: 200 },
   };
   return new Map([
     ...Object.entries(requests).map(([group, request]) => [`api ${group}`, request] as const),

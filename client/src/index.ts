@@ -7,6 +7,7 @@ import { Transport, type FetchLike } from './transport';
 import { DEFAULT_MULTIPART_THRESHOLD } from './planning';
 import { defaultRetry } from './retry';
 import { Uploader, type UploadSettings } from './uploads';
+import { webhooksResource } from './webhooks';
 
 export interface ClientOptions extends UploadSettings {
   /** The API's address, e.g. `https://files.example.com` (a trailing `/v1` is fine). */
@@ -39,6 +40,8 @@ export function createClient(options: ClientOptions) {
     /** What the holder of a share token can do (no JWT needed). */
     shared: (token: string) => sharedResource(transport, token),
     settings: settingsResource(transport),
+    /** Tenant webhooks (files:admin). */
+    webhooks: webhooksResource(transport),
   };
 }
 
@@ -48,6 +51,7 @@ export * from './errors';
 export { StorageError, parseS3Error, storageErrorCodes, type S3ErrorDocument, type StorageErrorCode } from './storage-errors';
 export type * from './types';
 export type { FetchLike } from './transport';
+export type { NewWebhook, Webhook, WebhookDelivery, WebhookEventType, WebhookWithSecret } from './webhooks';
 /** The HTTP layer (auth, retries, API errors), for glue such as `./uppy` that calls routes the SDK has no method for. */
 export { Transport } from './transport';
 export type { RetryOptions } from './retry';

@@ -15,6 +15,8 @@ import type { toApiShareToken } from '../domain/sharing/share-tokens';
 import type { toDroppedFile } from '../handlers/upload-links';
 import type { UploadForm, UploadGrant } from '../domain/transfer/uploads';
 import type { SignedUploadRequest } from '../domain/transfer/upload-requests';
+import type { toApiDelivery, toApiWebhook, toApiWebhookWithSecret } from '../domain/webhooks/webhooks';
+import { eventTypes } from '../domain/events/model';
 import { accessControl, link } from '../handlers/schemas';
 import { thumbnailSize } from '../handlers/thumbnail-size';
 
@@ -196,6 +198,41 @@ export const settings = z.object({
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
 });
 
+export const webhook = z.object({
+  id: z.string().check(z.describe('`wh_…`')),
+  url: z.string(),
+  eventTypes: z.array(z.enum(eventTypes)),
+  description: z.nullable(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.nullable(
+    z.object({ code: z.literal('CONSECUTIVE_FAILURES'), message: z.string(), at: timestamp }).check(
+      z.describe('Why Fileport turned the endpoint off; PATCH `enabled: true` turns it on again.'),
+    ),
+  ),
+  createdAt: timestamp,
+  createdBy: z.string(),
+  updatedAt: timestamp,
+});
+export const webhookWithSecret = z.extend(webhook, {
+  secret: z.string().check(z.describe('`whsec_…`, the Standard Webhooks signing secret: in this answer only (create and rotate-secret).')),
+});
+export const webhookList = z.object({ items: z.array(webhook) });
+export const webhookDelivery = z.object({
+  id: z.string().check(z.describe('`dlv_…`')),
+  webhookId: z.string(),
+  eventId: z.string().check(z.describe('The event’s id: every attempt’s `webhook-id`.')),
+  eventType: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: count,
+  lastResponseCode: z.nullable(z.int()),
+  lastError: z.nullable(z.string()),
+  nextAttemptAt: z.nullable(timestamp),
+  lastAttemptAt: z.nullable(timestamp),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export const webhookDeliveryPage = z.object({ items: z.array(webhookDelivery), nextCursor: z.nullable(z.string()) });
+
 /** The document of `GET /v1/openapi.json`: described by the OpenAPI specification, not here. */
 export const openApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
 
@@ -219,4 +256,7 @@ export type AnswersMatchTheirSchemas = [
   Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null }, Out<typeof downloadGrant>>>,
   Expect<Equal<DownloadGrant & { width: number; height: number }, Out<typeof thumbnailGrant>>>,
   Expect<Equal<TenantSettings & { warnings: SettingsWarning[] }, Out<typeof settings>>>,
+  Expect<Equal<ReturnType<typeof toApiWebhook>, Out<typeof webhook>>>,
+  Expect<Equal<ReturnType<typeof toApiWebhookWithSecret>, Out<typeof webhookWithSecret>>>,
+  Expect<Equal<ReturnType<typeof toApiDelivery>, Out<typeof webhookDelivery>>>,
 ];

@@ -15,7 +15,7 @@ const tableOf = (s: Synthesized) => resourcesOf(s)[logicalId(s.stack, s.stack.st
 function functionsOf(s: Synthesized): Record<string, FileportFunction> {
   const { api, processing } = s.stack;
   return Object.fromEntries(
-    [...Object.values(api.functions), processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction].map(
+    [...Object.values(api.functions), processing.metadataFunction, processing.thumbnailsFunction, processing.deadLettersFunction, processing.reconcilerFunction, s.stack.fileport.webhooks.deliveryFunction].map(
       (fn) => [fn.node.id, fn],
     ),
   );
@@ -55,6 +55,9 @@ const expectedKeyActions: Record<string, string[]> = {
   // Only deletes objects, which needs no key.
   DeadLettersFunction: tableWrite,
   ReconcilerFunction: tableWrite,
+  // Webhooks: endpoints and deliveries are items of the table; no object is touched.
+  WebhooksFunction: tableWrite,
+  DeliveryFunction: tableWrite,
 };
 
 function expectedGrants(keyArn: string): Record<string, string[]> {

@@ -80,13 +80,15 @@ describe('S3 → SQS → Lambda', () => {
         [processing.thumbnailsFunction, processing.thumbnailsQueue],
         [processing.deadLettersFunction, processing.node.findChild('Metadata').node.findChild('DeadLetterQueue')],
         [processing.deadLettersFunction, processing.node.findChild('Thumbnails').node.findChild('DeadLetterQueue')],
+        [synthesized.stack.fileport.webhooks.deliveryFunction, synthesized.stack.fileport.webhooks.queue],
       ]
         .map(([fn, queue]) => `${id(fn!)} ${resolver.getAtt(id(queue!), 'Arn')}`)
         .sort(),
     );
     const report = await checkConformance({ template: cfn, calls: [], checkedFunctions: [] });
-    // The queues' 12, and the events publisher's 5 (reading the stream, sending failures to its dead-letter queue): all allowed.
-    expect(report.calls).toBe(12 + 5);
+    // The queues' 12, the events publisher's 5 (reading the stream, sending failures to its
+    // dead-letter queue) and the webhook delivery function's 3: all allowed.
+    expect(report.calls).toBe(12 + 5 + 3);
     expect(report.denied).toEqual([]);
   });
 });

@@ -74,8 +74,8 @@ describe.each([
   });
 });
 
-it('has exactly two work queues and two DLQs (and the events dead-letter queue, lib/events.ts)', () => {
-  synthesized.template.resourceCountIs('AWS::SQS::Queue', 5);
+it('has exactly two work queues and two DLQs (besides the events dead-letter queue, lib/events.ts, and the webhook delivery queue and its DLQ, test/cdk/webhooks.test.ts)', () => {
+  synthesized.template.resourceCountIs('AWS::SQS::Queue', 7);
 });
 
 describe('recovery', () => {

@@ -33,6 +33,7 @@ const processorFunctions: Record<Processor, Parameters<typeof logicalId>[1]> = {
   reconciler: stack.processing.reconcilerFunction,
   events: stack.events.publisher!,
   scanResults: scanning.function,
+  webhookDeliveries: stack.fileport.webhooks.deliveryFunction,
 };
 
 const names = {
@@ -43,7 +44,12 @@ const names = {
   buckets: { [LOCAL_BUCKET]: id(stack.storage.bucket) },
   tables: { [LOCAL_TABLE]: id(stack.storage.table) },
   // The local stack's queues (local/aws-services.ts localQueues) by the names it gives them.
-  queues: { 'fileport-metadata': id(stack.processing.metadataQueue), 'fileport-thumbnails': id(stack.processing.thumbnailsQueue), 'fileport-scan-results': id(scanning.queue) },
+  queues: {
+    'fileport-metadata': id(stack.processing.metadataQueue),
+    'fileport-thumbnails': id(stack.processing.thumbnailsQueue),
+    'fileport-scan-results': id(scanning.queue),
+    'fileport-webhooks': id(stack.fileport.webhooks.queue),
+  },
   buses: { [LOCAL_EVENT_BUS]: id(stack.events.bus) },
 };
 

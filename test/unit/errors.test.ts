@@ -47,6 +47,8 @@ const notErrorCodes: Record<string, string> = {
   NO_THREATS_FOUND: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
   THREATS_FOUND: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
   ACCESS_DENIED: 'a GuardDuty Malware Protection scan result status (adapters/guardduty-scan-results.ts)',
+  ALL_NEW: 'a DynamoDB ReturnValues option',
+  CONSECUTIVE_FAILURES: "why Fileport turned a webhook endpoint off, in the endpoint's disabledReason, answered with 200 (lambdas/domain/webhooks)",
 };
 
 describe('the error catalogue', () => {
@@ -62,11 +64,11 @@ describe('the error catalogue', () => {
 
   it('answers each code with the status the API has always answered it with', () => {
     const byStatus: Record<ErrorStatus, ErrorCode[]> = {
-      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'UNSIGNABLE_REQUEST', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED', 'EXPIRY_BEYOND_TOKEN'],
+      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'UNSIGNABLE_REQUEST', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED', 'EXPIRY_BEYOND_TOKEN', 'INVALID_WEBHOOK_URL'],
       401: ['UNAUTHORIZED'],
       403: ['FORBIDDEN'],
-      404: ['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'FILE_TYPE_NOT_FOUND', 'VERSION_NOT_FOUND', 'UPLOAD_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'NO_THUMBNAIL'],
-      409: ['ALREADY_UPLOADED', 'NOT_UPLOADED', 'COPY_TOO_LARGE', 'THUMBNAIL_NOT_READY', 'SCAN_PENDING', 'SCAN_FAILED', 'UPLOAD_LINK_FULL', 'LAST_FULL_TOKEN'],
+      404: ['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'FILE_TYPE_NOT_FOUND', 'VERSION_NOT_FOUND', 'UPLOAD_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'NO_THUMBNAIL', 'WEBHOOK_NOT_FOUND', 'WEBHOOK_DELIVERY_NOT_FOUND'],
+      409: ['ALREADY_UPLOADED', 'NOT_UPLOADED', 'COPY_TOO_LARGE', 'THUMBNAIL_NOT_READY', 'SCAN_PENDING', 'SCAN_FAILED', 'UPLOAD_LINK_FULL', 'LAST_FULL_TOKEN', 'WEBHOOK_LIMIT'],
       412: ['PRECONDITION_FAILED'],
       413: ['FILE_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],

@@ -119,6 +119,7 @@ export const SECRET_PATTERNS: Record<string, RegExp> = {
   'share-token secret': /fps_[A-Za-z0-9_-]{43}/,
   JWT: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/,
   'S3 signature': /x-amz-signature/i,
+  'webhook secret': /whsec_[A-Za-z0-9+/]{20,}/,
 };
 
 /** The log lines that hold a secret, each with what it holds. */

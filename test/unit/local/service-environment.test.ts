@@ -42,6 +42,8 @@ describe('setFunctionEnvironment: what the local functions are given', () => {
         FILEPORT_THUMBNAIL_QUEUE_URL: queueUrls.thumbnails,
         FILEPORT_EVENT_BUS_NAME: LOCAL_EVENT_BUS,
         FILEPORT_UPLOAD_ID_SECRET_ARN: null,
+        // No webhook queue among these queues (LocalStack mode has none): the template's reference stands for nothing.
+        FILEPORT_WEBHOOK_QUEUE_URL: null,
       },
     ]);
     expect(process.env).toMatchObject({
