@@ -89,7 +89,10 @@ export class Api extends Construct {
       grantNeeds(fn, needs, { storage, settings, uploadIdSecret: this.uploadIdSecret });
       functions[group] = fn;
 
-      const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn);
+      // One invoke permission per function for this API, not one per route: a function is the
+      // integration of its own group's routes only, so the API can reach it through no other path,
+      // and a Fileport stays far inside CloudFormation's 500 resources (two fit in one stack).
+      const integration = new HttpLambdaIntegration(`${functionId(group)}Integration`, fn, { scopePermissionToRoute: false });
       for (const route of groupRoutes) {
         // Share-token and public routes carry their credential in the path (or need none).
         const routeAuthorizer = isMemberRoute(route) ? authorizer : new apigwv2.HttpNoneAuthorizer();
