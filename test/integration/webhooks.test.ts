@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { createClient, NotFoundError } from '../../client/src/index';
 import { Api, eventually, expectError } from './support/api';
@@ -10,8 +11,9 @@ jest.setTimeout(120_000);
 
 /*
  * Tenant webhooks over the local stack: a real receiver on 127.0.0.1 checks every delivery with the
- * Standard Webhooks library. Events are put on the local bus through POST /_dev/events, as the
- * publisher puts them (the local stack's rule sends them to the delivery queue). The local stack
+ * Standard Webhooks library. Most tests put events on the local bus through POST /_dev/events, as the
+ * publisher puts them (the local stack's rule sends them to the delivery queue); one follows a file's
+ * real life, from the API through the table's stream and the real publisher. The local stack
  * retries after 1 s, 1 s and 1 s, and turns an endpoint off after 6 failed attempts in a row.
  */
 const local = useStack();
@@ -374,6 +376,46 @@ describe('webhook deliveries', () => {
     await fileport.webhooks.delete(created.id);
     await expect(fileport.webhooks.get(created.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(fileport.webhooks.get(created.id)).rejects.toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
+  });
+
+  it('a file’s whole life reaches a receiver through the real publisher: every event of create → upload → ready → update → delete, in order, signed; a receiver answering 500 twice gets it all on retries', async () => {
+    const api = await admin('hooks-flow');
+    const steady = await receiver();
+    const flaky = await receiver();
+    // The flaky receiver answers 500 to the first two attempts of file.created: it gets it on the 3rd.
+    let createdAttempts = 0;
+    flaky.answer = (request) => ((JSON.parse(request.body) as { type: string }).type === 'file.created' && ++createdAttempts <= 2 ? 500 : 200);
+    const lifecycle = ['file.created', 'file.uploaded', 'file.ready', 'file.updated', 'file.deleted'];
+    const steadyHook = await register(api, steady.url, lifecycle);
+    const flakyHook = await register(api, flaky.url, lifecycle);
+
+    // The real flow: the API writes the table, its stream feeds the publisher, the bus's rule the delivery queue.
+    const fileId = await api.create({ name: 'life.png', fileTypeId: 'png' });
+    await api.uploadTo(fileId, await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3a6' } }).png().toBuffer());
+    expect(await api.settled(fileId)).toMatchObject({ status: 'ready' });
+    expect((await api.call('PATCH', `/v1/files/${fileId}`, { body: { tags: ['crm'] } })).status).toBe(200);
+    expect((await api.call('DELETE', `/v1/files/${fileId}`)).status).toBe(204);
+
+    const fileEvents = (events: { id: string; type: string; fileId: string | null }[]) => {
+      // At least once: a receiver deduplicates on the id (webhook-id).
+      const seen = new Set<string>();
+      return events.filter((e) => e.fileId === fileId && !seen.has(e.id) && seen.add(e.id));
+    };
+    await eventually(async () => fileEvents(await steady.events(1)).length, (n) => n >= lifecycle.length, 60_000);
+    const delivered = fileEvents(await steady.events(lifecycle.length));
+    expect(delivered.map((e) => [e.type, e.fileId])).toEqual(lifecycle.map((type) => [type, fileId]));
+    for (const request of steady.received) {
+      expect(verifies(steadyHook.secret, request)).toBe(true);
+      expect(request.headers['webhook-id']).toBe((JSON.parse(request.body) as { id: string }).id);
+    }
+
+    // The flaky endpoint gets the same events, file.created on its 3rd attempt, after two 500s.
+    const deliveries = await eventually(() => deliveriesOf(api, flakyHook.id), (items) => items.length === lifecycle.length && items.every((d) => d.status === 'succeeded'), 60_000);
+    expect(deliveries.find((d) => d.eventId === delivered[0]!.id)).toMatchObject({ eventType: 'file.created', attempts: 3, lastResponseCode: 200 });
+    expect(deliveries.filter((d) => d.eventId !== delivered[0]!.id).map((d) => d.attempts)).toEqual(Array(lifecycle.length - 1).fill(1));
+    expect(fileEvents(await flaky.events(lifecycle.length + 2)).map((e) => e.id).sort()).toEqual(delivered.map((e) => e.id).sort());
+    expect(flaky.received.filter((r) => r.headers['webhook-id'] === delivered[0]!.id)).toHaveLength(3);
+    for (const request of flaky.received) expect(verifies(flakyHook.secret, request)).toBe(true);
   });
 
   it('never writes a webhook secret to the logs', () => {
