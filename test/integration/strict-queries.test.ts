@@ -29,6 +29,7 @@ function pathOf(route: Route): string {
     token: 'fps_not-a-real-token',
     tokenId: 'not-a-token-id',
     uploadId: 'not-an-upload-id',
+    deliveryId: 'not-a-delivery-id',
     name: 'strict.pdf',
   };
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
