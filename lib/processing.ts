@@ -129,6 +129,26 @@ export function consumeQueue(fn: FileportFunction, queue: sqs.Queue, batchSize: 
   queue.encryptionMasterKey?.grantDecrypt(fn);
 }
 
+/**
+ * The queue an EventBridge rule sends to, for `consumer`, and its dead-letter queue (five receives).
+ * SSE-SQS: EventBridge can send to it without a key policy of ours. Made in `scope` with the ids
+ * `Queue` and `DeadLetterQueue`.
+ */
+export function eventTargetQueues(scope: Construct, consumer: Processor): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+  const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.seconds(deadLetterRetentionSeconds),
+  });
+  const queue = new sqs.Queue(scope, 'Queue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(consumer)),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
+}
+
 interface WorkQueueProps {
   /** The processor that consumes the queue. */
   consumer: Processor;

@@ -5,11 +5,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../lambdas/domain/events/model';
-import { deadLetterRetentionSeconds, maxReceiveCount, processors, visibilityTimeoutSeconds } from '../lambdas/processors';
+import { processors } from '../lambdas/processors';
 import type { FunctionSettings } from './deployment-settings';
 import { FileportFunction } from './fileport-function';
 import { grantNeeds } from './function-needs';
-import { consumeQueue } from './processing';
+import { consumeQueue, eventTargetQueues } from './processing';
 import type { Storage } from './storage';
 
 export interface WebhooksProps {
@@ -36,18 +36,7 @@ export class Webhooks extends Construct {
   constructor(scope: Construct, id: string, props: WebhooksProps) {
     super(scope, id);
     const { storage, settings, bus } = props;
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.seconds(deadLetterRetentionSeconds),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      // SSE-SQS: EventBridge may send to it without a key policy of ours.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds('webhookDeliveries')),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = eventTargetQueues(this, 'webhookDeliveries'));
     this.deliveryFunction = new FileportFunction(this, 'DeliveryFunction', {
       entry: processors.webhookDeliveries.entry,
       settings,

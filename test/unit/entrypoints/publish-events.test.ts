@@ -4,34 +4,9 @@ import { changeOfRecord, passesEventSourceFilters } from '../../../lambdas/adapt
 import type { EventBus, FileportEvent } from '../../../lambdas/domain/events/model';
 import type { FileRecord } from '../../../lambdas/domain/model';
 import { createPublishEventsHandler } from '../../../lambdas/entrypoints/publish-events';
+import { fileRecord } from '../support/file-record';
 
-const file = (id: string, changes: Partial<FileRecord> = {}): FileRecord => ({
-  id,
-  tenantId: 'acme',
-  name: 'a.pdf',
-  fileTypeId: 'pdf',
-  tags: [],
-  externalId: null,
-  links: [],
-  accessControl: 'private',
-  status: 'pending',
-  size: null,
-  pageCount: null,
-  thumbnails: [],
-  uploadedAt: null,
-  error: null,
-  detectedMimeType: null,
-  checksumSha256: null,
-  contentKey: null,
-  thumbnailKeys: {},
-  versions: [],
-  expiresAt: null,
-  createdBy: 'user:a',
-  createdAt: '2026-01-01T10:00:00.000Z',
-  updatedAt: '2026-01-01T10:00:00.000Z',
-  version: 1,
-  ...changes,
-});
+const file = (id: string, changes: Partial<FileRecord> = {}): FileRecord => fileRecord({ id, ...changes });
 
 /** A stream record of a file item as the repository writes it (keys, index attributes, TTL). */
 let sequence = 0;

@@ -6,36 +6,21 @@ import { eventTypes, type FileportEvent } from '../../../../lambdas/domain/event
 import { appendVersion, failed, freshVersion, versionChanges } from '../../../../lambdas/domain/processing/content-writes';
 import type { FileRecord, FileVersion, ShareToken } from '../../../../lambdas/domain/model';
 import { ProcessingFailure } from '../../../../lambdas/inspect/failure';
+import { fileRecord } from '../../support/file-record';
 
 const T0 = '2026-01-01T10:00:00.000Z';
 
 /** A file as `createFile` writes it: no content, temporary. */
-const created: FileRecord = {
+const created: FileRecord = fileRecord({
   id: '0b7e5cf0-4c55-4a57-8d53-6b0c43e7a1f2',
-  tenantId: 'acme',
   name: 'contract.pdf',
   fileTypeId: 'document',
   tags: ['legal'],
-  externalId: null,
-  links: [],
-  accessControl: 'private',
-  status: 'pending',
-  size: null,
-  pageCount: null,
-  thumbnails: [],
-  uploadedAt: null,
-  error: null,
-  detectedMimeType: null,
-  checksumSha256: null,
-  contentKey: null,
-  thumbnailKeys: {},
-  versions: [],
   expiresAt: '2026-01-02T10:00:00.000Z',
   createdBy: 'user:alice',
   createdAt: T0,
   updatedAt: T0,
-  version: 1,
-};
+});
 
 /** Writes as the repository does: the changes, the next optimistic-locking version, the write's time. */
 let clock = 0;
