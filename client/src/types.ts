@@ -55,6 +55,10 @@ export interface FileportFile {
   updatedAt: string;
   uploadedAt: string | null;
   checksumSha256: string | null;
+  /** Base64 CRC-64/NVME of the whole content as S3 verified it (multipart uploads that declared it). */
+  checksumCrc64nvme: string | null;
+  /** Why a field processing fills is null on content that is not failed. */
+  unavailable: Unavailable;
   contentVersion: number | null;
   /** The current version's malware scan; null while the file has no content. */
   scan: ScanState | null;
@@ -64,10 +68,16 @@ export interface FileportFile {
   error: FileProblem | null;
 }
 
+/** Fields processing left null on content that is not failed, each with why. */
+export type Unavailable = Partial<Record<'checksumSha256' | 'pageCount' | 'thumbnails', FileProblem>>;
+
 export interface FileVersionInfo {
   version: number;
   size: number | null;
   checksumSha256: string | null;
+  checksumCrc64nvme: string | null;
+  pageCount: number | null;
+  unavailable: Unavailable;
   uploadedAt: string;
   /** Null for content stored before uploads were signed with their uploader. */
   uploadedBy: string | null;

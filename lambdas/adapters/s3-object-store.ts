@@ -111,6 +111,17 @@ export class S3ObjectStore implements ObjectStore {
     return this.get(key);
   }
 
+  async readRange(key: string, start: number, end: number, eTag: string): Promise<Uint8Array | 'changed' | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: `"${eTag}"` }));
+      return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      if (isPreconditionFailed(error)) return 'changed';
+      throw error;
+    }
+  }
+
   async copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }): Promise<boolean> {
     try {
       await this.s3.send(

@@ -43,6 +43,22 @@ export const fileType = z.object({
 
 export const fileStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
 const fileError = z.object({ code: z.string(), message: z.string() });
+
+const checksumCrc64nvme = z
+  .nullable(z.string())
+  .check(
+    z.describe(
+      'Base64 CRC-64/NVME of the whole content, as S3 verified and holds it: the full-object checksum a multipart upload gets when the client declares it (`checksumCrc64nvme`). A download can be checked against it end to end.',
+    ),
+  );
+
+const unavailable = z
+  .object({ checksumSha256: z.optional(fileError), pageCount: z.optional(fileError), thumbnails: z.optional(fileError) })
+  .check(
+    z.describe(
+      'Why a field processing fills is null on content that is not failed: `checksumSha256` (too large to hash, and no checksum S3 verified), `pageCount` (the PDF could not be counted within the reader’s budget), `thumbnails` (the PDF’s first page could not be rendered). Empty when nothing is missing.',
+    ),
+  );
 const thumbnail = z.object({
   size: thumbnailSize,
   width: count,
@@ -86,6 +102,8 @@ export const file = z.object({
   updatedAt: timestamp,
   uploadedAt: z.nullable(timestamp),
   checksumSha256: z.nullable(z.string()),
+  checksumCrc64nvme,
+  unavailable,
   contentVersion: z.nullable(z.int().check(z.minimum(1))),
   scan: z.nullable(scan).check(z.describe('The current version’s malware scan; null while the file has no content.')),
   expiresAt: z.nullable(timestamp),
@@ -97,6 +115,9 @@ export const fileVersion = z.object({
   version: z.int().check(z.minimum(1)),
   size: z.nullable(count),
   checksumSha256: z.nullable(z.string()),
+  checksumCrc64nvme,
+  pageCount: z.nullable(count),
+  unavailable,
   uploadedAt: timestamp,
   uploadedBy: z.nullable(z.string()),
   status: z.enum(['processing', 'ready', 'failed']),

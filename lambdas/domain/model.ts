@@ -65,9 +65,19 @@ export interface FileVersion {
   uploadedBy: string | null;
   status: Exclude<FileStatus, 'pending'>;
   size: number | null;
-  /** Base64 SHA-256 of the bytes, computed by processing (not the client's claim). */
+  /**
+   * Base64 SHA-256 of the bytes: read back from S3 when S3 verified the one the client declared,
+   * else computed by processing as the bytes stream through (never the client's bare claim).
+   */
   checksumSha256: string | null;
+  /**
+   * Base64 CRC-64/NVME of the whole object, as S3 holds it (issue 16): the full-object checksum a
+   * multipart upload can have. Absent on versions recorded before it existed (read as null).
+   */
+  checksumCrc64nvme?: string | null;
   pageCount: number | null;
+  /** Why a field processing fills stayed null on a version that is not failed (issue 16); absent or empty when none did. */
+  unavailable?: Unavailable;
   /** What the content's first bytes say it is, once processed. */
   detectedMimeType: string | null;
   error: FileError | null;
@@ -82,6 +92,13 @@ export interface FileVersion {
    */
   scan?: { status: ScanStatus; completedAt: string | null };
 }
+
+/**
+ * The fields of a version processing may leave null without failing it, each with why: a
+ * checksum of an object too large to hash, a page count the PDF reader could not decide, the
+ * thumbnails of a PDF that could not be rendered. `code` is one of the error catalogue's codes.
+ */
+export type Unavailable = Partial<Record<'checksumSha256' | 'pageCount' | 'thumbnails', FileError>>;
 
 /** A file as stored: the public fields plus what only the service needs to know. */
 export interface FileRecord {
@@ -102,6 +119,8 @@ export interface FileRecord {
   error: FileError | null;
   detectedMimeType: string | null;
   checksumSha256: string | null;
+  checksumCrc64nvme?: string | null;
+  unavailable?: Unavailable;
   /** The current version's object key; null while the file has no content. */
   contentKey: string | null;
   /** Thumbnails exist for the current version only. */

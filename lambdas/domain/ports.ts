@@ -100,6 +100,12 @@ export interface ObjectStore {
   /** The first `length` bytes (fewer if the object is shorter) and the user metadata, or undefined if there is no object. */
   readHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number; eTag: string; metadata: ObjectMetadata } | undefined>;
   read(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Bytes `start` to `end` (inclusive; cut at the object's end) of the object while it is the one
+   * of this ETag (S3's Range with If-Match): 'changed' when newer bytes are at the key, undefined
+   * when there is no object. Processing reads only what it needs with it (issue 16).
+   */
+  readRange(key: string, start: number, end: number, eTag: string): Promise<Uint8Array | 'changed' | undefined>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   /**
    * A server-side copy (no bytes through the caller) with new metadata. False when the source

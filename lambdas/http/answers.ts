@@ -47,6 +47,8 @@ export function toApiFile(file: FileRecord, apiUrl: string, fileTypes: FileTypeC
     updatedAt: file.updatedAt,
     uploadedAt: file.uploadedAt,
     checksumSha256: file.checksumSha256,
+    checksumCrc64nvme: file.checksumCrc64nvme ?? null,
+    unavailable: file.unavailable ?? {},
     /** The number of the version the content fields describe (`GET …/versions`), null without content. */
     contentVersion: currentVersion(file)?.version ?? null,
     /** The malware scan of the current version; null without content. */
@@ -68,6 +70,9 @@ export const toApiVersion = (v: FileVersion) => ({
   version: v.version,
   size: v.size,
   checksumSha256: v.checksumSha256,
+  checksumCrc64nvme: v.checksumCrc64nvme ?? null,
+  pageCount: v.pageCount,
+  unavailable: v.unavailable ?? {},
   uploadedAt: v.uploadedAt,
   uploadedBy: v.uploadedBy,
   status: v.status,

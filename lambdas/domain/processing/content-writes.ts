@@ -12,7 +12,7 @@ export interface ContentRef {
 }
 
 /** What processing learns about a version. Thumbnails are kept for the current version only. */
-export type VersionResult = Partial<Pick<FileVersion, 'status' | 'size' | 'checksumSha256' | 'pageCount' | 'detectedMimeType' | 'error' | 'contentRemoved'>> &
+export type VersionResult = Partial<Pick<FileVersion, 'status' | 'size' | 'checksumSha256' | 'checksumCrc64nvme' | 'pageCount' | 'unavailable' | 'detectedMimeType' | 'error' | 'contentRemoved'>> &
   Partial<Pick<FileRecord, 'thumbnails' | 'thumbnailKeys'>>;
 
 export const isCurrentKey = (file: Pick<FileRecord, 'versions'>, key: string): boolean => currentVersion(file)?.key === key;
@@ -24,6 +24,8 @@ export function mirrorOf(v: FileVersion): FileChanges {
     size: v.size,
     pageCount: v.pageCount,
     checksumSha256: v.checksumSha256,
+    checksumCrc64nvme: v.checksumCrc64nvme ?? null,
+    unavailable: v.unavailable ?? {},
     detectedMimeType: v.detectedMimeType,
     error: v.error,
     uploadedAt: v.uploadedAt,
@@ -47,7 +49,9 @@ export function freshVersion(object: UploadedObject, uploadedBy: string | null, 
     status: 'processing',
     size: null,
     checksumSha256: null,
+    checksumCrc64nvme: null,
     pageCount: null,
+    unavailable: {},
     detectedMimeType: null,
     error: null,
     contentRemoved: false,

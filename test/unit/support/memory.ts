@@ -110,6 +110,12 @@ export class MemoryObjects implements ObjectStore {
       }
     );
   }
+  async readRange(key: string, start: number, end: number, eTag: string) {
+    const o = this.objects.get(key);
+    if (!o) return undefined;
+    if (this.eTagOf(key) !== eTag) return 'changed' as const;
+    return o.body.subarray(start, end + 1);
+  }
   async copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }) {
     const source = this.objects.get(sourceKey);
     if (!source) return false;
