@@ -61,11 +61,19 @@ export function readStream(options: {
   region: string;
   batchSize?: number;
   pollMs?: number;
+  /** The longest wait between polls of a quiet stream (default 1000 ms). */
+  idlePollMs?: number;
   checkpointFile?: string | null;
 }): StreamReader {
   const { client, streamArn, consumer, region } = options;
   const batchSize = options.batchSize ?? 25;
   const pollMs = options.pollMs ?? 150;
+  // A quiet stream is asked less and less often, up to this, and its shards listed at most this
+  // often: an idle local stack then costs DynamoDB Local next to nothing (polling every 150 ms kept
+  // it at a tenth of a core). The first write after a quiet spell waits at most this long.
+  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? 1000);
+  let waitMs = pollMs;
+  let describedAt = 0;
   const shards = new Map<string, ShardState>();
   const saved = loadCheckpoints(options.checkpointFile, streamArn);
   const stats: StreamReaderStats = { records: 0, invocations: 0, failures: 0 };
@@ -156,29 +164,39 @@ export function readStream(options: {
     }
   };
 
-  const round = async (): Promise<void> => {
-    for (const shard of await describe()) {
-      const id = shard.ShardId!;
-      if (!shards.has(id)) shards.set(id, { parent: shard.ParentShardId, iterator: undefined, checkpoint: saved[id], finished: false, retryAt: 0, backoffMs: 0 });
+  /** One pass over the shards; true when some shard had records (or a batch to retry). */
+  const round = async (): Promise<boolean> => {
+    // New shards come only when one closes: listed again when none is open, else at the idle pace.
+    if (Date.now() - describedAt >= idlePollMs || [...shards.values()].every((s) => s.finished)) {
+      describedAt = Date.now();
+      for (const shard of await describe()) {
+        const id = shard.ShardId!;
+        if (!shards.has(id)) shards.set(id, { parent: shard.ParentShardId, iterator: undefined, checkpoint: saved[id], finished: false, retryAt: 0, backoffMs: 0 });
+      }
     }
+    let busy = false;
     for (const [id, state] of shards) {
       if (state.finished || Date.now() < state.retryAt) continue;
       // A child shard waits for its parent (when the parent is still in the stream) to be done: records of one item stay in order across a split.
       const parent = state.parent === undefined ? undefined : shards.get(state.parent);
       if (parent && !parent.finished) continue;
       // Drain the shard while it has records, then go on.
-      while (running && (await pollShard(id, state)) && state.retryAt <= Date.now() && !state.finished);
+      while (running && (await pollShard(id, state))) {
+        busy = true;
+        if (state.retryAt > Date.now() || state.finished) break;
+      }
     }
+    return busy;
   };
 
   const loop = (async () => {
     while (running) {
       try {
-        await round();
+        waitMs = (await round()) ? pollMs : Math.min(waitMs * 2, idlePollMs);
       } catch (error) {
         if (running) log('error', 'Reading the table stream failed; trying again', { error: describeError(error) });
       }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   })();
 
