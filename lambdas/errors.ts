@@ -292,6 +292,9 @@ export const failureCatalogue = {
   ENCRYPTED_FILE: { description: 'The PDF is encrypted in a way that cannot be read without its password or key.' },
   EMPTY_FILE: { description: 'The uploaded content is empty.' },
   IMAGE_TOO_LARGE: { description: 'The image has more pixels than processing decodes.' },
+  // Preview reasons (a PDF's unavailable.thumbnails): the PDF itself stays ready.
+  PAGE_TOO_LARGE: { description: 'The PDF’s first page declares a size beyond the PDF format’s limit (14,400 units a side): no preview is rendered.' },
+  PREVIEW_TOO_COSTLY: { description: 'Rendering the PDF’s first page took more time or memory than previews are given: it was stopped.' },
   ACTIVE_CONTENT: { description: 'The SVG contains what would run code where it is rendered (scripts, event handlers).' },
   FILE_TOO_LARGE: { description: 'The content is larger than the upload allowed, or than its type is processed up to.' },
   // The bytes are not the ones the client declared (their SHA-256 differs): the object is deleted.

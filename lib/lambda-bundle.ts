@@ -27,9 +27,10 @@ export const lambdaBundle = {
 } as const;
 
 /**
- * Packages with native binaries. esbuild must never inline one: it would bundle the JavaScript and
- * silently drop the binary, and the function would crash on load. A function that needs one gets it
- * installed (`nativeModules` of FileportFunction); for every other function it stays an external
- * `require`, which the bundling test catches.
+ * Packages with binaries beside their JavaScript: sharp's native addon, and PDFium's WebAssembly
+ * (@hyzyla/pdfium reads pdfium.wasm from its own folder). esbuild must never inline one: it would
+ * bundle the JavaScript and silently drop the binary, and the function would crash on load. A
+ * function that needs one gets it installed (`nativeModules` of FileportFunction); for every other
+ * function it stays an external `require`, which the bundling test catches.
  */
-export const nativePackages: readonly string[] = ['sharp'];
+export const nativePackages: readonly string[] = ['sharp', '@hyzyla/pdfium'];

@@ -59,12 +59,14 @@ export class Processing extends Construct {
     this.thumbnailsFunction = new FileportFunction(this, 'ThumbnailsFunction', {
       entry: processors.thumbnails.entry,
       settings,
-      description: 'Fileport processing: image thumbnails',
+      description: 'Fileport processing: image thumbnails and PDF previews',
       // Decoding a large image is CPU- and memory-bound; Lambda's CPU share grows with memory.
+      // A PDF preview fits too: the PDF (256 MiB at most) is held twice beside PDFium's heap,
+      // capped at 512 MiB more (lambdas/inspect/pdf-preview.ts); a decompression bomb peaked at 938 MB.
       memorySize: 1536,
       timeout: timeoutOf('thumbnails'),
-      // The only function that loads sharp; the metadata step never imports the thumbnail code.
-      nativeModules: ['sharp'],
+      // The only function that loads sharp and PDFium; the metadata step never imports the thumbnail code.
+      nativeModules: ['sharp', '@hyzyla/pdfium'],
     });
     this.deadLettersFunction = new FileportFunction(this, 'DeadLettersFunction', {
       entry: processors.deadLetters.entry,

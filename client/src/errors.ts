@@ -70,6 +70,8 @@ export type FileFailureCode =
   | 'ENCRYPTED_FILE'
   | 'EMPTY_FILE'
   | 'IMAGE_TOO_LARGE'
+  | 'PAGE_TOO_LARGE'
+  | 'PREVIEW_TOO_COSTLY'
   | 'ACTIVE_CONTENT'
   | 'FILE_TOO_LARGE'
   | 'CHECKSUM_MISMATCH'

@@ -37,7 +37,7 @@ export const fileType = z.object({
   accepts: z.array(z.string()).check(z.describe('What content sniffing may detect for this type besides its `mimeTypes`; `*/*` takes any content unchecked (such a type is always an attachment).')),
   thumbnails: z.boolean(),
   pageCount: z.boolean(),
-  preview: z.boolean().check(z.describe('Clients may show the original content as a preview.')),
+  preview: z.boolean().check(z.describe('The type has a preview: a PDF’s first page is rendered as its thumbnails; for other types, clients may show the original content.')),
   activeContent: z.boolean().check(z.describe('Browsers would run scripts in it: shown inline (when the tenant allows) only as text/plain.')),
 });
 

@@ -64,7 +64,6 @@ export async function makeThumbnails(input: Buffer, options: { maxInputPixels?: 
   if (!width || !height) throw new ProcessingFailure('CORRUPT_FILE', 'The image has no dimensions.');
   // Checked on the header, before anything is decoded: a bomb never gets its pixels allocated.
   checkPixels(width, height, limit);
-  const box = (size: ThumbnailSize) => ({ width: thumbnailSizes[size], height: thumbnailSizes[size], fit: 'inside', withoutEnlargement: true }) as const;
   try {
     // failOn 'error' still refuses data that stops short or cannot be decoded. sharp's default,
     // 'warning', would also refuse photos every viewer shows, such as those of Samsung phones with
@@ -74,16 +73,27 @@ export async function makeThumbnails(input: Buffer, options: { maxInputPixels?: 
       .resize(box('medium'))
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const pixels = { raw: { width: info.width, height: info.height, channels: info.channels } };
-    const medium = await sharp(data, pixels).webp(WEBP).toBuffer({ resolveWithObject: true });
-    const small = await sharp(data, pixels).resize(box('small')).webp(WEBP).toBuffer({ resolveWithObject: true });
-    return [
-      { size: 'small', width: small.info.width, height: small.info.height, data: small.data },
-      { size: 'medium', width: medium.info.width, height: medium.info.height, data: medium.data },
-    ];
+    return await encodeThumbnails(data, { width: info.width, height: info.height, channels: info.channels });
   } catch (error) {
     throw new ProcessingFailure('CORRUPT_FILE', `The image cannot be decoded: ${message(error)}`);
   }
+}
+
+/** The box a thumbnail size fits in, never enlarging what is smaller. */
+const box = (size: ThumbnailSize) => ({ width: thumbnailSizes[size], height: thumbnailSizes[size], fit: 'inside', withoutEnlargement: true }) as const;
+
+/**
+ * Both thumbnail sizes as WebP from decoded pixels already fitted to medium size: medium is those
+ * pixels encoded, small is resized from them, so nothing is decoded or compressed twice. Images (makeThumbnails) and rendered PDF pages
+ * (pdf-preview.ts) come out the same.
+ */
+export async function encodeThumbnails(pixels: Buffer, raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 }): Promise<Thumbnail[]> {
+  const medium = await sharp(pixels, { raw }).webp(WEBP).toBuffer({ resolveWithObject: true });
+  const small = await sharp(pixels, { raw }).resize(box('small')).webp(WEBP).toBuffer({ resolveWithObject: true });
+  return [
+    { size: 'small', width: small.info.width, height: small.info.height, data: small.data },
+    { size: 'medium', width: medium.info.width, height: medium.info.height, data: medium.data },
+  ];
 }
 
 /**

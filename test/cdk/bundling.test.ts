@@ -76,6 +76,26 @@ describe('thumbnails function asset', () => {
   });
 });
 
+describe('thumbnails function asset: PDFium', () => {
+  const dir = () => assetDir(synthesized.stack.processing.thumbnailsFunction);
+
+  it('installs @hyzyla/pdfium with its WebAssembly, which its CommonJS entry loads from beside itself', () => {
+    // Resolved from the asset alone, as the bundle resolves them in /var/task (lambdas/inspect/pdf-preview.ts).
+    const entry = require.resolve('@hyzyla/pdfium', { paths: [dir()] });
+    const wasm = require.resolve('@hyzyla/pdfium/pdfium.wasm', { paths: [dir()] });
+    expect([path.relative(dir(), entry), path.relative(dir(), wasm)]).toEqual(['node_modules/@hyzyla/pdfium/dist/index.cjs', 'node_modules/@hyzyla/pdfium/dist/pdfium.wasm']);
+    // WebAssembly's magic number: the binary itself, not a Git LFS pointer or a stub.
+    expect(readFileSync(wasm).subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
+  });
+
+  it('resolves PDFium at run time instead of inlining it (the bundle would lose pdfium.wasm)', () => {
+    const bundle = readFileSync(path.join(dir(), 'index.js'), 'utf8');
+    expect(bundle.includes('require.resolve("@hyzyla/pdfium")')).toBe(true);
+    // A name only @hyzyla/pdfium's JavaScript has: not in the bundle while the package stays external.
+    expect(bundle.includes('FPDF_InitLibraryWithConfig')).toBe(false);
+  });
+});
+
 describe('every other function asset', () => {
   const others = () => [...Object.values(synthesized.stack.api.functions), synthesized.stack.processing.metadataFunction];
 

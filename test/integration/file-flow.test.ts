@@ -71,7 +71,8 @@ describe('the core flow: create, upload, process, download, delete', () => {
 
     const file = await api.settled(id);
     const checksumSha256 = createHash('sha256').update(pdf).digest('base64');
-    expect(file).toMatchObject({ status: 'ready', size: pdf.length, pageCount: 7, error: null, thumbnails: [], checksumSha256, contentVersion: 1, expiresAt: null });
+    // Its first page is its preview (test/integration/pdf-previews.test.ts compares the pixels).
+    expect(file).toMatchObject({ status: 'ready', size: pdf.length, pageCount: 7, error: null, thumbnails: [expect.objectContaining({ size: 'small' }), expect.objectContaining({ size: 'medium' })], checksumSha256, contentVersion: 1, expiresAt: null });
     expect(file.version).toBeGreaterThan(1);
     expect(Date.parse(file.uploadedAt)).not.toBeNaN();
 
@@ -98,13 +99,15 @@ describe('the core flow: create, upload, process, download, delete', () => {
     expect(redirected.status).toBe(302);
     expect((await fetch(redirected.headers.get('location') as string)).status).toBe(200);
 
-    expectError(await api.call('GET', `/v1/files/${id}/thumbnails/small`), 404, 'NO_THUMBNAIL');
+    const thumbnail = await api.call('GET', `/v1/files/${id}/thumbnails/small`);
+    expect(thumbnail.status).toBe(200);
 
     expect((await api.call('DELETE', `/v1/files/${id}`)).status).toBe(204);
     expectError(await api.call('GET', `/v1/files/${id}`), 404, 'FILE_NOT_FOUND');
     expectError(await api.call('GET', `/v1/files/${id}/download`), 404, 'FILE_NOT_FOUND');
     // The content went with the metadata: the URL handed out before the delete finds nothing.
     expect((await fetch(download.body.url)).status).toBe(404);
+    expect((await fetch(thumbnail.body.url)).status).toBe(404);
   });
 
   it('makes WebP thumbnails of an image, auto-oriented and without metadata', async () => {

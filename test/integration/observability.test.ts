@@ -77,10 +77,11 @@ describe('logs and metrics of an upload, from the grant to ready', () => {
     // Processing: every line about these bytes carries one correlation id, the object's key and S3 sequencer.
     const key = audit?.key as string;
     const processed = (await awaitLines((line) => line.message === 'Processed uploaded object' && line.key === key))[0] as Line;
-    expect(processed).toMatchObject({ outcome: 'processed', bucket: expect.any(String), sequencer: expect.any(String), messageId: expect.any(String) });
+    // A PDF goes on to the thumbnail step for its preview.
+    expect(processed).toMatchObject({ outcome: 'thumbnails-queued', bucket: expect.any(String), sequencer: expect.any(String), messageId: expect.any(String) });
     const correlationId = `${key}#${processed.sequencer as string}`;
     expect(processed.correlationId).toBe(correlationId);
-    const ofObject = await awaitLines((line) => line.correlationId === correlationId && '_aws' in line, 3);
+    const ofObject = await awaitLines((line) => line.correlationId === correlationId && '_aws' in line, 4);
 
     const outcome = ofObject.filter(isMetric('ProcessingOutcome'));
     expect(outcome).toEqual([expect.objectContaining({ service: METRIC_SERVICE, status: 'ready', ProcessingOutcome: 1, key })]);
@@ -91,7 +92,11 @@ describe('logs and metrics of an upload, from the grant to ready', () => {
     expect(toReady).toEqual([expect.objectContaining({ service: METRIC_SERVICE, TimeToReady: expect.any(Number) })]);
     expect(toReady[0]?.TimeToReady).toBeGreaterThanOrEqual(0);
     const duration = ofObject.filter(isMetric('ProcessingDuration'));
-    expect(duration).toEqual([expect.objectContaining({ service: METRIC_SERVICE, processor: 'metadata', ProcessingDuration: expect.any(Number) })]);
+    // Both steps, the preview's under the same correlation id as the metadata step's.
+    expect(duration.sort((a, b) => String(a.processor).localeCompare(String(b.processor)))).toEqual([
+      expect.objectContaining({ service: METRIC_SERVICE, processor: 'metadata', ProcessingDuration: expect.any(Number) }),
+      expect.objectContaining({ service: METRIC_SERVICE, processor: 'thumbnails', ProcessingDuration: expect.any(Number) }),
+    ]);
     expect((duration[0]?._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'ProcessingDuration', Unit: 'Milliseconds' }]);
   });
 

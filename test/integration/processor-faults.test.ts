@@ -56,6 +56,11 @@ describe('processor faults', () => {
     expect(file).toMatchObject({ status: 'failed', error: { code: 'PROCESSING_FAILED' } });
   });
 
+  it('a poison preview job: dead-lettered, and the PDF stays ready, with its page count, no thumbnails and why', async () => {
+    const file = await processWithFaults({ name: 'poison-preview.pdf', fileTypeId: 'pdf' }, await makePdf(2), [{ processor: 'thumbnails', fault: 'throw' }]);
+    expect(file).toMatchObject({ status: 'ready', error: null, pageCount: 2, thumbnails: [], unavailable: { thumbnails: { code: 'PROCESSING_FAILED' } } });
+  });
+
   it('the processors keep serving the next file', async () => {
     await setFaults([]);
     expect(await api.settled(await api.upload({ name: 'next.pdf', fileTypeId: 'pdf' }, await makePdf(2)))).toMatchObject({ status: 'ready', pageCount: 2 });
@@ -65,11 +70,12 @@ describe('processor faults', () => {
   it('loses no event: every one S3 sent ended processed or dead-lettered, each failure counted', async () => {
     const counts = await eventually(queues, (q) => q.metadata.pending + q.thumbnails.pending + q.deadLetters.pending === 0);
     const events = (await api.call('GET', '/_dev/s3-events', { token: null })).body.items;
-    // Six uploads, three of them images.
-    expect(events).toHaveLength(6);
-    expect(counts.metadata).toMatchObject({ sent: 6, succeeded: 5, deadLettered: 1, failedDeliveries: 2 + 5, timedOut: 0, pending: 0 });
-    expect(counts.thumbnails).toMatchObject({ sent: 3, succeeded: 2, deadLettered: 1, failedDeliveries: 2 + 5, timedOut: 2, pending: 0 });
-    expect(counts.deadLetters).toMatchObject({ sent: 2, succeeded: 2, deadLettered: 0, pending: 0 });
+    // Seven uploads: three images and, of the four PDFs, the three the metadata step finished, whose
+    // first page is their preview: six thumbnail jobs, two of them poison.
+    expect(events).toHaveLength(7);
+    expect(counts.metadata).toMatchObject({ sent: 7, succeeded: 6, deadLettered: 1, failedDeliveries: 2 + 5, timedOut: 0, pending: 0 });
+    expect(counts.thumbnails).toMatchObject({ sent: 6, succeeded: 4, deadLettered: 2, failedDeliveries: 2 + 5 + 5, timedOut: 2, pending: 0 });
+    expect(counts.deadLetters).toMatchObject({ sent: 3, succeeded: 3, deadLettered: 0, pending: 0 });
   });
 
   it('refuses fault rules it does not understand, in the error format', async () => {

@@ -25,7 +25,11 @@ export interface FileType {
   accepts: string[];
   thumbnails: boolean;
   pageCount: boolean;
-  /** Clients may show the original content as a preview (the local page does); no processing of its own. */
+  /**
+   * The type has a preview. For a PDF, processing renders its first page as the file's thumbnails
+   * (`rendersPreview`); for the other types it has no processing of its own: clients may show the
+   * original content as the preview (images also get thumbnails from `thumbnails`).
+   */
   preview: boolean;
   /** Content a browser would execute if it rendered it: served inline only as text/plain (see downloads.ts). */
   activeContent: boolean;
@@ -46,6 +50,12 @@ export type ProcessingFlag = (typeof processingFlags)[number];
 export const OCTET_STREAM = 'application/octet-stream';
 
 export const canonicalMimeType = (type: FileType): string => type.mimeTypes[0] as string;
+
+/** A PDF with the `preview` flag: its first page is rendered as its thumbnails (lambdas/inspect/pdf-preview.ts). */
+export const rendersPreview = (type: FileType): boolean => type.preview && canonicalMimeType(type) === 'application/pdf';
+
+/** Types whose files get thumbnails: images (`thumbnails`) and PDFs whose first page is their preview. */
+export const getsThumbnails = (type: FileType): boolean => type.thumbnails || rendersPreview(type);
 
 /** Whether a lowercase MIME type matches a pattern: `type/subtype` exactly, `type/*`, or `*\/*`. */
 export function mimeTypeMatches(mimeType: string, pattern: string): boolean {

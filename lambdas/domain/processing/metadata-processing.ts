@@ -7,7 +7,7 @@ import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
 import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
 import { claimVersion } from './version-claims';
-import { canonicalMimeType, type FileType } from '../files/file-types';
+import { canonicalMimeType, getsThumbnails, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
 import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
 import { auditReusedUpload } from '../audit';
@@ -39,7 +39,7 @@ export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
  * being processed); newer bytes at the key of a version that accepted content are a reused upload
  * URL or form, refused (UPLOAD_REUSED). Older or repeated events are ignored. Then it measures the
  * size and SHA-256 of the whole object, checks the checksum the client declared, the first bytes
- * against the file type, counts PDF pages, and hands images to the thumbnail step. Bad content
+ * against the file type, counts PDF pages, and hands images and PDFs with a preview to the thumbnail step. Bad content
  * ends as a failed version; only infrastructure errors are thrown (and retried). Objects are only
  * ever deleted as the bytes this run judged (their ETag), never newer bytes at the same key.
  */
@@ -129,9 +129,10 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(error) }));
     return 'processed';
   }
-  if (type.thumbnails) {
+  if (getsThumbnails(type)) {
     // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
-    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? measured : { ...measured, status: 'ready' }));
+    // A PDF's preview is a thumbnail: its page count is written now, as it is known.
+    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? { ...measured, pageCount } : { ...measured, pageCount, status: 'ready' }));
     if (!written?.current) return 'processed';
     await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';

@@ -2,6 +2,7 @@ import { ProcessingFailure } from '../../inspect/failure';
 import { failed, freshVersion, writeForVersion } from './content-writes';
 import { claimVersion } from './version-claims';
 import { fileIdOfContentKey } from '../files/files';
+import { rendersPreview } from '../files/file-types';
 import { isRefusedUpload } from '../model';
 import type { Deps, ProcessingQueue, ThumbnailJob, UploadedObject } from '../ports';
 
@@ -61,17 +62,28 @@ export type DeadLetter = { kind: 'upload'; object: UploadedObject } | { kind: 't
 
 const deadLettered = () => new ProcessingFailure('PROCESSING_FAILED', 'Processing failed on every attempt. Upload the file again.');
 
+const previewDeadLettered = () =>
+  new ProcessingFailure('PROCESSING_FAILED', 'Rendering the first page failed on every attempt: the PDF has no preview.');
+
 /**
  * A dead-lettered message ends its version as `failed`, so nobody waits on a file that will never
- * be ready, unless the version has moved on to newer bytes (or finished) meanwhile.
+ * be ready, unless the version has moved on to newer bytes (or finished) meanwhile. A PDF whose
+ * preview never rendered is the exception: it passed every check before its thumbnail job (its
+ * page count is known), so it ends `ready`, with why it has no thumbnails in `unavailable`.
  */
-export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'failed' | 'stale'> {
+export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'failed' | 'ready' | 'stale'> {
   if (letter.kind === 'thumbnails') {
     const { fileId, contentKey, contentSequencer } = letter.job;
-    const written = await writeForVersion(deps, fileId, { key: contentKey, sequencer: contentSequencer }, (v) =>
-      v.status === 'processing' ? failed(deadLettered()) : undefined,
-    );
-    return written?.changed ? 'failed' : 'stale';
+    let preview = false;
+    const written = await writeForVersion(deps, fileId, { key: contentKey, sequencer: contentSequencer }, (v, file) => {
+      if (v.status !== 'processing') return undefined;
+      preview = rendersPreview(deps.fileTypes.typeOf(file));
+      if (!preview) return failed(deadLettered());
+      const { code, message } = previewDeadLettered();
+      return { status: 'ready', unavailable: { ...v.unavailable, thumbnails: { code, message } } };
+    });
+    if (!written?.changed) return 'stale';
+    return preview ? 'ready' : 'failed';
   }
   const { object } = letter;
   const fileId = fileIdOfContentKey(object.key);

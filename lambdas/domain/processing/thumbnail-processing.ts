@@ -1,8 +1,10 @@
 import { ProcessingFailure } from '../../inspect/failure';
 import { checkImageHead, IMAGE_HEAD_BYTES, makeThumbnails } from '../../inspect/make-thumbnails';
+import { checkPreviewSize, previewPdf } from '../../inspect/pdf-preview';
 import { discard, readToBuffer } from '../../inspect/read-stream';
 import { failed, failMissing, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome } from './content-writes';
 import { objectPrefixes, thumbnailObjectKeys } from '../files/files';
+import { rendersPreview } from '../files/file-types';
 import type { Deps, StoredObject, ThumbnailJob } from '../ports';
 import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
 
@@ -13,7 +15,12 @@ import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
 const thumbnailKey = (job: ThumbnailJob, size: ThumbnailSize) =>
   `${objectPrefixes.thumbnails}${job.contentKey.slice(objectPrefixes.content.length)}/${job.contentSequencer}/${size}.webp`;
 
-/** Step two, for image types: both thumbnail sizes of the current version, then it is ready. */
+/**
+ * Step two, for image types and PDFs with a preview: both thumbnail sizes of the current version
+ * (of a PDF, its first page rendered), then it is ready. An image that cannot be thumbnailed fails;
+ * a PDF whose page cannot be rendered (or not within the preview's budget) is ready without
+ * thumbnails, with the reason in `unavailable.thumbnails`: the document itself passed its checks.
+ */
 export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<ProcessingOutcome> {
   const ref: ContentRef = { key: job.contentKey, sequencer: job.contentSequencer };
   const file = await deps.files.get(job.fileId);
@@ -26,6 +33,7 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
     await writeForVersion(deps, file.id, ref, (v) => (v.status === 'processing' ? { status: 'ready' } : undefined));
     return 'stale';
   }
+  const pdf = rendersPreview(deps.fileTypes.typeOf(file));
   // The head first: the image's size and header can refuse it before the rest is read.
   const head = await deps.objects.readHead(ref.key, IMAGE_HEAD_BYTES);
   if (!head) {
@@ -38,14 +46,19 @@ export async function processThumbnails(deps: Deps, job: ThumbnailJob): Promise<
 
   let thumbnails;
   try {
-    checkImageHead(head.bytes, head.size);
+    // A PDF too large to render is never read.
+    if (pdf) checkPreviewSize(head.size);
+    else checkImageHead(head.bytes, head.size);
     const image = head.bytes.length === head.size ? Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength) : await readWhole(deps, ref.key, head);
     if (image === 'missing') await failMissing(deps, file.id, ref);
     if (image === 'stale' || image === 'missing') return 'stale';
-    thumbnails = await makeThumbnails(image);
+    thumbnails = pdf ? await previewPdf(image) : await makeThumbnails(image);
   } catch (error) {
     if (!(error instanceof ProcessingFailure)) throw error;
-    await writeForVersion(deps, file.id, ref, () => failed(error));
+    const { code, message } = error;
+    await writeForVersion(deps, file.id, ref, (v) =>
+      !pdf ? failed(error) : v.status === 'processing' ? { status: 'ready', unavailable: { ...v.unavailable, thumbnails: { code, message } } } : undefined,
+    );
     return 'processed';
   }
   const keys: Partial<Record<ThumbnailSize, string>> = {};

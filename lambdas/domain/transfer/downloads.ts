@@ -1,7 +1,7 @@
 import { FileportError, fileportError } from '../../errors';
 import { actorOf, audit, type Actor, type AuditAction } from '../audit';
 import type { ThumbnailSize } from '../../inspect/thumbnail-sizes';
-import { canonicalMimeType, isActiveContent, mayBeInline, type FileType } from '../files/file-types';
+import { canonicalMimeType, getsThumbnails, isActiveContent, mayBeInline, type FileType } from '../files/file-types';
 import { loadOwnFile } from '../files/files';
 import { currentVersion, type FileRecord, type Principal } from '../model';
 import type { Deps, ScanHold } from '../ports';
@@ -123,7 +123,7 @@ export interface ThumbnailOptions {
 /** A URL to one of a file's thumbnails (our own WebP, always inline); the file is loaded by the caller. */
 export async function grantThumbnail(deps: Deps, file: FileRecord, size: ThumbnailSize, options: ThumbnailOptions): Promise<DownloadGrant & { width: number; height: number }> {
   const type = deps.fileTypes.typeOf(file);
-  if (!type.thumbnails) throw new FileportError('NO_THUMBNAIL', `Files of type ${type.id} have no thumbnails.`);
+  if (!getsThumbnails(type)) throw new FileportError('NO_THUMBNAIL', `Files of type ${type.id} have no thumbnails.`);
   if (file.status === 'pending' || file.status === 'processing') {
     throw fileportError('THUMBNAIL_NOT_READY', { id: file.id });
   }

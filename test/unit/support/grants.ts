@@ -4,13 +4,17 @@ import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
 import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings, MemoryTelemetry } from './memory';
 import { MemoryShareTokens } from './memory-share-tokens';
-import { defaultFileTypes } from './file-types';
+import { fileTypesWithoutPdfPreview } from './file-types';
+import type { FileTypeCatalogue } from '../../../lambdas/domain/files/file-types';
 
 export const writer: Principal = { tenantId: 't1', userId: 'u1', scopes: new Set(['files:read', 'files:write']) };
 export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: new Set(['files:read', 'files:write', 'files:overwrite']) };
 
-/** The in-memory ports with a clock the test moves, and the processing settings. */
-export function setup(options: { maxVersions?: number } = {}) {
+/**
+ * The in-memory ports with a clock the test moves, and the processing settings. PDFs are ready
+ * after the metadata step unless `fileTypes` is the shipped catalogue (defaultFileTypes), with PDF previews.
+ */
+export function setup(options: { maxVersions?: number; fileTypes?: FileTypeCatalogue } = {}) {
   const uploadIdKey = randomBytes(32);
   let now = new Date('2026-01-01T00:00:00Z');
   const deps = {
@@ -25,7 +29,7 @@ export function setup(options: { maxVersions?: number } = {}) {
     // The deployment's key for multipart upload ids (lambdas/domain/transfer/upload-ids.ts), one per test.
     uploadIdKeys: { signingKey: async () => uploadIdKey },
     now: () => now,
-    fileTypes: defaultFileTypes,
+    fileTypes: options.fileTypes ?? fileTypesWithoutPdfPreview,
   };
   return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }
