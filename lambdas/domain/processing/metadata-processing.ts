@@ -1,12 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { checkSvg } from '../../inspect/check-svg';
-import { countPages } from '../../inspect/count-pages';
 import { ProcessingFailure } from '../../inspect/failure';
 import { discard, readToBuffer } from '../../inspect/read-stream';
 import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
 import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
 import { claimVersion } from './version-claims';
+import { countPdfPages, type PdfPageCount } from './pdf-page-count';
 import { canonicalMimeType, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
 import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
@@ -113,13 +113,13 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     return 'processed';
   }
 
-  let pageCount: number | null = null;
+  let pages: PdfPageCount = { pageCount: null };
   try {
     if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
     if (!contentMatches(detectedMimeType as string, head.bytes, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount && content.bytes) pageCount = await countPages(content.bytes);
+    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, async () => content.bytes);
     if (isSvg(type)) {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
@@ -136,7 +136,8 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';
   }
-  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount, status: 'ready' }));
+  const unavailable = pages.unavailable && { unavailable: { ...measured.unavailable, pageCount: pages.unavailable } };
+  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount: pages.pageCount, ...unavailable, status: 'ready' }));
   return 'processed';
 }
 
