@@ -10,7 +10,7 @@ export interface BigPdfOptions {
   /** Bytes of the filler stream's data. */
   filler: number;
   xref: 'stream' | 'table';
-  /** The page tree inside an object stream (cross-reference streams only). */
+  /** The page tree inside an object stream (with a classic table: a hybrid file, those objects in its /XRefStm). */
   objectStream?: boolean;
   /** What the root's /Count says (default: the truth). */
   declaredCount?: number;
@@ -93,15 +93,34 @@ export function bigPdf(options: BigPdfOptions): BigPdf {
 
   /** One cross-reference section of `numbers` (with its trailer), at the current end; its offset. */
   const section = (numbers: number[], prev: number | undefined, total: number): number => {
-    const at = size;
-    const prevEntry = options.prevLoop ? ` /Prev ${at}` : prev === undefined ? '' : ` /Prev ${prev}`;
+    const compressed = numbers.filter((n) => inStream.has(n));
+    if (options.xref === 'table' && compressed.length > 0) {
+      // A hybrid file: the table lists the plain objects, a cross-reference stream (/XRefStm) those in object streams.
+      const stream = xrefStream(compressed, undefined, total, '');
+      const at = size;
+      table(numbers.filter((n) => !inStream.has(n)), prev, total + 1, ` /XRefStm ${stream}`);
+      return at;
+    }
     if (options.xref === 'table') {
-      const sorted = [...numbers].sort((a, b) => a - b);
-      let table = 'xref\n';
-      if (prev === undefined) table += '0 1\n0000000000 65535 f\r\n';
-      for (const n of sorted) table += `${n} 1\n${String(offsets.get(n)).padStart(10, '0')} 00000 n\r\n`;
-      text(`${table}trailer\n<< /Size ${total} /Root 1 0 R${prevEntry}${trailerExtra} >>\n`);
-    } else {
+      const at = size;
+      table(numbers, prev, total, '');
+      return at;
+    }
+    return xrefStream(numbers, prev, total, trailerExtra);
+  };
+  const prevOf = (at: number, prev: number | undefined) => (options.prevLoop ? ` /Prev ${at}` : prev === undefined ? '' : ` /Prev ${prev}`);
+  const table = (numbers: number[], prev: number | undefined, total: number, extra: string) => {
+    const at = size;
+    const sorted = [...numbers].sort((a, b) => a - b);
+    let lines = 'xref\n';
+    if (prev === undefined) lines += '0 1\n0000000000 65535 f\r\n';
+    for (const n of sorted) lines += `${n} 1\n${String(offsets.get(n)).padStart(10, '0')} 00000 n\r\n`;
+    text(`${lines}trailer\n<< /Size ${total} /Root 1 0 R${prevOf(at, prev)}${extra}${trailerExtra} >>\n`);
+  };
+  const xrefStream = (numbers: number[], prev: number | undefined, total: number, extra: string): number => {
+    {
+      const at = size;
+      const prevEntry = prevOf(at, prev);
       const xrefNumber = total;
       offsets.set(xrefNumber, at);
       const all = [...numbers, xrefNumber].sort((a, b) => a - b);
@@ -128,16 +147,16 @@ export function bigPdf(options: BigPdfOptions): BigPdf {
       } else data = Buffer.concat(rows);
       const packed = deflateSync(data);
       text(
-        `${xrefNumber} 0 obj\n<< /Type /XRef /W [1 6 2] /Index [${index}] /Size ${xrefNumber + 1} /Root 1 0 R${prevEntry}${trailerExtra} /Filter /FlateDecode${parms} /Length ${packed.length} >>\nstream\n`,
+        `${xrefNumber} 0 obj\n<< /Type /XRef /W [1 6 2] /Index [${index}] /Size ${xrefNumber + 1} /Root 1 0 R${prevEntry}${extra} /Filter /FlateDecode${parms} /Length ${packed.length} >>\nstream\n`,
       );
       put(packed);
       text('\nendstream\nendobj\n');
+      return at;
     }
-    return at;
   };
   const firstNumbers = [1, 2, 3, ...kids.map((_, i) => firstPage + i), ...[...new Set([...inStream.values()].map(([s]) => s))]];
   let xrefAt = section(firstNumbers, undefined, next);
-  if (options.xref === 'stream') next++;
+  if (options.xref === 'stream' || inStream.size > 0) next++;
   text(`startxref\n${options.addedPages ? xrefAt : (options.startxref ?? xrefAt)}\n%%EOF\n`);
 
   if (options.addedPages) {

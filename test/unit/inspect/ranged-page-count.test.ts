@@ -55,6 +55,11 @@ describe('countPagesByRanges', () => {
     expect(result).toMatchObject({ pages: 7 });
   });
 
+  it('reads a hybrid file: a classic table whose /XRefStm locates the page tree in an object stream', async () => {
+    const { result } = await count({ pages: 6, filler: 50 * MB, xref: 'table', objectStream: true });
+    expect(result).toMatchObject({ pages: 6 });
+  });
+
   it('follows an incremental update over a page tree in an object stream', async () => {
     const { result } = await count({ pages: 3, addedPages: 2, filler: 10 * MB, xref: 'stream', objectStream: true });
     expect(result).toMatchObject({ pages: 5 });
