@@ -310,6 +310,8 @@ export const failureCatalogue = {
   // Not the content's fault as far as anyone can tell.
   PROCESSING_FAILED: { description: 'Processing failed on every attempt.' },
   PROCESSING_STUCK: { description: 'Processing did not finish in time.' },
+  // Not a failure: in `unavailable.pageCount` of a ready PDF, which stays ready without a count.
+  PAGE_COUNT_UNAVAILABLE: { description: 'The PDF’s pages could not be counted from its cross-reference sections within the reader’s budget, and it is too large to be counted whole.' },
 } as const satisfies Record<string, { description: string }>;
 
 /** Why processing refused content: a failed file's `error.code`. */

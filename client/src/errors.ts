@@ -80,7 +80,9 @@ export type FileFailureCode =
   | 'ALREADY_UPLOADED'
   | 'MALWARE_FOUND'
   | 'PROCESSING_FAILED'
-  | 'PROCESSING_STUCK';
+  | 'PROCESSING_STUCK'
+  // Not a failure: why a ready PDF has no page count (`unavailable.pageCount.code`).
+  | 'PAGE_COUNT_UNAVAILABLE';
 
 /** Failures the SDK finds itself, with no answer (status 0), or with an answer not in the API's format. */
 export type SdkErrorCode =

@@ -619,6 +619,19 @@ describe('what S3 refuses on presigned requests, and its conditional writes and 
     // Unconditional deletes of a missing key still answer 204, as S3 does.
     expect(await s3Error(client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key })))).toBeUndefined();
   });
+
+  it('reads a range with If-Match only from the object of that ETag: 412 PreconditionFailed for another, as processing reads PDFs', async () => {
+    const Key = 'conditional/range.txt';
+    const { ETag } = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'judged bytes' }));
+    const judged = (ETag as string).replaceAll('"', '');
+    expect(Buffer.from((await store().readRange(Key, 7, 11, judged)) as Uint8Array).toString()).toBe('bytes');
+    const newer = await client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'newer bytes!' }));
+    expect(await s3Error(client.send(new GetObjectCommand({ Bucket: BUCKET, Key, Range: 'bytes=0-3', IfMatch: ETag })))).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(await store().readRange(Key, 0, 3, judged)).toBe('changed');
+    expect(Buffer.from((await store().readRange(Key, 0, 4, (newer.ETag as string).replaceAll('"', ''))) as Uint8Array).toString()).toBe('newer');
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    expect(await store().readRange(Key, 0, 3, judged)).toBeUndefined();
+  });
 });
 
 describe('the embedded DynamoDB Local', () => {

@@ -1,12 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { checkSvg } from '../../inspect/check-svg';
-import { countPages } from '../../inspect/count-pages';
 import { ProcessingFailure } from '../../inspect/failure';
 import { discard, readToBuffer } from '../../inspect/read-stream';
 import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
 import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
 import { claimVersion } from './version-claims';
+import { countPdfPages, type PdfPageCount } from './pdf-page-count';
 import { canonicalMimeType, getsThumbnails, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
 import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
@@ -113,13 +113,13 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     return 'processed';
   }
 
-  let pageCount: number | null = null;
+  let pages: PdfPageCount = { pageCount: null };
   try {
     if (head.size === 0) throw new ProcessingFailure('EMPTY_FILE', 'The uploaded content is empty.');
     if (!contentMatches(detectedMimeType as string, head.bytes, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount && content.bytes) pageCount = await countPages(content.bytes);
+    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, async () => content.bytes);
     if (isSvg(type)) {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
@@ -129,15 +129,20 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(error) }));
     return 'processed';
   }
+  const counted: VersionResult = {
+    ...measured,
+    pageCount: pages.pageCount,
+    ...(pages.unavailable && { unavailable: { ...measured.unavailable, pageCount: pages.unavailable } }),
+  };
   if (getsThumbnails(type)) {
     // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
     // A PDF's preview is a thumbnail: its page count is written now, as it is known.
-    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? { ...measured, pageCount } : { ...measured, pageCount, status: 'ready' }));
+    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? counted : { ...counted, status: 'ready' }));
     if (!written?.current) return 'processed';
     await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';
   }
-  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount, status: 'ready' }));
+  await writeForVersion(deps, fileId, ref, () => ({ ...counted, status: 'ready' }));
   return 'processed';
 }
 

@@ -549,7 +549,13 @@ describe('processUploadedObject on objects too large to read whole', () => {
     const event = await uploadThroughGrant(deps, writer, file, await pdf(3), '0A');
     reportSize(deps, event.key, MAX_COUNTED_PDF_BYTES + 1);
     expect(await processUploadedObject(deps, event)).toBe('processed');
-    expect(await stored(deps, file.id)).toMatchObject({ status: 'ready', size: MAX_COUNTED_PDF_BYTES + 1, pageCount: null, error: null });
+    expect(await stored(deps, file.id)).toMatchObject({
+      status: 'ready',
+      size: MAX_COUNTED_PDF_BYTES + 1,
+      pageCount: null,
+      error: null,
+      unavailable: { pageCount: { code: 'PAGE_COUNT_UNAVAILABLE', message: expect.stringContaining('too large to be counted whole') } },
+    });
   });
 
   it('does not read an object over the hashing bound: ready, no checksum of its own, a declared one not held against it', async () => {
