@@ -9,9 +9,9 @@ import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type 
 import { claimVersion } from './version-claims';
 import { canonicalMimeType, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
-import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
+import { hasContent, isRefusedUpload, type FileRecord, type FileVersion, type Unavailable } from '../model';
 import { auditReusedUpload } from '../audit';
-import type { ProcessingDeps, UploadedObject } from '../ports';
+import type { ObjectChecksums, ProcessingDeps, UploadedObject } from '../ports';
 
 const SNIFF_BYTES = 4096;
 
@@ -25,9 +25,9 @@ const MAX_SVG_BYTES = 20 * 1024 * 1024;
 export const MAX_COUNTED_PDF_BYTES = 512 * 1024 * 1024;
 
 /**
- * Objects are hashed as they stream through; past this size the read would not fit the metadata
- * Lambda's timeout, and the version gets no checksum from Fileport (S3 still checks the checksums
- * signed into a PUT or into each part).
+ * Objects without a checksum S3 verified are hashed as they stream through; past this size the
+ * read would not fit the metadata Lambda's timeout, and the version gets no SHA-256 (its
+ * `unavailable.checksumSha256` says so; S3 still checks the checksums signed into each part).
  */
 export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
 
@@ -96,14 +96,38 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
     return 'processed';
   }
-  const content = await readContent(deps, object, needsBytes(type, head.size), head.size);
+  const verified = verifiedChecksums(head.checksums, grant);
+  if (verified.mismatch) {
+    // S3 refused such bytes on the way in; were it ever to keep them, they are still never served.
+    const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: verified.sha256, checksumCrc64nvme: verified.crc64nvme };
+    const written = await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(verified.mismatch as ProcessingFailure), contentRemoved: true }));
+    if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'processed';
+  }
+  const keep = needsBytes(type, head.size);
+  // The object is read whole only when it has no checksum S3 verified for the client (or the
+  // client declared a SHA-256 S3 did not check), or its type's processing needs its bytes.
+  const hash = verified.sha256 === null && (!verified.crc64nvmeDeclared || grant.checksumSha256 !== null);
+  const content = hash || keep ? await readContent(deps, object, keep, head.size) : { checksumSha256: null, bytes: null };
   // Replaced since the head was read: the newer content's event claims the version again.
   if (content === 'stale') return 'stale';
   if (content === 'missing') {
     await failMissing(deps, fileId, ref);
     return 'processed';
   }
-  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: content.checksumSha256 };
+  const checksumSha256 = verified.sha256 ?? content.checksumSha256;
+  // Said on content that is not failed: a failed version's error says what matters.
+  const unavailable: Unavailable = {};
+  if (checksumSha256 === null) {
+    const why = new ProcessingFailure(
+      'CHECKSUM_NOT_COMPUTED',
+      verified.crc64nvmeDeclared
+        ? 'S3 verified the whole-object CRC-64/NVME declared with the upload (checksumCrc64nvme); the content was not read to compute a SHA-256.'
+        : `The content is ${head.size} bytes, more than the ${MAX_HASHED_BYTES} processing hashes, and S3 holds no SHA-256 for it (declare checksumSha256 with a single upload for one).`,
+    );
+    unavailable.checksumSha256 = { code: why.code, message: why.message };
+  }
+  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256, checksumCrc64nvme: verified.crc64nvme };
 
   if (grant.checksumSha256 !== null && content.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
     const failure = new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${content.checksumSha256}, not the declared ${grant.checksumSha256}.`);
@@ -131,12 +155,12 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
   }
   if (type.thumbnails) {
     // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
-    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? measured : { ...measured, status: 'ready' }));
+    const written = await writeForVersion(deps, fileId, ref, (_v, file) => (isCurrentKey(file, ref.key) ? { ...measured, unavailable } : { ...measured, unavailable, status: 'ready' }));
     if (!written?.current) return 'processed';
     await deps.thumbnails.enqueue({ fileId, contentKey: object.key, contentSequencer: object.sequencer, contentETag: object.eTag });
     return 'thumbnails-queued';
   }
-  await writeForVersion(deps, fileId, ref, () => ({ ...measured, pageCount, status: 'ready' }));
+  await writeForVersion(deps, fileId, ref, () => ({ ...measured, unavailable, pageCount, status: 'ready' }));
   return 'processed';
 }
 
@@ -200,6 +224,27 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
   return { file, version, superseded, reused: existing !== undefined && acceptedContent(existing) };
 }
 
+/**
+ * The checksums S3 holds that vouch for the bytes: a FULL_OBJECT SHA-256 (S3 verified the one the
+ * client sent with a PUT or a form), and a FULL_OBJECT CRC-64/NVME that is the one the client
+ * declared (a multipart upload S3 checked at completion). S3 computes a CRC-64/NVME of every upload
+ * without one itself: it is recorded, but vouches only for what S3 received, not for what the
+ * client meant to send. A held value that differs from the grant's is a mismatch (S3 would have
+ * refused the upload: checked all the same).
+ */
+function verifiedChecksums(held: ObjectChecksums, grant: Grant): { sha256: string | null; crc64nvme: string | null; crc64nvmeDeclared: boolean; mismatch?: ProcessingFailure } {
+  const full = held.type === 'FULL_OBJECT';
+  const sha256 = full ? held.sha256 : null;
+  const crc64nvme = full ? held.crc64nvme : null;
+  if (sha256 !== null && grant.checksumSha256 !== null && sha256 !== grant.checksumSha256) {
+    return { sha256, crc64nvme, crc64nvmeDeclared: false, mismatch: new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${sha256}, not the declared ${grant.checksumSha256}.`) };
+  }
+  if (crc64nvme !== null && grant.checksumCrc64nvme !== null && crc64nvme !== grant.checksumCrc64nvme) {
+    return { sha256, crc64nvme, crc64nvmeDeclared: false, mismatch: new ProcessingFailure('CHECKSUM_MISMATCH', `The content's CRC-64/NVME is ${crc64nvme}, not the declared ${grant.checksumCrc64nvme}.`) };
+  }
+  return { sha256, crc64nvme, crc64nvmeDeclared: crc64nvme !== null && crc64nvme === grant.checksumCrc64nvme };
+}
+
 /** SVG images (served as image/svg+xml, whatever the operator calls the type) are scanned for scripts. */
 const isSvg = (type: FileType) => canonicalMimeType(type) === 'image/svg+xml';
 
@@ -207,7 +252,7 @@ const isSvg = (type: FileType) => canonicalMimeType(type) === 'image/svg+xml';
 const needsBytes = (type: FileType, size: number) =>
   size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (isSvg(type) && size <= MAX_SVG_BYTES));
 
-/** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
+/** One read of the whole object, hashed as it streams (up to MAX_HASHED_BYTES), kept in memory only when `keep`. */
 async function readContent(
   deps: ProcessingDeps,
   object: UploadedObject,
