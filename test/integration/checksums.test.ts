@@ -96,7 +96,7 @@ describe('the local S3 emulator, through the real adapter', () => {
     for (const [i, body] of parts.entries()) {
       const checksumSha256 = options.partChecksums ? sha256(body) : undefined;
       const signed = await store.presignUploadPart(at, uploadId, { partNumber: i + 1, size: body.length, checksumSha256, expiresIn: 60 });
-      const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body });
+      const put = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(body) });
       expect(put.status).toBe(200);
       uploaded.push({ partNumber: i + 1, eTag: (put.headers.get('etag') as string).replaceAll('"', ''), checksumSha256: checksumSha256 ?? null });
     }
@@ -141,7 +141,7 @@ describe('a multipart upload with a declared whole-object CRC-64/NVME', () => {
     expect(started.status).toBe(201);
     const etags = [];
     for (const [i, part] of body.entries()) {
-      const put = await fetch(started.body.parts[i].url, { method: 'PUT', headers: started.body.parts[i].headers, body: part });
+      const put = await fetch(started.body.parts[i].url, { method: 'PUT', headers: started.body.parts[i].headers, body: new Uint8Array(part) });
       expect(put.status).toBe(200);
       etags.push({ partNumber: i + 1, etag: put.headers.get('etag') as string });
     }
@@ -219,10 +219,18 @@ describe('a 2 GiB upload with a declared SHA-256', () => {
     const grant = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { size: SIZE, checksumSha256 } });
     expect(grant.status).toBe(200);
     // Streamed from the generator, never held: Content-Length is signed, so it is sent as such.
+    const source = blocks();
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = source.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    });
     const put = await fetch(grant.body.url, {
       method: 'PUT',
       headers: { ...grant.body.headers, 'Content-Length': String(SIZE) },
-      body: ReadableStream.from(blocks()),
+      body,
       duplex: 'half',
     } as RequestInit);
     expect(put.status).toBe(200);
