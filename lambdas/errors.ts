@@ -34,6 +34,7 @@ export const errorCatalogue = {
   INVALID_CURSOR: { status: 400 },
   INVALID_IF_MATCH: { status: 400, message: 'If-Match must be a file version, e.g. "3".' },
   INVALID_PARTS: { status: 400 },
+  CHECKSUM_MISMATCH: { status: 400 },
   UNSIGNABLE_REQUEST: { status: 400 },
   INLINE_NOT_ALLOWED: {
     status: 400,
@@ -165,6 +166,7 @@ export const errorDescriptions = {
   INVALID_CURSOR: 'The cursor was issued for another query, or altered.',
   INVALID_IF_MATCH: '`If-Match` is not a file version.',
   INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
+  CHECKSUM_MISMATCH: 'S3 refused to complete a multipart upload: the object its parts make has another CRC-64/NVME than the `checksumCrc64nvme` declared.',
   UNSIGNABLE_REQUEST: 'The S3 request asked to be signed is not one of the file’s own upload (another key, a read, a delete, another operation); the message says which.',
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
@@ -298,7 +300,11 @@ export const failureCatalogue = {
   ACTIVE_CONTENT: { description: 'The SVG contains what would run code where it is rendered (scripts, event handlers).' },
   FILE_TOO_LARGE: { description: 'The content is larger than the upload allowed, or than its type is processed up to.' },
   // The bytes are not the ones the client declared (their SHA-256 differs): the object is deleted.
-  CHECKSUM_MISMATCH: { description: 'The content’s SHA-256 differs from the one declared with the upload; the content is deleted.' },
+  CHECKSUM_MISMATCH: { description: 'The content’s SHA-256 (or CRC-64/NVME) differs from the one declared with the upload; the content is deleted.' },
+  // Not a failure: why a ready version has no checksumSha256 (its `unavailable.checksumSha256`).
+  CHECKSUM_NOT_COMPUTED: {
+    description: 'Fileport did not compute the SHA-256: S3 verified the declared whole-object CRC-64/NVME instead, or the content is larger than processing hashes.',
+  },
   // The bucket keeps one object per key: new bytes at an accepted version's key replaced it.
   UPLOAD_REUSED: { description: 'An upload URL or form was used again after its content was accepted: that content is gone and the new bytes were deleted.' },
   CONTENT_MISSING: { description: 'The uploaded content disappeared before it was processed.' },

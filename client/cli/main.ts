@@ -283,8 +283,10 @@ const commands: Record<Exclude<Command, 'login'>, (ctx: ClientCtx) => Promise<nu
     // The stream errors with CHECKSUM_MISMATCH at its end: the pipeline rejects, the exit code says so.
     await pipeline(Readable.fromWeb(download.stream as import('node:stream/web').ReadableStream<Uint8Array>), target, { end: output !== '-' });
     if (tty) ctx.io.stderr.write('\n');
-    const result = { id, output, version: download.version, size: download.size, checksumSha256: download.checksumSha256, verified: download.checksumSha256 !== null };
-    if (output !== '-') print(ctx, result, () => `${output}  ${formatBytes(download.size ?? 0)}  ${result.verified ? 'SHA-256 verified' : 'not verified (processing has not finished)'}`);
+    // Verified by the SHA-256, or else by the CRC-64/NVME S3 verified (a multipart upload's).
+    const verifiedBy = download.checksumSha256 !== null ? 'SHA-256' : download.checksumCrc64nvme !== null ? 'CRC-64/NVME' : null;
+    const result = { id, output, version: download.version, size: download.size, checksumSha256: download.checksumSha256, checksumCrc64nvme: download.checksumCrc64nvme, verified: verifiedBy !== null };
+    if (output !== '-') print(ctx, result, () => `${output}  ${formatBytes(download.size ?? 0)}  ${verifiedBy ? `${verifiedBy} verified` : 'not verified (processing has not finished)'}`);
     return EXIT.ok;
   },
 
@@ -324,7 +326,8 @@ const commands: Record<Exclude<Command, 'login'>, (ctx: ClientCtx) => Promise<nu
         ['status', file.error ? `${file.status} (${file.error.code}: ${file.error.message})` : file.status],
         ['size', file.size === null ? '-' : `${formatBytes(file.size)} (${file.size} bytes)`],
         ['pages', file.pageCount === null ? '-' : String(file.pageCount)],
-        ['sha256', file.checksumSha256 ?? '-'],
+        ['sha256', file.checksumSha256 ?? (file.unavailable.checksumSha256 ? `- (${file.unavailable.checksumSha256.code})` : '-')],
+        ['crc64nvme', file.checksumCrc64nvme ?? '-'],
         ['malware scan', file.scan === null ? '-' : `${file.scan.status}${file.scan.completedAt ? ` (${file.scan.completedAt})` : ''}`],
         ['tags', file.tags.join(', ') || '-'],
         ['links', file.links.map((l) => `${l.type}:${l.id}`).join(', ') || '-'],

@@ -215,8 +215,10 @@ export interface DownloadGrant {
   url: string;
   expiresAt: string;
   version: number;
-  /** Null while processing has not measured the content yet. */
+  /** Null while processing has not measured the content yet (or when it did not compute one: see `checksumCrc64nvme`). */
   checksumSha256: string | null;
+  /** The whole-object CRC-64/NVME S3 holds, when it has one: downloads are verified with it when there is no SHA-256. */
+  checksumCrc64nvme: string | null;
 }
 
 /** A pre-signed URL of a WebP thumbnail, and its size in pixels. */

@@ -1,5 +1,5 @@
 import { FileportError } from './errors';
-import { sha256OfBlob, sha256OfBytes } from './hashing';
+import { crc64nvmeOfBlob, sha256OfBlob, sha256OfBytes } from './hashing';
 import { partRange, planUpload } from './planning';
 import { runPool } from './pool';
 import { ProgressTracker } from './progress';
@@ -38,11 +38,19 @@ export interface UploadOptions extends Partial<NewFile>, UploadSettings {
   /** Continue this multipart upload: only the parts S3 does not hold are sent. */
   resume?: ResumePoint;
   /**
-   * Declare the SHA-256 of the whole file (default true): S3 checks it on a single PUT, processing
-   * on a multipart object. Costs one read of the file before the upload starts.
+   * Declare a checksum of the whole file (default true), computed in one read of the file before
+   * the upload starts: its SHA-256 for a single PUT (S3 checks it); for a multipart upload its
+   * CRC-64/NVME, which S3 checks when the upload completes and keeps (S3 has no whole-object
+   * SHA-256 for multipart uploads), so processing need not read the object and downloads are
+   * verified with it. With `partChecksums`, the SHA-256 instead, verified by processing reading
+   * the whole object.
    */
   checksum?: boolean;
-  /** Sign each part's SHA-256 into its URL so that S3 checks every part (default true). */
+  /**
+   * Sign each part's SHA-256 into its URL so that S3 checks every part (default false: the
+   * whole-object CRC-64/NVME covers every part). S3 takes one checksum algorithm per upload, so the
+   * whole file is then declared by its SHA-256, which only processing can verify.
+   */
   partChecksums?: boolean;
   onProgress?: (progress: Progress) => void;
   /** The file exists (before any byte is sent). */
@@ -58,8 +66,10 @@ export interface UploadResult {
   method: 'single' | 'multipart';
   /** Null for a single PUT. */
   uploadId: string | null;
-  /** The declared SHA-256 of the whole content (null with `checksum: false`, and on resume). */
+  /** The declared SHA-256 of the whole content (null with `checksum: false`, for a multipart upload without `partChecksums`, and on resume). */
   checksumSha256: string | null;
+  /** The declared CRC-64/NVME of the whole content: a multipart upload's (null otherwise, and on resume). */
+  checksumCrc64nvme: string | null;
   size: number;
   /** Parts sent by this call (a resumed upload sends only the missing ones); [] for a single PUT. */
   partsSent: number[];
@@ -102,7 +112,7 @@ export class Uploader {
     }
     // The status hands out no URLs when the parts carry checksums: they are signed with them.
     const partChecksums = status.missingPartNumbers.length > 0 && status.parts.length === 0;
-    return this.sendAndComplete(fileId, blob, status, { ...options, partChecksums }, { uploaded: status.uploadedParts, checksumSha256: null });
+    return this.sendAndComplete(fileId, blob, status, { ...options, partChecksums }, { uploaded: status.uploadedParts, checksumSha256: null, checksumCrc64nvme: null });
   }
 
   private createFile(options: UploadOptions, blob: Blob): Promise<FileportFile> {
@@ -146,19 +156,21 @@ export class Uploader {
     tracker.complete(1, blob.size);
     tracker.finish();
     const file = await this.ctx.transport.request<FileportFile>('GET', `/v1/files/${segment(fileId)}`, { signal: options.signal });
-    return { file, method: 'single', uploadId: null, checksumSha256, size: blob.size, partsSent: [] };
+    return { file, method: 'single', uploadId: null, checksumSha256, checksumCrc64nvme: null, size: blob.size, partsSent: [] };
   }
 
   private async multipart(fileId: string, blob: Blob, partSize: number | undefined, options: UploadOptions): Promise<UploadResult> {
-    const checksumSha256 = options.checksum === false ? null : await sha256OfBlob(blob, { signal: options.signal });
-    const partChecksums = options.partChecksums !== false;
+    const partChecksums = options.partChecksums === true;
+    const checksum = options.checksum !== false;
+    const checksumSha256 = checksum && partChecksums ? await sha256OfBlob(blob, { signal: options.signal }) : null;
+    const checksumCrc64nvme = checksum && !partChecksums ? await crc64nvmeOfBlob(blob, { signal: options.signal }) : null;
     const upload = await this.ctx.transport.request<MultipartUpload>('POST', `/v1/files/${segment(fileId)}/multipart`, {
-      body: { size: blob.size, ...(partSize !== undefined && { partSize }), ...(checksumSha256 && { checksumSha256 }), partChecksums },
+      body: { size: blob.size, ...(partSize !== undefined && { partSize }), ...(checksumSha256 && { checksumSha256 }), ...(checksumCrc64nvme && { checksumCrc64nvme }), partChecksums },
       signal: options.signal,
     });
     await options.onUploadStarted?.({ fileId, uploadId: upload.uploadId });
     const status: MultipartStatus = { ...upload, uploadedParts: [], missingPartNumbers: Array.from({ length: upload.partCount }, (_, i) => i + 1) };
-    return this.sendAndComplete(fileId, blob, status, { ...options, partChecksums }, { uploaded: [], checksumSha256 });
+    return this.sendAndComplete(fileId, blob, status, { ...options, partChecksums }, { uploaded: [], checksumSha256, checksumCrc64nvme });
   }
 
   /** Sends the missing parts of `status` in parallel, each retried, then completes the upload. */
@@ -167,7 +179,7 @@ export class Uploader {
     blob: Blob,
     status: MultipartStatus,
     options: UploadOptions & { partChecksums: boolean },
-    known: { uploaded: MultipartStatus['uploadedParts']; checksumSha256: string | null },
+    known: { uploaded: MultipartStatus['uploadedParts']; checksumSha256: string | null; checksumCrc64nvme: string | null },
   ): Promise<UploadResult> {
     const settings = { ...this.ctx.settings, ...definedOf(options) };
     const { uploadId, partSize } = status;
@@ -224,7 +236,7 @@ export class Uploader {
       const parts = [...etags.entries()].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag: etag as string }));
       const file = await this.ctx.transport.request<FileportFile>('POST', `${base}/complete`, { body: { parts }, signal: options.signal });
       tracker.finish();
-      return { file, method: 'multipart', uploadId, checksumSha256: known.checksumSha256, size: blob.size, partsSent };
+      return { file, method: 'multipart', uploadId, checksumSha256: known.checksumSha256, checksumCrc64nvme: known.checksumCrc64nvme, size: blob.size, partsSent };
     } catch (error) {
       throw withResumePoint(error, point);
     }

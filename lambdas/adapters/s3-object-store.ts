@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListPartsCommand,
   type ListPartsCommandOutput,
   NoSuchKey,
@@ -18,8 +19,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
+  ChecksumRefused,
   NoSuchUpload,
   ObjectExists,
+  type ObjectChecksums,
+  type ObjectHead,
   PartsRefused,
   type ObjectMetadata,
   type ObjectStore,
@@ -94,17 +98,44 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.s3, command, { expiresIn: options.expiresIn });
   }
 
-  async readHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number; eTag: string; metadata: ObjectMetadata } | undefined> {
-    const object = await this.get(key, `bytes=0-${length - 1}`);
-    if (!object) return undefined;
-    const chunks: Uint8Array[] = [];
-    let read = 0;
-    for await (const chunk of object.body) {
-      chunks.push(chunk);
-      read += chunk.length;
-      if (read >= length) break;
+  async readHead(key: string, length: number): Promise<ObjectHead | undefined> {
+    // S3 returns an object's checksums on a whole-object read or a HEAD, never on a ranged GET: the
+    // HEAD gives them (and the ETag the ranged read then insists on, so both describe the same bytes).
+    for (;;) {
+      const head = await this.head(key);
+      if (!head) return undefined;
+      if (head.size === 0) return { bytes: new Uint8Array(), ...head };
+      let object: StoredObject | undefined;
+      try {
+        object = await this.get(key, `bytes=0-${length - 1}`, head.eTag);
+      } catch (error) {
+        // Replaced between the two requests: read the newer object instead.
+        if (isPreconditionFailed(error)) continue;
+        throw error;
+      }
+      if (!object) return undefined;
+      const chunks: Uint8Array[] = [];
+      let read = 0;
+      for await (const chunk of object.body) {
+        chunks.push(chunk);
+        read += chunk.length;
+        if (read >= length) break;
+      }
+      return { bytes: Buffer.concat(chunks).subarray(0, length), ...head };
     }
-    return { bytes: Buffer.concat(chunks).subarray(0, length), size: object.size, eTag: object.eTag, metadata: object.metadata };
+  }
+
+  private async head(key: string): Promise<Omit<ObjectHead, 'bytes'> | undefined> {
+    try {
+      const result = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      const type = result.ChecksumType === 'FULL_OBJECT' || result.ChecksumType === 'COMPOSITE' ? result.ChecksumType : null;
+      const checksums: ObjectChecksums = { sha256: result.ChecksumSHA256 ?? null, crc64nvme: result.ChecksumCRC64NVME ?? null, type };
+      return { size: result.ContentLength ?? 0, eTag: (result.ETag ?? '').replaceAll('"', ''), metadata: result.Metadata ?? {}, checksums };
+    } catch (error) {
+      // A HEAD has no body: a missing key is only its status.
+      if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return undefined;
+      throw error;
+    }
   }
 
   read(key: string): Promise<StoredObject | undefined> {
@@ -182,7 +213,7 @@ export class S3ObjectStore implements ObjectStore {
     return { url: bucketUrl, fields: { ...fields, policy: encodedPolicy, 'x-amz-signature': signature }, expiresAt };
   }
 
-  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }): Promise<string> {
+  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean; fullObjectCrc64nvme?: boolean }): Promise<string> {
     const result = await this.s3.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
@@ -191,6 +222,8 @@ export class S3ObjectStore implements ObjectStore {
         Metadata: options.metadata,
         // Parts uploaded with a SHA-256 need an upload that expects them.
         ...(options.partChecksums ? { ChecksumAlgorithm: 'SHA256' } : {}),
+        // S3 combines the parts' CRCs into the whole object's, and checks it against the one given at completion.
+        ...(options.fullObjectCrc64nvme ? { ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' } : {}),
       }),
     );
     if (!result.UploadId) throw new Error('S3 started a multipart upload without an upload id');
@@ -248,7 +281,13 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void> {
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; eTag: string; checksumSha256: string | null }[],
+    options: { checksumCrc64nvme?: string } = {},
+  ): Promise<void> {
+    const crc = options.checksumCrc64nvme;
     try {
       await this.s3.send(
         new CompleteMultipartUploadCommand({
@@ -257,6 +296,7 @@ export class S3ObjectStore implements ObjectStore {
           UploadId: uploadId,
           // Like a PUT URL: the upload creates its object, never replaces one.
           IfNoneMatch: '*',
+          ...(crc === undefined ? {} : { ChecksumCRC64NVME: crc, ChecksumType: 'FULL_OBJECT' }),
           MultipartUpload: {
             Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.eTag}"`, ...(p.checksumSha256 ? { ChecksumSHA256: p.checksumSha256 } : {}) })),
           },
@@ -266,6 +306,7 @@ export class S3ObjectStore implements ObjectStore {
       if (error instanceof S3ServiceException && ['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(error.name)) {
         throw new PartsRefused(error.name, error.message);
       }
+      if (error instanceof S3ServiceException && error.name === 'BadDigest') throw new ChecksumRefused(error.message);
       if (isPreconditionFailed(error)) throw new ObjectExists(`${key} already exists`);
       throw noSuchUploadOr(error);
     }
@@ -372,9 +413,9 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async get(key: string, range?: string): Promise<(StoredObject & { metadata: ObjectMetadata }) | undefined> {
+  private async get(key: string, range?: string, eTag?: string): Promise<(StoredObject & { metadata: ObjectMetadata }) | undefined> {
     try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }));
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range, ...(eTag === undefined ? {} : { IfMatch: `"${eTag}"` }) }));
       const size = totalSize(result.ContentRange) ?? result.ContentLength ?? 0;
       return {
         size,
@@ -385,7 +426,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (error instanceof NoSuchKey) return undefined;
       // A range on an empty object is unsatisfiable: the object exists and is zero bytes long.
-      if (range && error instanceof S3ServiceException && error.$metadata.httpStatusCode === 416) return this.get(key);
+      if (range && error instanceof S3ServiceException && error.$metadata.httpStatusCode === 416) return this.get(key, undefined, eTag);
       throw error;
     }
   }

@@ -202,6 +202,7 @@ export const downloadGrant = z.object({
   expiresAt: timestamp,
   version: z.int().check(z.minimum(1)),
   checksumSha256: z.nullable(z.string()),
+  checksumCrc64nvme: z.nullable(z.string()),
 });
 export const thumbnailGrant = z.object({ url: z.url(), expiresAt: timestamp, width: count, height: count });
 
@@ -274,7 +275,7 @@ export type AnswersMatchTheirSchemas = [
   Expect<Equal<MultipartUpload, Out<typeof multipartUpload>>>,
   Expect<Equal<MultipartStatus, Out<typeof multipartStatus>>>,
   Expect<Equal<SignedUploadRequest, Out<typeof signedUploadRequest>>>,
-  Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null }, Out<typeof downloadGrant>>>,
+  Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null; checksumCrc64nvme: string | null }, Out<typeof downloadGrant>>>,
   Expect<Equal<DownloadGrant & { width: number; height: number }, Out<typeof thumbnailGrant>>>,
   Expect<Equal<TenantSettings & { warnings: SettingsWarning[] }, Out<typeof settings>>>,
   Expect<Equal<ReturnType<typeof toApiWebhook>, Out<typeof webhook>>>,

@@ -73,6 +73,27 @@ export class BadCursor extends Error {}
 /** S3 user metadata as the SDK names it: keys without `x-amz-meta-`, lower case. */
 export type ObjectMetadata = Record<string, string>;
 
+/**
+ * The whole-object checksums S3 holds (HeadObject with checksum mode): the ones it verified on the
+ * way in (a PUT's or form's x-amz-checksum-sha256, a multipart upload's full-object CRC-64/NVME
+ * given at completion) or computed itself (the CRC-64/NVME S3 adds to every upload without one).
+ * `type` is S3's: FULL_OBJECT values are checksums of the bytes; a COMPOSITE one (`<base64>-<parts>`)
+ * is a checksum of the parts' checksums, not of the object.
+ */
+export interface ObjectChecksums {
+  sha256: string | null;
+  crc64nvme: string | null;
+  type: 'FULL_OBJECT' | 'COMPOSITE' | null;
+}
+
+export interface ObjectHead {
+  bytes: Uint8Array;
+  size: number;
+  eTag: string;
+  metadata: ObjectMetadata;
+  checksums: ObjectChecksums;
+}
+
 export interface StoredObject {
   size: number;
   eTag: string;
@@ -97,8 +118,11 @@ export interface ObjectStore {
     options: { contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata; expiresIn: number },
   ): Promise<PresignedPut>;
   presignGet(key: string, options: { expiresIn: number; contentType: string; contentDisposition: string }): Promise<string>;
-  /** The first `length` bytes (fewer if the object is shorter) and the user metadata, or undefined if there is no object. */
-  readHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number; eTag: string; metadata: ObjectMetadata } | undefined>;
+  /**
+   * The first `length` bytes (fewer if the object is shorter), the user metadata and the checksums
+   * S3 holds for the whole object, or undefined if there is no object.
+   */
+  readHead(key: string, length: number): Promise<ObjectHead | undefined>;
   read(key: string): Promise<StoredObject | undefined>;
   /**
    * Bytes `start` to `end` (inclusive; cut at the object's end) of the object while it is the one
@@ -124,8 +148,13 @@ export interface ObjectStore {
    * metadata, `minSize` to `maxSize` bytes, stored with SSE-S3; S3 answers 201.
    */
   presignPost(key: string, options: { contentType: string; minSize: number; maxSize: number; metadata: ObjectMetadata; expiresIn: number }): Promise<PresignedPost>;
-  /** Starts a multipart upload of the key (a real call); the metadata is the object's. Returns S3's upload id. */
-  createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }): Promise<string>;
+  /**
+   * Starts a multipart upload of the key (a real call); the metadata is the object's. Returns S3's
+   * upload id. `partChecksums`: each part carries its SHA-256 (a COMPOSITE SHA-256 upload);
+   * `fullObjectCrc64nvme`: S3 is to verify the whole object's CRC-64/NVME at completion (a
+   * FULL_OBJECT CRC64NVME upload). One algorithm per upload: not both.
+   */
+  createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean; fullObjectCrc64nvme?: boolean }): Promise<string>;
   /** A PUT of one part of exactly `size` bytes (and SHA-256, when given). */
   presignUploadPart(
     key: string,
@@ -136,9 +165,16 @@ export interface ObjectStore {
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   /**
    * Assembles the object from these parts, only while the key has no object (`If-None-Match: *`).
-   * Throws `NoSuchUpload`, `PartsRefused` when S3 refuses the list, or `ObjectExists`.
+   * With `checksumCrc64nvme` (an upload started with `fullObjectCrc64nvme`), S3 checks the whole
+   * object's CRC-64/NVME against it. Throws `NoSuchUpload`, `PartsRefused` when S3 refuses the list,
+   * `ChecksumRefused` when the object's CRC differs, or `ObjectExists`.
    */
-  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]): Promise<void>;
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; eTag: string; checksumSha256: string | null }[],
+    options?: { checksumCrc64nvme?: string },
+  ): Promise<void>;
   /** Throws `NoSuchUpload`. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /** One S3 request of a multipart upload of the key, signed for the client to send itself. */
@@ -186,6 +222,9 @@ export class PartsRefused extends Error {
     super(message);
   }
 }
+
+/** S3 refused to complete a multipart upload: the whole object's checksum is not the one given (BadDigest). */
+export class ChecksumRefused extends Error {}
 
 /** The key already holds an object, and the write was to create it only. */
 export class ObjectExists extends Error {}
@@ -286,8 +325,11 @@ export interface Telemetry {
    * received the bytes) gives the time to ready.
    */
   versionFinished(outcome: { status: 'ready' | 'failed'; errorCode: string | null; uploadedAt: string; at: Date }): void;
-  /** One processor's work on one object, whatever came of it. */
-  processed(processor: 'metadata' | 'thumbnails', durationMs: number): void;
+  /**
+   * One processor's work on one object, whatever came of it: how long it took and how many bytes
+   * of objects it read (counted at the object store, lambdas/adapters/counting-object-store.ts).
+   */
+  processed(processor: 'metadata' | 'thumbnails', durationMs: number, usage?: { bytesRead: number }): void;
   shareTokenRefused(reason: ShareTokenRefusal): void;
   throttled(limit: ThrottleLimit): void;
   /** One reconciler run: the age of the oldest version still processing (0 when none is), and the files it failed. */

@@ -11,7 +11,7 @@ export function createMetadataHandler(deps: () => ProcessingDeps) {
     for (const { object, bucket, versionId } of notifiedObjectsOf(message.body)) {
       const fields = { correlationId: objectCorrelationId(object.key, object.sequencer), bucket, key: object.key, sequencer: object.sequencer, ...(versionId && { versionId }) };
       await withLogContext(fields, async () => {
-        const outcome = await timedProcessing(deps().telemetry, 'metadata', () => processUploadedObject(deps(), object));
+        const outcome = await timedProcessing(deps(), 'metadata', (objects) => processUploadedObject({ ...deps(), objects }, object));
         if (outcome === 'refused') {
           // Two upload grants issued before any content arrived, the second without files:overwrite.
           log('warn', 'Refused an upload that would replace content without the overwrite right; its object was deleted');

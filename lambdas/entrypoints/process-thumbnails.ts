@@ -12,7 +12,7 @@ export function createThumbnailsHandler(deps: () => Deps) {
     // The same correlation id as the metadata step's lines for these bytes.
     const fields = { correlationId: objectCorrelationId(job.contentKey, job.contentSequencer), fileId: job.fileId, key: job.contentKey, sequencer: job.contentSequencer };
     await withLogContext(fields, async () => {
-      const outcome = await timedProcessing(deps().telemetry, 'thumbnails', () => processThumbnails(deps(), job));
+      const outcome = await timedProcessing(deps(), 'thumbnails', (objects) => processThumbnails({ ...deps(), objects }, job));
       log('info', 'Made thumbnails', { outcome });
     });
   });

@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Telemetry } from '../domain/ports';
+import { countingReads } from '../adapters/counting-object-store';
+import type { ObjectStore, Telemetry } from '../domain/ports';
 import { describeError, log, withLogContext } from '../log';
 import { traceInvocation } from '../observability/tracing';
 
@@ -27,12 +28,20 @@ export function sqsBatch(name: string, handle: (record: SQSRecord) => Promise<vo
   };
 }
 
-/** One processor's work on one message, timed for the processing-duration metric whether it succeeds or throws. */
-export async function timedProcessing<T>(telemetry: Telemetry, processor: Parameters<Telemetry['processed']>[0], work: () => Promise<T>): Promise<T> {
+/**
+ * One processor's work on one message, timed and its object reads counted (the work reads through
+ * the store it is given) for the processing metrics, whether it succeeds or throws.
+ */
+export async function timedProcessing<T>(
+  deps: { telemetry: Telemetry; objects: ObjectStore },
+  processor: Parameters<Telemetry['processed']>[0],
+  work: (objects: ObjectStore) => Promise<T>,
+): Promise<T> {
   const started = Date.now();
+  const reads = countingReads(deps.objects);
   try {
-    return await work();
+    return await work(reads.store);
   } finally {
-    telemetry.processed(processor, Date.now() - started);
+    deps.telemetry.processed(processor, Date.now() - started, { bytesRead: reads.bytesRead() });
   }
 }

@@ -4,13 +4,14 @@ import type { UploadServices } from '../composition';
 import { json, parseBody, type RouteHandler } from '../http/request';
 import { fileIdParam } from './file-id';
 import { uploadTermsOf } from './tenant-settings';
-import { checksumSha256 } from './schemas';
+import { checksumCrc64nvme, checksumSha256 } from './schemas';
 import { declaredSize } from './size';
 
 export const createMultipartUploadBody = z.strictObject({
   size: declaredSize.check(z.minimum(1)),
   partSize: z.optional(z.number().check(z.int())),
   checksumSha256: z.optional(checksumSha256),
+  checksumCrc64nvme: z.optional(checksumCrc64nvme),
   partChecksums: z.optional(z.boolean()),
 });
 

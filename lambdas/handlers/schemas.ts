@@ -25,6 +25,9 @@ export const fileId = z.uuid();
 /** Base64 of a SHA-256 digest (32 bytes), as S3's x-amz-checksum-sha256 carries it. */
 export const checksumSha256 = z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 SHA-256 of the whole content (44 characters)'));
 
+/** Base64 of a CRC-64/NVME (8 bytes), as S3's x-amz-checksum-crc64nvme carries it. */
+export const checksumCrc64nvme = z.string().check(z.regex(/^[A-Za-z0-9+/]{11}=$/, 'must be the base64 CRC-64/NVME of the whole content (12 characters)'));
+
 /** A part of a multipart upload: S3 numbers them 1 to 10,000. */
 export const partNumber = z.number().check(z.int(), z.minimum(1), z.maximum(10_000));
 

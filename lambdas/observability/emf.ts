@@ -3,7 +3,7 @@ import { logContext, writeLine } from '../log';
 import { METRIC_NAMESPACE, METRIC_SERVICE, metricNames, type MetricName } from './metric-names';
 
 /** The CloudWatch units Fileport's metrics use. */
-export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds' | 'Bytes';
 
 export interface MetricPoint {
   name: MetricName;
@@ -68,8 +68,9 @@ export class EmfTelemetry implements Telemetry {
     this.emit({ name: metricNames.processingOutcome, unit: 'Count', value: 1, dimensions: { status, errorCode: errorCode ?? 'UNKNOWN' }, rollups: [['status']] });
   }
 
-  processed(processor: Parameters<Telemetry['processed']>[0], durationMs: number): void {
+  processed(processor: Parameters<Telemetry['processed']>[0], durationMs: number, usage?: { bytesRead: number }): void {
     this.emit({ name: metricNames.processingDuration, unit: 'Milliseconds', value: durationMs, dimensions: { processor } });
+    if (usage) this.emit({ name: metricNames.processingBytesRead, unit: 'Bytes', value: usage.bytesRead, dimensions: { processor } });
   }
 
   shareTokenRefused(reason: Parameters<Telemetry['shareTokenRefused']>[0]): void {

@@ -26,6 +26,12 @@ export const metricNames = {
   /** Milliseconds one processor spent on one object. Dimension `processor`. */
   processingDuration: 'ProcessingDuration',
   /**
+   * Bytes of objects one processor read for one object (the sniffed head, whole bodies streamed,
+   * ranges): what processing costs in reads, independent of the object's size when S3 holds a
+   * verified checksum. Dimension `processor`.
+   */
+  processingBytesRead: 'ProcessingBytesRead',
+  /**
    * A share token refused. Dimension `reason`: unknown (wrong or revoked secret), expired,
    * read-only, upload-only (an upload link asked to read), not-upload, rate-limited, file-gone.
    */

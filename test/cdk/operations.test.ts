@@ -271,6 +271,7 @@ describe('dashboard', () => {
     expect(metricsOf('URLs granted, by kind')).toContain('{Fileport,service,kind} MetricName=\\"UrlGranted\\"');
     expect(metricsOf('Processing outcomes, by status and error')).toContain('{Fileport,service,errorCode,status} MetricName=\\"ProcessingOutcome\\"');
     expect(metricsOf('Processing duration p99, by processor (ms)')).toContain('{Fileport,service,processor} MetricName=\\"ProcessingDuration\\"');
+    expect(metricsOf('Bytes read per processed object p99, by processor')).toContain('{Fileport,service,processor} MetricName=\\"ProcessingBytesRead\\"');
     expect(metricsOf('Share-token refusals, by reason')).toContain('{Fileport,service,reason} MetricName=\\"ShareTokenRefused\\"');
     expect(metricsOf('Requests refused by a limit, by limit')).toContain('{Fileport,service,limit} MetricName=\\"Throttled\\"');
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createClient, FileportError, NotFoundError, PermissionError, StorageError, type FetchLike, type Progress } from '../../client/src/index';
@@ -20,6 +21,12 @@ const local = useStack();
 const temporaryDirs: string[] = [];
 afterAll(() => temporaryDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+/** S3's CRC-64/NVME of the bytes (the AWS SDK's implementation, not the client's). */
+async function crc64nvme(bytes: Uint8Array): Promise<string> {
+  const crc = new Crc64Nvme();
+  crc.update(bytes);
+  return Buffer.from(await crc.digest()).toString('base64');
+}
 
 /** Random bytes that processing takes for a zip (it checks the signature, then only measures and hashes). */
 function zipBytes(size: number): Uint8Array<ArrayBuffer> {
@@ -122,7 +129,8 @@ describe('SDK uploads', () => {
     const started: unknown[] = [];
     const fileport = createClient({ baseUrl: local.stack().apiUrl, token: local.stack().token, fetch: flaky, concurrency: 3, partSize: 5 * MiB, retry: { baseDelayMs: 50 } });
     const result = await fileport.files.upload(await fromPath(path), { name: 'Big.zip', fileTypeId: 'zip', onProgress: (p) => events.push(p), onUploadStarted: (p) => void started.push(p) });
-    expect(result).toMatchObject({ method: 'multipart', checksumSha256: sha256(bytes), size: bytes.length });
+    // A multipart upload declares the whole file's CRC-64/NVME, which S3 checks at completion and keeps.
+    expect(result).toMatchObject({ method: 'multipart', checksumSha256: null, checksumCrc64nvme: await crc64nvme(bytes), size: bytes.length });
     expect(started).toEqual([{ fileId: result.file.id, uploadId: result.uploadId }]);
     expect(result.partsSent).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(puts.filter((n) => n === 2)).toHaveLength(2);
@@ -132,15 +140,16 @@ describe('SDK uploads', () => {
     expectWellFormed(events, bytes.length);
 
     const file = await fileport.files.waitUntilProcessed(result.file.id);
-    expect(file).toMatchObject({ status: 'ready', size: bytes.length, checksumSha256: sha256(bytes) });
+    // Processing took S3's verified CRC instead of reading the object for a SHA-256.
+    expect(file).toMatchObject({ status: 'ready', size: bytes.length, checksumSha256: null, checksumCrc64nvme: await crc64nvme(bytes), unavailable: { checksumSha256: { code: 'CHECKSUM_NOT_COMPUTED' } } });
     const downloaded: Progress[] = [];
     const download = await fileport.files.download(file.id, { onProgress: (p) => downloaded.push(p) });
-    expect(download.verified).toBe(true);
+    expect(download).toMatchObject({ verified: true, checksumSha256: null, checksumCrc64nvme: await crc64nvme(bytes) });
     expect(Buffer.from(download.bytes).equals(Buffer.from(bytes))).toBe(true);
     expectWellFormed(downloaded, bytes.length);
   });
 
-  it('resumes after a crash: only the parts S3 does not hold are sent, and the file ends ready with the declared checksum', async () => {
+  it('resumes after a crash: only the parts S3 does not hold are sent, and the file ends ready with the declared checksum (its CRC-64/NVME)', async () => {
     const bytes = zipBytes(6 * 5 * MiB + 100);
     const controller = new AbortController();
     const done: number[] = [];
@@ -176,7 +185,8 @@ describe('SDK uploads', () => {
     expect(sent.sort()).toEqual(result.partsSent);
     expect(events[0]?.loaded).toBeGreaterThanOrEqual(3 * 5 * MiB);
     expectWellFormed(events, bytes.length);
-    expect(await second.files.waitUntilProcessed(fileId)).toMatchObject({ status: 'ready', size: bytes.length, checksumSha256: sha256(bytes) });
+    // The declared CRC rides in the upload id: the resumed upload is checked against it too.
+    expect(await second.files.waitUntilProcessed(fileId)).toMatchObject({ status: 'ready', size: bytes.length, checksumCrc64nvme: await crc64nvme(bytes) });
     // Completed: the upload id names nothing any more.
     await expect(second.files.resumeUpload(fileId, uploadId, new Uint8Array(10))).rejects.toMatchObject({ code: 'UPLOAD_NOT_FOUND', status: 404 });
   });

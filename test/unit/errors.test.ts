@@ -38,6 +38,7 @@ function codeLiterals(): Map<string, string[]> {
  * reason. A new error code written as a literal fails the test below until it is in the catalogue.
  */
 const notErrorCodes: Record<string, string> = {
+  FULL_OBJECT: "S3's checksum type of a checksum of the whole object (HeadObject's ChecksumType)",
   ALL_TYPES_INLINE: 'a settings warning, answered with 200 (tenant-settings.ts)',
   ACTIVE_CONTENT_AS_TEXT: 'a settings warning, answered with 200 (tenant-settings.ts)',
   REMOVED_FILE_TYPES_ALLOWED: 'a settings warning, answered with 200 (tenant-settings.ts)',
@@ -64,7 +65,7 @@ describe('the error catalogue', () => {
 
   it('answers each code with the status the API has always answered it with', () => {
     const byStatus: Record<ErrorStatus, ErrorCode[]> = {
-      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'UNSIGNABLE_REQUEST', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED', 'EXPIRY_BEYOND_TOKEN', 'INVALID_WEBHOOK_URL'],
+      400: ['VALIDATION_ERROR', 'INVALID_JSON', 'INVALID_CURSOR', 'INVALID_IF_MATCH', 'INVALID_PARTS', 'CHECKSUM_MISMATCH', 'UNSIGNABLE_REQUEST', 'INLINE_NOT_ALLOWED', 'UNKNOWN_FILE_TYPE', 'AMBIGUOUS_FILE_TYPE', 'FILE_TYPE_NOT_ALLOWED', 'EXPIRY_BEYOND_TOKEN', 'INVALID_WEBHOOK_URL'],
       401: ['UNAUTHORIZED'],
       403: ['FORBIDDEN'],
       404: ['ROUTE_NOT_FOUND', 'FILE_NOT_FOUND', 'FILE_TYPE_NOT_FOUND', 'VERSION_NOT_FOUND', 'UPLOAD_NOT_FOUND', 'SHARE_TOKEN_NOT_FOUND', 'NO_THUMBNAIL', 'WEBHOOK_NOT_FOUND', 'WEBHOOK_DELIVERY_NOT_FOUND'],

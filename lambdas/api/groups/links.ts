@@ -103,7 +103,7 @@ function uploadRoutes(name: 'Link' | 'DropBox', prefix: string, params: Record<s
       params: { ...params, uploadId: upload },
       body: { schema: completeMultipartUploadBody, required: true },
       answers: { 204: noContent('Completed: processing follows. An upload link reads nothing, so no file is answered.') },
-      errors: { ...uploadGone, 400: ['INVALID_PARTS'] },
+      errors: { ...uploadGone, 400: ['INVALID_PARTS', 'CHECKSUM_MISMATCH'] },
     }),
     [`abort${name}MultipartUpload`]: sharedRoute({
       method: 'DELETE',

@@ -119,7 +119,10 @@ export const uploads = routeGroup(
       body: { schema: completeMultipartUploadBody, required: true },
       answers: { 200: fileAnswer('The file, `processing`; a repeated completion answers the same.') },
       errors: {
-        400: { codes: ['INVALID_PARTS'], text: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size.' },
+        400: {
+          codes: ['INVALID_PARTS', 'CHECKSUM_MISMATCH'],
+          text: 'INVALID_PARTS: parts not listed, not uploaded, with another ETag, or not adding up to the declared size. CHECKSUM_MISMATCH: the object the parts make has another CRC-64/NVME than the declared `checksumCrc64nvme` (the upload stays open).',
+        },
         404: ['FILE_NOT_FOUND', 'UPLOAD_NOT_FOUND'],
         413: { codes: ['FILE_TOO_LARGE'], text: 'FILE_TOO_LARGE: the upload is over the tenant’s limit as it is now, its own settings’ maxFileSize included (the upload is aborted).' },
       },

@@ -9,9 +9,9 @@ import { claimVersion } from './version-claims';
 import { countPdfPages, type PdfPageCount } from './pdf-page-count';
 import { canonicalMimeType, getsThumbnails, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
-import { hasContent, isRefusedUpload, type FileRecord, type FileVersion } from '../model';
+import { hasContent, isRefusedUpload, type FileRecord, type FileVersion, type Unavailable } from '../model';
 import { auditReusedUpload } from '../audit';
-import type { ProcessingDeps, UploadedObject } from '../ports';
+import type { ObjectChecksums, ProcessingDeps, UploadedObject } from '../ports';
 
 const SNIFF_BYTES = 4096;
 
@@ -25,9 +25,9 @@ const MAX_SVG_BYTES = 20 * 1024 * 1024;
 export const MAX_COUNTED_PDF_BYTES = 512 * 1024 * 1024;
 
 /**
- * Objects are hashed as they stream through; past this size the read would not fit the metadata
- * Lambda's timeout, and the version gets no checksum from Fileport (S3 still checks the checksums
- * signed into a PUT or into each part).
+ * Objects without a checksum S3 verified are hashed as they stream through; past this size the
+ * read would not fit the metadata Lambda's timeout, and the version gets no SHA-256 (its
+ * `unavailable.checksumSha256` says so; S3 still checks the checksums signed into each part).
  */
 export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
 
@@ -96,14 +96,38 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
     return 'processed';
   }
-  const content = await readContent(deps, object, needsBytes(type, head.size), head.size);
+  const verified = verifiedChecksums(head.checksums, grant);
+  if (verified.mismatch) {
+    // S3 refused such bytes on the way in; were it ever to keep them, they are still never served.
+    const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: verified.sha256, checksumCrc64nvme: verified.crc64nvme };
+    const written = await writeForVersion(deps, fileId, ref, () => ({ ...measured, ...failed(verified.mismatch as ProcessingFailure), contentRemoved: true }));
+    if (written?.changed) await deps.objects.deleteIfUnchanged(object.key, object.eTag);
+    return 'processed';
+  }
+  // The object is read whole only when it has no checksum S3 verified for the client (or the
+  // client declared a SHA-256 S3 did not check), or its type's processing needs its bytes.
+  const hash = verified.sha256 === null && (!verified.crc64nvmeDeclared || grant.checksumSha256 !== null);
+  const keep = needsBytes(type, head.size, hash);
+  const content = hash || keep ? await readContent(deps, object, keep, head.size) : { checksumSha256: null, bytes: null };
   // Replaced since the head was read: the newer content's event claims the version again.
   if (content === 'stale') return 'stale';
   if (content === 'missing') {
     await failMissing(deps, fileId, ref);
     return 'processed';
   }
-  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256: content.checksumSha256 };
+  const checksumSha256 = verified.sha256 ?? content.checksumSha256;
+  // Said on content that is not failed: a failed version's error says what matters.
+  const unavailable: Unavailable = {};
+  if (checksumSha256 === null) {
+    const why = new ProcessingFailure(
+      'CHECKSUM_NOT_COMPUTED',
+      verified.crc64nvmeDeclared
+        ? 'S3 verified the whole-object CRC-64/NVME declared with the upload (checksumCrc64nvme); the content was not read to compute a SHA-256.'
+        : `The content is ${head.size} bytes, more than the ${MAX_HASHED_BYTES} processing hashes, and S3 holds no SHA-256 for it (declare checksumSha256 with a single upload for one).`,
+    );
+    unavailable.checksumSha256 = { code: why.code, message: why.message };
+  }
+  const measured: VersionResult = { size: head.size, detectedMimeType, checksumSha256, checksumCrc64nvme: verified.crc64nvme };
 
   if (grant.checksumSha256 !== null && content.checksumSha256 !== null && grant.checksumSha256 !== content.checksumSha256) {
     const failure = new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${content.checksumSha256}, not the declared ${grant.checksumSha256}.`);
@@ -119,7 +143,7 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (!contentMatches(detectedMimeType as string, head.bytes, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, async () => content.bytes);
+    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, () => wholePdf(deps, object, head.size, content.bytes));
     if (isSvg(type)) {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
@@ -132,7 +156,7 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
   const counted: VersionResult = {
     ...measured,
     pageCount: pages.pageCount,
-    ...(pages.unavailable && { unavailable: { ...measured.unavailable, pageCount: pages.unavailable } }),
+    unavailable: { ...unavailable, ...(pages.unavailable && { pageCount: pages.unavailable }) },
   };
   if (getsThumbnails(type)) {
     // Only the current version has thumbnails; an older one (re-uploaded to its key) is done here.
@@ -206,14 +230,52 @@ async function claim(deps: ProcessingDeps, fileId: string, object: UploadedObjec
   return { file, version, superseded, reused: existing !== undefined && acceptedContent(existing) };
 }
 
+/**
+ * The checksums S3 holds that vouch for the bytes: a FULL_OBJECT SHA-256 (S3 verified the one the
+ * client sent with a PUT or a form), and a FULL_OBJECT CRC-64/NVME that is the one the client
+ * declared (a multipart upload S3 checked at completion). S3 computes a CRC-64/NVME of every upload
+ * without one itself: it is recorded, but vouches only for what S3 received, not for what the
+ * client meant to send. A held value that differs from the grant's is a mismatch (S3 would have
+ * refused the upload: checked all the same).
+ */
+function verifiedChecksums(held: ObjectChecksums, grant: Grant): { sha256: string | null; crc64nvme: string | null; crc64nvmeDeclared: boolean; mismatch?: ProcessingFailure } {
+  const full = held.type === 'FULL_OBJECT';
+  const sha256 = full ? held.sha256 : null;
+  const crc64nvme = full ? held.crc64nvme : null;
+  if (sha256 !== null && grant.checksumSha256 !== null && sha256 !== grant.checksumSha256) {
+    return { sha256, crc64nvme, crc64nvmeDeclared: false, mismatch: new ProcessingFailure('CHECKSUM_MISMATCH', `The content's SHA-256 is ${sha256}, not the declared ${grant.checksumSha256}.`) };
+  }
+  if (crc64nvme !== null && grant.checksumCrc64nvme !== null && crc64nvme !== grant.checksumCrc64nvme) {
+    return { sha256, crc64nvme, crc64nvmeDeclared: false, mismatch: new ProcessingFailure('CHECKSUM_MISMATCH', `The content's CRC-64/NVME is ${crc64nvme}, not the declared ${grant.checksumCrc64nvme}.`) };
+  }
+  return { sha256, crc64nvme, crc64nvmeDeclared: crc64nvme !== null && crc64nvme === grant.checksumCrc64nvme };
+}
+
 /** SVG images (served as image/svg+xml, whatever the operator calls the type) are scanned for scripts. */
 const isSvg = (type: FileType) => canonicalMimeType(type) === 'image/svg+xml';
 
-/** PDFs are parsed and SVGs scanned from memory, up to their bounds; everything else is only hashed, never held. */
-const needsBytes = (type: FileType, size: number) =>
-  size > 0 && ((type.pageCount && size <= MAX_COUNTED_PDF_BYTES) || (isSvg(type) && size <= MAX_SVG_BYTES));
+/**
+ * SVGs are scanned from memory, up to their bound. A PDF's pages are counted through ranged reads;
+ * its bytes are kept only when they stream through to be hashed anyway (up to its bound), for the
+ * whole-file count should the ranged one not decide. Everything else is only hashed, never held.
+ */
+const needsBytes = (type: FileType, size: number, hashed: boolean) =>
+  size > 0 && ((type.pageCount && hashed && size <= MAX_COUNTED_PDF_BYTES) || (isSvg(type) && size <= MAX_SVG_BYTES));
 
-/** One read of the whole object, hashed as it streams, kept in memory only when `keep`. */
+/**
+ * The whole PDF for pdf-lib's count, when the ranged count could not decide: the bytes already
+ * read, or one read of them now if the PDF is within the bound (null beyond it). Bytes replaced or
+ * gone meanwhile are an error: the run is retried and then finds them stale.
+ */
+async function wholePdf(deps: ProcessingDeps, object: UploadedObject, size: number, read: Buffer | null): Promise<Uint8Array | null> {
+  if (read) return read;
+  if (size > MAX_COUNTED_PDF_BYTES) return null;
+  const content = await readContent(deps, object, true, size);
+  if (content === 'stale' || content === 'missing') throw new Error(`Object ${object.key} (ETag ${object.eTag}) ${content === 'stale' ? 'changed' : 'disappeared'} while its pages were counted.`);
+  return content.bytes;
+}
+
+/** One read of the whole object, hashed as it streams (up to MAX_HASHED_BYTES), kept in memory only when `keep`. */
 async function readContent(
   deps: ProcessingDeps,
   object: UploadedObject,

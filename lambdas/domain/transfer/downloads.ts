@@ -74,7 +74,7 @@ export async function grantDownload(
   deps: Deps,
   file: FileRecord,
   options: DownloadOptions,
-): Promise<DownloadGrant & { version: number; checksumSha256: string | null }> {
+): Promise<DownloadGrant & { version: number; checksumSha256: string | null; checksumCrc64nvme: string | null }> {
   const type = deps.fileTypes.typeOf(file);
   const version = options.version === undefined ? currentVersion(file) : file.versions.find((v) => v.version === options.version);
   if (!version) {
@@ -97,7 +97,8 @@ export async function grantDownload(
   });
   const expiresAt = expiry(deps, options.expiresIn);
   audit(deps, { action: options.action ?? 'download', tenantId: file.tenantId, actor: options.actor, fileId: file.id, expiresAt, key: version.key, version: version.version });
-  return { url, expiresAt, version: version.version, checksumSha256: version.checksumSha256 };
+  // What a client verifies the bytes with: the SHA-256, or the whole-object CRC-64/NVME S3 verified when there is no SHA-256.
+  return { url, expiresAt, version: version.version, checksumSha256: version.checksumSha256, checksumCrc64nvme: version.checksumCrc64nvme ?? null };
 }
 
 /** grantDownload for one of the caller's own files. */
@@ -106,7 +107,7 @@ export async function createDownloadUrl(
   principal: Principal,
   id: string,
   options: Omit<DownloadOptions, 'actor' | 'inlineMimeTypes' | 'action' | 'scanHold'> & { inlineMimeTypes?: readonly string[]; scanHold?: ScanHold },
-): Promise<DownloadGrant & { version: number; checksumSha256: string | null }> {
+): Promise<DownloadGrant & { version: number; checksumSha256: string | null; checksumCrc64nvme: string | null }> {
   const file = await loadOwnFile(deps, principal, id);
   return grantDownload(deps, file, { ...options, inlineMimeTypes: options.inlineMimeTypes ?? [], actor: actorOf(principal), scanHold: options.scanHold ?? 'hold' });
 }

@@ -2,7 +2,7 @@ import { FileportError, fileportError } from '../../errors';
 import { actorOf, audit } from '../audit';
 import { loadOwnFile, objectPrefixes } from '../files/files';
 import { currentVersion, type FileRecord, type Principal } from '../model';
-import { NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadDeps, type UploadedPart } from '../ports';
+import { ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, type Deps, type UploadDeps, type UploadedPart } from '../ports';
 import { S3_LIMITS, type SizeLimits } from './size-limits';
 import { signUploadId, verifyUploadId, type UploadToken } from './upload-ids';
 import { fileAndOptions, grantSizeLimits, prepareGrant, type Pending } from './uploads';
@@ -103,6 +103,14 @@ export interface MultipartOptions {
    * fit in one request body.
    */
   partChecksums?: boolean;
+  /**
+   * Base64 CRC-64/NVME of the whole object: the upload is a FULL_OBJECT CRC64NVME one, S3 checks
+   * the assembled object against it at completion (a mismatch is a 400) and keeps it, so processing
+   * need not read the object and a download can be verified end to end. S3 has no full-object
+   * SHA-256 for multipart uploads. Not with `partChecksums` (SHA-256 parts make a COMPOSITE upload:
+   * one algorithm per upload).
+   */
+  checksumCrc64nvme?: string;
   expiresIn: number;
   /** The deployment's limits (lambdas/config.ts); the defaults when absent. */
   sizeLimits?: SizeLimits;
@@ -147,11 +155,19 @@ export async function createMultipartUpload(deps: UploadDeps, principal: Princip
   const { maxMultipartFileSize } = grantSizeLimits(options, principal.tenantId);
   const plan = planParts(options.size, options.partSize);
   const partChecksums = options.partChecksums === true;
-  const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, maxSize: maxMultipartFileSize });
+  const crc = options.checksumCrc64nvme;
+  if (partChecksums && crc !== undefined) {
+    throw new FileportError(
+      'VALIDATION_ERROR',
+      'checksumCrc64nvme and partChecksums cannot be combined: S3 takes one checksum algorithm per multipart upload (SHA-256 parts, or a CRC-64/NVME of the whole object).',
+    );
+  }
+  const grant = prepareGrant(deps, principal, file, { size: options.size, checksumSha256: options.checksumSha256, checksumCrc64nvme: crc, maxSize: maxMultipartFileSize });
   const s3UploadId = await deps.objects.createMultipartUpload(grant.key, {
     contentType: grant.contentType,
     metadata: grant.metadata,
     partChecksums,
+    ...(crc === undefined ? {} : { fullObjectCrc64nvme: true }),
   });
   const token: UploadToken = {
     object: grant.key.slice(grant.key.lastIndexOf('/') + 1),
@@ -160,6 +176,7 @@ export async function createMultipartUpload(deps: UploadDeps, principal: Princip
     partSize: plan.partSize,
     partChecksums,
     maxSize: maxMultipartFileSize,
+    ...(crc === undefined ? {} : { checksumCrc64nvme: crc }),
   };
   const first = partChecksums ? [] : Array.from({ length: Math.min(plan.partCount, MAX_URLS_PER_ANSWER) }, (_, i) => i + 1);
   const parts = await partUrls(deps, grant.key, token, first, () => undefined, options.expiresIn);
@@ -306,8 +323,15 @@ export async function completeMultipartUpload(
       key,
       token.s3UploadId,
       parts.map((p) => ({ partNumber: p.partNumber, eTag: p.eTag, checksumSha256: p.checksumSha256 })),
+      token.checksumCrc64nvme === undefined ? {} : { checksumCrc64nvme: token.checksumCrc64nvme },
     );
   } catch (error) {
+    if (error instanceof ChecksumRefused) {
+      throw new FileportError(
+        'CHECKSUM_MISMATCH',
+        `The parts do not make the declared content: S3 refused the upload's whole-object CRC-64/NVME (declared ${token.checksumCrc64nvme ?? 'none'}): ${error.message} Upload the parts that differ again (the upload stays open), or abort it.`,
+      );
+    }
     if (error instanceof PartsRefused) throw new FileportError('INVALID_PARTS', `S3 refused the parts (${error.s3Code}): ${error.message}`);
     if (error instanceof NoSuchUpload) throw fileportError('UPLOAD_NOT_FOUND', { uploadId });
     // The object is there already: a concurrent completion of this same upload won (nothing

@@ -17,6 +17,8 @@ export interface UploadToken {
   partChecksums: boolean;
   /** The tenant's multipart limit when the upload was granted. */
   maxSize: number;
+  /** The whole object's CRC-64/NVME the client declared: sent to S3 at completion, which checks it. */
+  checksumCrc64nvme?: string;
 }
 
 /** Whom an id was issued to: the same id with another file or tenant does not verify. */
@@ -36,7 +38,9 @@ const mac = (key: Uint8Array, payload: string, binding: UploadIdBinding): Buffer
 
 /** `base64url(payload).base64url(HMAC)`: the characters of an `{uploadId}` path segment. */
 export function signUploadId(key: Uint8Array, token: UploadToken, binding: UploadIdBinding): string {
-  const payload = Buffer.from(JSON.stringify([token.object, token.s3UploadId, token.size, token.partSize, token.partChecksums ? 1 : 0, token.maxSize])).toString('base64url');
+  const fields = [token.object, token.s3UploadId, token.size, token.partSize, token.partChecksums ? 1 : 0, token.maxSize];
+  // Ids of uploads without a declared CRC keep the six fields they always had.
+  const payload = Buffer.from(JSON.stringify(token.checksumCrc64nvme === undefined ? fields : [...fields, token.checksumCrc64nvme])).toString('base64url');
   return `${payload}.${mac(key, payload, binding).toString('base64url')}`;
 }
 
@@ -62,12 +66,13 @@ function decode(payload: string): UploadToken | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(value) || value.length !== 6) return undefined;
-  const [object, s3UploadId, size, partSize, partChecksums, maxSize] = value as unknown[];
+  if (!Array.isArray(value) || (value.length !== 6 && value.length !== 7)) return undefined;
+  const [object, s3UploadId, size, partSize, partChecksums, maxSize, checksumCrc64nvme] = value as unknown[];
+  if (value.length === 7 && !(typeof checksumCrc64nvme === 'string' && /^[A-Za-z0-9+/]{11}=$/.test(checksumCrc64nvme))) return undefined;
   if (typeof object !== 'string' || typeof s3UploadId !== 'string') return undefined;
   if (typeof size !== 'number' || typeof partSize !== 'number' || typeof maxSize !== 'number') return undefined;
   if (partChecksums !== 0 && partChecksums !== 1) return undefined;
-  return { object, s3UploadId, size, partSize, partChecksums: partChecksums === 1, maxSize };
+  return { object, s3UploadId, size, partSize, partChecksums: partChecksums === 1, maxSize, ...(typeof checksumCrc64nvme === 'string' ? { checksumCrc64nvme } : {}) };
 }
 
 function withinBounds(token: UploadToken | undefined): UploadToken | undefined {

@@ -59,7 +59,7 @@ export function prepareGrant(
   deps: Pick<Deps, 'fileTypes'>,
   principal: Principal,
   file: FileRecord,
-  options: { size?: number; checksumSha256?: string; maxSize: number },
+  options: { size?: number; checksumSha256?: string; checksumCrc64nvme?: string; maxSize: number },
 ): { file: FileRecord; key: string; contentType: string; metadata: Record<string, string> } {
   const overwrite = mayOverwrite(principal);
   if (hasContent(file) && !overwrite) {
@@ -71,7 +71,7 @@ export function prepareGrant(
     // Every grant is a new object: a client asking again (its window expired) gets a fresh one.
     key: newContentKey(file),
     contentType: canonicalMimeType(deps.fileTypes.forUpload(file)),
-    metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256, maxSize: options.maxSize }),
+    metadata: grantMetadata({ uploadedBy: principal.userId, overwrite, checksumSha256: options.checksumSha256, checksumCrc64nvme: options.checksumCrc64nvme, maxSize: options.maxSize }),
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectChecksums, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryFiles implements FileRepository {
@@ -73,16 +74,23 @@ interface MemoryObject {
   body: Buffer;
   contentType: string;
   metadata: ObjectMetadata;
+  checksums: ObjectChecksums;
 }
+
+/** What S3 holds for an object uploaded without a checksum it kept (the local emulator; S3 itself adds a CRC-64/NVME it computed). */
+export const NO_CHECKSUMS: ObjectChecksums = { sha256: null, crc64nvme: null, type: null };
 
 export class MemoryObjects implements ObjectStore {
   constructor(private readonly now: () => Date = () => new Date()) {}
   readonly objects = new Map<string, MemoryObject>();
   /** What each presignPut call signed, in order. */
   readonly presigned: { key: string; contentType: string; contentLength?: number; checksumSha256?: string; metadata: ObjectMetadata }[] = [];
-  /** Stores an object as an upload through a grant would: with the grant's user metadata. */
-  async put(key: string, body: Uint8Array, contentType = 'application/octet-stream', metadata: ObjectMetadata = {}) {
-    this.objects.set(key, { body: Buffer.from(body), contentType, metadata: { ...metadata } });
+  /**
+   * Stores an object as an upload through a grant would: with the grant's user metadata, and the
+   * whole-object checksums S3 verified on the way in (`checksums`; none when not given).
+   */
+  async put(key: string, body: Uint8Array, contentType = 'application/octet-stream', metadata: ObjectMetadata = {}, checksums: ObjectChecksums = NO_CHECKSUMS) {
+    this.objects.set(key, { body: Buffer.from(body), contentType, metadata: { ...metadata }, checksums: { ...checksums } });
   }
   eTagOf(key: string) {
     return createHash('md5')
@@ -94,7 +102,7 @@ export class MemoryObjects implements ObjectStore {
   }
   async readHead(key: string, length: number) {
     const o = this.objects.get(key);
-    return o && { bytes: o.body.subarray(0, length), size: o.body.length, eTag: this.eTagOf(key), metadata: { ...o.metadata } };
+    return o && { bytes: o.body.subarray(0, length), size: o.body.length, eTag: this.eTagOf(key), metadata: { ...o.metadata }, checksums: { ...o.checksums } };
   }
   async read(key: string) {
     const o = this.objects.get(key);
@@ -119,7 +127,7 @@ export class MemoryObjects implements ObjectStore {
   async copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }) {
     const source = this.objects.get(sourceKey);
     if (!source) return false;
-    this.objects.set(targetKey, { body: Buffer.from(source.body), contentType: options.contentType, metadata: { ...options.metadata } });
+    this.objects.set(targetKey, { body: Buffer.from(source.body), contentType: options.contentType, metadata: { ...options.metadata }, checksums: { ...source.checksums } });
     return true;
   }
   async delete(keys: string[]) {
@@ -155,8 +163,11 @@ export class MemoryObjects implements ObjectStore {
   }
 
   /** Multipart uploads in progress, by upload id, with S3's rules on completion. */
-  readonly uploads = new Map<string, { key: string; contentType: string; metadata: ObjectMetadata; partChecksums: boolean; parts: Map<number, { body: Buffer; checksumSha256: string | null }> }>();
-  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean }) {
+  readonly uploads = new Map<
+    string,
+    { key: string; contentType: string; metadata: ObjectMetadata; partChecksums: boolean; fullObjectCrc64nvme?: boolean; parts: Map<number, { body: Buffer; checksumSha256: string | null }> }
+  >();
+  async createMultipartUpload(key: string, options: { contentType: string; metadata: ObjectMetadata; partChecksums: boolean; fullObjectCrc64nvme?: boolean }) {
     const uploadId = `upload-${this.uploads.size + 1}`;
     this.uploads.set(uploadId, { key, ...options, metadata: { ...options.metadata }, parts: new Map() });
     return uploadId;
@@ -182,7 +193,7 @@ export class MemoryObjects implements ObjectStore {
       .sort(([a], [b]) => a - b)
       .map(([partNumber, part]) => ({ partNumber, size: part.body.length, eTag: createHash('md5').update(part.body).digest('hex'), checksumSha256: part.checksumSha256 }));
   }
-  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[]) {
+  async completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; eTag: string; checksumSha256: string | null }[], options: { checksumCrc64nvme?: string } = {}) {
     const upload = this.upload(key, uploadId);
     if (this.objects.has(key)) throw new ObjectExists(`${key} already exists`);
     const bodies = parts.map((p, i) => {
@@ -191,8 +202,16 @@ export class MemoryObjects implements ObjectStore {
       if (i < parts.length - 1 && stored.body.length < 5 * 1024 * 1024) throw new PartsRefused('EntityTooSmall', `Part ${p.partNumber} is too small.`);
       return stored.body;
     });
+    const body = Buffer.concat(bodies);
+    let checksums = NO_CHECKSUMS;
+    if (upload.fullObjectCrc64nvme) {
+      // S3 combines the parts' CRCs and refuses a whole-object value that differs (BadDigest).
+      const crc64nvme = await crc64nvmeOf(body);
+      if (options.checksumCrc64nvme !== crc64nvme) throw new ChecksumRefused(`The object's CRC64NVME is ${crc64nvme}, not ${options.checksumCrc64nvme}.`);
+      checksums = { sha256: null, crc64nvme, type: 'FULL_OBJECT' };
+    }
     this.uploads.delete(uploadId);
-    await this.put(key, Buffer.concat(bodies), upload.contentType, upload.metadata);
+    await this.put(key, body, upload.contentType, upload.metadata, checksums);
   }
   async abortMultipartUpload(key: string, uploadId: string) {
     this.upload(key, uploadId);
@@ -212,6 +231,13 @@ export class MemoryObjects implements ObjectStore {
     if (!upload || upload.key !== key) throw new NoSuchUpload(uploadId);
     return upload;
   }
+}
+
+/** The base64 CRC-64/NVME of the bytes, as S3 computes it. */
+export async function crc64nvmeOf(bytes: Uint8Array): Promise<string> {
+  const crc = new Crc64Nvme();
+  crc.update(bytes);
+  return Buffer.from(await crc.digest()).toString('base64');
 }
 
 export class MemoryQueue {
@@ -249,8 +275,8 @@ export class MemoryTelemetry implements Telemetry {
   versionFinished(outcome: Parameters<Telemetry['versionFinished']>[0]) {
     this.events.push({ event: 'versionFinished', ...outcome });
   }
-  processed(processor: string, durationMs: number) {
-    this.events.push({ event: 'processed', processor, durationMs });
+  processed(processor: string, durationMs: number, usage?: { bytesRead: number }) {
+    this.events.push({ event: 'processed', processor, durationMs, ...usage });
   }
   shareTokenRefused(reason: string) {
     this.events.push({ event: 'shareTokenRefused', reason });

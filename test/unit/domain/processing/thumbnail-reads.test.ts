@@ -49,7 +49,7 @@ function fileBacked(deps: TestDeps, key: string, path: string) {
     }
     streamed.bytes += bytes.length;
     // The grant's metadata stays that of the upload.
-    return { bytes, size, eTag, metadata: memory.metadata };
+    return { bytes, size, eTag, metadata: memory.metadata, checksums: memory.checksums };
   };
   deps.objects.read = async (k) => {
     if (k !== key) return read(k);
