@@ -204,10 +204,30 @@ export interface TenantSettings {
   allowedFileTypeIds?: string[];
   /** Content whose malware scan is pending or failed: `hold` (absent: the default) or `serve`. */
   scanHold?: 'hold' | 'serve';
+  /** The image renditions that may be asked for; absent: the default allowlist. */
+  renditions?: RenditionAllowlist;
+}
+
+export type RenditionFit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+export type RenditionFormat = 'webp' | 'avif' | 'jpeg';
+
+/** A rendition: a width×height box, how the image fills it, and its format. */
+export interface RenditionRequest {
+  width: number;
+  height: number;
+  fit: RenditionFit;
+  format: RenditionFormat;
+}
+
+export interface RenditionAllowlist {
+  sizes: { width: number; height: number }[];
+  fits: RenditionFit[];
+  formats: RenditionFormat[];
 }
 
 export interface SettingsAnswer extends TenantSettings {
   scanHold: 'hold' | 'serve';
+  renditions: RenditionAllowlist;
   warnings: { code: string; message: string }[];
 }
 

@@ -72,6 +72,10 @@ export class EmfTelemetry implements Telemetry {
     this.emit({ name: metricNames.processingDuration, unit: 'Milliseconds', value: durationMs, dimensions: { processor } });
   }
 
+  renditionMade(format: string, durationMs: number): void {
+    this.emit({ name: metricNames.renditionMade, unit: 'Milliseconds', value: durationMs, dimensions: { format } });
+  }
+
   shareTokenRefused(reason: Parameters<Telemetry['shareTokenRefused']>[0]): void {
     this.emit({ name: metricNames.shareTokenRefused, unit: 'Count', value: 1, dimensions: { reason } });
   }

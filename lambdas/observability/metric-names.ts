@@ -25,6 +25,8 @@ export const metricNames = {
   timeToReady: 'TimeToReady',
   /** Milliseconds one processor spent on one object. Dimension `processor`. */
   processingDuration: 'ProcessingDuration',
+  /** Milliseconds sharp spent making one image rendition (one per rendition: later requests are served from S3). Dimension `format`. */
+  renditionMade: 'RenditionMade',
   /**
    * A share token refused. Dimension `reason`: unknown (wrong or revoked secret), expired,
    * read-only, upload-only (an upload link asked to read), not-upload, rate-limited, file-gone.

@@ -1,3 +1,4 @@
+import { DEFAULT_RENDITIONS } from '../../../../lambdas/domain/transfer/rendition-spec';
 import { PDFDocument } from 'pdf-lib';
 import { grantDownload } from '../../../../lambdas/domain/transfer/downloads';
 import { mayBeInline, mimeTypeMatches } from '../../../../lambdas/domain/files/file-types';
@@ -14,7 +15,7 @@ import { setup, uploadThroughGrant, writer, type TestDeps } from '../../support/
 const MiB = 1024 ** 2;
 const limits: SizeLimits = { maxFileSize: 10 * MiB, maxMultipartFileSize: 40 * MiB, tenants: { big: { maxFileSize: 20 * MiB, maxMultipartFileSize: 80 * MiB } } };
 const deployment = { uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 600, sizeLimits: limits };
-const valid: TenantSettings = { disableForceDownloadForMimeTypes: ['application/pdf'], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold' };
+const valid: TenantSettings = { disableForceDownloadForMimeTypes: ['application/pdf'], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold', renditions: DEFAULT_RENDITIONS };
 
 const rejects = (input: Partial<TenantSettings>, message: RegExp) =>
   expect(() => validateSettings({ ...valid, ...input }, 40 * MiB, defaultFileTypes)).toThrow(expect.objectContaining({ status: 400, code: 'VALIDATION_ERROR', message: expect.stringMatching(message) }));
