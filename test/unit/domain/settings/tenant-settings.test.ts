@@ -22,7 +22,7 @@ const rejects = (input: Partial<TenantSettings>, message: RegExp) =>
 
 describe('settings defaults', () => {
   it('are the deployment\'s URL lifetimes, the larger of the tenant\'s operator limits, and no inline type', () => {
-    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900, scanHold: 'hold' });
+    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900, scanHold: 'hold', renditions: DEFAULT_RENDITIONS });
     expect(settingsDefaults(deployment, 'big').maxFileSize).toBe(80 * MiB);
   });
 
@@ -214,7 +214,7 @@ describe('a settings patch (JSON Merge Patch)', () => {
       downloadUrlTtlSeconds: defaults.downloadUrlTtlSeconds,
       maxFileSize: defaults.maxFileSize,
     });
-    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300, scanHold: 'hold' });
+    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300, scanHold: 'hold', renditions: DEFAULT_RENDITIONS });
   });
 
   it('checks the merged result as a PUT does, and stores nothing when it fails', async () => {
