@@ -94,15 +94,16 @@ describe('grantRendition', () => {
   it('deletes a rendition made for content replaced while it was made', async () => {
     const { deps } = setup();
     const file = await readyImage(deps);
-    // The replacement lands between the read of the file and the rendition's put.
+    // The replacement (and the deletion of what it superseded) lands between the read of the file
+    // and the rendition's put: only the rendition's own check after the put can find it.
     const put = deps.objects.put.bind(deps.objects);
     let replacedMeanwhile = false;
     deps.objects.put = async (key, body, type, ...rest) => {
-      await put(key, body, type, ...rest);
       if (key.includes('/renditions/') && !replacedMeanwhile) {
         replacedMeanwhile = true;
         await readyImage(deps, '0B', file);
       }
+      await put(key, body, type, ...rest);
     };
     await expect(grantRendition(deps, file, spec, options)).rejects.toMatchObject({ code: 'RENDITION_NOT_READY' });
     expect([...deps.objects.objects.keys()].filter((key) => key.includes('/renditions/'))).toEqual([]);
