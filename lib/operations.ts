@@ -243,8 +243,10 @@ export class Operations extends Construct {
       graph('Processing duration p99, by processor (ms)', [search(metricNames.processingDuration, 'processor', 'p99')], 6),
     );
     this.dashboard.addWidgets(
-      graph('Share-token refusals, by reason', [search(metricNames.shareTokenRefused, 'reason', 'Sum')], 12),
-      graph('Requests refused by a limit, by limit', [search(metricNames.throttled, 'limit', 'Sum')], 12),
+      graph('Share-token refusals, by reason', [search(metricNames.shareTokenRefused, 'reason', 'Sum')], 8),
+      graph('Requests refused by a limit, by limit', [search(metricNames.throttled, 'limit', 'Sum')], 8),
+      // Each made once: a count that keeps pace with rendition requests means they are not served from S3.
+      graph('Renditions made by sharp, by format', [search(metricNames.renditionMade, 'format', 'SampleCount')], 8),
     );
   }
 
