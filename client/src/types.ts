@@ -247,6 +247,14 @@ export interface ThumbnailGrant {
   height: number;
 }
 
+/** A pre-signed URL of a rendition; `width`×`height` is the box asked for (an `inside` rendition may be smaller in one side). */
+export interface RenditionGrant extends RenditionRequest {
+  url: string;
+  expiresAt: string;
+  /** The content version it is of (the current one). */
+  version: number;
+}
+
 export interface UploadGrant {
   url: string;
   method: 'PUT';
