@@ -41,6 +41,10 @@ export const errorCatalogue = {
     message: ({ mimeType }: { mimeType: string }) =>
       `Files of type ${mimeType} are always downloaded as attachments; an admin can list the type in the settings' disableForceDownloadForMimeTypes.`,
   },
+  RENDITION_NOT_ALLOWED: {
+    status: 400,
+    message: ({ what, allowed }: { what: string; allowed: string }) => `${what} is not in the tenant's rendition allowlist (settings \`renditions\`): it allows ${allowed}.`,
+  },
   UNKNOWN_FILE_TYPE: {
     status: 400,
     message: ({ tried }: { tried: string }) => `No file type of this deployment matches ${tried}; GET /v1/file-types lists them.`,
@@ -88,6 +92,7 @@ export const errorCatalogue = {
     message: 'This share token does not exist, was deleted or has expired.',
   },
   NO_THUMBNAIL: { status: 404 },
+  NO_RENDITION: { status: 404 },
   WEBHOOK_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `Webhook ${id} was not found.` },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: ({ id }: { id: string }) => `Delivery ${id} of this webhook was not found (deliveries are kept 30 days).` },
   // 409: the file is not in a state that allows the request.
@@ -103,6 +108,11 @@ export const errorCatalogue = {
   THUMBNAIL_NOT_READY: {
     status: 409,
     message: ({ id }: { id: string }) => `The thumbnails of file ${id} are not ready yet; use the original image meanwhile.`,
+  },
+  RENDITION_NOT_READY: {
+    status: 409,
+    message: ({ id }: { id: string }) => `File ${id} has no ready image content to render yet (still processing, or replaced meanwhile); retry in a few seconds.`,
+    headers: { 'retry-after': '2' },
   },
   SCAN_PENDING: {
     status: 409,
@@ -168,6 +178,7 @@ export const errorDescriptions = {
   INVALID_PARTS: 'The parts named to complete a multipart upload are not the ones uploaded, in order.',
   CHECKSUM_MISMATCH: 'S3 refused to complete a multipart upload: the object its parts make has another CRC-64/NVME than the `checksumCrc64nvme` declared.',
   UNSIGNABLE_REQUEST: 'The S3 request asked to be signed is not one of the file’s own upload (another key, a read, a delete, another operation); the message says which.',
+  RENDITION_NOT_ALLOWED: 'The asked size, fit or format is not in the tenant’s rendition allowlist (settings `renditions`).',
   INLINE_NOT_ALLOWED: '`disposition=inline` for a file type the tenant settings do not list.',
   UNKNOWN_FILE_TYPE: 'No file type of the catalogue matches the `fileTypeId`, `mimeType` or name extension tried (the message says which), or the file’s type was removed.',
   AMBIGUOUS_FILE_TYPE: 'The `mimeType` or name extension matches several file types; the message lists them: name one with `fileTypeId`.',
@@ -185,10 +196,12 @@ export const errorDescriptions = {
   WEBHOOK_NOT_FOUND: 'No such webhook of this tenant.',
   WEBHOOK_DELIVERY_NOT_FOUND: 'No such delivery of the webhook (deliveries are kept 30 days).',
   NO_THUMBNAIL: 'The file type has no thumbnails, or processing made none of this size.',
+  NO_RENDITION: 'The file type gets no renditions (only types with thumbnails do), or its content failed processing.',
   ALREADY_UPLOADED: 'The file has content, and the caller lacks `files:overwrite` to replace it.',
   NOT_UPLOADED: 'The file (or version) has no ready content: none yet, or content refused and deleted.',
   COPY_TOO_LARGE: 'The content is too large to be copied.',
   THUMBNAIL_NOT_READY: 'Processing has not made the thumbnails yet.',
+  RENDITION_NOT_READY: 'The content is still being processed (or was replaced while the rendition was made); retry after `Retry-After` seconds.',
   SCAN_PENDING: 'The content’s malware scan has not finished, and the tenant holds content until it is clean (settings `scanHold: hold`, the default); retry in a few seconds.',
   SCAN_FAILED: 'The malware scanner could not scan the content (unsupported, access denied, an error of its own), and the tenant holds content that was not scanned clean (settings `scanHold: hold`).',
   UPLOAD_LINK_FULL: 'The upload link (a drop box) has created as many files as its `maxFiles` allows.',

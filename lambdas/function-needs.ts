@@ -35,6 +35,11 @@ export interface FunctionNeeds {
   table?: TableAccess;
   /** The bucket (FILEPORT_BUCKET_NAME), with these actions; `[]` names the bucket and opens no object. */
   objects?: ObjectAccess[];
+  /**
+   * Lists the bucket under these prefixes only (s3:ListBucket with an s3:prefix condition): the
+   * functions that delete a version's or a file's image renditions, which only S3 records.
+   */
+  listsObjects?: (keyof typeof objectPrefixes)[];
   /** The operator's size limits, the deployment's and per tenant (FILEPORT_MAX_FILE_SIZE…). */
   sizeLimits?: true;
   /** How long a file waits for its first content (FILEPORT_PENDING_FILE_TTL_SECONDS). */

@@ -25,6 +25,8 @@ export const processors = {
         // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
         { actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] },
       ],
+      // Finds the renditions of content a new upload replaced, or of pruned versions.
+      listsObjects: ['thumbnails'],
       maxVersions: true,
       sendsTo: ['thumbnails'],
       malwareScanning: true,
@@ -53,6 +55,8 @@ export const processors = {
       // A file failed for newer content than it described loses the old content's thumbnails.
       // Rare enough that the integration suite may not use it: justified in test/conformance/iam.test.ts.
       objects: [{ actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] }],
+      // … and its renditions.
+      listsObjects: ['thumbnails'],
     }),
   },
   // Deployed only with malware scanning on (lib/malware-scanning.ts): GuardDuty's verdicts, from an
@@ -66,9 +70,10 @@ export const processors = {
         // Reads the head of an object whose version is not recorded yet (is it still the bytes
         // scanned?), and deletes infected bytes.
         { actions: ['s3:GetObject', 's3:DeleteObject'], prefixes: ['content'] },
-        // Deletes the thumbnails of infected content.
+        // Deletes the thumbnails (and renditions, found by listing) of infected content.
         { actions: ['s3:DeleteObject'], prefixes: ['thumbnails'] },
       ],
+      listsObjects: ['thumbnails'],
     }),
   },
   reconciler: {

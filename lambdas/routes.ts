@@ -8,6 +8,7 @@ import { downloads } from './api/groups/downloads';
 import { fileTypes } from './api/groups/file-types';
 import { files } from './api/groups/files';
 import { links } from './api/groups/links';
+import { renditions } from './api/groups/renditions';
 import { shared } from './api/groups/shared';
 import { uploads } from './api/groups/uploads';
 import { webhooks } from './api/groups/webhooks';
@@ -15,7 +16,7 @@ import type { AnyGroupDeclaration, Route as AnyRoute, MemberRoute as AnyMemberRo
 
 export { isMemberRoute, routeKey, type HttpMethod } from './api/route';
 
-const groups = [fileTypes, files, uploads, downloads, shared, links, webhooks] as const;
+const groups = [fileTypes, files, uploads, downloads, shared, links, webhooks, renditions] as const;
 
 export type RouteGroup = (typeof groups)[number]['group'];
 

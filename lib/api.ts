@@ -70,12 +70,14 @@ export class Api extends Construct {
     this.uploadIdSecret = new UploadIdSecret(this, 'UploadIdSecret').secret;
     const functions: Partial<Record<RouteGroup, FileportFunction>> = {};
     const anonymousRoutes: apigwv2.HttpRoute[] = [];
-    for (const { group, description, timeoutSeconds, needs, routes: groupRoutes } of groupDeclarations) {
+    for (const { group, description, timeoutSeconds, memorySize, nativeModules, needs, routes: groupRoutes } of groupDeclarations) {
       const fn = new FileportFunction(this, functionId(group), {
         entry: entrypointFile(group),
         settings,
         description,
         timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
+        ...(memorySize !== undefined && { memorySize }),
+        ...(nativeModules && { nativeModules: [...nativeModules] }),
         environment: {
           // Every group reads the caller's tenant from the token, data or not.
           FILEPORT_TENANT_CLAIM: settings.tenantClaim,

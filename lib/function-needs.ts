@@ -45,6 +45,10 @@ export function grantNeeds(fn: FileportFunction, needs: FunctionNeeds, context: 
     fn.addEnvironment(names.bucketName, storage.bucket.bucketName);
     for (const { actions, prefixes } of needs.objects) storage.grantObjects(fn, actions, prefixes);
   }
+  if (needs.listsObjects) {
+    if (!needs.objects) throw new Error(`${fn.node.path} lists objects, so it needs the bucket (objects)`);
+    storage.grantList(fn, needs.listsObjects);
+  }
   if (needs.maxVersions) fn.addEnvironment(names.maxVersions, String(setting('maxVersions')));
   if (needs.malwareScanning) fn.addEnvironment(names.malwareScanning, setting('malwareScanning') ? 'on' : 'off');
   if (needs.objectKmsKey && storage.encryptionKey) fn.addEnvironment(names.objectKmsKeyArn, storage.encryptionKey.keyArn);

@@ -247,6 +247,8 @@ export class Operations extends Construct {
       graph('Requests refused by a limit, by limit', [search(metricNames.throttled, 'limit', 'Sum')], 8),
       // Processing reads only what it needs (issue 16): a p99 that grows with the uploads' size says it does not.
       graph('Bytes read per processed object p99, by processor', [search(metricNames.processingBytesRead, 'processor', 'p99')], 8),
+      // Each made once: a count that keeps pace with rendition requests means they are not served from S3.
+      graph('Renditions made by sharp, by format', [search(metricNames.renditionMade, 'format', 'SampleCount')], 8),
     );
   }
 

@@ -198,6 +198,16 @@ export class Storage extends Construct {
    * prefix wildcard is the narrowest grant there is; the matching cdk-nag finding is acknowledged
    * here, once, with that reason.
    */
+  /** s3:ListBucket of the bucket, for keys under these prefixes only (the `s3:prefix` a ListObjectsV2 names). */
+  grantList(grantee: iam.IGrantable, prefixes: ObjectPrefix[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${objectPrefixes[prefix]}*`) } },
+    });
+  }
+
   grantObjects(grantee: iam.IGrantable, actions: string[], prefixes: ObjectPrefix[]): iam.Grant {
     const patterns = prefixes.map((prefix) => `${objectPrefixes[prefix]}*`);
     this.grantKey(grantee, actions.flatMap((action) => objectKeyActions[action] ?? []));

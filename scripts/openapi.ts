@@ -38,6 +38,7 @@ const components: Record<string, z.ZodMiniType> = {
   PartUrls: answers.partUrls,
   DownloadGrant: answers.downloadGrant,
   ThumbnailGrant: answers.thumbnailGrant,
+  RenditionGrant: answers.renditionGrant,
   Settings: answers.settings,
 };
 

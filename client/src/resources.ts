@@ -22,6 +22,8 @@ import type {
   ShareToken,
   TenantSettings,
   ThumbnailGrant,
+  RenditionGrant,
+  RenditionRequest,
   ThumbnailSize,
   UploadForm,
   UploadGrant,
@@ -31,6 +33,7 @@ import type {
 const filePath = (id: string) => `/v1/files/${segment(id)}`;
 
 const downloadQuery = (options: DownloadOptions): Query => ({ version: options.version });
+const renditionQuery = (r: RenditionRequest): Query => ({ width: r.width, height: r.height, fit: r.fit, format: r.format });
 
 function listQuery(query: FileListQuery): Query {
   const { link, createdAfter, createdBefore, ...rest } = query;
@@ -80,6 +83,11 @@ export function filesResource(transport: Transport, uploader: Uploader) {
     download,
     /** A pre-signed URL of a thumbnail; 409 THUMBNAIL_NOT_READY until processing has made it. */
     thumbnailUrl: (id: string, size: ThumbnailSize) => transport.request<ThumbnailGrant>('GET', `${filePath(id)}/thumbnails/${segment(size)}`),
+    /**
+     * A pre-signed URL of an image rendition from the tenant's allowlist (settings `renditions`): made on
+     * the first request, then served from S3. 400 RENDITION_NOT_ALLOWED outside the allowlist.
+     */
+    rendition: (id: string, rendition: RenditionRequest) => transport.request<RenditionGrant>('GET', `${filePath(id)}/renditions`, { query: renditionQuery(rendition) }),
     /** A new file with the source's current content, copied inside S3 and processed like an upload. */
     copy: (id: string, changes: CopyChanges = {}) => transport.request<FileportFile>('POST', `${filePath(id)}/copy`, { body: changes }),
     upload: (source: UploadSource, options?: UploadOptions): Promise<UploadResult> => uploader.upload(source, options),
@@ -157,6 +165,7 @@ export function sharedResource(transport: Transport, token: string) {
     download,
     downloadUrl: (options: { version?: number } = {}) => transport.request<DownloadGrant>('GET', `${base}/download`, { ...anonymous, query: downloadQuery(options) }),
     thumbnailUrl: (size: ThumbnailSize) => transport.request<ThumbnailGrant>('GET', `${base}/thumbnails/${segment(size)}`, anonymous),
+    rendition: (rendition: RenditionRequest) => transport.request<RenditionGrant>('GET', `${base}/renditions`, { ...anonymous, query: renditionQuery(rendition) }),
     /** Needs a `full` token. */
     update: (changes: FileChanges, options: { ifMatch?: number } = {}) =>
       transport.request<FileportFile>('PATCH', base, { ...anonymous, body: changes, headers: options.ifMatch === undefined ? {} : { 'if-match': `"${options.ifMatch}"` } }),

@@ -204,10 +204,30 @@ export interface TenantSettings {
   allowedFileTypeIds?: string[];
   /** Content whose malware scan is pending or failed: `hold` (absent: the default) or `serve`. */
   scanHold?: 'hold' | 'serve';
+  /** The image renditions that may be asked for; absent: the default allowlist. */
+  renditions?: RenditionAllowlist;
+}
+
+export type RenditionFit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+export type RenditionFormat = 'webp' | 'avif' | 'jpeg';
+
+/** A rendition: a width×height box, how the image fills it, and its format. */
+export interface RenditionRequest {
+  width: number;
+  height: number;
+  fit: RenditionFit;
+  format: RenditionFormat;
+}
+
+export interface RenditionAllowlist {
+  sizes: { width: number; height: number }[];
+  fits: RenditionFit[];
+  formats: RenditionFormat[];
 }
 
 export interface SettingsAnswer extends TenantSettings {
   scanHold: 'hold' | 'serve';
+  renditions: RenditionAllowlist;
   warnings: { code: string; message: string }[];
 }
 
@@ -227,6 +247,14 @@ export interface ThumbnailGrant {
   expiresAt: string;
   width: number;
   height: number;
+}
+
+/** A pre-signed URL of a rendition; `width`×`height` is the box asked for (an `inside` rendition may be smaller in one side). */
+export interface RenditionGrant extends RenditionRequest {
+  url: string;
+  expiresAt: string;
+  /** The content version it is of (the current one). */
+  version: number;
 }
 
 export interface UploadGrant {

@@ -205,6 +205,9 @@ function s3Requests(operation: string, input: Input): Omit<RecordedCall, 'functi
         call('s3:PutObject', String(input.Key ?? ''), { ...directive, 's3:x-amz-copy-source': source }),
       ];
     }
+    case 'ListObjectsV2':
+      // Authorized on the bucket, with the prefix as a condition key.
+      return [{ ...call('s3:ListBucket', ''), resource: `arn:aws:s3:::${bucket}`, context: { ...context, 's3:prefix': String(input.Prefix ?? '') } }];
     case 'DeleteObject': {
       if (input.IfMatch === undefined) return [call('s3:DeleteObject', String(input.Key ?? ''))];
       // A delete on condition of an ETag needs s3:GetObject as well (S3's conditional deletes).

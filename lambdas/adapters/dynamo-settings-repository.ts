@@ -60,7 +60,7 @@ export class DynamoSettingsRepository implements SettingsRepository {
   }
 }
 
-const SETTINGS_FIELDS = ['disableForceDownloadForMimeTypes', 'allowedFileTypeIds', 'maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds', 'scanHold'] as const satisfies readonly (keyof TenantSettings)[];
+const SETTINGS_FIELDS = ['disableForceDownloadForMimeTypes', 'allowedFileTypeIds', 'maxFileSize', 'downloadUrlTtlSeconds', 'uploadUrlTtlSeconds', 'scanHold', 'renditions'] as const satisfies readonly (keyof TenantSettings)[];
 
 /** Only what this code knows: fields added later (or removed by a PATCH) fall back to their defaults, not `undefined`. */
 function storedSettings(Item: Record<string, unknown>): Partial<TenantSettings> {
@@ -71,5 +71,7 @@ function storedSettings(Item: Record<string, unknown>): Partial<TenantSettings> 
     if (typeof Item[field] === 'number') stored[field] = Item[field] as number;
   }
   if (Item.scanHold === 'hold' || Item.scanHold === 'serve') stored.scanHold = Item.scanHold;
+  // Checked when it was saved (validateSettings).
+  if (typeof Item.renditions === 'object' && Item.renditions !== null) stored.renditions = Item.renditions as TenantSettings['renditions'];
   return stored;
 }

@@ -5,8 +5,10 @@
  * (the declarations name its schemas, by type), so it costs their bundles nothing; the type checks
  * at the end tie those functions' types to these schemas, so neither can change alone.
  */
+import { RENDITION_FITS, RENDITION_FORMATS } from '../domain/transfer/rendition-spec';
 import * as z from '../validation';
 import type { DownloadGrant } from '../domain/transfer/downloads';
+import type { RenditionGrant } from '../domain/transfer/renditions';
 import type { FileType } from '../domain/files/file-types';
 import type { toApiFile, toApiVersion } from '../http/answers';
 import type { MultipartStatus, MultipartUpload, PartUrl } from '../domain/transfer/multipart';
@@ -205,6 +207,15 @@ export const downloadGrant = z.object({
   checksumCrc64nvme: z.nullable(z.string()),
 });
 export const thumbnailGrant = z.object({ url: z.url(), expiresAt: timestamp, width: count, height: count });
+export const renditionGrant = z.object({
+  url: z.url(),
+  expiresAt: timestamp,
+  width: count.check(z.describe('The box asked for: `cover`, `contain` and `fill` renditions are this size; `inside` ones at most, `outside` ones at least.')),
+  height: count,
+  fit: z.enum(RENDITION_FITS),
+  format: z.enum(RENDITION_FORMATS),
+  version: count.check(z.describe('The content version the rendition is of (the current one).')),
+});
 
 export const settings = z.object({
   disableForceDownloadForMimeTypes: z.array(z.string()),
@@ -217,6 +228,13 @@ export const settings = z.object({
   scanHold: z
     .enum(['hold', 'serve'])
     .check(z.describe('Content whose malware scan is pending or failed: `hold` (the default) answers 409 SCAN_PENDING / SCAN_FAILED to downloads, thumbnails, share tokens and public links until it is clean; `serve` serves it meanwhile. Infected content is never served.')),
+  renditions: z
+    .object({
+      sizes: z.array(z.object({ width: count, height: count })),
+      fits: z.array(z.enum(RENDITION_FITS)),
+      formats: z.array(z.enum(RENDITION_FORMATS)),
+    })
+    .check(z.describe('The image renditions that may be asked for (`GET …/renditions`): a size (width×height box) of `sizes`, a fit of `fits`, a format of `formats`; anything else answers 400 RENDITION_NOT_ALLOWED. Default: boxes of 256, 512, 1024 and 2048 px squared; fits cover, contain and inside; formats webp, avif and jpeg.')),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
 });
 
@@ -277,6 +295,7 @@ export type AnswersMatchTheirSchemas = [
   Expect<Equal<SignedUploadRequest, Out<typeof signedUploadRequest>>>,
   Expect<Equal<DownloadGrant & { version: number; checksumSha256: string | null; checksumCrc64nvme: string | null }, Out<typeof downloadGrant>>>,
   Expect<Equal<DownloadGrant & { width: number; height: number }, Out<typeof thumbnailGrant>>>,
+  Expect<Equal<RenditionGrant, Out<typeof renditionGrant>>>,
   Expect<Equal<TenantSettings & { warnings: SettingsWarning[] }, Out<typeof settings>>>,
   Expect<Equal<ReturnType<typeof toApiWebhook>, Out<typeof webhook>>>,
   Expect<Equal<ReturnType<typeof toApiWebhookWithSecret>, Out<typeof webhookWithSecret>>>,

@@ -130,6 +130,10 @@ export interface GroupDeclaration<Group extends string = string, S = never> {
   description: string;
   /** At most 29 s, API Gateway's own limit; Lambda's default (lib/fileport-function.ts) without. */
   timeoutSeconds?: number;
+  /** MB; Lambda's default (lib/fileport-function.ts) without. */
+  memorySize?: number;
+  /** Native packages installed beside the bundle (lib/lambda-bundle.ts `nativePackages`): sharp, for the one group that renders. */
+  nativeModules?: readonly 'sharp'[];
   /** What the function may touch: each need becomes its environment variable(s) and its grant (lib/function-needs.ts). */
   needs: FunctionNeeds;
   routes: readonly Route<Group, S>[];

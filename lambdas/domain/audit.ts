@@ -12,7 +12,7 @@ export const actorOf = (principal: Pick<Principal, 'userId' | 'shareTokenId'>): 
   principal.shareTokenId === undefined ? { type: 'user', id: principal.userId } : { type: 'token', id: principal.shareTokenId };
 
 /** What was granted. Share and public routes add their own (`public-download`, …). */
-export type AuditAction = 'upload' | 'upload-form' | 'upload-part' | 'download' | 'thumbnail' | 'public-download' | 'share-download' | 'share-thumbnail';
+export type AuditAction = 'upload' | 'upload-form' | 'upload-part' | 'download' | 'thumbnail' | 'public-download' | 'share-download' | 'share-thumbnail' | 'rendition' | 'share-rendition' | 'public-rendition';
 
 /**
  * One grant of one or more pre-signed URLs. Only these fields reach the log: never the URL, whose
@@ -49,6 +49,9 @@ const grantKinds: Record<AuditAction, UrlGrantKind> = {
   'public-download': 'public',
   'share-download': 'shared-download',
   'share-thumbnail': 'shared-thumbnail',
+  rendition: 'rendition',
+  'share-rendition': 'shared-rendition',
+  'public-rendition': 'public-rendition',
 };
 
 /**

@@ -131,12 +131,20 @@ export interface ObjectStore {
    */
   readRange(key: string, start: number, end: number, eTag: string): Promise<Uint8Array | 'changed' | undefined>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** Whether an object is at the key (one HeadObject): a rendition made before is served without a read. */
+  exists(key: string): Promise<boolean>;
   /**
    * A server-side copy (no bytes through the caller) with new metadata. False when the source
    * does not exist. Objects up to 5 GiB (S3's CopyObject limit).
    */
   copy(sourceKey: string, targetKey: string, options: { contentType: string; metadata: ObjectMetadata }): Promise<boolean>;
   delete(keys: string[]): Promise<void>;
+  /**
+   * Deletes every object whose key starts with `prefix` (ListObjectsV2, then DeleteObjects): image
+   * renditions are made on request and recorded nowhere but in S3, so their version's or file's
+   * prefix is what finds them. S3 lists what was written before the list began.
+   */
+  deleteUnder(prefix: string): Promise<void>;
   /**
    * Deletes the object only while it is the one of this ETag (S3's `If-Match`): newer bytes at the
    * key are never deleted by a decision made about older ones.
@@ -274,9 +282,22 @@ export interface TenantSettings {
    * content is never served, whatever this says.
    */
   scanHold: ScanHold;
+  /** What image renditions may be asked for (GET …/renditions): anything else is refused, so no one can make unbounded variants. */
+  renditions: RenditionAllowlist;
 }
 
 export type ScanHold = 'hold' | 'serve';
+
+/** How a rendition fills its box, as sharp's `fit` says it. */
+export type RenditionFit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+export type RenditionFormat = 'webp' | 'avif' | 'jpeg';
+
+/** The renditions a tenant allows: each size is a width×height box; any allowed fit and format goes with any allowed size. */
+export interface RenditionAllowlist {
+  sizes: { width: number; height: number }[];
+  fits: RenditionFit[];
+  formats: RenditionFormat[];
+}
 
 export interface SettingsRepository {
   /**
@@ -300,7 +321,7 @@ export interface AuditLog {
 }
 
 /** Which kind of pre-signed URL (or form) a grant handed out: the `kind` of the `UrlGranted` metric. */
-export type UrlGrantKind = 'upload' | 'form' | 'multipart' | 'download' | 'thumbnail' | 'shared-download' | 'shared-thumbnail' | 'public';
+export type UrlGrantKind = 'upload' | 'form' | 'multipart' | 'download' | 'thumbnail' | 'shared-download' | 'shared-thumbnail' | 'public' | 'rendition' | 'shared-rendition' | 'public-rendition';
 
 /**
  * Why a share token was refused: `unknown` (no token has this secret: mistyped, guessed, or
@@ -330,6 +351,8 @@ export interface Telemetry {
    * of objects it read (counted at the object store, lambdas/adapters/counting-object-store.ts).
    */
   processed(processor: 'metadata' | 'thumbnails', durationMs: number, usage?: { bytesRead: number }): void;
+  /** One image rendition made by sharp (issue 16): each is made once, then served from S3. */
+  renditionMade(format: string, durationMs: number): void;
   shareTokenRefused(reason: ShareTokenRefusal): void;
   throttled(limit: ThrottleLimit): void;
   /** One reconciler run: the age of the oldest version still processing (0 when none is), and the files it failed. */

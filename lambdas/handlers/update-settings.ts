@@ -1,4 +1,5 @@
 import * as z from '../validation';
+import { RENDITION_FITS, RENDITION_FORMATS } from '../domain/transfer/rendition-spec';
 import { patchTenantSettings, settingsDefaults, settingsWarnings, updateTenantSettings } from '../domain/settings/tenant-settings';
 import type { ApiServices } from '../composition';
 import { fileportError } from '../errors';
@@ -8,6 +9,13 @@ import { header, json, parseBody, type RouteHandler } from '../http/request';
  * The whole settings object, every field: a PUT replaces it. Only the shape is checked here; the
  * bounds (some depend on the tenant's operator limits) are the domain's (lambdas/domain/settings/tenant-settings.ts).
  */
+/** Its bounds (how many entries, how large a box) are the domain's. */
+const renditionAllowlist = z.strictObject({
+  sizes: z.array(z.strictObject({ width: z.number(), height: z.number() })).check(z.maxLength(1000)),
+  fits: z.array(z.enum(RENDITION_FITS)).check(z.maxLength(100)),
+  formats: z.array(z.enum(RENDITION_FORMATS)).check(z.maxLength(100)),
+});
+
 const fileTypeIds = z.array(z.string().check(z.maxLength(64))).check(z.maxLength(500));
 
 export const settingsBody = z.strictObject({
@@ -19,6 +27,8 @@ export const settingsBody = z.strictObject({
   allowedFileTypeIds: z.optional(fileTypeIds),
   // Absent: `hold` (content is served once its malware scan is clean).
   scanHold: z.optional(z.enum(['hold', 'serve'])),
+  // Absent: the default allowlist (lambdas/domain/settings/tenant-settings.ts DEFAULT_RENDITIONS).
+  renditions: z.optional(renditionAllowlist),
 });
 
 const { disableForceDownloadForMimeTypes, maxFileSize, downloadUrlTtlSeconds, uploadUrlTtlSeconds } = settingsBody.shape;
@@ -32,6 +42,7 @@ export const settingsPatch = z.strictObject({
   // null: every file type of the catalogue again.
   allowedFileTypeIds: z.optional(z.nullable(fileTypeIds)),
   scanHold: z.optional(z.nullable(z.enum(['hold', 'serve']))),
+  renditions: z.optional(z.nullable(renditionAllowlist)),
 });
 
 const PATCH_MEDIA_TYPES = ['application/merge-patch+json', 'application/json'] as const;

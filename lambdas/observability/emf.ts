@@ -73,6 +73,10 @@ export class EmfTelemetry implements Telemetry {
     if (usage) this.emit({ name: metricNames.processingBytesRead, unit: 'Bytes', value: usage.bytesRead, dimensions: { processor } });
   }
 
+  renditionMade(format: string, durationMs: number): void {
+    this.emit({ name: metricNames.renditionMade, unit: 'Milliseconds', value: durationMs, dimensions: { format } });
+  }
+
   shareTokenRefused(reason: Parameters<Telemetry['shareTokenRefused']>[0]): void {
     this.emit({ name: metricNames.shareTokenRefused, unit: 'Count', value: 1, dimensions: { reason } });
   }

@@ -25,6 +25,8 @@ export const metricNames = {
   timeToReady: 'TimeToReady',
   /** Milliseconds one processor spent on one object. Dimension `processor`. */
   processingDuration: 'ProcessingDuration',
+  /** Milliseconds sharp spent making one image rendition (one per rendition: later requests are served from S3). Dimension `format`. */
+  renditionMade: 'RenditionMade',
   /**
    * Bytes of objects one processor read for one object (the sniffed head, whole bodies streamed,
    * ranges): what processing costs in reads, independent of the object's size when S3 holds a

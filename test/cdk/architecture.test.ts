@@ -10,8 +10,8 @@ function fileportFunctions(context: Record<string, unknown> = {}): [string, Reco
   const functions = Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description ?? '').startsWith('Fileport'))
     .map(([id, r]) => [id, r.Properties] as [string, Record<string, any>]);
-  // The seven API groups, the four processing functions, the events publisher and the webhook delivery function.
-  expect(functions).toHaveLength(13);
+  // The eight API groups, the four processing functions, the events publisher and the webhook delivery function.
+  expect(functions).toHaveLength(14);
   return functions;
 }
 

@@ -45,8 +45,9 @@ function elfMachine(file: string): number {
 const EM_AARCH64 = 183;
 const EM_X86_64 = 62;
 
-describe('thumbnails function asset', () => {
-  const dir = () => assetDir(synthesized.stack.processing.thumbnailsFunction);
+// The two functions that run sharp: the thumbnail processor, and the API's renditions function.
+describe.each(['thumbnails', 'renditions'] as const)('%s function asset', (name) => {
+  const dir = () => assetDir(name === 'thumbnails' ? synthesized.stack.processing.thumbnailsFunction : synthesized.stack.api.functions.renditions);
 
   it('contains sharp for linux-arm64 (glibc), and no binaries for any other platform', () => {
     const packages = readdirSync(path.join(dir(), 'node_modules', '@img')).sort();
@@ -97,7 +98,7 @@ describe('thumbnails function asset: PDFium', () => {
 });
 
 describe('every other function asset', () => {
-  const others = () => [...Object.values(synthesized.stack.api.functions), synthesized.stack.processing.metadataFunction];
+  const others = () => [...Object.values(synthesized.stack.api.functions).filter((fn) => fn !== synthesized.stack.api.functions.renditions), synthesized.stack.processing.metadataFunction];
 
   it('is a single minified bundle with its source map and the file-type catalogue, and no node_modules', () => {
     for (const fn of others()) {
@@ -108,7 +109,7 @@ describe('every other function asset', () => {
 
   it('carries the catalogue synth checked, which the function reads as it was written', () => {
     const expected = readFileTypeCatalogue(DEFAULT_FILE_TYPES_FILE);
-    for (const fn of [...others(), synthesized.stack.processing.thumbnailsFunction]) {
+    for (const fn of [...others(), synthesized.stack.processing.thumbnailsFunction, synthesized.stack.api.functions.renditions]) {
       expect({ fn: fn.node.path, types: readFileTypeCatalogue(path.join(assetDir(fn), 'file-types.json')) }).toEqual({ fn: fn.node.path, types: expected });
     }
   });

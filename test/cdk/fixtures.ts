@@ -71,6 +71,8 @@ export interface Permission {
   effect: string;
   action: string;
   resource: string;
+  /** The statement's Condition, when it has one. */
+  condition?: unknown;
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -85,7 +87,7 @@ export function permissionsOf(template: Template, roleLogicalId: string): Permis
     for (const statement of asArray(policy.Properties.PolicyDocument.Statement as Record<string, CfnValue>[])) {
       for (const action of asArray(statement.Action as string | string[])) {
         for (const resource of asArray(statement.Resource as CfnValue | CfnValue[])) {
-          permissions.push({ effect: String(statement.Effect), action, resource: renderArn(resource) });
+          permissions.push({ effect: String(statement.Effect), action, resource: renderArn(resource), ...(statement.Condition !== undefined && { condition: statement.Condition }) });
         }
       }
     }

@@ -30,6 +30,12 @@ function grants(fn: FileportFunction, service: string): Record<string, string[]>
 }
 
 const content = () => `${bucketArn}/content/*`;
+/** s3:ListBucket of the bucket, only for keys under thumbnails/ (the renditions of a file or version are found by listing). */
+const listsThumbnails = () => ({ 's3:ListBucket': [bucketArn] });
+function expectListsOnlyThumbnails(fn: FileportFunction): void {
+  const lists = permissions(fn).filter((p) => p.action === 's3:ListBucket');
+  expect(lists).toEqual([{ effect: 'Allow', action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': ['thumbnails/*'] } } }]);
+}
 const thumbnails = () => `${bucketArn}/thumbnails/*`;
 const index = () => `${tableArn}/index/gsi1`;
 // Item actions name the table only (they never apply to an index); Query names what it reads.
@@ -58,7 +64,9 @@ describe('API functions', () => {
       // CopyObject: read the source version, write the copy's object. Never a thumbnail.
       's3:GetObject': [content()],
       's3:PutObject': [content()],
+      ...listsThumbnails(),
     });
+    expectListsOnlyThumbnails(fn('files'));
   });
 
   it('uploads: only reads items of the table; may only PUT, list the parts of and abort multipart uploads under content/, and read content', () => {
@@ -79,7 +87,14 @@ describe('API functions', () => {
 
   it("shared: reads and writes items and queries a file's own items, never the tenant index; GETs and deletes content and thumbnails", () => {
     expect(grants(fn('shared'), 'dynamodb')).toEqual(onTable([...readActions, ...writeActions], [tableArn]));
-    expect(grants(fn('shared'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:DeleteObject': [content(), thumbnails()].sort() });
+    expect(grants(fn('shared'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:DeleteObject': [content(), thumbnails()].sort(), ...listsThumbnails() });
+    expectListsOnlyThumbnails(fn('shared'));
+  });
+
+  it('renditions: reads items (and updates a share token’s counts); reads content; reads, writes and deletes only under thumbnails/; lists nothing', () => {
+    expect(grants(fn('renditions'), 'dynamodb')).toEqual(onTable([...readActions, 'dynamodb:UpdateItem']));
+    expect(grants(fn('renditions'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:PutObject': [thumbnails()], 's3:DeleteObject': [thumbnails()] });
+    expect(grants(fn('renditions'), 'sqs')).toEqual({});
   });
 
   it("links: reads and writes items and queries a partition's own items, never the tenant index; uploads under content/ as the uploads function does", () => {
@@ -97,7 +112,8 @@ describe('processing functions', () => {
   it('metadata: reads content, deletes stale, refused and pruned content and superseded thumbnails, queues thumbnail jobs', () => {
     const fn = synthesized.stack.processing.metadataFunction;
     expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions]));
-    expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:DeleteObject': [content(), thumbnails()].sort() });
+    expect(grants(fn, 's3')).toEqual({ 's3:GetObject': [content()], 's3:DeleteObject': [content(), thumbnails()].sort(), ...listsThumbnails() });
+    expectListsOnlyThumbnails(fn);
     const thumbnailsQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.thumbnailsQueue)}.Arn>`;
     const metadataQueue = `<${logicalId(synthesized.stack, synthesized.stack.processing.metadataQueue)}.Arn>`;
     const sqs = grants(fn, 'sqs');
@@ -118,7 +134,8 @@ describe('processing functions', () => {
     const { processing } = synthesized.stack;
     const fn = processing.deadLettersFunction;
     expect(grants(fn, 'dynamodb')).toEqual(onTable([...readActions, ...updateActions]));
-    expect(grants(fn, 's3')).toEqual({ 's3:DeleteObject': [thumbnails()] });
+    expect(grants(fn, 's3')).toEqual({ 's3:DeleteObject': [thumbnails()], ...listsThumbnails() });
+    expectListsOnlyThumbnails(fn);
     const deadLetterQueues = [processing.metadataQueue, processing.thumbnailsQueue]
       .map((queue) => `<${logicalId(synthesized.stack, queue.deadLetterQueue?.queue as typeof queue)}.Arn>`)
       .sort();

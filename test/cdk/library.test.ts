@@ -40,7 +40,7 @@ describe('Fileport in an operator\'s own CDK app (examples/cdk-app)', () => {
 
   it('uses the operator\'s bucket and table: it creates none, names theirs to every function and grants on theirs', () => {
     expect(Object.values(resources).filter((r) => ['AWS::S3::Bucket', 'AWS::DynamoDB::Table'].includes(r.Type))).toEqual([]);
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     const { api, processing } = sample.stack.files;
     for (const fn of [api.functions.files, api.functions.uploads, processing.metadataFunction, processing.thumbnailsFunction]) {
       expect({ fn: fn.node.path, bucket: variablesOf(fn).FILEPORT_BUCKET_NAME, table: variablesOf(fn).FILEPORT_TABLE_NAME }).toEqual({

@@ -100,8 +100,8 @@ describe('alarm topic', () => {
 describe('alarms', () => {
   it('every alarm notifies the topic when it fires and when it recovers, and no data is not an incident', () => {
     const all = alarms();
-    // 2 API, 2 per function (13), 1 dead-letter runs, 2 per dead-letter queue (2), processing lag, give-ups, the events and the webhook dead letters.
-    expect(all).toHaveLength(2 + 2 * 13 + 1 + 2 * 2 + 2 + 1 + 1);
+    // 2 API, 2 per function (14), 1 dead-letter runs, 2 per dead-letter queue (2), processing lag, give-ups, the events and the webhook dead letters.
+    expect(all).toHaveLength(2 + 2 * 14 + 1 + 2 * 2 + 2 + 1 + 1);
     expect(operations().alarms).toHaveLength(all.length);
     for (const [name, alarm] of all) {
       expect({ name, ...pick(alarm.Properties, ['AlarmActions', 'OKActions', 'TreatMissingData', 'ComparisonOperator']) }).toEqual({
@@ -148,7 +148,7 @@ describe('alarms', () => {
 
   it('each Lambda: errors in 2 of 3 periods of 5 minutes, and any throttle', () => {
     const functions = fileportFunctions();
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     // Every Lambda in the template but aws-cdk-lib's bucket-notification custom resource is covered.
     const lambdas = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([logical]) => logical);
     expect(lambdas.filter((logical) => !logical.startsWith('BucketNotificationsHandler')).sort()).toEqual(functions.map(id).sort());

@@ -115,6 +115,18 @@ const justified: JustifiedGrant[] = [
     reason: 'A multipart completion through an upload link, retried after S3 completed it, reads one byte of the object to know it exists (lambdas/domain/transfer/multipart.ts), as the uploads function does; the suite retries no completion through a link.',
   },
   {
+    functionId: id(stack.api.functions.renditions),
+    action: 's3:DeleteObject',
+    resource: thumbnailObjects,
+    reason: 'A rendition made for content replaced (or a file deleted) while it was made deletes itself (lambdas/domain/transfer/renditions.ts): a race the integration suite does not provoke; tested in test/unit/domain/transfer/renditions.test.ts.',
+  },
+  {
+    functionId: id(stack.processing.deadLettersFunction),
+    action: 's3:ListBucket',
+    resource: bucketArn,
+    reason: 'A file failed for newer content than it described loses the old content\'s renditions, found by listing their prefix (lambdas/domain/processing/version-claims.ts deleteSuperseded); as rare as its thumbnail deletes above.',
+  },
+  {
     functionId: id(stack.processing.metadataFunction),
     action: 's3:DeleteObject',
     resource: thumbnailObjects,

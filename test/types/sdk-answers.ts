@@ -28,6 +28,7 @@ export type SameShapes = {
   settings: Holds<Equal<sdk.SettingsAnswer, Out<typeof answers.settings>>>;
   download: Holds<Equal<sdk.DownloadGrant, Out<typeof answers.downloadGrant>>>;
   thumbnail: Holds<Equal<sdk.ThumbnailGrant, Out<typeof answers.thumbnailGrant>>>;
+  rendition: Holds<Equal<sdk.RenditionGrant, Out<typeof answers.renditionGrant>>>;
   copy: Holds<Equal<Required<sdk.CopyChanges>, Required<z.input<typeof copyFileBody>>>>;
   upload: Holds<Equal<sdk.UploadGrant, Out<typeof answers.uploadGrant>>>;
   multipart: Holds<Equal<sdk.MultipartUpload, Out<typeof answers.multipartUpload>>>;

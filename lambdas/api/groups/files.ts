@@ -41,6 +41,8 @@ export const files = routeGroup(
         // (S3 moves the bytes; none pass through the function).
         { actions: ['s3:GetObject', 's3:PutObject'], prefixes: ['content'] },
       ],
+      // Deleting a file finds its renditions (recorded only in S3) under its thumbnail prefix.
+      listsObjects: ['thumbnails'],
     },
   },
   {

@@ -28,6 +28,8 @@ export const shared = routeGroup(
       // Signs downloads of content and thumbnails; deleting the file with a full token removes its objects
       // (its thumbnails' deletion may go unused by the integration suite: justified in test/conformance/iam.test.ts).
       objects: [{ actions: ['s3:GetObject', 's3:DeleteObject'], prefixes: ['content', 'thumbnails'] }],
+      // … and finds its renditions under its thumbnail prefix.
+      listsObjects: ['thumbnails'],
     },
   },
   {

@@ -1,3 +1,4 @@
+import { fileThumbnailPrefix } from '../transfer/rendition-spec';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FileportError, fileportError } from '../../errors';
 import type { FileTypeHint } from './file-types';
@@ -156,6 +157,9 @@ export async function removeFile(deps: SharingDeps, file: FileRecord): Promise<v
   await deps.shareTokens.deleteAllOf(file.id);
   await deps.files.delete(file);
   await deps.objects.delete([...file.versions.map((v) => v.key), ...thumbnailObjectKeys(file)]);
+  // Renditions are recorded nowhere but in S3: everything made for any content of the file goes.
+  const [first] = file.versions;
+  if (first) await deps.objects.deleteUnder(fileThumbnailPrefix(first.key));
 }
 
 /** The file's versions, newest first. */

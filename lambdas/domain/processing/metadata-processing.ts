@@ -5,7 +5,7 @@ import { discard, readToBuffer } from '../../inspect/read-stream';
 import { contentMatches, sniffType } from '../../inspect/sniff-type';
 import { readGrantMetadata } from '../transfer/content-metadata';
 import { failed, failMissing, freshVersion, isCurrentKey, writeForVersion, type ContentRef, type ProcessingOutcome, type VersionResult } from './content-writes';
-import { claimVersion } from './version-claims';
+import { claimVersion, deleteSuperseded } from './version-claims';
 import { countPdfPages, type PdfPageCount } from './pdf-page-count';
 import { canonicalMimeType, getsThumbnails, type FileType } from '../files/file-types';
 import { fileIdOfContentKey } from '../files/files';
@@ -71,7 +71,7 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     await deps.objects.deleteIfUnchanged(object.key, object.eTag);
     return 'stale';
   }
-  await deps.objects.delete(claimed.superseded);
+  await deleteSuperseded(deps, claimed.superseded);
   if (isRefusedUpload(claimed.version)) {
     // A second upload from a grant that could not overwrite (two grants issued before any content
     // arrived) does not replace the first: recorded as a failed version, its bytes deleted.

@@ -1,6 +1,6 @@
 import { ProcessingFailure } from '../../inspect/failure';
 import { failed, freshVersion, writeForVersion } from './content-writes';
-import { claimVersion } from './version-claims';
+import { claimVersion, deleteSuperseded } from './version-claims';
 import { fileIdOfContentKey } from '../files/files';
 import { rendersPreview } from '../files/file-types';
 import { isRefusedUpload } from '../model';
@@ -104,6 +104,6 @@ export async function failDeadLetter(deps: Deps, letter: DeadLetter): Promise<'f
     exhausted: () => new Error(`File ${fileId} kept changing while its dead letter was recorded.`),
   });
   if ('outcome' in claimed) return claimed.outcome;
-  await deps.objects.delete(claimed.superseded);
+  await deleteSuperseded(deps, claimed.superseded);
   return 'failed';
 }

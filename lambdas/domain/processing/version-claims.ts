@@ -1,3 +1,4 @@
+import { renditionPrefix, versionThumbnailPrefix } from '../transfer/rendition-spec';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import { thumbnailObjectKeys } from '../files/files';
 import { currentVersion, type FileChanges, type FileRecord, type FileVersion } from '../model';
@@ -34,8 +35,19 @@ export interface ClaimedVersion {
   /** The version at the object's key before the claim; undefined when the key was new. */
   existing: FileVersion | undefined;
   version: FileVersion;
-  /** Objects no longer shown (thumbnails of replaced content, pruned versions): the caller's to delete. */
+  /**
+   * Objects no longer shown (thumbnails of replaced content, pruned versions): the caller's to
+   * delete, with deleteSuperseded. An entry ending in `/` is a prefix: the renditions of content no
+   * longer current, made on request and recorded nowhere (lambdas/domain/transfer/renditions.ts).
+   */
   superseded: string[];
+}
+
+/** Deletes what a claim superseded: its keys, and everything under its prefixes. */
+export async function deleteSuperseded(deps: Pick<Deps, 'objects'>, superseded: string[]): Promise<void> {
+  const prefixes = superseded.filter((entry) => entry.endsWith('/'));
+  await deps.objects.delete(superseded.filter((entry) => !entry.endsWith('/')));
+  for (const prefix of prefixes) await deps.objects.deleteUnder(prefix);
 }
 
 /**
@@ -67,7 +79,7 @@ export async function claimVersion<Outcome>(
         version = decided;
         const replacesShown = isCurrentKey(file, existing.key) && version.sequencer !== existing.sequencer;
         changes = versionChanges(file, version, replacesShown ? { thumbnails: [], thumbnailKeys: {} } : {});
-        superseded = replacesShown ? thumbnailObjectKeys(file) : [];
+        superseded = replacesShown ? [...thumbnailObjectKeys(file), renditionPrefix(existing)] : [];
       } else {
         const decided = rules.atNewKey(file);
         if ('outcome' in decided) return decided;
@@ -80,7 +92,13 @@ export async function claimVersion<Outcome>(
         const prunable = versions.filter((v) => v !== current && v !== version);
         const pruned = rules.maxVersions === undefined ? [] : prunable.slice(0, Math.max(0, versions.length - rules.maxVersions));
         changes.versions = versions.filter((v) => !pruned.includes(v));
-        superseded = [...(current === version ? thumbnailObjectKeys(file) : []), ...pruned.map((v) => v.key)];
+        const shown = currentVersion(file);
+        superseded = [
+          ...(current === version ? thumbnailObjectKeys(file) : []),
+          ...(current === version && shown ? [renditionPrefix(shown)] : []),
+          // Whatever is left under a pruned version's prefix: a rendition made as it was replaced.
+          ...pruned.flatMap((v) => [v.key, versionThumbnailPrefix(v.key)]),
+        ];
       }
       const updated = await deps.files.update(file, changes, deps.now());
       reportFinished(deps, existing, version);

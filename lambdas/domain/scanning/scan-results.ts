@@ -1,3 +1,5 @@
+import { deleteSuperseded } from '../processing/version-claims';
+import { renditionPrefix } from '../transfer/rendition-spec';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import { fileIdOfContentKey } from '../files/files';
 import type { ScanStatus } from '../events/model';
@@ -61,7 +63,8 @@ export async function recordScanResult(deps: Deps, result: ScanResult): Promise<
       const current = isCurrentKey(file, version.key);
       const next: FileVersion =
         result.status === 'infected' ? { ...version, ...failed(malwareFound()), scan, contentRemoved: true } : { ...version, scan };
-      const removedThumbnails = result.status === 'infected' && current ? Object.values(file.thumbnailKeys).filter((k): k is string => typeof k === 'string') : [];
+      // An entry ending in `/`: the version's renditions (deleteSuperseded).
+      const removedThumbnails = result.status === 'infected' && current ? [...Object.values(file.thumbnailKeys).filter((k): k is string => typeof k === 'string'), renditionPrefix(version)] : [];
       const changes = versionChanges(file, next, result.status === 'infected' && current ? { thumbnails: [], thumbnailKeys: {} } : {});
       const updated = await deps.files.update(file, changes, deps.now());
       return { outcome: 'recorded' as const, file: updated, version: next, removedThumbnails };
@@ -82,7 +85,7 @@ export async function recordScanResult(deps: Deps, result: ScanResult): Promise<
   }
   if (result.status === 'infected') {
     await deps.objects.deleteIfUnchanged(result.key, eTag);
-    if (written.removedThumbnails.length > 0) await deps.objects.delete(written.removedThumbnails);
+    if (written.removedThumbnails.length > 0) await deleteSuperseded(deps, written.removedThumbnails);
   }
   return 'recorded';
 }

@@ -3,6 +3,7 @@ import { isActiveContent, canonicalMimeType, mimeTypeMatches, type FileTypeCatal
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import type { Deps, TenantSettings } from '../ports';
 import { sizeLimitsOf, type SizeLimits } from '../transfer/size-limits';
+import { checkAllowlist, DEFAULT_RENDITIONS } from '../transfer/rendition-spec';
 
 export type { TenantSettings } from '../ports';
 
@@ -36,6 +37,7 @@ export function settingsDefaults(deployment: DeploymentDefaults, tenantId: strin
     uploadUrlTtlSeconds: deployment.uploadUrlTtlSeconds,
     // Nothing is served before its malware scan says it is clean, unless the tenant says otherwise.
     scanHold: 'hold',
+    renditions: DEFAULT_RENDITIONS,
   };
 }
 
@@ -86,6 +88,8 @@ export function validateSettings(input: TenantSettings, operatorLimit: number, f
     problems.push(`disableForceDownloadForMimeTypes may list at most ${MAX_INLINE_MIME_TYPES} types, not ${mimeTypes.length}`);
   }
   if (input.scanHold !== 'hold' && input.scanHold !== 'serve') problems.push('scanHold must be "hold" or "serve"');
+  const renditions = checkAllowlist(input.renditions);
+  problems.push(...renditions.problems);
   if (problems.length > 0) throw new FileportError('VALIDATION_ERROR', `${problems.join('; ')}.`);
   return {
     disableForceDownloadForMimeTypes: mimeTypes,
@@ -93,6 +97,7 @@ export function validateSettings(input: TenantSettings, operatorLimit: number, f
     downloadUrlTtlSeconds: input.downloadUrlTtlSeconds,
     uploadUrlTtlSeconds: input.uploadUrlTtlSeconds,
     scanHold: input.scanHold,
+    renditions: renditions.allowlist,
     ...(allowed && { allowedFileTypeIds: allowed }),
   };
 }
@@ -101,11 +106,11 @@ export function validateSettings(input: TenantSettings, operatorLimit: number, f
 export async function updateTenantSettings(
   deps: Pick<Deps, 'settings' | 'now' | 'fileTypes'>,
   tenantId: string,
-  input: Omit<TenantSettings, 'scanHold'> & { scanHold?: TenantSettings['scanHold'] },
+  input: Omit<TenantSettings, 'scanHold' | 'renditions'> & Partial<Pick<TenantSettings, 'scanHold' | 'renditions'>>,
   options: { defaults: TenantSettings; updatedBy: string },
 ): Promise<TenantSettings> {
   // Settings from before scanning existed: a PUT without `scanHold` gets its default.
-  const settings = validateSettings({ ...input, scanHold: input.scanHold ?? options.defaults.scanHold }, options.defaults.maxFileSize, deps.fileTypes);
+  const settings = validateSettings({ ...input, scanHold: input.scanHold ?? options.defaults.scanHold, renditions: input.renditions ?? options.defaults.renditions }, options.defaults.maxFileSize, deps.fileTypes);
   await deps.settings.put(tenantId, settings, { updatedAt: deps.now(), updatedBy: options.updatedBy });
   return settings;
 }

@@ -41,6 +41,7 @@ describe('the EMF adapter', () => {
     telemetry.versionFinished({ status: 'ready', errorCode: null, uploadedAt: '2026-01-01T00:00:00Z', at });
     telemetry.versionFinished({ status: 'failed', errorCode: 'CONTENT_MISMATCH', uploadedAt: '2026-01-01T00:00:00Z', at });
     telemetry.processed('thumbnails', 412, { bytesRead: 4096 });
+    telemetry.renditionMade('avif', 230);
     telemetry.shareTokenRefused('expired');
     telemetry.throttled('dynamodb');
     telemetry.reconciled({ oldestProcessingAgeSeconds: 7300, gaveUp: 2 });
@@ -54,6 +55,7 @@ describe('the EMF adapter', () => {
       { namespace, name: 'ProcessingOutcome', unit: 'Count', value: 1, dimensions: [{ service, status: 'failed', errorCode: 'CONTENT_MISMATCH' }, { service, status: 'failed' }] },
       { namespace, name: 'ProcessingDuration', unit: 'Milliseconds', value: 412, dimensions: [{ service, processor: 'thumbnails' }] },
       { namespace, name: 'ProcessingBytesRead', unit: 'Bytes', value: 4096, dimensions: [{ service, processor: 'thumbnails' }] },
+      { namespace, name: 'RenditionMade', unit: 'Milliseconds', value: 230, dimensions: [{ service, format: 'avif' }] },
       { namespace, name: 'ShareTokenRefused', unit: 'Count', value: 1, dimensions: [{ service, reason: 'expired' }] },
       { namespace, name: 'Throttled', unit: 'Count', value: 1, dimensions: [{ service, limit: 'dynamodb' }] },
       { namespace, name: 'OldestProcessingAge', unit: 'Seconds', value: 7300, dimensions: [{ service }] },

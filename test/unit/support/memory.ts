@@ -133,6 +133,12 @@ export class MemoryObjects implements ObjectStore {
   async delete(keys: string[]) {
     keys.forEach((k) => this.objects.delete(k));
   }
+  async exists(key: string) {
+    return this.objects.has(key);
+  }
+  async deleteUnder(prefix: string) {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
+  }
   /** S3's DeleteObject with `If-Match: <eTag>`: only the bytes named go. */
   async deleteIfUnchanged(key: string, eTag: string) {
     if (!this.objects.has(key)) return 'missing' as const;
@@ -277,6 +283,9 @@ export class MemoryTelemetry implements Telemetry {
   }
   processed(processor: string, durationMs: number, usage?: { bytesRead: number }) {
     this.events.push({ event: 'processed', processor, durationMs, ...usage });
+  }
+  renditionMade(format: string, durationMs: number) {
+    this.events.push({ event: 'renditionMade', format, durationMs });
   }
   shareTokenRefused(reason: string) {
     this.events.push({ event: 'shareTokenRefused', reason });

@@ -1,3 +1,4 @@
+import { DEFAULT_RENDITIONS } from '../../../../lambdas/domain/transfer/rendition-spec';
 import { copyFile } from '../../../../lambdas/domain/files/copies';
 import { FileTypeCatalogue } from '../../../../lambdas/domain/files/file-types';
 import { createFile } from '../../../../lambdas/domain/files/files';
@@ -8,7 +9,7 @@ import { defaultFileTypes } from '../../support/file-types';
 import { setup, uploadThroughGrant, writer } from '../../support/grants';
 
 const MiB = 1024 * 1024;
-const settings: TenantSettings = { disableForceDownloadForMimeTypes: [], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold' };
+const settings: TenantSettings = { disableForceDownloadForMimeTypes: [], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold', renditions: DEFAULT_RENDITIONS };
 
 describe('allowedFileTypeIds', () => {
   it('takes ids of the catalogue only, each once', () => {

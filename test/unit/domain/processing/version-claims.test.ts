@@ -71,7 +71,8 @@ describe('claimVersion', () => {
     const result = claimed(await claimVersion(deps, file.id, again, processingRules(again)));
     expect(result.existing).toMatchObject({ version: 1, sequencer: '0A' });
     expect(result.version).toMatchObject({ version: 1, key: first.key, sequencer: '0B', eTag: '"newer"' });
-    expect(result.superseded).toEqual(['thumbnails/one-small']);
+    // And the renditions made of the replaced bytes (found by their prefix: lambdas/domain/transfer/renditions.ts).
+    expect(result.superseded).toEqual(['thumbnails/one-small', `thumbnails/${file.id}/one/0A/renditions/`]);
     expect(result.file).toMatchObject({ thumbnails: [], thumbnailKeys: {}, versions: [result.version] });
   });
 
@@ -142,11 +143,18 @@ describe('claimVersion', () => {
     const four = upload(file, 'four', '0A');
     const result = claimed(await claimVersion(deps, file.id, four, processingRules(four, { maxVersions: 2 })));
     expect(result.file.versions.map((v) => v.version)).toEqual([3, 4]);
-    expect(result.superseded).toEqual([`content/${file.id}/one`, `content/${file.id}/two`]);
+    // The renditions of the version it replaces as current, and whatever is left under the pruned ones' prefixes.
+    expect(result.superseded).toEqual([
+      `thumbnails/${file.id}/three/0A/renditions/`,
+      `content/${file.id}/one`,
+      `thumbnails/${file.id}/one/`,
+      `content/${file.id}/two`,
+      `thumbnails/${file.id}/two/`,
+    ]);
     const five = upload(file, 'five', '0A');
     const unbounded = claimed(await claimVersion(deps, file.id, five, processingRules(five)));
     expect(unbounded.file.versions.map((v) => v.version)).toEqual([3, 4, 5]);
-    expect(unbounded.superseded).toEqual([]);
+    expect(unbounded.superseded).toEqual([`thumbnails/${file.id}/four/0A/renditions/`]);
   });
 
   it('counts a version the claim finishes, once, and none it leaves processing', async () => {

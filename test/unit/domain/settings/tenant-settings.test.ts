@@ -1,3 +1,4 @@
+import { DEFAULT_RENDITIONS } from '../../../../lambdas/domain/transfer/rendition-spec';
 import { PDFDocument } from 'pdf-lib';
 import { grantDownload } from '../../../../lambdas/domain/transfer/downloads';
 import { mayBeInline, mimeTypeMatches } from '../../../../lambdas/domain/files/file-types';
@@ -14,14 +15,14 @@ import { setup, uploadThroughGrant, writer, type TestDeps } from '../../support/
 const MiB = 1024 ** 2;
 const limits: SizeLimits = { maxFileSize: 10 * MiB, maxMultipartFileSize: 40 * MiB, tenants: { big: { maxFileSize: 20 * MiB, maxMultipartFileSize: 80 * MiB } } };
 const deployment = { uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 600, sizeLimits: limits };
-const valid: TenantSettings = { disableForceDownloadForMimeTypes: ['application/pdf'], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold' };
+const valid: TenantSettings = { disableForceDownloadForMimeTypes: ['application/pdf'], maxFileSize: 5 * MiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 120, scanHold: 'hold', renditions: DEFAULT_RENDITIONS };
 
 const rejects = (input: Partial<TenantSettings>, message: RegExp) =>
   expect(() => validateSettings({ ...valid, ...input }, 40 * MiB, defaultFileTypes)).toThrow(expect.objectContaining({ status: 400, code: 'VALIDATION_ERROR', message: expect.stringMatching(message) }));
 
 describe('settings defaults', () => {
   it('are the deployment\'s URL lifetimes, the larger of the tenant\'s operator limits, and no inline type', () => {
-    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900, scanHold: 'hold' });
+    expect(settingsDefaults(deployment, 't1')).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: 40 * MiB, downloadUrlTtlSeconds: 600, uploadUrlTtlSeconds: 900, scanHold: 'hold', renditions: DEFAULT_RENDITIONS });
     expect(settingsDefaults(deployment, 'big').maxFileSize).toBe(80 * MiB);
   });
 
@@ -213,7 +214,7 @@ describe('a settings patch (JSON Merge Patch)', () => {
       downloadUrlTtlSeconds: defaults.downloadUrlTtlSeconds,
       maxFileSize: defaults.maxFileSize,
     });
-    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300, scanHold: 'hold' });
+    expect(deps.settings.items.get('t1')?.settings).toEqual({ disableForceDownloadForMimeTypes: ['image/png'], uploadUrlTtlSeconds: 300, scanHold: 'hold', renditions: DEFAULT_RENDITIONS });
   });
 
   it('checks the merged result as a PUT does, and stores nothing when it fails', async () => {

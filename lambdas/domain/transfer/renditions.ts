@@ -1,0 +1,104 @@
+import { FileportError, fileportError } from '../../errors';
+import { ProcessingFailure } from '../../inspect/failure';
+import { makeRendition } from '../../inspect/make-rendition';
+import { checkImageHead, IMAGE_HEAD_BYTES, MAX_IMAGE_BYTES } from '../../inspect/make-thumbnails';
+import { readToBuffer, discard } from '../../inspect/read-stream';
+import { audit, type Actor, type AuditAction } from '../audit';
+import { currentVersion, type FileRecord, type FileVersion } from '../model';
+import type { Deps, RenditionAllowlist, ScanHold } from '../ports';
+import { checkScanServes } from '../scanning/scan-holds';
+import { contentDisposition, type DownloadGrant } from './downloads';
+import { checkAllowed, MIME_TYPES, renditionKey, type RenditionSpec } from './rendition-spec';
+
+export interface RenditionOptions {
+  allowlist: RenditionAllowlist;
+  expiresIn: number;
+  actor: Actor;
+  /** The audit line's action: `rendition` unless the caller is a share or public route. */
+  action?: AuditAction;
+  /** The tenant's `scanHold`, as for thumbnails: absent, held. */
+  scanHold?: ScanHold;
+}
+
+export type RenditionGrant = DownloadGrant & RenditionSpec & { version: number };
+
+/**
+ * A URL to a rendition of the file's current image content, made by sharp on the first request
+ * and stored beside its thumbnails; every later request is one HeadObject and a signature. Only
+ * types with thumbnails, only once processing made the version ready (its head, size and pixels
+ * were checked then), held while a malware scan is, as thumbnails are. The file is loaded (and
+ * checked to be the caller's) by the caller.
+ */
+export async function grantRendition(deps: Deps, file: FileRecord, spec: RenditionSpec, options: RenditionOptions): Promise<RenditionGrant> {
+  checkAllowed(options.allowlist, spec);
+  const type = deps.fileTypes.typeOf(file);
+  if (!type.thumbnails) throw new FileportError('NO_RENDITION', `Files of type ${type.id} get no renditions: only image types with thumbnails do.`);
+  if (file.status === 'pending' || file.status === 'processing') throw fileportError('RENDITION_NOT_READY', { id: file.id });
+  const version = currentVersion(file);
+  if (file.status === 'failed' || !version || version.status !== 'ready') throw new FileportError('NO_RENDITION', `File ${file.id} has no ready image content (${file.error?.code ?? file.status}).`);
+  checkScanServes(file, version, options.scanHold ?? 'hold');
+
+  const key = renditionKey(version, spec);
+  if (!(await deps.objects.exists(key))) await makeAndStore(deps, file, version, spec, key);
+  const baseName = file.name.replace(/\.[^.]*$/, '') || 'image';
+  const url = await deps.objects.presignGet(key, {
+    expiresIn: options.expiresIn,
+    contentType: MIME_TYPES[spec.format],
+    contentDisposition: contentDisposition('inline', `${baseName}-${spec.width}x${spec.height}-${spec.fit}.${spec.format === 'jpeg' ? 'jpg' : spec.format}`),
+  });
+  const expiresAt = new Date(deps.now().getTime() + options.expiresIn * 1000).toISOString();
+  audit(deps, { action: options.action ?? 'rendition', tenantId: file.tenantId, actor: options.actor, fileId: file.id, expiresAt, key, version: version.version });
+  return { url, expiresAt, ...spec, version: version.version };
+}
+
+/**
+ * Reads the version's bytes (bounded as for thumbnails), makes the rendition and stores it. Two
+ * first requests at once both make it (the same bytes at the same key): no marker to write, clean
+ * up or wait on, and the allowlist bounds the waste. Once stored, the file is read again: when
+ * its content was replaced or it was deleted meanwhile, the deletion that came with it may have
+ * listed the prefix before this put, so the rendition deletes itself (a deletion that lists after
+ * it finds it anyway: S3 lists what was written before).
+ */
+async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, spec: RenditionSpec, key: string): Promise<void> {
+  const image = await readImage(deps, file, version);
+  let rendition;
+  const started = Date.now();
+  try {
+    rendition = await makeRendition(image, spec);
+  } catch (error) {
+    if (!(error instanceof ProcessingFailure)) throw error;
+    throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (${error.code}): ${error.message}`);
+  }
+  deps.telemetry.renditionMade(spec.format, Date.now() - started);
+  await deps.objects.put(key, rendition.data, MIME_TYPES[spec.format]);
+  const now = await deps.files.get(file.id);
+  const current = now && currentVersion(now);
+  if (!current || current.key !== version.key || current.sequencer !== version.sequencer) {
+    await deps.objects.delete([key]);
+    if (!now) throw fileportError('FILE_NOT_FOUND', { id: file.id });
+    throw fileportError('RENDITION_NOT_READY', { id: file.id });
+  }
+}
+
+/** The version's whole image, refused before it is read when its head says it is more than renditions decode. */
+async function readImage(deps: Deps, file: FileRecord, version: FileVersion): Promise<Buffer> {
+  const replaced = () => fileportError('RENDITION_NOT_READY', { id: file.id });
+  const head = await deps.objects.readHead(version.key, IMAGE_HEAD_BYTES);
+  if (!head) throw new FileportError('NO_RENDITION', `The content of file ${file.id} is gone.`);
+  // Newer bytes at the key are another version's: its processing decides about them.
+  if (head.eTag !== version.eTag) throw replaced();
+  try {
+    checkImageHead(head.bytes, head.size, { maxBytes: MAX_IMAGE_BYTES });
+  } catch (error) {
+    if (!(error instanceof ProcessingFailure)) throw error;
+    throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (${error.code}): ${error.message}`);
+  }
+  if (head.bytes.length === head.size) return Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength);
+  const stored = await deps.objects.read(version.key);
+  if (!stored) throw new FileportError('NO_RENDITION', `The content of file ${file.id} is gone.`);
+  if (stored.eTag !== version.eTag || stored.size !== head.size) {
+    await discard(stored.body);
+    throw replaced();
+  }
+  return readToBuffer(stored.body, stored.size);
+}
