@@ -52,6 +52,8 @@ const expectedKeyActions: Record<string, string[]> = {
   LinksFunction: [...tableWrite, ...objectRead, ...objectWrite],
   MetadataFunction: [...tableWrite, ...objectRead],
   ThumbnailsFunction: [...tableWrite, ...objectRead, ...objectWrite],
+  // Renditions: reads the file; reads its content and writes the rendition beside its thumbnails.
+  RenditionsFunction: [...tableRead, ...objectRead, ...objectWrite],
   // Only deletes objects, which needs no key.
   DeadLettersFunction: tableWrite,
   ReconcilerFunction: tableWrite,
