@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { lambdaBundle, nativePackages } from '../../lib/lambda-bundle';
-import { entrypointFile, routeGroups, type RouteGroup } from '../../lambdas/routes';
+import { entrypointFile, groupDeclarations, type RouteGroup } from '../../lambdas/routes';
 import { processorEntrypoints } from '../../lambdas/processors';
 import type { Figure, Section } from '../figures';
 import { median, ratio, round, shuffled } from '../stats';
@@ -55,7 +55,13 @@ const none = { pdfLib: false, sharp: false };
 
 export function deployedLambdas(): Lambda[] {
   return [
-    ...routeGroups.map((group): Lambda => ({ name: `api ${group}`, entry: entrypointFile(group), kind: 'api', uses: none })),
+    // An API group carries sharp only when its declaration installs it (renditions).
+    ...groupDeclarations.map(({ group, nativeModules }): Lambda => ({
+      name: `api ${group}`,
+      entry: entrypointFile(group),
+      kind: 'api',
+      uses: { pdfLib: false, sharp: nativeModules?.includes('sharp') === true },
+    })),
     ...Object.entries(processorEntrypoints).map(([name, entry]): Lambda => ({ name: `processor ${name}`, entry, kind: 'processor', uses: processorUses[name] ?? none })),
   ];
 }

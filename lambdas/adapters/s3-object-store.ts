@@ -115,14 +115,7 @@ export class S3ObjectStore implements ObjectStore {
         throw error;
       }
       if (!object) return undefined;
-      const chunks: Uint8Array[] = [];
-      let read = 0;
-      for await (const chunk of object.body) {
-        chunks.push(chunk);
-        read += chunk.length;
-        if (read >= length) break;
-      }
-      return { bytes: Buffer.concat(chunks).subarray(0, length), ...head };
+      return { bytes: await firstBytes(object.body, length), ...head };
     }
   }
 
@@ -134,7 +127,7 @@ export class S3ObjectStore implements ObjectStore {
       return { size: result.ContentLength ?? 0, eTag: (result.ETag ?? '').replaceAll('"', ''), metadata: result.Metadata ?? {}, checksums };
     } catch (error) {
       // A HEAD has no body: a missing key is only its status.
-      if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return undefined;
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
       throw error;
     }
   }
@@ -145,10 +138,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async readRange(key: string, start: number, end: number, eTag: string): Promise<Uint8Array | 'changed' | undefined> {
     try {
-      const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}`, IfMatch: `"${eTag}"` }));
-      return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
+      const object = await this.get(key, `bytes=${start}-${end}`, eTag);
+      return object && (await firstBytes(object.body, end - start + 1));
     } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
       if (isPreconditionFailed(error)) return 'changed';
       throw error;
     }
@@ -392,13 +384,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return false;
-      throw error;
-    }
+    return (await this.head(key)) !== undefined;
   }
 
   async deleteUnder(prefix: string): Promise<void> {
@@ -492,3 +478,15 @@ function totalSize(contentRange: string | undefined): number | undefined {
 }
 
 async function* emptyBody(): AsyncIterable<Uint8Array> {}
+
+/** The first `length` bytes of a body (fewer if it is shorter); the rest is not read. */
+async function firstBytes(body: AsyncIterable<Uint8Array>, length: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    read += chunk.length;
+    if (read >= length) break;
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}

@@ -31,17 +31,5 @@ export const downloadErrors = {
 } as const satisfies RouteErrors;
 export const thumbnailAnswers: Record<number, Answer> = { 200: grant('A pre-signed URL of the WebP thumbnail.', 'thumbnailGrant') };
 export const thumbnailErrors = { 404: { codes: ['FILE_NOT_FOUND', 'NO_THUMBNAIL'], text: 'FILE_NOT_FOUND; NO_THUMBNAIL: the file type has none, or processing made none.' }, 409: ['THUMBNAIL_NOT_READY', 'SCAN_PENDING', 'SCAN_FAILED'] } as const satisfies RouteErrors;
-export const renditionAnswers: Record<number, Answer> = {
-  200: grant('A pre-signed URL of the rendition (made on this request when it is the first), inline, with its format’s Content-Type.', 'renditionGrant'),
-  302: { description: 'With `redirect=true`: a redirect to the pre-signed rendition URL.', headers: ['Location', 'Cache-Control'] },
-};
-export const renditionErrors = {
-  400: { codes: ['RENDITION_NOT_ALLOWED'], text: 'RENDITION_NOT_ALLOWED: the size, fit or format is not in the tenant’s allowlist (settings `renditions`); the message names each.' },
-  404: { codes: ['FILE_NOT_FOUND', 'NO_RENDITION'], text: 'FILE_NOT_FOUND; NO_RENDITION: the file type gets none (only image types with thumbnails do), or its content failed processing.' },
-  409: {
-    codes: ['RENDITION_NOT_READY', 'NOT_UPLOADED', 'SCAN_PENDING', 'SCAN_FAILED'],
-    text: 'RENDITION_NOT_READY: still processing, or replaced while the rendition was made (retry after `Retry-After`); NOT_UPLOADED: infected content, deleted; SCAN_PENDING / SCAN_FAILED while the tenant’s `scanHold` is `hold`.',
-  },
-} as const satisfies RouteErrors;
 export const tokenListAnswers: Record<number, Answer> = { 200: { description: 'Live tokens, oldest first, without secrets.', schema: 'shareTokenList' } };
 export const preconditionFailed = { codes: ['PRECONDITION_FAILED'], text: 'PRECONDITION_FAILED: `If-Match` names another version.' } as const;

@@ -73,23 +73,27 @@ export class FileList {
       entry = { key, preview: { kind: 'none' }, cell: entry?.cell ?? h('div', {}) };
       this.previews.set(file.id, entry);
       // Thumbnails are made while the file is processing: the original image stands in meanwhile.
-      const hasImage = type?.thumbnails && file.contentVersion !== null && file.status !== 'failed';
-      if (hasImage) void this.loadPreview(file, entry);
+      // A PDF's are its first page: no <img> can show the original, so its icon stands in.
+      const rendered = type?.preview === true && type.mimeTypes.includes('application/pdf');
+      const hasImage = (type?.thumbnails || rendered) && file.contentVersion !== null && file.status !== 'failed';
+      if (hasImage) void this.loadPreview(file, entry, type?.thumbnails === true);
       else entry.cell.replaceChildren(icon(file));
     } else if (entry.preview.kind === 'original') {
       // Still waiting for the thumbnail: ask again (the original stays meanwhile).
-      void this.loadPreview(file, entry);
+      void this.loadPreview(file, entry, true);
     }
     return entry.cell;
   }
 
-  private async loadPreview(file: PageFile, entry: PreviewEntry): Promise<void> {
+  private async loadPreview(file: PageFile, entry: PreviewEntry, originalStandsIn: boolean): Promise<void> {
     if (entry.loading) return;
     entry.loading = true;
     let next: Preview;
     try {
       const thumbnail = await this.client().thumbnailUrl(file.id, 'small');
-      next = thumbnail ? { kind: 'thumbnail', url: thumbnail } : entry.preview.kind === 'original' ? entry.preview : { kind: 'original', url: await this.client().downloadUrl(file.id) };
+      if (thumbnail) next = { kind: 'thumbnail', url: thumbnail };
+      else if (!originalStandsIn) next = { kind: 'none' };
+      else next = entry.preview.kind === 'original' ? entry.preview : { kind: 'original', url: await this.client().downloadUrl(file.id) };
     } catch {
       next = { kind: 'none' };
     } finally {

@@ -5,6 +5,8 @@ export interface PageFileType {
   mimeTypes: string[];
   extension: string;
   thumbnails: boolean;
+  /** For a PDF: its first page is made as its thumbnails. */
+  preview: boolean;
 }
 
 /** Other spellings of the types' canonical extensions that files arrive with. */

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { pageHtml } from '../../local/page/shell';
 import { launchChromium, serveHtml } from './support/browser';
 import { eventually, type Api } from './support/api';
-import { useStack } from './support/local-stack';
+import { makePdf, useStack } from './support/local-stack';
 
 // A browser, a 50 MB upload and its processing: minutes on a loaded CI machine, not seconds.
 jest.setTimeout(300_000);
@@ -50,6 +50,10 @@ let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 const thumbnailResponses: { url: string; contentType: string | undefined }[] = [];
+/** Every URL the page loaded as an image. */
+const imageRequests: string[] = [];
+/** The images the page loaded from a file's content (its original, not a thumbnail). */
+const pdfImageRequests = (fileId: string) => imageRequests.filter((url) => new URL(url).pathname.includes(`/content/${fileId}/`));
 let workDir: string;
 let png: Buffer;
 let big: Buffer;
@@ -60,6 +64,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   page = await openPage(context, stack().apiUrl);
+  page.on('request', (request) => {
+    if (request.resourceType() === 'image') imageRequests.push(request.url());
+  });
   page.on('response', (response) => {
     if (new URL(response.url()).pathname.includes('/thumbnails/')) thumbnailResponses.push({ url: response.url(), contentType: response.headers()['content-type'] });
   });
@@ -187,6 +194,23 @@ describe('the browser upload page', () => {
     expect(await thumbnail.getAttribute('alt')).toBe('Thumbnail of noise.png');
     // The thumbnail may have loaded into a row drawn while processing; the next refresh shows it ready.
     await page.locator(`${rowSelector('noise.png')}[data-status="ready"]`).waitFor();
+  });
+
+  it('shows a PDF as its icon until its first page is rendered, then that page as its thumbnail', async () => {
+    const pdf = Buffer.from(await makePdf(3));
+    await page.getByTestId('file-input').setInputFiles({ name: 'pages.pdf', mimeType: 'application/pdf', buffer: pdf });
+    const upload = await uploaded(page, 'pages.pdf');
+    expectDone(upload);
+    await page.locator(`${rowSelector('pages.pdf')}[data-status="ready"]`).waitFor();
+    await imageLoaded(page, `${rowSelector('pages.pdf')} img[data-kind="thumbnail"]`);
+    const thumbnail = row(page, 'pages.pdf').locator('img[data-kind="thumbnail"]');
+    const file = (await api().call('GET', `/v1/files/${upload.fileId}`)).body;
+    expect(file).toMatchObject({ status: 'ready', pageCount: 3 });
+    const small = file.thumbnails.find((t: { size: string }) => t.size === 'small');
+    expect(await thumbnail.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([small.width, small.height]);
+    expect(new URL((await thumbnail.getAttribute('src')) as string).pathname).toMatch(/\/thumbnails\//);
+    // Never the PDF itself in an <img>: no original stood in while it was processing.
+    expect(pdfImageRequests(upload.fileId as string)).toEqual([]);
   });
 
   it('uploads a 50 MB file in parts, with many monotonic progress events ending at its size', async () => {

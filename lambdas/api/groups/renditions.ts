@@ -3,8 +3,23 @@ import { createRenditionUrl } from '../../handlers/create-rendition-url';
 import { createSharedRenditionUrl } from '../../handlers/create-shared-rendition-url';
 import { publicRenditionQuery, renditionQuery } from '../../handlers/rendition-query';
 import { redirectToPublicRendition } from '../../handlers/redirect-to-public-rendition';
-import { id, renditionAnswers, renditionErrors, token } from '../docs';
-import { answerField, memberRoute, publicRoute, routeGroup, sharedRoute } from '../route';
+import { grant, id, token } from '../docs';
+import type { RouteErrors } from '../../errors';
+import { answerField, memberRoute, publicRoute, routeGroup, sharedRoute, type Answer } from '../route';
+
+/** Only this group's: other API bundles need not carry these texts. */
+const renditionAnswers: Record<number, Answer> = {
+  200: grant('A pre-signed URL of the rendition (made on this request when it is the first), inline, with its format’s Content-Type.', 'renditionGrant'),
+  302: { description: 'With `redirect=true`: a redirect to the pre-signed rendition URL.', headers: ['Location', 'Cache-Control'] },
+};
+const renditionErrors = {
+  400: { codes: ['RENDITION_NOT_ALLOWED'], text: 'RENDITION_NOT_ALLOWED: the size, fit or format is not in the tenant’s allowlist (settings `renditions`); the message names each.' },
+  404: { codes: ['FILE_NOT_FOUND', 'NO_RENDITION'], text: 'FILE_NOT_FOUND; NO_RENDITION: the file type gets none (only image types with thumbnails do), or its content failed processing.' },
+  409: {
+    codes: ['RENDITION_NOT_READY', 'NOT_UPLOADED', 'SCAN_PENDING', 'SCAN_FAILED'],
+    text: 'RENDITION_NOT_READY: still processing, or replaced while the rendition was made (retry after `Retry-After`); NOT_UPLOADED: infected content, deleted; SCAN_PENDING / SCAN_FAILED while the tenant’s `scanHold` is `hold`.',
+  },
+} as const satisfies RouteErrors;
 
 /**
  * Image renditions on request: the only API function that carries sharp (native, and heavy), so

@@ -1,7 +1,7 @@
 import { formatProgress, formatSize } from '../../../local/page/format';
 import { pickFileType, type PageFileType } from '../../../local/page/pick-type';
 
-const type = (id: string, extension: string, mimeTypes: string[]): PageFileType => ({ id, name: id, extension, mimeTypes, thumbnails: false });
+const type = (id: string, extension: string, mimeTypes: string[]): PageFileType => ({ id, name: id, extension, mimeTypes, thumbnails: false, preview: false });
 const types = [type('jpeg', 'jpg', ['image/jpeg']), type('png', 'png', ['image/png']), type('tiff', 'tiff', ['image/tiff']), type('txt', 'txt', ['text/plain']), type('xml', 'xml', ['application/xml', 'text/xml'])];
 
 describe('the upload page picks a file type', () => {
