@@ -38,7 +38,9 @@ describe('under concurrency', () => {
     files.forEach((file, i) => {
       const flow = flows[i]!;
       expect(file).toMatchObject({ status: 'ready', name: `flow-${flow.i}.${flow.isImage ? 'png' : 'pdf'}`, size: flow.bytes.length, pageCount: flow.pages, tags: [`flow-${flow.i}`] });
-      expect(file.thumbnails).toHaveLength(flow.isImage ? 2 : 0);
+      // Images get thumbnails, and PDFs theirs: their first page (issue 16).
+      expect(file.thumbnails.map((t: { size: string }) => t.size)).toEqual(['small', 'medium']);
+      expect(file.unavailable).toEqual({});
     });
   });
 });
