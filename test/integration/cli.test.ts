@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -83,12 +84,18 @@ describe('fileport CLI', () => {
     expect(JSON.parse((await ok(['ls', '--tag', 'cli-test', '--tag', 'cli-both', '--json'])).stdout).items.map((f: any) => f.id).sort()).toEqual([csvId, zipId].sort());
     expect(JSON.parse((await ok(['ls', '--tag', 'cli-test', '--tag', 'nowhere', '--json'])).stdout).items).toEqual([]);
 
-    expect((await ok(['info', zipId])).stdout).toMatch(new RegExp(`sha256\\s+${createHash('sha256').update(big).digest('base64').replace(/[+/]/g, '\\$&')}`));
+    // Uploaded in parts, it declared its whole CRC-64/NVME, which S3 checked and holds: processing
+    // did not read it to compute a SHA-256, and info says which checksum it has and why not the other.
+    const crc = new Crc64Nvme();
+    crc.update(big);
+    const info = (await ok(['info', zipId])).stdout;
+    expect(info).toMatch(new RegExp(`crc64nvme\\s+${Buffer.from(await crc.digest()).toString('base64').replace(/[+/]/g, '\\$&')}`));
+    expect(info).toMatch(/sha256\s+- \(CHECKSUM_NOT_COMPUTED\)/);
     // The local stack scans nothing unless asked: the version's malware scan is skipped.
     expect((await ok(['info', zipId])).stdout).toMatch(/malware scan\s+skipped/);
 
     const download = await ok(['download', zipId, '-o', 'copy.zip']);
-    expect(download.stdout).toContain('SHA-256 verified');
+    expect(download.stdout).toContain('CRC-64/NVME verified');
     expect(readFileSync(join(dir, 'copy.zip')).equals(Buffer.from(big))).toBe(true);
     await ok(['download', csvId]);
     expect(readFileSync(join(dir, 'small.csv')).toString()).toBe('a,b\n1,2\n');
