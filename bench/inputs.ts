@@ -170,17 +170,19 @@ export async function writeTextPdf(path: string, pages: number, options: { objec
 
 /**
  * A scan-like PDF of `megabytes` in all: `pages` pages that each draw one image of random bytes
- * (incompressible, as photos are), written with a classic cross-reference table. Streamed: the file
- * never sits in memory.
+ * (incompressible, as photos are), written with a classic cross-reference table, or with
+ * `objectStreams` its dictionaries packed into object streams with a cross-reference stream (as a
+ * current scanner or writer saves it). Streamed: the file never sits in memory.
  */
-export async function writeLargePdf(path: string, megabytes: number, pages: number): Promise<string> {
+export async function writeLargePdf(path: string, megabytes: number, pages: number, options: { objectStreams?: boolean } = {}): Promise<string> {
   const imageBytes = Math.floor((megabytes * 1024 * 1024) / pages);
   const side = Math.max(1, Math.floor(Math.sqrt(imageBytes / 3)));
   const length = side * side * 3;
   const first = treeObjects(pages) + 1;
   // Page p: the page, its content stream and its image.
   const pageId = (p: number) => first + 3 * p;
-  const pdf = new PdfWriter(path, false, first + 3 * pages);
+  const objectStreams = options.objectStreams ?? false;
+  const pdf = new PdfWriter(path, objectStreams, first + 3 * pages);
   await pdf.write('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
   await writePageTree(pdf, pages, pageId);
   const draw = Buffer.from('q 612 0 0 792 0 0 cm /Im0 Do Q', 'latin1');
@@ -197,7 +199,7 @@ export async function writeLargePdf(path: string, megabytes: number, pages: numb
     await pdf.stream(image, `/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8`, length, randomChunks());
   }
   await pdf.end(1);
-  return `PDF, ${pages} pages of image data`;
+  return `PDF, ${pages} pages of image data (${objectStreams ? 'object streams, cross-reference stream' : 'classic cross-reference table'})`;
 }
 
 /**

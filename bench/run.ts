@@ -27,8 +27,10 @@ const sections: Record<string, string> = {
   gateway: 'gateway',
   'lambda-weight': 'lambdaWeight',
   processors: 'processors',
+  'time-to-ready': 'timeToReady',
   growth: 'growth',
   'share-tokens': 'shareTokens',
+  renditions: 'renditions',
 };
 
 /** Loaded by path, so one missing or broken section fails alone instead of the whole bench. */

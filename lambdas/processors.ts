@@ -15,6 +15,9 @@ export const processors = {
   metadata: {
     entry: 'lambdas/entrypoints/process-metadata.ts',
     timeoutSeconds: 180,
+    // A PDF's page count may still load it whole (when the ranged count cannot decide) into memory.
+    // The bench's Lambda cost per 1,000 files is reckoned with it.
+    memorySize: 1024,
     needs: needs({
       table: { items: fileUpdates },
       objects: [
@@ -35,6 +38,10 @@ export const processors = {
   thumbnails: {
     entry: 'lambdas/entrypoints/process-thumbnails.ts',
     timeoutSeconds: 90,
+    // Decoding a large image is CPU- and memory-bound; Lambda's CPU share grows with memory.
+    // A PDF preview fits too: the PDF (256 MiB at most) is held twice beside PDFium's heap,
+    // capped at 512 MiB more (lambdas/inspect/pdf-preview.ts); a decompression bomb peaked at 938 MB.
+    memorySize: 1536,
     needs: needs({
       table: { items: fileUpdates },
       objects: [

@@ -52,18 +52,14 @@ export class Processing extends Construct {
       entry: processors.metadata.entry,
       settings,
       description: 'Fileport processing: size, type check and page count of uploaded content',
-      // Page counting reads a whole PDF into memory.
-      memorySize: 1024,
+      memorySize: processors.metadata.memorySize,
       timeout: timeoutOf('metadata'),
     });
     this.thumbnailsFunction = new FileportFunction(this, 'ThumbnailsFunction', {
       entry: processors.thumbnails.entry,
       settings,
       description: 'Fileport processing: image thumbnails and PDF previews',
-      // Decoding a large image is CPU- and memory-bound; Lambda's CPU share grows with memory.
-      // A PDF preview fits too: the PDF (256 MiB at most) is held twice beside PDFium's heap,
-      // capped at 512 MiB more (lambdas/inspect/pdf-preview.ts); a decompression bomb peaked at 938 MB.
-      memorySize: 1536,
+      memorySize: processors.thumbnails.memorySize,
       timeout: timeoutOf('thumbnails'),
       // The only function that loads sharp and PDFium; the metadata step never imports the thumbnail code.
       nativeModules: ['sharp', '@hyzyla/pdfium'],

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const out = join(dir, 'results.json');
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight,processors,growth,share-tokens', '--out', out],
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bench/run.ts', '--quick', '--only', 'url-issuance,gateway,lambda-weight,processors,time-to-ready,growth,share-tokens,renditions', '--out', out],
     // Not recorded for the IAM conformance check: the bench calls the adapters outside any function's invocation, and measures them unrecorded.
     { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL: '', FILEPORT_RECORD_AWS_CALLS: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -46,7 +46,7 @@ function expectMeasured(measured: any): void {
 it('runs every section without error and prints the table', () => {
   expect({ exitCode, sections: results.runs.map((s: any) => `${s.name}: ${s.status}`) }).toEqual({
     exitCode: 0,
-    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok', 'processors: ok', 'growth: ok', 'share-tokens: ok'],
+    sections: ['url-issuance: ok', 'gateway: ok', 'lambda-weight: ok', 'processors: ok', 'time-to-ready: ok', 'growth: ok', 'share-tokens: ok', 'renditions: ok'],
   });
   expect(output).toContain('| section');
   expect(output).toContain('| lambda-weight');
@@ -132,13 +132,18 @@ it('weighs every deployed Lambda, and each carries only the heavy packages it us
   for (const group of routeGroups) expect(contents[`api ${group}: bundle`]).toBe('pdf-lib no, sharp no');
 });
 
-it('counts pages and makes thumbnails of the generated inputs, each beside its floor', () => {
+it('counts pages (whole and ranged), makes thumbnails and PDF previews of the generated inputs, each beside its floor', () => {
   const figures = figuresOf('processors');
   expect(figures.map((f) => f.name)).toEqual([
-    expect.stringContaining('page count'),
-    expect.stringContaining('page count'),
+    expect.stringMatching(/^page count/),
+    expect.stringMatching(/^ranged page count/),
+    expect.stringMatching(/^page count/),
+    expect.stringMatching(/^ranged page count/),
     expect.stringContaining('peak RSS'),
-    expect.stringContaining('page count'),
+    expect.stringMatching(/^page count/),
+    expect.stringMatching(/^ranged page count, .*classic/),
+    expect.stringMatching(/^ranged page count, .*cross-reference streams/),
+    ...Array(2).fill(expect.stringMatching(/^PDF preview/)),
     ...Array(3).fill(expect.stringContaining('thumbnails')),
   ]);
   for (const figure of figures) {
@@ -147,8 +152,51 @@ it('counts pages and makes thumbnails of the generated inputs, each beside its f
   }
   // The real processors answered, rather than failing on the generated inputs.
   const results = figures.map((f) => String(f.extra?.result ?? ''));
-  expect(results.filter((r) => /^\d+ pages$/.test(r))).toHaveLength(3);
-  expect(results.filter((r) => /^small \d+×\d+, medium \d+×\d+$/.test(r))).toHaveLength(3);
+  expect(results.filter((r) => /^\d+ pages$/.test(r))).toHaveLength(7);
+  expect(results.filter((r) => /^small \d+×\d+, medium \d+×\d+$/.test(r))).toHaveLength(5);
+  // The ranged count read a part of each file, and said how much.
+  for (const figure of figures.filter((f) => f.name.startsWith('ranged'))) {
+    expect(figure.extra['bytes read']).toBeGreaterThan(0);
+    expect(figure.extra['bytes read / file size']).toBeLessThanOrEqual(1);
+  }
+});
+
+it('times uploads to ready by size, with and without a declared checksum, with bytes read and Lambda cost', () => {
+  const figures = figuresOf('time-to-ready');
+  const ready = figures.filter((f) => f.name.startsWith('time to ready'));
+  expect(ready).toHaveLength(8);
+  for (const figure of ready) {
+    expectMeasured(figure);
+    expect(figure.samples).toBe(2);
+    expect(figure.extra['bytes read']).toBeGreaterThan(0);
+    expect(figure.extra['US$ / 1,000 files']).toBeGreaterThan(0);
+    expect(figure.extra.price).toContain('2026-12-05');
+  }
+  // A declared SHA-256 is read back from S3: past the sniffed head, the object is not read.
+  const declared20 = ready.find((f) => f.name === 'time to ready, 20 MB, declared SHA-256');
+  const undeclared20 = ready.find((f) => f.name === 'time to ready, 20 MB, no declared checksum');
+  expect(declared20.extra['bytes read']).toBeLessThan(1024 ** 2);
+  expect(undeclared20.extra['bytes read']).toBeGreaterThanOrEqual(20 * 1024 ** 2);
+  const [head, independence] = figures.slice(-2);
+  expect(head.floor.name).toContain('HeadObject');
+  expect(independence.name).toContain('size independence');
+  for (const figure of [head, independence]) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+    expect(figure.ratio).toBeGreaterThan(0);
+  }
+  expect(typeof independence.pass).toBe('boolean');
+});
+
+it('times first and later rendition requests through the real entrypoint, each beside its floor', () => {
+  const figures = figuresOf('renditions');
+  expect(figures.map((f) => f.name)).toEqual([expect.stringContaining('first request'), expect.stringContaining('later request')]);
+  for (const figure of figures) {
+    expectMeasured(figure);
+    expectMeasured(figure.floor);
+    expect(typeof figure.pass).toBe('boolean');
+  }
+  expect(figures[0].extra.result).toMatch(/^\d+×\d+$/);
 });
 
 it('lists tenants of two sizes through the real repository, finding every matching file', () => {
