@@ -13,6 +13,13 @@ async function tenant(name: string, scopes = ['files:read', 'files:write', 'file
   return api.as(await api.tokenFor(name, scopes, sub));
 }
 
+/** What a tenant may ask renditions of when it chose nothing else (lambdas/domain/transfer/rendition-spec.ts). */
+const defaultRenditions = {
+  sizes: [256, 512, 1024, 2048].map((side) => ({ width: side, height: side })),
+  fits: ['cover', 'contain', 'inside'],
+  formats: ['webp', 'avif', 'jpeg'],
+};
+
 const settings = (overrides: Record<string, unknown> = {}) => ({
   disableForceDownloadForMimeTypes: [],
   maxFileSize: 100 * 1024 ** 2,
@@ -28,7 +35,7 @@ describe('tenant settings', () => {
     expect(got.status).toBe(200);
     expect(got.headers.get('cache-control')).toBe('no-store');
     // The local stack's configuration: 15-minute URLs, 5 GiB per PUT and 1 TiB in parts.
-    expect(got.body).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: TiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 900, scanHold: 'hold', warnings: [] });
+    expect(got.body).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: TiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 900, scanHold: 'hold', renditions: defaultRenditions, warnings: [] });
   });
 
   it('stores a PUT whole, normalised, and answers it on GET; another tenant keeps its defaults', async () => {
@@ -38,10 +45,10 @@ describe('tenant settings', () => {
       body: settings({ disableForceDownloadForMimeTypes: ['Application/PDF', 'image/PNG', 'application/pdf'], maxFileSize: GiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 3600 }),
     });
     expect(put.status).toBe(200);
-    const expected = { disableForceDownloadForMimeTypes: ['application/pdf', 'image/png'], maxFileSize: GiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 3600, scanHold: 'hold', warnings: [] };
+    const expected = { disableForceDownloadForMimeTypes: ['application/pdf', 'image/png'], maxFileSize: GiB, downloadUrlTtlSeconds: 60, uploadUrlTtlSeconds: 3600, scanHold: 'hold', renditions: defaultRenditions, warnings: [] };
     expect(put.body).toEqual(expected);
     expect((await a.call('GET', '/v1/settings')).body).toEqual(expected);
-    expect((await b.call('GET', '/v1/settings')).body).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: TiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 900, scanHold: 'hold', warnings: [] });
+    expect((await b.call('GET', '/v1/settings')).body).toEqual({ disableForceDownloadForMimeTypes: [], maxFileSize: TiB, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 900, scanHold: 'hold', renditions: defaultRenditions, warnings: [] });
   });
 
   it('is for admins only: 403 for files:read and files:write callers', async () => {

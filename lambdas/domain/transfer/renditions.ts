@@ -1,7 +1,7 @@
 import { FileportError, fileportError } from '../../errors';
 import { ProcessingFailure } from '../../inspect/failure';
 import { makeRendition } from '../../inspect/make-rendition';
-import { checkImageHead, IMAGE_HEAD_BYTES, MAX_IMAGE_BYTES } from '../../inspect/make-thumbnails';
+import { MAX_IMAGE_BYTES } from '../../inspect/make-thumbnails';
 import { readToBuffer, discard } from '../../inspect/read-stream';
 import { audit, type Actor, type AuditAction } from '../audit';
 import { currentVersion, type FileRecord, type FileVersion } from '../model';
@@ -80,25 +80,20 @@ async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, 
   }
 }
 
-/** The version's whole image, refused before it is read when its head says it is more than renditions decode. */
+/**
+ * The version's whole image, in one read. Processing measured these bytes and checked their header
+ * and pixels when it made the version ready, so its recorded size bounds the read (no head first),
+ * and makeRendition checks the pixels again before decoding.
+ */
 async function readImage(deps: Deps, file: FileRecord, version: FileVersion): Promise<Buffer> {
-  const replaced = () => fileportError('RENDITION_NOT_READY', { id: file.id });
-  const head = await deps.objects.readHead(version.key, IMAGE_HEAD_BYTES);
-  if (!head) throw new FileportError('NO_RENDITION', `The content of file ${file.id} is gone.`);
-  // Newer bytes at the key are another version's: its processing decides about them.
-  if (head.eTag !== version.eTag) throw replaced();
-  try {
-    checkImageHead(head.bytes, head.size, { maxBytes: MAX_IMAGE_BYTES });
-  } catch (error) {
-    if (!(error instanceof ProcessingFailure)) throw error;
-    throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (${error.code}): ${error.message}`);
-  }
-  if (head.bytes.length === head.size) return Buffer.from(head.bytes.buffer, head.bytes.byteOffset, head.bytes.byteLength);
+  const size = version.size ?? 0;
+  if (size > MAX_IMAGE_BYTES) throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (FILE_TOO_LARGE): images are rendered up to ${MAX_IMAGE_BYTES / 1024 ** 2} MiB.`);
   const stored = await deps.objects.read(version.key);
   if (!stored) throw new FileportError('NO_RENDITION', `The content of file ${file.id} is gone.`);
-  if (stored.eTag !== version.eTag || stored.size !== head.size) {
+  // Newer bytes at the key are another version's: its processing decides about them.
+  if (stored.eTag !== version.eTag || stored.size !== size) {
     await discard(stored.body);
-    throw replaced();
+    throw fileportError('RENDITION_NOT_READY', { id: file.id });
   }
   return readToBuffer(stored.body, stored.size);
 }

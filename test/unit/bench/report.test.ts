@@ -4,7 +4,7 @@ import type { Figure } from '../../../bench/figures';
 import { merge, missedTargets, readmeBlock, README_END, README_START, table, withResults, type Results, type SectionRun } from '../../../bench/report';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SECTIONS = ['url-issuance', 'gateway', 'lambda-weight', 'processors', 'growth', 'share-tokens'];
+const SECTIONS = ['url-issuance', 'gateway', 'lambda-weight', 'processors', 'time-to-ready', 'growth', 'share-tokens', 'renditions'];
 
 const run = (name: string, overrides: Partial<SectionRun> = {}): SectionRun => ({
   name,
