@@ -125,36 +125,76 @@ function pdfiumModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/**
+ * A worker is kept between renders (starting one and initialising PDFium cost some 250 ms, more
+ * than a render): discarded after any failure (a render stopped mid-way leaves PDFium's state
+ * unknown) and once its WebAssembly heap, which never shrinks, has grown past this.
+ */
+export const WARM_HEAP_BYTES = 256 * 1024 ** 2;
+
+interface Warm {
+  worker: Worker;
+  /** The renders queued on it: one at a time, each with its own timer. */
+  queue: Promise<unknown>;
+}
+
+let warm: Warm | undefined;
+
+function startWorker(data: Pick<WorkerInput, 'library' | 'wasm'>): Warm {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { library: data.library, wasm: data.wasm },
+    // The worker's own JavaScript holds little (PDFium's heap is WebAssembly memory, capped in the worker).
+    resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+  });
+  // Idle, it keeps no process alive (a test run, the CLI); a render in flight refs it.
+  worker.unref();
+  const started: Warm = { worker, queue: Promise.resolve() };
+  worker.once('exit', () => {
+    if (warm === started) warm = undefined;
+  });
+  return started;
+}
+
+function discard(which: Warm): void {
+  if (warm === which) warm = undefined;
+  void which.worker.terminate();
+}
+
 function runWorker(data: WorkerInput, timeoutMs: number): Promise<WorkerAnswer> {
+  const current = (warm ??= startWorker(data));
+  const job = current.queue.then(() => renderOn(current, data, timeoutMs));
+  current.queue = job.catch(() => undefined);
+  return job;
+}
+
+function renderOn(current: Warm, data: WorkerInput, timeoutMs: number): Promise<WorkerAnswer> {
+  const { worker } = current;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: data,
-      transferList: [data.pdf],
-      // The worker's own JavaScript holds little (PDFium's heap is WebAssembly memory, capped in the worker).
-      resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-      stdout: true,
-      stderr: true,
-    });
-    // PDFium's own complaints (a heap it may not grow) are not the Lambda's log lines: the answer says what happened.
-    worker.stdout.resume();
-    worker.stderr.resume();
     let settled = false;
-    const settle = (answer: WorkerAnswer | Error) => {
+    const settle = (answer: WorkerAnswer | Error, keep = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void worker.terminate();
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      worker.unref();
+      if (!keep) discard(current);
       if (answer instanceof Error) reject(answer);
       else resolve(answer);
     };
-    const timer = setTimeout(() => settle({ failure: 'timeout' }), timeoutMs);
-    worker.once('message', (answer: WorkerAnswer) => settle(answer));
-    worker.once('error', (error: Error & { code?: string }) =>
+    const onMessage = (answer: WorkerAnswer & { heapBytes?: number }) => {
+      const { heapBytes = Infinity, ...rest } = answer;
+      settle(rest as WorkerAnswer, 'rgb' in answer && heapBytes <= WARM_HEAP_BYTES);
+    };
+    const onError = (error: Error & { code?: string }) =>
       // Node's ERR_WORKER_OUT_OF_MEMORY: the worker's V8 heap passed its resourceLimits.
-      settle(/_OUT_OF_MEMORY$/.test(error.code ?? '') ? { failure: 'memory', message: error.message } : { failure: 'error', message: error.message }),
-    );
-    worker.once('exit', (code) => settle(new Error(`The PDF rendering thread exited (${code}) without an answer.`)));
+      settle(/_OUT_OF_MEMORY$/.test(error.code ?? '') ? { failure: 'memory', message: error.message } : { failure: 'error', message: error.message });
+    const onExit = (code: number) => settle(new Error(`The PDF rendering thread exited (${code}) without an answer.`));
+    const timer = setTimeout(() => settle({ failure: 'timeout' }), timeoutMs);
+    worker.on('message', onMessage).once('error', onError).once('exit', onExit);
+    worker.ref();
+    const { library: _library, wasm: _wasm, ...job } = data;
+    worker.postMessage(job, [data.pdf]);
   });
 }
 
@@ -166,42 +206,62 @@ function runWorker(data: WorkerInput, timeoutMs: number): Promise<WorkerAnswer> 
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { library, wasm, box, maxPageSide, heapLimit } = workerData;
+// PDFium's own complaints (a heap it may not grow) are not the Lambda's log lines: the answer says
+// what happened. Silenced here rather than piped, since a piped stream would keep an idle worker's
+// process alive.
+console.log = console.info = console.warn = console.error = () => undefined;
+process.stdout.write = process.stderr.write = () => true;
+const { library, wasm } = workerData;
+let heapLimit = 0;
 let capped = false;
-const answer = (value, transfer) => parentPort.postMessage(value, transfer);
+let memory;
 const messageOf = (error) => (error && error.message) || String(error);
-(async () => {
+const ready = (async () => {
   const { PDFiumLibrary } = require(library);
-  const pdfium = await PDFiumLibrary.init({
+  return PDFiumLibrary.init({
     instantiateWasm(imports, done) {
       const grow = imports.env.emscripten_resize_heap;
       imports.env.emscripten_resize_heap = (size) => {
         if ((size >>> 0) > heapLimit) { capped = true; return 0; }
         return grow(size);
       };
-      WebAssembly.instantiate(wasm, imports).then((instance) => done(instance));
+      WebAssembly.instantiate(wasm, imports).then((instance) => {
+        memory = Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
+        done(instance);
+      });
       return {};
     },
   });
+})();
+const heapBytes = () => (memory ? memory.buffer.byteLength : Infinity);
+const answer = (value, transfer) => parentPort.postMessage({ ...value, heapBytes: heapBytes() }, transfer);
+async function render(job) {
+  const pdfium = await ready;
+  heapLimit = Math.max(heapBytes() === Infinity ? 0 : heapBytes(), job.heapLimit);
+  capped = false;
   let document;
   try {
-    document = await pdfium.loadDocument(new Uint8Array(workerData.pdf));
+    document = await pdfium.loadDocument(new Uint8Array(job.pdf));
   } catch (error) {
     return answer({ failure: capped ? 'memory' : 'unreadable', message: messageOf(error) });
   }
-  workerData.pdf = null;
-  const page = document.getPage(0);
-  const { originalWidth: width, originalHeight: height } = page.getOriginalSize();
-  if (!(width >= 1 && height >= 1 && width <= maxPageSide && height <= maxPageSide)) return answer({ failure: 'page-size', width, height });
-  const scale = Math.min(box / Math.floor(width), box / Math.floor(height));
-  const rendered = await page.render({ scale, render: 'bitmap', colorSpace: 'BGRA' });
-  const rgba = rendered.data;
-  const rgb = new Uint8Array(rendered.width * rendered.height * 3);
-  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    rgb[i] = rgba[j];
-    rgb[i + 1] = rgba[j + 1];
-    rgb[i + 2] = rgba[j + 2];
+  try {
+    const page = document.getPage(0);
+    const { originalWidth: width, originalHeight: height } = page.getOriginalSize();
+    if (!(width >= 1 && height >= 1 && width <= job.maxPageSide && height <= job.maxPageSide)) return answer({ failure: 'page-size', width, height });
+    const scale = Math.min(job.box / Math.floor(width), job.box / Math.floor(height));
+    const rendered = await page.render({ scale, render: 'bitmap', colorSpace: 'BGRA' });
+    const rgba = rendered.data;
+    const rgb = new Uint8Array(rendered.width * rendered.height * 3);
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      rgb[i] = rgba[j];
+      rgb[i + 1] = rgba[j + 1];
+      rgb[i + 2] = rgba[j + 2];
+    }
+    answer({ width: rendered.width, height: rendered.height, rgb: rgb.buffer }, [rgb.buffer]);
+  } finally {
+    document.destroy();
   }
-  answer({ width: rendered.width, height: rendered.height, rgb: rgb.buffer }, [rgb.buffer]);
-})().catch((error) => answer({ failure: capped ? 'memory' : 'error', message: messageOf(error) }));
+}
+parentPort.on('message', (job) => render(job).catch((error) => answer({ failure: capped ? 'memory' : 'error', message: messageOf(error) })));
 `;
