@@ -257,6 +257,31 @@ export class DynamoFileRepository implements FileRepository {
     return next;
   }
 
+  async recordRendition(file: FileRecord, name: string, key: string, keep: string): Promise<void> {
+    const kept = Object.entries(file.renditions ?? {}).filter(([, k]) => k?.startsWith(keep));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PK]: filePk(file.id), [SK]: FILE_SK },
+          // The whole map, on condition that it is as read: two renditions recorded at once never
+          // lose one another (the second re-reads), and no `version` is taken from other writers.
+          UpdateExpression: 'SET #r = :renditions',
+          ConditionExpression: `#v = :expected AND ${file.renditions === undefined ? 'attribute_not_exists(#r)' : '#r = :read'}`,
+          ExpressionAttributeNames: { '#r': 'renditions', '#v': 'version' },
+          ExpressionAttributeValues: {
+            ':renditions': { ...Object.fromEntries(kept), [name]: key },
+            ':expected': file.version,
+            ...(file.renditions !== undefined && { ':read': file.renditions }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleWrite(`File ${file.id}`);
+      throw error;
+    }
+  }
+
   async delete(file: FileRecord): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: filePk(file.id), [SK]: FILE_SK } }));
     const { Items = [] } = await this.db.send(

@@ -383,10 +383,6 @@ export class S3ObjectStore implements ObjectStore {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
-  async exists(key: string): Promise<boolean> {
-    return (await this.head(key)) !== undefined;
-  }
-
   async deleteUnder(prefix: string): Promise<void> {
     let token: string | undefined;
     do {

@@ -134,10 +134,16 @@ export interface FileRecord {
   updatedAt: string;
   /** Incremented by every write; the optimistic-locking token behind `If-Match`. */
   version: number;
+  /**
+   * The renditions made of the current content, by name (`renditionName`): their object keys.
+   * Written by `FileRepository.recordRendition` alone, which is no change of the file (no new
+   * `version`, no event); an entry whose key is not of the current content is stale.
+   */
+  renditions?: Partial<Record<string, string>>;
 }
 
-/** Fields a write may change; `version` and `updatedAt` are maintained by the repository. */
-export type FileChanges = Partial<Omit<FileRecord, 'id' | 'tenantId' | 'createdBy' | 'createdAt' | 'version' | 'updatedAt'>>;
+/** Fields a write may change; `version` and `updatedAt` are maintained by the repository, `renditions` by recordRendition. */
+export type FileChanges = Partial<Omit<FileRecord, 'id' | 'tenantId' | 'createdBy' | 'createdAt' | 'version' | 'updatedAt' | 'renditions'>>;
 
 export type ListFilter = { kind: 'tag'; tag: string } | { kind: 'externalId'; externalId: string } | { kind: 'link'; link: FileLink };
 

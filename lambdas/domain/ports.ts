@@ -24,6 +24,12 @@ export interface FileRepository {
    * while `nextCursor` is set: only a null cursor ends the list.
    */
   list(tenantId: string, query: ListQuery): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
+  /**
+   * Records that the file's rendition `name` is stored at `key` (FileRecord.renditions), keeping
+   * only the entries whose keys are under `keep`, if the file is still as read: its `version` and
+   * its renditions. Else throws `StaleWrite`. Not a change of the file: its `version` stays.
+   */
+  recordRendition(file: FileRecord, name: string, key: string, keep: string): Promise<void>;
   /** Up to `limit` files of any tenant that have had a version in `processing` since before `before`. */
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
   /** When the longest-running `processing` of any file began; undefined when no file is processing. */
@@ -131,8 +137,6 @@ export interface ObjectStore {
    */
   readRange(key: string, start: number, end: number, eTag: string): Promise<Uint8Array | 'changed' | undefined>;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
-  /** Whether an object is at the key (one HeadObject): a rendition made before is served without a read. */
-  exists(key: string): Promise<boolean>;
   /**
    * A server-side copy (no bytes through the caller) with new metadata. False when the source
    * does not exist. Objects up to 5 GiB (S3's CopyObject limit).

@@ -84,12 +84,16 @@ const box = (size: ThumbnailSize) => ({ width: thumbnailSizes[size], height: thu
 
 /**
  * Both thumbnail sizes as WebP from decoded pixels already fitted to medium size: medium is those
- * pixels encoded, small is resized from them, so nothing is decoded or compressed twice. Images (makeThumbnails) and rendered PDF pages
- * (pdf-preview.ts) come out the same.
+ * pixels encoded, small is resized from them, so nothing is decoded or compressed twice; the two
+ * encodes run at once on libuv's threads. Images (makeThumbnails) and rendered PDF pages
+ * (pdf-preview.ts) come out the same; an alpha channel that is opaque throughout (a
+ * rendered page's) is not written (libwebp leaves it out).
  */
 export async function encodeThumbnails(pixels: Buffer, raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 }): Promise<Thumbnail[]> {
-  const medium = await sharp(pixels, { raw }).webp(WEBP).toBuffer({ resolveWithObject: true });
-  const small = await sharp(pixels, { raw }).resize(box('small')).webp(WEBP).toBuffer({ resolveWithObject: true });
+  const [medium, small] = await Promise.all([
+    sharp(pixels, { raw }).webp(WEBP).toBuffer({ resolveWithObject: true }),
+    sharp(pixels, { raw }).resize(box('small')).webp(WEBP).toBuffer({ resolveWithObject: true }),
+  ]);
   return [
     { size: 'small', width: small.info.width, height: small.info.height, data: small.data },
     { size: 'medium', width: medium.info.width, height: medium.info.height, data: medium.data },

@@ -48,11 +48,11 @@ export interface PreviewBudget {
   maxBytes?: number;
 }
 
-/** The rendered page: RGB, fitted inside the medium thumbnail's box. */
+/** The rendered page: opaque RGBA (PDFium's bitmap as it is), fitted inside the medium thumbnail's box. */
 export interface RenderedPage {
   width: number;
   height: number;
-  rgb: Buffer;
+  rgba: Buffer;
 }
 
 /**
@@ -62,7 +62,7 @@ export interface RenderedPage {
  */
 export async function previewPdf(pdf: Buffer, budget: PreviewBudget = {}): Promise<Thumbnail[]> {
   const page = await renderFirstPage(pdf, thumbnailSizes.medium, budget);
-  return encodeThumbnails(page.rgb, { width: page.width, height: page.height, channels: 3 });
+  return encodeThumbnails(page.rgba, { width: page.width, height: page.height, channels: 4 });
 }
 
 /** Refuses a PDF larger than previews are rendered for, before it is read. */
@@ -78,19 +78,19 @@ export async function renderFirstPage(pdf: Buffer, box: number, budget: PreviewB
   const bytes = ownArrayBuffer(pdf);
   const data: WorkerInput = { library: pdfiumEntry(), wasm: await pdfiumModule(), pdf: bytes, box, maxPageSide: MAX_PAGE_SIDE, heapLimit: pdf.length + heapBytes };
   const answer = await runWorker(data, timeoutMs);
-  if ('rgb' in answer) return { width: answer.width, height: answer.height, rgb: Buffer.from(answer.rgb) };
+  if ('rgba' in answer) return { width: answer.width, height: answer.height, rgba: Buffer.from(answer.rgba) };
   throw failureOf(answer, { heapBytes, timeoutMs });
 }
 
 type WorkerInput = { library: string; wasm: WebAssembly.Module; pdf: ArrayBuffer; box: number; maxPageSide: number; heapLimit: number };
 type WorkerAnswer =
-  | { width: number; height: number; rgb: ArrayBuffer }
+  | { width: number; height: number; rgba: ArrayBuffer }
   | { failure: 'unreadable' | 'error'; message: string }
   | { failure: 'memory'; message: string }
   | { failure: 'page-size'; width: number; height: number }
   | { failure: 'timeout' };
 
-function failureOf(answer: Exclude<WorkerAnswer, { rgb: ArrayBuffer }>, budget: { heapBytes: number; timeoutMs: number }): ProcessingFailure {
+function failureOf(answer: Exclude<WorkerAnswer, { rgba: ArrayBuffer }>, budget: { heapBytes: number; timeoutMs: number }): ProcessingFailure {
   switch (answer.failure) {
     case 'page-size':
       return new ProcessingFailure(
@@ -184,7 +184,7 @@ function renderOn(current: Warm, data: WorkerInput, timeoutMs: number): Promise<
     };
     const onMessage = (answer: WorkerAnswer & { heapBytes?: number }) => {
       const { heapBytes = Infinity, ...rest } = answer;
-      settle(rest as WorkerAnswer, 'rgb' in answer && heapBytes <= WARM_HEAP_BYTES);
+      settle(rest as WorkerAnswer, 'rgba' in answer && heapBytes <= WARM_HEAP_BYTES);
     };
     const onError = (error: Error & { code?: string }) =>
       // Node's ERR_WORKER_OUT_OF_MEMORY: the worker's V8 heap passed its resourceLimits.
@@ -251,14 +251,9 @@ async function render(job) {
     if (!(width >= 1 && height >= 1 && width <= job.maxPageSide && height <= job.maxPageSide)) return answer({ failure: 'page-size', width, height });
     const scale = Math.min(job.box / Math.floor(width), job.box / Math.floor(height));
     const rendered = await page.render({ scale, render: 'bitmap', colorSpace: 'BGRA' });
+    // A copy of PDFium's heap of its own (the library slices it out), handed over without another.
     const rgba = rendered.data;
-    const rgb = new Uint8Array(rendered.width * rendered.height * 3);
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-      rgb[i] = rgba[j];
-      rgb[i + 1] = rgba[j + 1];
-      rgb[i + 2] = rgba[j + 2];
-    }
-    answer({ width: rendered.width, height: rendered.height, rgb: rgb.buffer }, [rgb.buffer]);
+    answer({ width: rendered.width, height: rendered.height, rgba: rgba.buffer }, [rgba.buffer]);
   } finally {
     document.destroy();
   }

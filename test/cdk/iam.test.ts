@@ -91,7 +91,7 @@ describe('API functions', () => {
     expectListsOnlyThumbnails(fn('shared'));
   });
 
-  it('renditions: reads items (and updates a share token’s counts); reads content; reads, writes and deletes only under thumbnails/; lists nothing', () => {
+  it('renditions: reads items, updates a share token’s counts and a file’s record of renditions; reads content; reads, writes and deletes only under thumbnails/; lists nothing', () => {
     expect(grants(fn('renditions'), 'dynamodb')).toEqual(onTable([...readActions, 'dynamodb:UpdateItem']));
     expect(grants(fn('renditions'), 's3')).toEqual({ 's3:GetObject': [content(), thumbnails()].sort(), 's3:PutObject': [thumbnails()], 's3:DeleteObject': [thumbnails()] });
     expect(grants(fn('renditions'), 'sqs')).toEqual({});

@@ -71,11 +71,14 @@ async function fetched(url: string) {
 describe('GET /v1/files/{id}/renditions', () => {
   it('makes a rendition once with sharp, then serves the same object from S3', async () => {
     const id = await readyPhoto();
+    const before = (await owner.call('GET', `/v1/files/${id}`)).body;
     const first = await owner.call('GET', `/v1/files/${id}/renditions?width=512&height=512&fit=inside&format=avif`);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     expect(first.body).toMatchObject({ width: 512, height: 512, fit: 'inside', format: 'avif', version: 1 });
     expect(await sharpRuns(first)).toBe(1);
+    // Recorded beside the file, not in it: the file (its version, updatedAt) is as it was.
+    expect((await owner.call('GET', `/v1/files/${id}`)).body).toEqual(before);
     const made = await fetched(first.body.url);
     expect(made.type).toBe('image/avif');
     expect(made.disposition).toMatch(/^inline; filename="holiday-512x512-inside\.avif"/);
@@ -84,6 +87,8 @@ describe('GET /v1/files/{id}/renditions', () => {
     expect(meta).toMatchObject({ format: 'heif', compression: 'av1', width: 341, height: 512 });
     expect(meta.exif).toBeUndefined();
 
+    // A change to the file that leaves its content alone leaves its renditions alone.
+    expect((await owner.call('PATCH', `/v1/files/${id}`, { body: { tags: ['holiday'] } })).status).toBe(200);
     const second = await owner.call('GET', `/v1/files/${id}/renditions?width=512&height=512&fit=inside&format=avif`);
     expect(second.status).toBe(200);
     expect(await sharpRuns(second)).toBe(0);
@@ -133,6 +138,17 @@ describe('GET /v1/files/{id}/renditions', () => {
     const notReady = await owner.call('GET', `/v1/files/${pending}/renditions?width=256&height=256`);
     expectError(notReady, 409, 'RENDITION_NOT_READY');
     expect(notReady.headers.get('retry-after')).toBe('2');
+  });
+
+  it('records renditions asked for at once, so none of them is made again', async () => {
+    const id = await readyPhoto();
+    const queries = ['width=256&height=256&fit=cover&format=webp', 'width=512&height=512&fit=inside&format=jpeg', 'width=256&height=256&fit=contain&format=avif'];
+    const firsts = await Promise.all(queries.map((q) => owner.call('GET', `/v1/files/${id}/renditions?${q}`)));
+    expect(firsts.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(await Promise.all(firsts.map((answer) => sharpRuns(answer)))).toEqual([1, 1, 1]);
+    const laters = await Promise.all(queries.map((q) => owner.call('GET', `/v1/files/${id}/renditions?${q}`)));
+    expect(await Promise.all(laters.map((answer) => sharpRuns(answer)))).toEqual([0, 0, 0]);
+    expect(laters.map((answer) => keyOf(answer.body.url))).toEqual(firsts.map((answer) => keyOf(answer.body.url)));
   });
 
   it('is the owner tenant’s only: another tenant gets 404', async () => {

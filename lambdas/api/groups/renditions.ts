@@ -36,10 +36,11 @@ export const renditions = routeGroup(
     memorySize: 1536,
     nativeModules: ['sharp'],
     needs: {
-      // Reads the file, its share token (and counts the token's requests, records its use), the tenant's settings.
+      // Reads the file, its share token (and counts the token's requests, records its use), the
+      // tenant's settings; records a rendition made on the file.
       table: { items: ['GetItem', 'BatchGetItem', 'UpdateItem'] },
-      // Reads the original, heads and writes renditions under the version's thumbnail prefix, signs
-      // their GETs, and deletes one made for content replaced meanwhile.
+      // Reads the original, writes renditions under the version's thumbnail prefix, signs their
+      // GETs, and deletes one made for content replaced meanwhile.
       objects: [
         { actions: ['s3:GetObject'], prefixes: ['content'] },
         { actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], prefixes: ['thumbnails'] },

@@ -83,8 +83,10 @@ export const renditionPrefix = (version: Pick<FileVersion, 'key' | 'sequencer'>)
   return `${versionThumbnailPrefix(version.key)}${version.sequencer}/renditions/`;
 };
 
-export const renditionKey = (version: Pick<FileVersion, 'key' | 'sequencer'>, spec: RenditionSpec): string =>
-  `${renditionPrefix(version)}${spec.width}x${spec.height}-${spec.fit}.${spec.format}`;
+/** A rendition's name among its file's: its size, fit and format (`1024x768-inside.webp`). */
+export const renditionName = (spec: RenditionSpec): string => `${spec.width}x${spec.height}-${spec.fit}.${spec.format}`;
+
+export const renditionKey = (version: Pick<FileVersion, 'key' | 'sequencer'>, spec: RenditionSpec): string => `${renditionPrefix(version)}${renditionName(spec)}`;
 
 /** Everything under `thumbnails/` made for the content at this key, whatever its sequencer: thumbnails and renditions. */
 export const versionThumbnailPrefix = (contentKey: string): string => `${objectPrefixes.thumbnails}${contentKey.slice(objectPrefixes.content.length)}/`;

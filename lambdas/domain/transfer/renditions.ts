@@ -5,10 +5,11 @@ import { MAX_IMAGE_BYTES } from '../../inspect/make-thumbnails';
 import { readToBuffer, discard } from '../../inspect/read-stream';
 import { audit, type Actor, type AuditAction } from '../audit';
 import { currentVersion, type FileRecord, type FileVersion } from '../model';
-import type { Deps, RenditionAllowlist, ScanHold } from '../ports';
+import { WRITE_ATTEMPTS } from '../concurrency';
+import { StaleWrite, type Deps, type RenditionAllowlist, type ScanHold } from '../ports';
 import { checkScanServes } from '../scanning/scan-holds';
 import { contentDisposition, type DownloadGrant } from './downloads';
-import { checkAllowed, MIME_TYPES, renditionKey, type RenditionSpec } from './rendition-spec';
+import { checkAllowed, MIME_TYPES, renditionKey, renditionName, renditionPrefix, type RenditionSpec } from './rendition-spec';
 
 export interface RenditionOptions {
   allowlist: RenditionAllowlist;
@@ -24,10 +25,10 @@ export type RenditionGrant = DownloadGrant & RenditionSpec & { version: number }
 
 /**
  * A URL to a rendition of the file's current image content, made by sharp on the first request
- * and stored beside its thumbnails; every later request is one HeadObject and a signature. Only
- * types with thumbnails, only once processing made the version ready (its head, size and pixels
- * were checked then), held while a malware scan is, as thumbnails are. The file is loaded (and
- * checked to be the caller's) by the caller.
+ * and stored beside its thumbnails, then recorded on the file; every later request is served as
+ * recorded, with no request but the file's (and the settings') read and a signature. Only types with thumbnails, only once processing made
+ * the version ready (its head, size and pixels were checked then), held while a malware scan is,
+ * as thumbnails are. The file is loaded (and checked to be the caller's) by the caller.
  */
 export async function grantRendition(deps: Deps, file: FileRecord, spec: RenditionSpec, options: RenditionOptions): Promise<RenditionGrant> {
   checkAllowed(options.allowlist, spec);
@@ -38,8 +39,11 @@ export async function grantRendition(deps: Deps, file: FileRecord, spec: Renditi
   if (file.status === 'failed' || !version || version.status !== 'ready') throw new FileportError('NO_RENDITION', `File ${file.id} has no ready image content (${file.error?.code ?? file.status}).`);
   checkScanServes(file, version, options.scanHold ?? 'hold');
 
+  // The key names the content (its key and sequencer): a record of it is a rendition of these very
+  // bytes. Still stored, too: renditions are deleted only with their file, once their content is no
+  // longer current (and content never becomes current again), or infected (and never served).
   const key = renditionKey(version, spec);
-  if (!(await deps.objects.exists(key))) await makeAndStore(deps, file, version, spec, key);
+  if (file.renditions?.[renditionName(spec)] !== key) await makeAndStore(deps, file, version, spec, key);
   const baseName = file.name.replace(/\.[^.]*$/, '') || 'image';
   const url = await deps.objects.presignGet(key, {
     expiresIn: options.expiresIn,
@@ -52,12 +56,12 @@ export async function grantRendition(deps: Deps, file: FileRecord, spec: Renditi
 }
 
 /**
- * Reads the version's bytes (bounded as for thumbnails), makes the rendition and stores it. Two
- * first requests at once both make it (the same bytes at the same key): no marker to write, clean
- * up or wait on, and the allowlist bounds the waste. Once stored, the file is read again: when
- * its content was replaced or it was deleted meanwhile, the deletion that came with it may have
- * listed the prefix before this put, so the rendition deletes itself (a deletion that lists after
- * it finds it anyway: S3 lists what was written before).
+ * Reads the version's bytes (bounded as for thumbnails), makes the rendition, stores it and records
+ * it, on condition that the file is still as read. Two first requests at once both make it (the
+ * same bytes at the same key): no marker to write, clean up or wait on, and the allowlist bounds
+ * the waste. When the content was replaced or the file deleted meanwhile, the deletion that came
+ * with it may have listed the prefix before this put, so the rendition deletes itself (a deletion
+ * after the record finds it anyway: S3 lists what was written before).
  */
 async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, spec: RenditionSpec, key: string): Promise<void> {
   const image = await readImage(deps, file, version);
@@ -71,12 +75,25 @@ async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, 
   }
   deps.telemetry.renditionMade(spec.format, Date.now() - started);
   await deps.objects.put(key, rendition.data, MIME_TYPES[spec.format]);
-  const now = await deps.files.get(file.id);
-  const current = now && currentVersion(now);
-  if (!current || current.key !== version.key || current.sequencer !== version.sequencer) {
-    await deps.objects.delete([key]);
-    if (!now) throw fileportError('FILE_NOT_FOUND', { id: file.id });
-    throw fileportError('RENDITION_NOT_READY', { id: file.id });
+  let read = file;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Entries of other content are dropped as this one is written: the record stays as small as the allowlist.
+      return await deps.files.recordRendition(read, renditionName(spec), key, renditionPrefix(version));
+    } catch (error) {
+      if (!(error instanceof StaleWrite)) throw error;
+    }
+    // Another write to the file (its tags, another rendition) is no reason to give up; other content is.
+    const now = await deps.files.get(file.id);
+    const current = now && currentVersion(now);
+    if (!current || current.key !== version.key || current.sequencer !== version.sequencer) {
+      await deps.objects.delete([key]);
+      if (!now) throw fileportError('FILE_NOT_FOUND', { id: file.id });
+      throw fileportError('RENDITION_NOT_READY', { id: file.id });
+    }
+    // Left stored, unrecorded: the next request makes it again, over it.
+    if (attempt >= WRITE_ATTEMPTS) throw fileportError('RENDITION_NOT_READY', { id: file.id });
+    read = now;
   }
 }
 

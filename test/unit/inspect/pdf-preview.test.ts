@@ -33,7 +33,9 @@ describe('previewPdf', () => {
     expect({ size: small!.size, height: small!.height }).toEqual({ size: 'small', height: 256 });
     expect(Math.abs(small!.width - (KNOWN_PAGE.width * 256) / KNOWN_PAGE.height)).toBeLessThanOrEqual(1);
     for (const thumbnail of [small!, medium!]) {
-      expect((await sharp(thumbnail.data).metadata()).format).toBe('webp');
+      // A page is opaque: its thumbnails have no alpha channel to carry.
+      const { format, hasAlpha, channels } = await sharp(thumbnail.data).metadata();
+      expect({ format, hasAlpha, channels }).toEqual({ format: 'webp', hasAlpha: false, channels: 3 });
       // Left half black, right half white with a red square near its top; page 2 (all blue) nowhere.
       const black = await meanColour(thumbnail.data, { left: 0.05, top: 0.05, width: 0.4, height: 0.9 });
       const white = await meanColour(thumbnail.data, { left: 0.55, top: 0.4, width: 0.4, height: 0.55 });

@@ -30,6 +30,11 @@ export class MemoryFiles implements FileRepository {
   async delete(file: FileRecord) {
     this.items.delete(file.id);
   }
+  async recordRendition(file: FileRecord, name: string, key: string, keep: string) {
+    const stored = this.items.get(file.id);
+    if (!stored || stored.version !== file.version || JSON.stringify(stored.renditions) !== JSON.stringify(file.renditions)) throw new StaleWrite(`File ${file.id}`);
+    stored.renditions = { ...Object.fromEntries(Object.entries(stored.renditions ?? {}).filter(([, k]) => k?.startsWith(keep))), [name]: key };
+  }
   /** The DynamoDB repository's conditions, order and query-bound cursors, without its read cap. */
   async list(tenantId: string, query: ListQuery) {
     const now = this.now();
@@ -132,9 +137,6 @@ export class MemoryObjects implements ObjectStore {
   }
   async delete(keys: string[]) {
     keys.forEach((k) => this.objects.delete(k));
-  }
-  async exists(key: string) {
-    return this.objects.has(key);
   }
   async deleteUnder(prefix: string) {
     for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);

@@ -99,6 +99,8 @@ it('metadata changes are one file.updated naming the fields that changed, and no
   expect(types(events)).toEqual(['file.updated']);
   expect(events[0]).toMatchObject({ contentVersion: 1, data: { changed: ['name', 'tags', 'accessControl'], file: { name: 'renamed.pdf' } } });
   expect(eventsOfChange(change(ready, write(ready, { thumbnails: [{ size: 'small', width: 1, height: 1 }] })))).toEqual([]);
+  // A rendition recorded is written to the file item without a new version: no change of the file.
+  expect(eventsOfChange(change(ready, { ...ready, renditions: { '256x256-cover.webp': 'thumbnails/f/u/0A/renditions/256x256-cover.webp' } }))).toEqual([]);
   expect(eventsOfChange(change(ready, write(ready, { links: [{ type: 'deal', id: '7' }], externalId: 'x-1' })))[0]).toMatchObject({ data: { changed: ['links', 'externalId'] } });
 });
 

@@ -3,14 +3,18 @@ import { createFile, deleteFile, loadOwnFile } from '../../../../lambdas/domain/
 import { processUploadedObject } from '../../../../lambdas/domain/processing/metadata-processing';
 import { processThumbnails } from '../../../../lambdas/domain/processing/thumbnail-processing';
 import { currentVersion } from '../../../../lambdas/domain/model';
-import { DEFAULT_RENDITIONS, renditionKey, type RenditionSpec } from '../../../../lambdas/domain/transfer/rendition-spec';
+import { DEFAULT_RENDITIONS, renditionKey, renditionName, type RenditionSpec } from '../../../../lambdas/domain/transfer/rendition-spec';
 import { grantRendition } from '../../../../lambdas/domain/transfer/renditions';
 import { overwriter, setup, uploadThroughGrant, writer, type TestDeps } from '../../support/grants';
 
 jest.setTimeout(30_000);
 
 const options = { allowlist: DEFAULT_RENDITIONS, expiresIn: 60, actor: { type: 'user', id: 'u' } as const };
+
 const spec: RenditionSpec = { width: 256, height: 256, fit: 'cover', format: 'webp' };
+
+/** Where the file's record says the rendition of `spec` is. */
+const recorded = async (deps: TestDeps, id: string) => (await deps.files.get(id))!.renditions?.[renditionName(spec)];
 
 /** A 400×200 JPEG stored rotated (EXIF orientation 6: shown 200×400), with EXIF to strip. */
 const photo = () =>
@@ -41,11 +45,16 @@ describe('grantRendition', () => {
     expect(made).toMatchObject({ format: 'webp', width: 256, height: 256 });
     expect(made.exif).toBeUndefined();
 
-    const reads = jest.spyOn(deps.objects, 'readHead');
-    const second = await grantRendition(deps, file, spec, options);
+    // Served as recorded: nothing asked of the store but the signature.
+    const storeCalls = (['read', 'readHead', 'readRange', 'put', 'delete', 'deleteUnder'] as const).map((method) => jest.spyOn(deps.objects, method));
+    // As a later request reads it: with the rendition recorded, and as it was otherwise.
+    const reread = await loadOwnFile(deps, writer, file.id);
+    expect({ ...reread, renditions: undefined }).toEqual({ ...file, renditions: undefined });
+    expect(reread.renditions).toEqual({ '256x256-cover.webp': key });
+    const second = await grantRendition(deps, reread, spec, options);
     expect(second.url).toContain(key);
     expect(deps.telemetry.of('renditionMade')).toHaveLength(1);
-    expect(reads).not.toHaveBeenCalled();
+    for (const call of storeCalls) expect(call).not.toHaveBeenCalled();
 
     // Orientation applied: a tall box with `inside` gets the shown (portrait) shape.
     const tall = { width: 100, height: 400, fit: 'inside', format: 'jpeg' } as const;
@@ -91,6 +100,34 @@ describe('grantRendition', () => {
     expect([...deps.objects.objects.keys()]).toEqual([]);
   });
 
+  it('makes a rendition again for new content, though one of the old content is recorded', async () => {
+    const { deps } = setup();
+    const file = await readyImage(deps);
+    await grantRendition(deps, file, spec, options);
+    const replaced = await readyImage(deps, '0B', file);
+    expect(await recorded(deps, file.id)).toBe(renditionKey(currentVersion(file)!, spec));
+    const made = await grantRendition(deps, replaced, spec, options);
+    expect(deps.telemetry.of('renditionMade')).toHaveLength(2);
+    expect(made.url).toContain(renditionKey(currentVersion(replaced)!, spec));
+    expect(deps.objects.objects.has(renditionKey(currentVersion(replaced)!, spec))).toBe(true);
+    expect(await recorded(deps, file.id)).toBe(renditionKey(currentVersion(replaced)!, spec));
+  });
+
+  it('records a rendition made while another write changed the file but not its content', async () => {
+    const { deps } = setup();
+    const file = await readyImage(deps);
+    const put = deps.objects.put.bind(deps.objects);
+    deps.objects.put = async (key, body, type, ...rest) => {
+      await put(key, body, type, ...rest);
+      const now = (await deps.files.get(file.id))!;
+      await deps.files.update(now, { tags: ['renamed-meanwhile'] }, new Date());
+    };
+    await grantRendition(deps, file, spec, options);
+    const key = renditionKey(currentVersion(file)!, spec);
+    expect(await recorded(deps, file.id)).toBe(key);
+    expect(deps.objects.objects.has(key)).toBe(true);
+  });
+
   it('deletes a rendition made for content replaced while it was made', async () => {
     const { deps } = setup();
     const file = await readyImage(deps);
@@ -107,5 +144,6 @@ describe('grantRendition', () => {
     };
     await expect(grantRendition(deps, file, spec, options)).rejects.toMatchObject({ code: 'RENDITION_NOT_READY' });
     expect([...deps.objects.objects.keys()].filter((key) => key.includes('/renditions/'))).toEqual([]);
+    expect(await recorded(deps, file.id)).toBeUndefined();
   });
 });
