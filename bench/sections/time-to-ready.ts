@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { processors } from '../../lambdas/processors';
 import { Api, eventually } from '../../test/integration/support/api';
 import { startStack, type RunningStack } from '../../test/integration/support/local-stack';
+import { contentBody, contentSha256 } from '../../test/support/generated-content';
 import type { Figure, Measured, Section } from '../figures';
 import { distribution, median, ratio, round } from '../stats';
 
@@ -62,44 +62,6 @@ interface Sample {
   bytesRead: number;
   durationMs: number;
 }
-
-/** One pseudo-random 1 MiB block (xorshift32, fixed seed): each copy is stamped with its index, so no two blocks are alike. */
-const BASE = (() => {
-  const block = Buffer.alloc(MiB);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < MiB; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    block.writeUInt32LE(x >>> 0, i);
-  }
-  return block;
-})();
-
-function* blocks(size: number): Generator<Buffer> {
-  for (let i = 0, left = size; left > 0; i++, left -= MiB) {
-    const block = Buffer.from(BASE.subarray(0, Math.min(MiB, left)));
-    if (block.length >= 4) block.writeUInt32LE(i, 0);
-    yield block;
-  }
-}
-
-function sha256Of(size: number): string {
-  const hash = createHash('sha256');
-  for (const block of blocks(size)) hash.update(block);
-  return hash.digest('base64');
-}
-
-const bodyOf = (size: number): ReadableStream<Uint8Array> => {
-  const source = blocks(size);
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = source.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
-};
 
 type Line = Record<string, unknown>;
 
@@ -176,7 +138,7 @@ export const timeToReady: Section = async ({ quick }) => {
       const put = await fetch(grant.url, {
         method: 'PUT',
         headers: { ...grant.headers, 'Content-Length': String(size.bytes) },
-        body: bodyOf(size.bytes),
+        body: contentBody(size.bytes),
         duplex: 'half',
       } as RequestInit);
       if (put.status !== 200) throw new Error(`The PUT of ${size.label} answered ${put.status}: ${await put.text()}`);
@@ -203,14 +165,14 @@ export const timeToReady: Section = async ({ quick }) => {
     };
 
     // Warm-up, not counted: the processors' first run loads their modules.
-    const smallSum = sha256Of(smallest.bytes);
+    const smallSum = contentSha256(smallest.bytes);
     await sample(smallest, 'declared', smallSum);
     await sample(smallest, 'undeclared', undefined);
 
     const samples = new Map<string, Sample[]>();
     const heads: number[] = [];
     for (const size of classes) {
-      const checksum = sha256Of(size.bytes);
+      const checksum = contentSha256(size.bytes);
       const declared: Sample[] = [];
       const undeclared: Sample[] = [];
       for (let i = 0; i < size.samples; i++) {

@@ -1,10 +1,7 @@
 import sharp from 'sharp';
 import type { RenditionSpec } from '../domain/transfer/rendition-spec';
 import { ProcessingFailure } from './failure';
-import { MAX_INPUT_PIXELS, WEBP } from './make-thumbnails';
-
-/** The formats renditions are made of: those thumbnails are made of. */
-const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff']);
+import { checkHeader, MAX_INPUT_PIXELS, WEBP } from './make-thumbnails';
 
 /**
  * AVIF's effort 2 (of 0–9; default 4) keeps a 1024 px encode well under a second on one core;
@@ -12,8 +9,13 @@ const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff']);
  */
 const AVIF = { quality: 50, effort: 2 } as const;
 const JPEG = { quality: 80, mozjpeg: true } as const;
-/** What `contain` pads with: transparent where the format has alpha, white in a JPEG. */
+/**
+ * What `contain` pads with: transparent where the format has alpha, white in a JPEG. Given to the
+ * resize itself: sharp flattens before it resizes, whatever the order of the calls, so padding
+ * added transparent would reach a JPEG black.
+ */
 const PADDING = { r: 255, g: 255, b: 255, alpha: 0 } as const;
+const JPEG_PADDING = { r: 255, g: 255, b: 255, alpha: 1 } as const;
 
 export interface Rendition {
   data: Buffer;
@@ -29,20 +31,11 @@ export interface Rendition {
  */
 export async function makeRendition(input: Buffer, spec: RenditionSpec, options: { maxInputPixels?: number } = {}): Promise<Rendition> {
   const limit = options.maxInputPixels ?? MAX_INPUT_PIXELS;
-  let format: string | undefined;
-  let width: number | undefined;
-  let height: number | undefined;
+  await checkHeader(input, limit, 'renditions');
   try {
-    ({ format, width, height } = await sharp(input, { limitInputPixels: false }).metadata());
-  } catch (error) {
-    throw new ProcessingFailure('CORRUPT_FILE', `The image cannot be read: ${message(error)}`);
-  }
-  if (!format || !FORMATS.has(format)) throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${format ?? 'an unknown'} image, which gets no renditions.`);
-  if (!width || !height || width * height > limit) throw new ProcessingFailure('IMAGE_TOO_LARGE', `The image has ${width}×${height} pixels; renditions are made of images up to ${limit} pixels.`);
-  try {
-    const pipeline = sharp(input, { limitInputPixels: limit, failOn: 'error', autoOrient: true }).resize({ width: spec.width, height: spec.height, fit: spec.fit, background: PADDING });
+    const pipeline = sharp(input, { limitInputPixels: limit, failOn: 'error', autoOrient: true }).resize({ width: spec.width, height: spec.height, fit: spec.fit, background: spec.format === 'jpeg' ? JPEG_PADDING : PADDING });
     const encoded =
-      spec.format === 'webp' ? pipeline.webp(WEBP) : spec.format === 'avif' ? pipeline.avif(AVIF) : pipeline.flatten({ background: '#ffffff' }).jpeg(JPEG);
+      spec.format === 'webp' ? pipeline.webp(WEBP) : spec.format === 'avif' ? pipeline.avif(AVIF) : pipeline.flatten({ background: '#ffffff' }).jpeg(JPEG); // flattened: a transparent original's background white
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   } catch (error) {

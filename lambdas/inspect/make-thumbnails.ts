@@ -51,19 +51,7 @@ export const WEBP = { quality: 80, effort: 1 } as const;
  */
 export async function makeThumbnails(input: Buffer, options: { maxInputPixels?: number } = {}): Promise<Thumbnail[]> {
   const limit = options.maxInputPixels ?? MAX_INPUT_PIXELS;
-  let format: string | undefined;
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    // Only the header is read here: no pixel is decoded, so no limit is needed yet.
-    ({ format, width, height } = await sharp(input, { limitInputPixels: false }).metadata());
-  } catch (error) {
-    throw new ProcessingFailure('CORRUPT_FILE', `The image cannot be read: ${message(error)}`);
-  }
-  if (!format || !FORMATS.has(format)) throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${format ?? 'an unknown'} image, which gets no thumbnails.`);
-  if (!width || !height) throw new ProcessingFailure('CORRUPT_FILE', 'The image has no dimensions.');
-  // Checked on the header, before anything is decoded: a bomb never gets its pixels allocated.
-  checkPixels(width, height, limit);
+  await checkHeader(input, limit, 'thumbnails');
   try {
     // failOn 'error' still refuses data that stops short or cannot be decoded. sharp's default,
     // 'warning', would also refuse photos every viewer shows, such as those of Samsung phones with
@@ -133,6 +121,26 @@ function declaredSize(head: Uint8Array): { width: number; height: number } | und
     // Not in the head, or not readable by image-size: sharp reads the header of the whole image.
     return undefined;
   }
+}
+
+/**
+ * The whole image's header, read by sharp before anything is decoded (so a bomb never gets its
+ * pixels allocated): one of the formats images are made of, with dimensions within `limit` pixels.
+ * `what` is what the image would get (thumbnails, renditions), for the failure's message.
+ */
+export async function checkHeader(input: Buffer, limit: number, what: string): Promise<void> {
+  let format: string | undefined;
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    // Only the header is read here: no pixel is decoded, so no limit is needed yet.
+    ({ format, width, height } = await sharp(input, { limitInputPixels: false }).metadata());
+  } catch (error) {
+    throw new ProcessingFailure('CORRUPT_FILE', `The image cannot be read: ${message(error)}`);
+  }
+  if (!format || !FORMATS.has(format)) throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${format ?? 'an unknown'} image, which gets no ${what}.`);
+  if (!width || !height) throw new ProcessingFailure('CORRUPT_FILE', 'The image has no dimensions.');
+  checkPixels(width, height, limit);
 }
 
 function checkPixels(width: number, height: number, limit: number): void {

@@ -5,6 +5,7 @@ import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
 import { ChecksumRefused } from '../../lambdas/domain/ports';
 import { Api, eventually, expectError } from './support/api';
 import { useStack } from './support/local-stack';
+import { contentBody, contentSha256 } from '../support/generated-content';
 
 jest.setTimeout(120_000);
 
@@ -189,44 +190,15 @@ describe('a multipart upload with a declared whole-object CRC-64/NVME', () => {
 
 describe('a 2 GiB upload with a declared SHA-256', () => {
   const SIZE = 2 * 1024 ** 3;
-  const BLOCK = MiB;
-  /** One pseudo-random block (xorshift32, fixed seed), each copy stamped with its index: cheap, deterministic, never two blocks alike. */
-  const base = (() => {
-    const block = Buffer.alloc(BLOCK);
-    let x = 0x9e3779b9;
-    for (let i = 0; i < BLOCK; i += 4) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      block.writeUInt32LE(x >>> 0, i);
-    }
-    return block;
-  })();
-  function* blocks(): Generator<Buffer> {
-    for (let i = 0; i < SIZE / BLOCK; i++) {
-      const block = Buffer.from(base);
-      block.writeUInt32LE(i, 0);
-      yield block;
-    }
-  }
 
   it('reaches ready with its checksum while processing reads under 1 MiB of it', async () => {
-    const hash = createHash('sha256');
-    for (const block of blocks()) hash.update(block);
-    const checksumSha256 = hash.digest('base64');
+    const checksumSha256 = contentSha256(SIZE);
 
     const id = await writer.create({ name: 'Large.bin', fileTypeId: 'binary' });
     const grant = await writer.call('PUT', `/v1/files/${id}/upload`, { body: { size: SIZE, checksumSha256 } });
     expect(grant.status).toBe(200);
     // Streamed from the generator, never held: Content-Length is signed, so it is sent as such.
-    const source = blocks();
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = source.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-    });
+    const body = contentBody(SIZE);
     const put = await fetch(grant.body.url, {
       method: 'PUT',
       headers: { ...grant.body.headers, 'Content-Length': String(SIZE) },
