@@ -35,6 +35,7 @@ import {
   type StoredObject,
   type UploadedPart,
 } from '../domain/ports';
+import { discard } from '../inspect/read-stream';
 import { recordSignedRequest } from './aws-call-recorder';
 
 /**
@@ -101,11 +102,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async readHead(key: string, length: number): Promise<ObjectHead | undefined> {
     // S3 returns an object's checksums on a whole-object read or a HEAD, never on a ranged GET: the
-    // HEAD gives them (and the ETag the ranged read then insists on, so both describe the same bytes).
+    // HEAD gives them, the ranged GET the first bytes. Both are asked at once (a processor waits for
+    // one round trip, not two), and taken when they describe the same bytes: the same ETag.
+    const [head, object] = await Promise.all([this.head(key), this.get(key, `bytes=0-${length - 1}`)]);
+    if (head && object && head.eTag === object.eTag) return { bytes: await firstBytes(object.body, length), ...head };
+    if (object) await discard(object.body);
+    if (!head && !object) return undefined;
+    // Created, replaced or deleted between the two: one after the other then, the read insisting on the HEAD's ETag.
     for (;;) {
       const head = await this.head(key);
       if (!head) return undefined;
-      if (head.size === 0) return { bytes: new Uint8Array(), ...head };
       let object: StoredObject | undefined;
       try {
         object = await this.get(key, `bytes=0-${length - 1}`, head.eTag);

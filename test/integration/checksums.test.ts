@@ -80,6 +80,14 @@ describe('the local S3 emulator, through the real adapter', () => {
     await store.delete([at]);
   });
 
+  it('reads the head of an empty object (a range of it is unsatisfiable) as no bytes', async () => {
+    const at = key();
+    await store.put(at, Buffer.alloc(0), 'text/plain');
+    const head = await store.readHead(at, 100);
+    expect({ size: head?.size, bytes: Buffer.from(head!.bytes) }).toEqual({ size: 0, bytes: Buffer.alloc(0) });
+    await store.delete([at]);
+  });
+
   it('serves a range only while the object has the ETag asked for (If-Match)', async () => {
     const at = key();
     await store.put(at, Buffer.from('0123456789'), 'text/plain');

@@ -13,7 +13,7 @@ import { hasContent, isRefusedUpload, type FileRecord, type FileVersion, type Un
 import { auditReusedUpload } from '../audit';
 import type { ObjectChecksums, ProcessingDeps, UploadedObject } from '../ports';
 
-const SNIFF_BYTES = 4096;
+export const SNIFF_BYTES = 4096;
 
 /** SVGs are text: read whole, up to a bound, to look for scripts. */
 const MAX_SVG_BYTES = 20 * 1024 * 1024;
