@@ -34,8 +34,9 @@ export async function makeRendition(input: Buffer, spec: RenditionSpec, options:
   await checkHeader(input, limit, 'renditions');
   try {
     const pipeline = sharp(input, { limitInputPixels: limit, failOn: 'error', autoOrient: true }).resize({ width: spec.width, height: spec.height, fit: spec.fit, background: spec.format === 'jpeg' ? JPEG_PADDING : PADDING });
+    // A JPEG has no alpha: what is transparent in the original is flattened onto white.
     const encoded =
-      spec.format === 'webp' ? pipeline.webp(WEBP) : spec.format === 'avif' ? pipeline.avif(AVIF) : pipeline.flatten({ background: '#ffffff' }).jpeg(JPEG); // flattened: a transparent original's background white
+      spec.format === 'webp' ? pipeline.webp(WEBP) : spec.format === 'avif' ? pipeline.avif(AVIF) : pipeline.flatten({ background: '#ffffff' }).jpeg(JPEG);
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   } catch (error) {

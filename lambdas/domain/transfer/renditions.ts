@@ -24,11 +24,12 @@ export interface RenditionOptions {
 export type RenditionGrant = DownloadGrant & RenditionSpec & { version: number };
 
 /**
- * A URL to a rendition of the file's current image content, made by sharp on the first request
- * and stored beside its thumbnails, then recorded on the file; every later request is served as
- * recorded, with no request but the file's (and the settings') read and a signature. Only types with thumbnails, only once processing made
- * the version ready (its head, size and pixels were checked then), held while a malware scan is,
- * as thumbnails are. The file is loaded (and checked to be the caller's) by the caller.
+ * A URL to a rendition of the file's current image content, made by sharp on the first request,
+ * stored beside its thumbnails and recorded on the file; a later request is served as recorded,
+ * with no request but the file's (and the settings') read and a signature. Only types with
+ * thumbnails, only once processing made the version ready (its head, size and pixels were checked
+ * then), held while a malware scan is, as thumbnails are. The file is loaded (and checked to be the
+ * caller's) by the caller.
  */
 export async function grantRendition(deps: Deps, file: FileRecord, spec: RenditionSpec, options: RenditionOptions): Promise<RenditionGrant> {
   checkAllowed(options.allowlist, spec);
