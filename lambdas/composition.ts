@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDocumentClient, makeEventBridgeClient, makeS3Client, makeSqsClient } from './adapters/aws-clients';
 import { EventBridgeBus } from './adapters/eventbridge-bus';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
+import { DynamoRenditionRecords } from './adapters/dynamo-rendition-records';
 import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
 import { DynamoShareTokenRepository } from './adapters/dynamo-share-token-repository';
 import { S3ObjectStore } from './adapters/s3-object-store';
@@ -15,7 +16,7 @@ import type { DeliveryDeps, DeliveryFunctionDeps } from './domain/webhooks/deliv
 import type { WebhookDeps } from './domain/webhooks/webhooks';
 import { getConfig, getEventBusConfig, getFileTypes, type Config } from './config';
 import type { EventBus } from './domain/events/model';
-import type { Deps, ProcessingDeps, ProcessingQueue, SharingDeps, UploadDeps } from './domain/ports';
+import type { Deps, ProcessingDeps, ProcessingQueue, RenditionDeps, SharingDeps, UploadDeps } from './domain/ports';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import { EmfTelemetry } from './observability/emf';
 
@@ -41,6 +42,8 @@ export type ApiServices = SharingDeps & { config: Config };
 export type UploadServices = StorageServices & UploadDeps;
 /** The upload links' routes: share tokens, and what uploads need (the key of multipart upload ids). */
 export type LinkServices = ApiServices & UploadDeps;
+/** The renditions routes: the API's data routes, and where renditions made are recorded. */
+export type RenditionServices = ApiServices & RenditionDeps;
 /** The metadata processor: where thumbnail jobs go, and how many versions a file keeps. */
 export type MetadataServices = ProcessingDeps & { config: Config };
 /** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
@@ -55,6 +58,7 @@ const built: {
   sqs?: SQSClient;
   storage?: StorageServices;
   api?: ApiServices;
+  renditions?: RenditionServices;
   uploads?: UploadServices;
   links?: LinkServices;
   metadata?: MetadataServices;
@@ -105,6 +109,15 @@ export function apiServices(): ApiServices {
     built.api = { ...base, shareTokens: new DynamoShareTokenRepository(documentClient(), base.config.tableName) };
   }
   return built.api;
+}
+
+/** The renditions route group. */
+export function renditionServices(): RenditionServices {
+  if (!built.renditions) {
+    const api = apiServices();
+    built.renditions = { ...api, renditionRecords: new DynamoRenditionRecords(documentClient(), api.config.tableName) };
+  }
+  return built.renditions;
 }
 
 /**

@@ -20,7 +20,7 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const { partitionKey: GSI_PK, sortKey: GSI_SK, name: GSI } = tableSchema.indexes.byTenant;
 export const FILE_SK = 'FILE';
 
-const filePk = (id: string) => `FILE#${id}`;
+export const filePk = (id: string) => `FILE#${id}`;
 
 /**
  * Files in `processing` also get an index item in one of a few cross-tenant partitions, sorted by
@@ -255,31 +255,6 @@ export class DynamoFileRepository implements FileRepository {
     }
     await this.writeIndexItems([], removed);
     return next;
-  }
-
-  async recordRendition(file: FileRecord, name: string, key: string, keep: string): Promise<void> {
-    const kept = Object.entries(file.renditions ?? {}).filter(([, k]) => k?.startsWith(keep));
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: filePk(file.id), [SK]: FILE_SK },
-          // The whole map, on condition that it is as read: two renditions recorded at once never
-          // lose one another (the second re-reads), and no `version` is taken from other writers.
-          UpdateExpression: 'SET #r = :renditions',
-          ConditionExpression: `#v = :expected AND ${file.renditions === undefined ? 'attribute_not_exists(#r)' : '#r = :read'}`,
-          ExpressionAttributeNames: { '#r': 'renditions', '#v': 'version' },
-          ExpressionAttributeValues: {
-            ':renditions': { ...Object.fromEntries(kept), [name]: key },
-            ':expected': file.version,
-            ...(file.renditions !== undefined && { ':read': file.renditions }),
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StaleWrite(`File ${file.id}`);
-      throw error;
-    }
   }
 
   async delete(file: FileRecord): Promise<void> {

@@ -24,16 +24,23 @@ export interface FileRepository {
    * while `nextCursor` is set: only a null cursor ends the list.
    */
   list(tenantId: string, query: ListQuery): Promise<{ items: FileRecord[]; nextCursor: string | null }>;
-  /**
-   * Records that the file's rendition `name` is stored at `key` (FileRecord.renditions), keeping
-   * only the entries whose keys are under `keep`, if the file is still as read: its `version` and
-   * its renditions. Else throws `StaleWrite`. Not a change of the file: its `version` stays.
-   */
-  recordRendition(file: FileRecord, name: string, key: string, keep: string): Promise<void>;
   /** Up to `limit` files of any tenant that have had a version in `processing` since before `before`. */
   listProcessingSince(before: Date, limit: number): Promise<{ file: FileRecord; since: Date }[]>;
   /** When the longest-running `processing` of any file began; undefined when no file is processing. */
   oldestProcessingSince(): Promise<Date | undefined>;
+}
+
+/**
+ * Where the renditions made of a file's content are recorded (FileRecord.renditions): a port of the
+ * renditions route group's alone, so no other function carries it.
+ */
+export interface RenditionRecords {
+  /**
+   * Records that the file's rendition `name` is stored at `key`, keeping only the entries whose keys
+   * are under `keep`, if the file is still as read: its `version` and its renditions. Else throws
+   * `StaleWrite`. Not a change of the file: its `version` stays.
+   */
+  record(file: FileRecord, name: string, key: string, keep: string): Promise<void>;
 }
 
 /**
@@ -386,6 +393,11 @@ export interface UploadIdKeys {
 /** What the multipart routes need on top: the key their upload ids are signed and checked with. */
 export interface UploadDeps extends Deps {
   uploadIdKeys: UploadIdKeys;
+}
+
+/** What image renditions need beside storage: where those made are recorded. */
+export interface RenditionDeps extends Deps {
+  renditionRecords: RenditionRecords;
 }
 
 /** What the API needs on top: deleting a file revokes its share tokens. */

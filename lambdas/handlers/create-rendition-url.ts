@@ -1,13 +1,13 @@
 import { actorOf } from '../domain/audit';
 import { loadOwnFile } from '../domain/files/files';
 import { grantRendition } from '../domain/transfer/renditions';
-import type { ApiServices } from '../composition';
+import type { RenditionServices } from '../composition';
 import { json, parseQuery, redirect, type RouteHandler } from '../http/request';
 import { fileIdParam } from './file-id';
 import { renditionQuery, specOf } from './rendition-query';
 import { settingsOf } from './tenant-settings';
 
-export const createRenditionUrl: RouteHandler<ApiServices> = async (request) => {
+export const createRenditionUrl: RouteHandler<RenditionServices> = async (request) => {
   const id = fileIdParam(request);
   const q = parseQuery(request, renditionQuery);
   const { services, principal } = request;

@@ -1,12 +1,12 @@
 import { useShareToken } from '../domain/sharing/share-tokens';
 import { grantRendition } from '../domain/transfer/renditions';
-import type { ApiServices } from '../composition';
+import type { RenditionServices } from '../composition';
 import { json, parseQuery, redirect, type AnonymousRouteHandler } from '../http/request';
 import { renditionQuery, specOf } from './rendition-query';
 import { shareTokenSecret } from './share-token-secret';
 import { settingsOf } from './tenant-settings';
 
-export const createSharedRenditionUrl: AnonymousRouteHandler<ApiServices> = async (request) => {
+export const createSharedRenditionUrl: AnonymousRouteHandler<RenditionServices> = async (request) => {
   const secret = shareTokenSecret(request);
   const q = parseQuery(request, renditionQuery);
   const { services } = request;

@@ -1,4 +1,4 @@
-import { apiServices } from '../../composition';
+import { renditionServices } from '../../composition';
 import { createRenditionUrl } from '../../handlers/create-rendition-url';
 import { createSharedRenditionUrl } from '../../handlers/create-shared-rendition-url';
 import { publicRenditionQuery, renditionQuery } from '../../handlers/rendition-query';
@@ -29,7 +29,7 @@ export const renditions = routeGroup(
   'renditions',
   {
     description: 'Fileport API: image renditions, made once by sharp and served from S3',
-    services: apiServices,
+    services: renditionServices,
     // A first request reads the image and runs sharp (≤ 256 MiB and 100 Mpx, as thumbnails: ~1 s at
     // 1,536 MB); API Gateway waits 30 s at most.
     timeoutSeconds: 29,

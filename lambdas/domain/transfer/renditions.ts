@@ -6,7 +6,7 @@ import { readToBuffer, discard } from '../../inspect/read-stream';
 import { audit, type Actor, type AuditAction } from '../audit';
 import { currentVersion, type FileRecord, type FileVersion } from '../model';
 import { WRITE_ATTEMPTS } from '../concurrency';
-import { StaleWrite, type Deps, type RenditionAllowlist, type ScanHold } from '../ports';
+import { StaleWrite, type Deps, type RenditionAllowlist, type RenditionDeps, type ScanHold } from '../ports';
 import { checkScanServes } from '../scanning/scan-holds';
 import { contentDisposition, type DownloadGrant } from './downloads';
 import { checkAllowed, MIME_TYPES, renditionKey, renditionName, renditionPrefix, type RenditionSpec } from './rendition-spec';
@@ -31,7 +31,7 @@ export type RenditionGrant = DownloadGrant & RenditionSpec & { version: number }
  * then), held while a malware scan is, as thumbnails are. The file is loaded (and checked to be the
  * caller's) by the caller.
  */
-export async function grantRendition(deps: Deps, file: FileRecord, spec: RenditionSpec, options: RenditionOptions): Promise<RenditionGrant> {
+export async function grantRendition(deps: RenditionDeps, file: FileRecord, spec: RenditionSpec, options: RenditionOptions): Promise<RenditionGrant> {
   checkAllowed(options.allowlist, spec);
   const type = deps.fileTypes.typeOf(file);
   if (!type.thumbnails) throw new FileportError('NO_RENDITION', `Files of type ${type.id} get no renditions: only image types with thumbnails do.`);
@@ -64,7 +64,7 @@ export async function grantRendition(deps: Deps, file: FileRecord, spec: Renditi
  * with it may have listed the prefix before this put, so the rendition deletes itself (a deletion
  * after the record finds it anyway: S3 lists what was written before).
  */
-async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, spec: RenditionSpec, key: string): Promise<void> {
+async function makeAndStore(deps: RenditionDeps, file: FileRecord, version: FileVersion, spec: RenditionSpec, key: string): Promise<void> {
   const image = await readImage(deps, file, version);
   let rendition;
   const started = Date.now();
@@ -80,7 +80,7 @@ async function makeAndStore(deps: Deps, file: FileRecord, version: FileVersion, 
   for (let attempt = 1; ; attempt++) {
     try {
       // Entries of other content are dropped as this one is written: the record stays as small as the allowlist.
-      return await deps.files.recordRendition(read, renditionName(spec), key, renditionPrefix(version));
+      return await deps.renditionRecords.record(read, renditionName(spec), key, renditionPrefix(version));
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
     }

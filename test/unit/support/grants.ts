@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createUploadUrl } from '../../../lambdas/domain/transfer/uploads';
 import type { FileRecord, Principal } from '../../../lambdas/domain/model';
 import type { UploadedObject } from '../../../lambdas/domain/ports';
-import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemorySettings, MemoryTelemetry } from './memory';
+import { MemoryAuditLog, MemoryFiles, MemoryObjects, MemoryQueue, MemoryRenditionRecords, MemorySettings, MemoryTelemetry } from './memory';
 import { MemoryShareTokens } from './memory-share-tokens';
 import { fileTypesWithoutPdfPreview } from './file-types';
 import type { FileTypeCatalogue } from '../../../lambdas/domain/files/file-types';
@@ -17,8 +17,10 @@ export const overwriter: Principal = { tenantId: 't1', userId: 'svc', scopes: ne
 export function setup(options: { maxVersions?: number; fileTypes?: FileTypeCatalogue } = {}) {
   const uploadIdKey = randomBytes(32);
   let now = new Date('2026-01-01T00:00:00Z');
+  const files = new MemoryFiles(() => now);
   const deps = {
-    files: new MemoryFiles(() => now),
+    files,
+    renditionRecords: new MemoryRenditionRecords(files),
     objects: new MemoryObjects(() => now),
     settings: new MemorySettings(),
     auditLog: new MemoryAuditLog(),

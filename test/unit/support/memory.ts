@@ -2,9 +2,18 @@ import { createHash } from 'node:crypto';
 import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type ObjectChecksums, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type RenditionRecords, type ObjectChecksums, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
+export class MemoryRenditionRecords implements RenditionRecords {
+  constructor(private readonly files: MemoryFiles) {}
+  async record(file: FileRecord, name: string, key: string, keep: string) {
+    const stored = this.files.items.get(file.id);
+    if (!stored || stored.version !== file.version || JSON.stringify(stored.renditions) !== JSON.stringify(file.renditions)) throw new StaleWrite(`File ${file.id}`);
+    stored.renditions = { ...Object.fromEntries(Object.entries(stored.renditions ?? {}).filter(([, k]) => k?.startsWith(keep))), [name]: key };
+  }
+}
+
 export class MemoryFiles implements FileRepository {
   readonly items = new Map<string, FileRecord>();
   /** When each file with a version in `processing` entered it, as the DynamoDB repository's processing index keeps it. */
@@ -29,11 +38,6 @@ export class MemoryFiles implements FileRepository {
   }
   async delete(file: FileRecord) {
     this.items.delete(file.id);
-  }
-  async recordRendition(file: FileRecord, name: string, key: string, keep: string) {
-    const stored = this.items.get(file.id);
-    if (!stored || stored.version !== file.version || JSON.stringify(stored.renditions) !== JSON.stringify(file.renditions)) throw new StaleWrite(`File ${file.id}`);
-    stored.renditions = { ...Object.fromEntries(Object.entries(stored.renditions ?? {}).filter(([, k]) => k?.startsWith(keep))), [name]: key };
   }
   /** The DynamoDB repository's conditions, order and query-bound cursors, without its read cap. */
   async list(tenantId: string, query: ListQuery) {
