@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDocumentClient, makeEventBridgeClient, makeS3Client, makeSqsClient } from './adapters/aws-clients';
 import { EventBridgeBus } from './adapters/eventbridge-bus';
+import { DynamoFileQueries } from './adapters/dynamo-file-queries';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { DynamoRenditionRecords } from './adapters/dynamo-rendition-records';
 import { DynamoSettingsRepository } from './adapters/dynamo-settings-repository';
@@ -16,7 +17,7 @@ import type { DeliveryDeps, DeliveryFunctionDeps } from './domain/webhooks/deliv
 import type { WebhookDeps } from './domain/webhooks/webhooks';
 import { getConfig, getEventBusConfig, getFileTypes, type Config } from './config';
 import type { EventBus } from './domain/events/model';
-import type { Deps, ProcessingDeps, ProcessingQueue, RenditionDeps, SharingDeps, UploadDeps } from './domain/ports';
+import type { Deps, ProcessingDeps, ProcessingQueue, QueryDeps, RenditionDeps, SharingDeps, UploadDeps } from './domain/ports';
 import type { StuckFilePolicy } from './domain/processing/processing-recovery';
 import { EmfTelemetry } from './observability/emf';
 
@@ -42,12 +43,14 @@ export type ApiServices = SharingDeps & { config: Config };
 export type UploadServices = StorageServices & UploadDeps;
 /** The upload links' routes: share tokens, and what uploads need (the key of multipart upload ids). */
 export type LinkServices = ApiServices & UploadDeps;
+/** The files routes: the API's data routes, and the lists of files. */
+export type FileServices = ApiServices & QueryDeps;
 /** The renditions routes: the API's data routes, and where renditions made are recorded. */
 export type RenditionServices = ApiServices & RenditionDeps;
 /** The metadata processor: where thumbnail jobs go, and how many versions a file keeps. */
 export type MetadataServices = ProcessingDeps & { config: Config };
 /** The reconciler: where stuck uploads are re-driven, and when a file counts as stuck or hopeless. */
-export type ReconcilerServices = StorageServices & { processing: ProcessingQueue; stuckFiles: StuckFilePolicy };
+export type ReconcilerServices = StorageServices & QueryDeps & { processing: ProcessingQueue; stuckFiles: StuckFilePolicy };
 /** The events publisher: only the bus (it reads the table's stream through its event source mapping, not the table). */
 export type EventPublisherServices = { bus: EventBus };
 /** The webhooks route group: endpoints, their deliveries, and the sender of test events and redeliveries. */
@@ -58,6 +61,7 @@ const built: {
   sqs?: SQSClient;
   storage?: StorageServices;
   api?: ApiServices;
+  files?: FileServices;
   renditions?: RenditionServices;
   uploads?: UploadServices;
   links?: LinkServices;
@@ -109,6 +113,15 @@ export function apiServices(): ApiServices {
     built.api = { ...base, shareTokens: new DynamoShareTokenRepository(documentClient(), base.config.tableName) };
   }
   return built.api;
+}
+
+/** The files route group: the only API function that lists files. */
+export function fileServices(): FileServices {
+  if (!built.files) {
+    const api = apiServices();
+    built.files = { ...api, fileQueries: new DynamoFileQueries(documentClient(), api.config.tableName) };
+  }
+  return built.files;
 }
 
 /** The renditions route group. */
@@ -167,7 +180,7 @@ export function reconcilerServices(): ReconcilerServices {
   if (!built.reconciler) {
     const base = storage();
     const queueUrl = required(base.config.metadataQueueUrl, 'FILEPORT_METADATA_QUEUE_URL');
-    built.reconciler = { ...base, processing: new SqsProcessingQueue(sqsClient(), queueUrl, base.config.bucketName), stuckFiles: base.config.stuckFiles };
+    built.reconciler = { ...base, fileQueries: new DynamoFileQueries(documentClient(), base.config.tableName), processing: new SqsProcessingQueue(sqsClient(), queueUrl, base.config.bucketName), stuckFiles: base.config.stuckFiles };
   }
   return built.reconciler;
 }

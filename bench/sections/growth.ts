@@ -3,7 +3,7 @@
  * one of 1,000. Every filtered list is one Query on its own index partition, so it should not grow.
  *
  * Both tenants live in one table of DynamoDB Local and are listed through the real code path (the
- * domain's listFiles over DynamoFileRepository, then toApiFile as the handler shapes the answer),
+ * domain's listFiles over DynamoFileQueries, then toApiFile as the handler shapes the answer),
  * calls alternating between the two tenants in a fresh order each round. In each tenant the same
  * number of files (HOT_FILES) carries the tag and the link that are listed, so the only difference
  * is the tenant's size.
@@ -12,13 +12,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type BatchWriteCommandOutput, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoFileQueries } from '../../lambdas/adapters/dynamo-file-queries';
 import { DynamoFileRepository } from '../../lambdas/adapters/dynamo-file-repository';
 import { createFile, listFiles, type NewFile } from '../../lambdas/domain/files/files';
 import { toApiFile } from '../../lambdas/http/answers';
 import { FileTypeCatalogue } from '../../lambdas/domain/files/file-types';
 import { readFileTypeCatalogue } from '../../lambdas/file-type-catalogue';
 import type { ListFilter, Principal } from '../../lambdas/domain/model';
-import type { Deps, ObjectStore, SettingsRepository, Telemetry } from '../../lambdas/domain/ports';
+import type { Deps, ObjectStore, QueryDeps, SettingsRepository, Telemetry } from '../../lambdas/domain/ports';
 import { startDynamoDb } from '../../local/emulators/dynamodb';
 import { ensureTable } from '../../local/provision';
 import type { Figure, Section } from '../figures';
@@ -127,14 +128,14 @@ async function seed(db: DynamoDBDocumentClient, items: Record<string, unknown>[]
 interface Scenario {
   name: string;
   /** One timed operation; returns how many files it listed, so that a broken setup shows. */
-  run: (deps: Deps, principal: Principal) => Promise<number>;
+  run: (deps: QueryDeps, principal: Principal) => Promise<number>;
   expected: number;
   /** How many of the tenant's files the query selects. */
   matching: (tenantSize: number) => number;
 }
 
 /** One list call as the handler makes it: the domain call, then the API's shape of each file. */
-async function listPage(deps: Deps, principal: Principal, filter?: ListFilter, cursor?: string) {
+async function listPage(deps: QueryDeps, principal: Principal, filter?: ListFilter, cursor?: string) {
   const page = await listFiles(deps, principal, { limit: PAGE, filter, ...(cursor ? { cursor } : {}) });
   JSON.stringify({ items: page.items.map((file) => toApiFile(file, 'https://api.example', fileTypes)), nextCursor: page.nextCursor });
   return page;
@@ -200,7 +201,8 @@ export const growth: Section = async ({ quick }) => {
       });
     }
 
-    const deps: Deps = { files: new DynamoFileRepository(db, TABLE), objects: noObjects, settings: noSettings, telemetry: noTelemetry, fileTypes, now: () => new Date() };
+    const queries = new DynamoFileQueries(db, TABLE);
+    const deps: QueryDeps = { files: queries, fileQueries: queries, objects: noObjects, settings: noSettings, telemetry: noTelemetry, fileTypes, now: () => new Date() };
     const [small, large] = tenants as [(typeof tenants)[number], (typeof tenants)[number]];
     for (const scenario of scenarios) {
       const times = new Map([small, large].map((t) => [t, [] as number[]]));

@@ -19,6 +19,13 @@ export interface FileRepository {
    */
   update(current: FileRecord, changes: FileChanges, now: Date): Promise<FileRecord>;
   delete(file: FileRecord): Promise<void>;
+}
+
+/**
+ * Lists of files: a tenant's, searched, and those stuck in processing. Apart from FileRepository,
+ * so that only the functions that list (the files routes, the reconciler) carry the code.
+ */
+export interface FileQueries {
   /**
    * Expired temporary files are left out. A page may hold fewer than `limit` files (none, even)
    * while `nextCursor` is set: only a null cursor ends the list.
@@ -393,6 +400,11 @@ export interface UploadIdKeys {
 /** What the multipart routes need on top: the key their upload ids are signed and checked with. */
 export interface UploadDeps extends Deps {
   uploadIdKeys: UploadIdKeys;
+}
+
+/** What listing files needs beside storage. */
+export interface QueryDeps extends Deps {
+  fileQueries: FileQueries;
 }
 
 /** What image renditions need beside storage: where those made are recorded. */

@@ -2,7 +2,7 @@ import * as z from '../validation';
 import { listFiles as list } from '../domain/files/files';
 import type { FileSearch, ListFilter } from '../domain/model';
 import { FileportError } from '../errors';
-import type { ApiServices } from '../composition';
+import type { FileServices } from '../composition';
 import { toApiFile } from '../http/answers';
 import { apiUrlOf, json, parseQuery, type RouteHandler } from '../http/request';
 import { fileName, tags } from './schemas';
@@ -57,7 +57,7 @@ function searchOf(q: z.infer<typeof listFilesQuery>): FileSearch | undefined {
   return given.length === 0 ? undefined : (Object.fromEntries(given) as FileSearch);
 }
 
-export const listFiles: RouteHandler<ApiServices> = async (request) => {
+export const listFiles: RouteHandler<FileServices> = async (request) => {
   const q = parseQuery(request, listFilesQuery);
   const page = await list(request.services, request.principal, { limit: q.limit, cursor: q.cursor, filter: filterOf(q), search: searchOf(q) });
   return json(200, { items: page.items.map((file) => toApiFile(file, apiUrlOf(request), request.services.fileTypes)), nextCursor: page.nextCursor });

@@ -1,4 +1,4 @@
-import { apiServices } from '../../composition';
+import { fileServices } from '../../composition';
 import { copyFile, copyFileBody } from '../../handlers/copy-file';
 import { createFile, createFileBody } from '../../handlers/create-file';
 import { createShareToken } from '../../handlers/create-share-token';
@@ -22,7 +22,7 @@ export const files = routeGroup(
   'files',
   {
     description: 'Fileport API: create, list, read, change and delete files; the tenant settings',
-    services: apiServices,
+    services: fileServices,
     // GET /v1/files/{id}?wait= long-polls for processing for up to 10 s.
     timeoutSeconds: 15,
     needs: {

@@ -6,7 +6,7 @@ import { checkTypeAllowed } from '../settings/tenant-settings';
 import { checkMayModify } from '../permissions';
 import { retryOnStaleWrite, WRITE_ATTEMPTS } from '../concurrency';
 import { type AccessControl, type FileChanges, type FileLink, type FileRecord, type FileVersion, type ListQuery, type Principal } from '../model';
-import { BadCursor, type Deps, type SharingDeps } from '../ports';
+import { BadCursor, type Deps, type QueryDeps, type SharingDeps } from '../ports';
 
 /** A new file; its type is named by `fileTypeId`, else `mimeType`, else the extension of `name` (FileTypeCatalogue.resolve). */
 export interface NewFile extends FileTypeHint {
@@ -110,9 +110,9 @@ export async function getFile(deps: Deps, principal: Principal, id: string, wait
   return file;
 }
 
-export async function listFiles(deps: Deps, principal: Principal, query: ListQuery) {
+export async function listFiles(deps: QueryDeps, principal: Principal, query: ListQuery) {
   try {
-    return await deps.files.list(principal.tenantId, query);
+    return await deps.fileQueries.list(principal.tenantId, query);
   } catch (error) {
     if (error instanceof BadCursor) throw new FileportError('INVALID_CURSOR', error.message);
     throw error;

@@ -4,7 +4,7 @@ import { claimVersion, deleteSuperseded } from './version-claims';
 import { fileIdOfContentKey } from '../files/files';
 import { rendersPreview } from '../files/file-types';
 import { isRefusedUpload } from '../model';
-import type { Deps, ProcessingQueue, ThumbnailJob, UploadedObject } from '../ports';
+import type { Deps, ProcessingQueue, QueryDeps, ThumbnailJob, UploadedObject } from '../ports';
 
 /**
  * What to do with files whose processing never ends. Processing is at-least-once and idempotent
@@ -28,9 +28,9 @@ export interface RecoveryReport {
 }
 
 /** The reconciler: re-drives versions stuck in `processing`, and fails those stuck for good. */
-export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQueue }, policy: StuckFilePolicy): Promise<RecoveryReport> {
+export async function recoverStuckFiles(deps: QueryDeps & { processing: ProcessingQueue }, policy: StuckFilePolicy): Promise<RecoveryReport> {
   const now = deps.now().getTime();
-  const stuck = await deps.files.listProcessingSince(new Date(now - policy.stuckAfterMs), policy.batchSize);
+  const stuck = await deps.fileQueries.listProcessingSince(new Date(now - policy.stuckAfterMs), policy.batchSize);
   const report: RecoveryReport = { redriven: [], gaveUp: [], oldestProcessingAgeSeconds: 0 };
   for (const { file, since } of stuck) {
     const giveUp = now - since.getTime() >= policy.giveUpAfterMs;
@@ -51,7 +51,7 @@ export async function recoverStuckFiles(deps: Deps & { processing: ProcessingQue
   }
   // Measured after the give-ups, so a run that failed the oldest files reports what is left: the
   // processing lag an operator is alarmed on is the one nobody has dealt with yet.
-  const oldest = await deps.files.oldestProcessingSince();
+  const oldest = await deps.fileQueries.oldestProcessingSince();
   report.oldestProcessingAgeSeconds = oldest ? Math.max(0, Math.floor((now - oldest.getTime()) / 1000)) : 0;
   deps.telemetry.reconciled({ oldestProcessingAgeSeconds: report.oldestProcessingAgeSeconds, gaveUp: report.gaveUp.length });
   return report;

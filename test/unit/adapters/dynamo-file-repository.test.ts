@@ -1,4 +1,5 @@
-import { DynamoFileRepository, MAX_ITEMS_READ, upgradeRecord } from '../../../lambdas/adapters/dynamo-file-repository';
+import { DynamoFileQueries, MAX_ITEMS_READ } from '../../../lambdas/adapters/dynamo-file-queries';
+import { upgradeRecord } from '../../../lambdas/adapters/dynamo-file-repository';
 import type { FileRecord, ListQuery } from '../../../lambdas/domain/model';
 import { BadCursor } from '../../../lambdas/domain/ports';
 import { RecordingDynamo } from '../support/recording-dynamo';
@@ -62,7 +63,7 @@ describe('upgradeRecord', () => {
   });
 });
 
-describe('DynamoFileRepository.list', () => {
+describe('DynamoFileQueries.list', () => {
   const TABLE = 'files';
   const minute = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
   let serial = 0;
@@ -81,10 +82,10 @@ describe('DynamoFileRepository.list', () => {
   });
 
   let dynamo: RecordingDynamo;
-  let repo: DynamoFileRepository;
+  let repo: DynamoFileQueries;
   beforeEach(() => {
     dynamo = new RecordingDynamo();
-    repo = new DynamoFileRepository(dynamo.client, TABLE, () => new Date(minute(0)));
+    repo = new DynamoFileQueries(dynamo.client, TABLE, () => new Date(minute(0)));
   });
 
   /** Lists with the query and returns the ids and the requests made. */
@@ -156,7 +157,7 @@ describe('DynamoFileRepository.list', () => {
     // clock below, minute 5. A reconciler asking for files processing since before minute 3 must not
     // find a file whose item says processing only from minute 5: its hint, read before the file item
     // is written, would otherwise look stuck and be dropped as stale.
-    repo = new DynamoFileRepository(dynamo.client, TABLE, () => new Date(minute(5)));
+    repo = new DynamoFileQueries(dynamo.client, TABLE, () => new Date(minute(5)));
     const f = file(1, { versions: [] });
     await repo.create(f);
     const processing = { ...upgradeRecord({ ...before, status: 'processing' }).versions[0]!, status: 'processing' as const };
@@ -171,7 +172,7 @@ describe('DynamoFileRepository.list', () => {
     // The store's clock is at minute 5. An update wrote the hint 10 s ago and has not written its
     // file item yet (a loaded machine): a reconciler with a 1-second threshold must not drop it, or
     // the file, once its item says processing, is one no run will ever find.
-    repo = new DynamoFileRepository(dynamo.client, TABLE, () => new Date(minute(5)));
+    repo = new DynamoFileQueries(dynamo.client, TABLE, () => new Date(minute(5)));
     const f = file(1, { versions: [] });
     await repo.create(f);
     const shardOf = (id: string) => parseInt(id.slice(-2), 16) % 8 || 0;
@@ -256,7 +257,7 @@ describe('DynamoFileRepository.list', () => {
 describe('DynamoFileRepository.reindex', () => {
   it('gives a file stored before the search indexes its index items, so searches find it', async () => {
     const dynamo = new RecordingDynamo();
-    const repo = new DynamoFileRepository(dynamo.client, 'files', () => new Date('2026-01-01T00:00:00.000Z'));
+    const repo = new DynamoFileQueries(dynamo.client, 'files', () => new Date('2026-01-01T00:00:00.000Z'));
     const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
     // As an older version stored it: the file item, and an index item for its tag only.
     const item = { ...before, status: 'ready', tags: ['kept'], pk: `FILE#${id}`, sk: 'FILE', gsi1pk: 'T#t1', gsi1sk: `${before.createdAt}#${id}` };

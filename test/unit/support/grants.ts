@@ -20,6 +20,7 @@ export function setup(options: { maxVersions?: number; fileTypes?: FileTypeCatal
   const files = new MemoryFiles(() => now);
   const deps = {
     files,
+    fileQueries: files,
     renditionRecords: new MemoryRenditionRecords(files),
     objects: new MemoryObjects(() => now),
     settings: new MemorySettings(),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { listOrderOf, matchesQuery, nameKey, queryFingerprint } from '../../../lambdas/domain/files/file-search';
 import { isExpired, isProcessing, type FileChanges, type FileRecord, type ListQuery } from '../../../lambdas/domain/model';
-import { BadCursor, ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileRepository, type RenditionRecords, type ObjectChecksums, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
+import { BadCursor, ChecksumRefused, NoSuchUpload, ObjectExists, PartsRefused, StaleWrite, type AuditLog, type FileQueries, type FileRepository, type RenditionRecords, type ObjectChecksums, type ObjectMetadata, type ObjectStore, type SettingsRepository, type SignableUploadRequest, type Telemetry, type TenantSettings, type ThumbnailJob } from '../../../lambdas/domain/ports';
 
 /** In-memory ports with the same contract as the DynamoDB and S3 adapters, for domain unit tests. */
 export class MemoryRenditionRecords implements RenditionRecords {
@@ -14,7 +14,7 @@ export class MemoryRenditionRecords implements RenditionRecords {
   }
 }
 
-export class MemoryFiles implements FileRepository {
+export class MemoryFiles implements FileRepository, FileQueries {
   readonly items = new Map<string, FileRecord>();
   /** When each file with a version in `processing` entered it, as the DynamoDB repository's processing index keeps it. */
   readonly processingSince = new Map<string, Date>();

@@ -87,7 +87,7 @@ describe('MemoryFiles.list (the unit tests’ repository) honours searches as Dy
   const principal: Principal = { tenantId: 'acme', userId: 'alice', scopes: new Set(['files:read']) };
   let files: MemoryFiles;
   const all: FileRecord[] = [];
-  const deps = () => ({ files, objects: new MemoryObjects(), settings: new MemorySettings(), telemetry: new MemoryTelemetry(), fileTypes: defaultFileTypes, now: () => now });
+  const deps = () => ({ files, fileQueries: files, objects: new MemoryObjects(), settings: new MemorySettings(), telemetry: new MemoryTelemetry(), fileTypes: defaultFileTypes, now: () => now });
   const ids = (...records: FileRecord[]) => records.map((r) => r.id);
   const list = async (query: Omit<ListQuery, 'limit'>, limit = 50) => (await listFiles(deps(), principal, { limit, ...query })).items.map((f) => f.id);
 
