@@ -272,7 +272,7 @@ async function firstRequests(stack: LocalStack, floor: Lambda): Promise<Map<stri
     links: { event: gatewayEvent('GET', '/v1/upload-links', member), status: 200 },
     // The webhooks group's lightest: the tenant's endpoints (one Query), an admin's route.
     webhooks: { event: gatewayEvent('GET', '/v1/webhooks', admin), status: 200 },
-    // The renditions group's lightest answer: a text file gets none (its weight is sharp's, loaded either way).
+    // The renditions group's lightest answer: a text file gets none (sharp is loaded only to make a rendition).
     renditions: { event: gatewayEvent('GET', `/v1/files/${txt.id}/renditions?width=256&height=256`, member), status: 404 },
   };
   return new Map([

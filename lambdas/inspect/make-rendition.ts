@@ -3,6 +3,9 @@ import type { RenditionSpec } from '../domain/transfer/rendition-spec';
 import { ProcessingFailure } from './failure';
 import { checkHeader, MAX_INPUT_PIXELS, WEBP } from './make-thumbnails';
 
+/** The largest original a rendition is made of: as for thumbnails. */
+export { MAX_IMAGE_BYTES } from './make-thumbnails';
+
 /**
  * AVIF's effort 2 (of 0–9; default 4) keeps a 1024 px encode well under a second on one core;
  * quality 50 is sharp's default, about JPEG 80 to the eye.

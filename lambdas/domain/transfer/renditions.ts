@@ -1,7 +1,5 @@
 import { FileportError, fileportError } from '../../errors';
 import { ProcessingFailure } from '../../inspect/failure';
-import { makeRendition } from '../../inspect/make-rendition';
-import { MAX_IMAGE_BYTES } from '../../inspect/make-thumbnails';
 import { readToBuffer, discard } from '../../inspect/read-stream';
 import { audit, type Actor, type AuditAction } from '../audit';
 import { currentVersion, type FileRecord, type FileVersion } from '../model';
@@ -65,7 +63,10 @@ export async function grantRendition(deps: RenditionDeps, file: FileRecord, spec
  * after the record finds it anyway: S3 lists what was written before).
  */
 async function makeAndStore(deps: RenditionDeps, file: FileRecord, version: FileVersion, spec: RenditionSpec, key: string): Promise<void> {
-  const image = await readImage(deps, file, version);
+  // sharp (native, some 40 ms to load) only once a rendition is to be made: a cold function that
+  // serves one as recorded, or refuses the request, never loads it.
+  const { makeRendition, MAX_IMAGE_BYTES } = await import('../../inspect/make-rendition');
+  const image = await readImage(deps, file, version, MAX_IMAGE_BYTES);
   let rendition;
   const started = Date.now();
   try {
@@ -103,9 +104,9 @@ async function makeAndStore(deps: RenditionDeps, file: FileRecord, version: File
  * and pixels when it made the version ready, so its recorded size bounds the read (no head first),
  * and makeRendition checks the pixels again before decoding.
  */
-async function readImage(deps: Deps, file: FileRecord, version: FileVersion): Promise<Buffer> {
+async function readImage(deps: Deps, file: FileRecord, version: FileVersion, maxBytes: number): Promise<Buffer> {
   const size = version.size ?? 0;
-  if (size > MAX_IMAGE_BYTES) throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (FILE_TOO_LARGE): images are rendered up to ${MAX_IMAGE_BYTES / 1024 ** 2} MiB.`);
+  if (size > maxBytes) throw new FileportError('NO_RENDITION', `File ${file.id} cannot be rendered (FILE_TOO_LARGE): images are rendered up to ${maxBytes / 1024 ** 2} MiB.`);
   const stored = await deps.objects.read(version.key);
   if (!stored) throw new FileportError('NO_RENDITION', `The content of file ${file.id} is gone.`);
   // Newer bytes at the key are another version's: its processing decides about them.
