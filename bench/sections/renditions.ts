@@ -49,7 +49,7 @@ interface Answer {
 }
 
 export const renditions: Section = async ({ quick }) => {
-  const firstSamples = quick ? 2 : 10;
+  const firstSamples = quick ? 2 : 30;
   const laterSamples = quick ? 30 : 300;
   const warmup = quick ? 5 : 30;
   const [width, height] = quick ? [1224, 816] : [4000, 3000];
