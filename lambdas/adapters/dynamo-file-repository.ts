@@ -104,8 +104,8 @@ export function upgradeRecord(item: Record<string, unknown>): FileRecord {
 
 /**
  * Files in one DynamoDB table. The file item is the truth; index items are hints written before
- * and removed after the file item changes, and every list verifies hits against the file item,
- * so a crash between the writes can leave a stale hint but never a wrong answer.
+ * and removed after the file item changes, and every list (DynamoFileQueries) verifies hits against
+ * the file item, so a crash between the writes can leave a stale hint but never a wrong answer.
  */
 export class DynamoFileRepository implements FileRepository {
   constructor(
