@@ -39,8 +39,8 @@ export const MAX_HASHED_BYTES = 4 * 1024 ** 3;
  * being processed); newer bytes at the key of a version that accepted content are a reused upload
  * URL or form, refused (UPLOAD_REUSED). Older or repeated events are ignored. Then it measures the
  * size and SHA-256 of the whole object, checks the checksum the client declared, the first bytes
- * against the file type, counts PDF pages, and hands images and PDFs with a preview to the thumbnail step. Bad content
- * ends as a failed version; only infrastructure errors are thrown (and retried). Objects are only
+ * against the file type, counts PDF pages, and hands images and PDFs with a preview to the
+ * thumbnail step. Bad content ends as a failed version; only infrastructure errors are thrown (and retried). Objects are only
  * ever deleted as the bytes this run judged (their ETag), never newer bytes at the same key.
  */
 export async function processUploadedObject(deps: ProcessingDeps, object: UploadedObject): Promise<ProcessingOutcome> {
@@ -143,7 +143,7 @@ export async function processUploadedObject(deps: ProcessingDeps, object: Upload
     if (!contentMatches(detectedMimeType as string, head.bytes, type)) {
       throw new ProcessingFailure('CONTENT_MISMATCH', `The content is ${detectedMimeType}, not ${type.name}.`);
     }
-    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, () => wholePdf(deps, object, head.size, content.bytes));
+    if (type.pageCount) pages = await countPdfPages(deps.objects, { key: object.key, eTag: object.eTag, size: head.size }, content.bytes, () => wholePdf(deps, object, head.size));
     if (isSvg(type)) {
       if (head.size > MAX_SVG_BYTES) throw new ProcessingFailure('FILE_TOO_LARGE', `SVG files are limited to ${MAX_SVG_BYTES / 1024 / 1024} MB.`);
       checkSvg(content.bytes as Buffer);
@@ -263,12 +263,11 @@ const needsBytes = (type: FileType, size: number, hashed: boolean) =>
   size > 0 && ((type.pageCount && hashed && size <= MAX_COUNTED_PDF_BYTES) || (isSvg(type) && size <= MAX_SVG_BYTES));
 
 /**
- * The whole PDF for pdf-lib's count, when the ranged count could not decide: the bytes already
- * read, or one read of them now if the PDF is within the bound (null beyond it). Bytes replaced or
- * gone meanwhile are an error: the run is retried and then finds them stale.
+ * The whole PDF for pdf-lib's count, when the ranged count could not decide and its bytes were not
+ * read already: one read of them now if the PDF is within the bound (null beyond it). Bytes
+ * replaced or gone meanwhile are an error: the run is retried and then finds them stale.
  */
-async function wholePdf(deps: ProcessingDeps, object: UploadedObject, size: number, read: Buffer | null): Promise<Uint8Array | null> {
-  if (read) return read;
+async function wholePdf(deps: ProcessingDeps, object: UploadedObject, size: number): Promise<Uint8Array | null> {
   if (size > MAX_COUNTED_PDF_BYTES) return null;
   const content = await readContent(deps, object, true, size);
   if (content === 'stale' || content === 'missing') throw new Error(`Object ${object.key} (ETag ${object.eTag}) ${content === 'stale' ? 'changed' : 'disappeared'} while its pages were counted.`);
