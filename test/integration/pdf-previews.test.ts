@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { Api, expectError } from './support/api';
 import { useStack } from './support/local-stack';
-import { knownContentPdf, pageSizePdf } from '../support/preview-pdfs';
+import { knownContentPdf, meanColour, pageSizePdf } from '../support/preview-pdfs';
 
 jest.setTimeout(120_000);
 
@@ -10,16 +10,6 @@ let api: Api;
 beforeAll(() => {
   api = local.api();
 });
-
-/** The colour of a region (fractions of the image) of a WebP, each channel's mean rounded to a multiple of 32. */
-async function meanColour(webp: Buffer, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
-  const { width = 0, height = 0 } = await sharp(webp).metadata();
-  const box = { left: Math.round(region.left * width), top: Math.round(region.top * height), width: Math.round(region.width * width), height: Math.round(region.height * height) };
-  const { data, info } = await sharp(webp).extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const sums = [0, 0, 0];
-  for (let i = 0; i < data.length; i++) sums[i % info.channels]! += data[i]!;
-  return sums.map((sum) => Math.round(sum / (data.length / info.channels) / 32) * 32);
-}
 
 describe('PDF previews', () => {
   it('renders the first page of an uploaded PDF as its small and medium WebP thumbnails', async () => {

@@ -1,5 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { PDFDocument, PDFName, PDFNumber, PDFRawStream, rgb, type PDFRef } from 'pdf-lib';
+import sharp from 'sharp';
 
 /**
  * PDFs for the preview renderer (lambdas/inspect/pdf-preview.ts), generated: one whose first page
@@ -82,4 +83,23 @@ export async function formFanOutPdf(levels = 12, fanOut = 10): Promise<Buffer> {
     }
     return { F0: first as PDFRef };
   });
+}
+
+/**
+ * Mean colour of a region given in fractions of the image, each channel rounded to a multiple of
+ * 32 (0–256): black is [0, 0, 0], white [256, 256, 256], red [256, 0, 0], whatever WebP blurs.
+ */
+export async function meanColour(image: Buffer, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
+  const { width = 0, height = 0 } = await sharp(image).metadata();
+  const box = {
+    left: Math.round(region.left * width),
+    top: Math.round(region.top * height),
+    width: Math.round(region.width * width),
+    height: Math.round(region.height * height),
+  };
+  // Decoded first: sharp's stats() describe its input, not what the pipeline made of it.
+  const { data, info } = await sharp(image).extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const sums = [0, 0, 0];
+  for (let i = 0; i < data.length; i++) sums[i % info.channels]! += data[i]!;
+  return sums.map((sum) => Math.round(sum / (data.length / info.channels) / 32) * 32);
 }

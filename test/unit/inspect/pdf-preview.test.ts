@@ -1,29 +1,10 @@
 import sharp from 'sharp';
 import { failureOf } from '../support/failure';
 import { MAX_PAGE_SIDE, previewPdf } from '../../../lambdas/inspect/pdf-preview';
-import { contentBombPdf, deepNestingPdf, formFanOutPdf, KNOWN_PAGE, knownContentPdf, pageSizePdf } from '../../support/preview-pdfs';
+import { contentBombPdf, deepNestingPdf, formFanOutPdf, KNOWN_PAGE, knownContentPdf, meanColour, pageSizePdf } from '../../support/preview-pdfs';
 
 // Hostile inputs run to their budget (memory: some seconds on a busy machine).
 jest.setTimeout(60_000);
-
-/**
- * Mean colour of a region given in fractions of the image, each channel rounded to a multiple of
- * 32 (0–256): black is [0, 0, 0], white [256, 256, 256], red [256, 0, 0], whatever WebP blurs.
- */
-async function meanColour(webp: Buffer, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
-  const { width = 0, height = 0 } = await sharp(webp).metadata();
-  const box = {
-    left: Math.round(region.left * width),
-    top: Math.round(region.top * height),
-    width: Math.round(region.width * width),
-    height: Math.round(region.height * height),
-  };
-  // Decoded first: sharp's stats() describe its input, not what the pipeline made of it.
-  const { data, info } = await sharp(webp).extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const sums = [0, 0, 0];
-  for (let i = 0; i < data.length; i++) sums[i % info.channels]! += data[i]!;
-  return sums.map((sum) => Math.round(sum / (data.length / info.channels) / 32) * 32);
-}
 
 describe('previewPdf', () => {
   it('renders the first page at medium and small size, with the content where the page has it', async () => {

@@ -32,9 +32,23 @@ describe('countPdfPages', () => {
     const pdf = bigPdf({ pages: 9, filler: 300 * MB, xref: 'stream', objectStream: true });
     const { objects, ranges } = store(pdf.read);
     const load = wholeFile(null);
-    expect(await countPdfPages(objects, object(pdf.size), load)).toEqual({ pageCount: 9 });
+    expect(await countPdfPages(objects, object(pdf.size), null, load)).toEqual({ pageCount: 9 });
     expect(load).not.toHaveBeenCalled();
     expect(ranges.length).toBeGreaterThan(0);
+  });
+
+  it('counts from the bytes already read, asking the store for nothing, and falls back to pdf-lib on them', async () => {
+    const doc = await PDFDocument.create();
+    for (let i = 0; i < 6; i++) doc.addPage();
+    const bytes = await doc.save();
+    const { objects, ranges } = store(() => {
+      throw new Error('the store was read');
+    });
+    const load = wholeFile(null);
+    expect(await countPdfPages(objects, object(bytes.length), bytes, load)).toEqual({ pageCount: 6 });
+    const damaged = Buffer.from(Buffer.from(bytes).toString('latin1').replace(/startxref\s+\d+/, 'startxref\n99999999'), 'latin1');
+    expect(await countPdfPages(objects, object(damaged.length), damaged, load)).toEqual({ pageCount: 6 });
+    expect([ranges, load.mock.calls.length]).toEqual([[], 0]);
   });
 
   it('falls back to the whole-file count when the ranged read cannot decide', async () => {
@@ -45,7 +59,7 @@ describe('countPdfPages', () => {
     const damaged = Buffer.from(Buffer.from(bytes).toString('latin1').replace(/startxref\s+\d+/, 'startxref\n99999999'), 'latin1');
     const { objects } = store((s, e) => damaged.subarray(s, e + 1));
     const load = wholeFile(damaged);
-    expect(await countPdfPages(objects, object(damaged.length), load)).toEqual({ pageCount: 4 });
+    expect(await countPdfPages(objects, object(damaged.length), null, load)).toEqual({ pageCount: 4 });
     expect(load).toHaveBeenCalledTimes(1);
   });
 
@@ -54,7 +68,7 @@ describe('countPdfPages', () => {
     doc.addPage();
     const locked = await encryptPdf(await doc.save({ useObjectStreams: true }), { cipher: 'aes-256', userPassword: 'secret', useObjectStreams: true });
     const { objects } = store((s, e) => locked.subarray(s, e + 1));
-    const failure = await countPdfPages(objects, object(locked.length), wholeFile(locked)).catch((e: unknown) => e);
+    const failure = await countPdfPages(objects, object(locked.length), null, wholeFile(locked)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ProcessingFailure);
     expect(failure).toMatchObject({ code: 'ENCRYPTED_FILE' });
   });
@@ -62,7 +76,7 @@ describe('countPdfPages', () => {
   it('answers no count, with the reason, for a PDF neither can count', async () => {
     const pdf = bigPdf({ pages: 3, filler: 700 * MB, xref: 'table', prevLoop: true });
     const { objects } = store(pdf.read);
-    expect(await countPdfPages(objects, object(pdf.size), wholeFile(null))).toEqual({
+    expect(await countPdfPages(objects, object(pdf.size), null, wholeFile(null))).toEqual({
       pageCount: null,
       unavailable: { code: 'PAGE_COUNT_UNAVAILABLE', message: expect.stringMatching(/loop.*too large to be counted whole/) },
     });
@@ -71,6 +85,6 @@ describe('countPdfPages', () => {
   it('is an error (retried) when the object changes while it is read', async () => {
     const pdf = bigPdf({ pages: 3, filler: 1 * MB, xref: 'stream' });
     const { objects } = store(pdf.read);
-    await expect(countPdfPages(objects, { ...object(pdf.size), eTag: 'e2' }, wholeFile(null))).rejects.toThrow('changed while its pages were counted');
+    await expect(countPdfPages(objects, { ...object(pdf.size), eTag: 'e2' }, null, wholeFile(null))).rejects.toThrow('changed while its pages were counted');
   });
 });
